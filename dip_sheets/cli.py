@@ -1,0 +1,282 @@
+"""The ``dip`` command: parses arguments, calls the library, prints. No rules live here.
+
+Exit codes: 0 done (row problems are a normal outcome and are reported), 2 bad configuration or
+register layout, 3 register or website unreachable or busy, 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from . import __version__, demo
+from . import schema as s
+from .config import Config, load_configs
+from .connect import open_register, open_target
+from .errors import ConfigError, DipError
+from .publish import publish, rollback
+from .register import Layout
+from .status import status
+from .sync import SyncResult, review
+from .sync import run as run_sync
+
+
+class Output:
+    """Prints for people in the chosen language, or collects a JSON document with ``--json``."""
+
+    def __init__(self, lang: str, as_json: bool, quiet: bool = False) -> None:
+        self.lang, self.as_json, self.quiet = lang, as_json, quiet
+
+    def say(self, id: str, en: str = "") -> None:
+        if not self.as_json and not self.quiet:
+            print(en if self.lang == "en" and en else id)
+
+    def progress(self, line: str) -> None:
+        self.say(line)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, help="berkas dip.toml (bawaan: contoh lokal)")
+    parser.add_argument("--register", dest="register_name", metavar="NAMA",
+                        help="nama register bila konfigurasi memuat beberapa [[register]]")
+    parser.add_argument("--all", action="store_true", help="jalankan untuk semua register")
+    parser.add_argument("--json", action="store_true", help="ringkasan JSON di stdout")
+    parser.add_argument("--lang", choices=("id", "en"), default="id", help="bahasa pesan")
+    parser.add_argument("--debug", action="store_true", help="tampilkan traceback bila gagal")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    _common(common)
+    parser = argparse.ArgumentParser(
+        prog="dip", parents=[common],
+        description="Daftar Informasi Publik dari spreadsheet bersama (UU 14/2008, SOP PPID).",
+    )
+    parser.add_argument("--version", action="version", version=f"dip-sheets {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="PERINTAH")
+
+    init = commands.add_parser("init", parents=[common], help="buat atau perbaiki register")
+    where = init.add_mutually_exclusive_group()
+    where.add_argument("--local", type=Path, metavar="BERKAS.xlsx", help="workbook lokal")
+    where.add_argument("--sheet", metavar="SPREADSHEET_ID", help="Google Sheet")
+
+    sync = commands.add_parser("sync", parents=[common], help="periksa register dan tulis temuan")
+    sync.add_argument("--dry-run", action="store_true", help="tampilkan perubahan tanpa menulis")
+
+    pub = commands.add_parser("publish", parents=[common], help="terbitkan DIP (langkah 4-5)")
+    pub.add_argument("--dry-run", action="store_true", help="tampilkan tanpa mengunggah/menulis")
+    pub.add_argument("--by", help="siapa yang memerintahkan unggah (langkah 4)")
+    pub.add_argument("--force", action="store_true",
+                     help="terbitkan walau ada baris ditetapkan yang bermasalah (baris itu dilewati)")
+    pub.add_argument("--rollback", nargs="?", const="", metavar="VERSI",
+                     help="aktifkan kembali versi arsip (bawaan: versi sebelumnya)")
+    pub.add_argument("--quiet", action="store_true", help="tanpa keluaran kemajuan")
+
+    commands.add_parser("status", parents=[common], help="posisi setiap item dalam SOP")
+
+    dem = commands.add_parser("demo", parents=[common], help="contoh lengkap di folder lokal")
+    dem.add_argument("--folder", type=Path, default=Path("dip-demo"), help="folder kerja")
+    dem.add_argument("--fresh", action="store_true", help="hapus dan buat ulang contoh")
+    return parser
+
+
+def _select(configs: list[Config], args: argparse.Namespace) -> list[Config]:
+    if args.register_name:
+        chosen = [c for c in configs if c.name == args.register_name]
+        if not chosen:
+            names = ", ".join(c.name for c in configs)
+            raise ConfigError(
+                f"Register '{args.register_name}' tidak ada di konfigurasi (ada: {names}).",
+                f"Register '{args.register_name}' is not configured (configured: {names}).",
+            )
+        return chosen
+    if len(configs) > 1 and not args.all:
+        names = ", ".join(c.name for c in configs)
+        raise ConfigError(
+            f"Konfigurasi memuat beberapa register ({names}); pilih dengan --register NAMA atau"
+            " gunakan --all.",
+            f"The configuration has several registers ({names}); choose one with --register NAME"
+            " or use --all.",
+        )
+    return configs
+
+
+def _print_sync(out: Output, result: SyncResult) -> None:
+    data = result.summary()
+    out.say(
+        f"Dibaca {data['rows_read']} baris DIP dan {data['dik_rows_read']} baris DIK;"
+        f" {data['publishable']} informasi siap terbit.",
+        f"Read {data['rows_read']} DIP rows and {data['dik_rows_read']} DIK rows;"
+        f" {data['publishable']} items ready to publish.",
+    )
+    if data["ids_assigned"]:
+        out.say(f"ID baru: {', '.join(data['ids_assigned'])}", f"New IDs: {', '.join(data['ids_assigned'])}")
+    if data["newly_established"]:
+        ids = ", ".join(data["newly_established"])
+        out.say(f"Baru ditetapkan dan dikunci: {ids}", f"Newly established and locked: {ids}")
+    if data["tampered"]:
+        ids = ", ".join(data["tampered"])
+        out.say(f"PERHATIAN: diubah setelah ditetapkan: {ids}", f"WARNING: edited after establishment: {ids}")
+    problems = [(r.id, r.anchor.row + 1, r.findings) for r in result.review.problem_rows()]
+    if problems:
+        out.say(f"Masalah pada {len(problems)} baris (lihat kolom '{s.NOTE}'):",
+                f"Problems in {len(problems)} rows (see the '{s.NOTE}' column):")
+        for item_id, row, findings in problems:
+            for finding in findings:
+                out.say(f"  {item_id} (baris {row}): {finding.id}", f"  {item_id} (row {row}): {finding.en}")
+    if result.dry_run:
+        out.say(
+            f"Uji coba: {data['cells_to_write']} sel dan {data['rows_to_append']} baris riwayat akan"
+            " ditulis; tidak ada yang ditulis.",
+            f"Dry run: {data['cells_to_write']} cells and {data['rows_to_append']} history rows would"
+            " be written; nothing was written.",
+        )
+    elif result.applied is None:
+        out.say("Tidak ada yang berubah; register tidak ditulis.", "Nothing changed; nothing written.")
+    else:
+        out.say(
+            f"Ditulis {data['cells_written']} sel dan {data['rows_appended']} baris riwayat.",
+            f"Wrote {data['cells_written']} cells and {data['rows_appended']} history rows.",
+        )
+        if data["writes_skipped"]:
+            out.say(
+                f"{data['writes_skipped']} tulisan dilewati karena baris dipindah selama"
+                " sinkronisasi; akan diulang pada sinkronisasi berikutnya.",
+                f"{data['writes_skipped']} writes skipped because rows moved during the sync;"
+                " the next sync redoes them.",
+            )
+
+
+def cmd_init(config: Config, args: argparse.Namespace, out: Output) -> dict[str, Any]:
+    if args.local:
+        config = replace(config, register=replace(config.register, backend="workbook",
+                                                  path=args.local.resolve()))
+    elif args.sheet:
+        config = replace(config, register=replace(config.register, backend="sheets",
+                                                  spreadsheet_id=args.sheet))
+    register = open_register(config)
+    done = register.init(Layout(s.TABS, config.units, config.roles))
+    for line in done or ["Register sudah lengkap; tidak ada yang diubah."]:
+        out.say(line)
+    out.say(f"Register: {register.location}")
+    return {"location": register.location, "done": done}
+
+
+def cmd_sync(config: Config, args: argparse.Namespace, out: Output) -> dict[str, Any]:
+    register = open_register(config)
+    out.say(f"Register: {register.location}")
+    result = run_sync(register, config.units, config.now(), dry_run=args.dry_run)
+    _print_sync(out, result)
+    return result.summary()
+
+
+def cmd_publish(config: Config, args: argparse.Namespace, out: Output) -> dict[str, Any]:
+    target = open_target(config)
+    try:
+        if args.rollback is not None:
+            chosen = rollback(target, args.rollback or None, out.progress)
+            out.say(f"Versi {chosen.version} aktif kembali di {target.location}.",
+                    f"Version {chosen.version} is live again at {target.location}.")
+            return {"status": "rolled-back", "version": chosen.version}
+        register = open_register(config)
+        result = publish(config, register, target, by=args.by, dry_run=args.dry_run,
+                         force=args.force, progress=out.progress)
+    finally:
+        target.close()
+    if result.sync is not None:
+        _print_sync(out, result.sync)
+    if result.status == "published":
+        out.say(f"Terbit: versi {result.version}, {result.bytes_uploaded:,} bita, {result.url}",
+                f"Published: version {result.version}, {result.bytes_uploaded:,} bytes, {result.url}")
+    return result.summary()
+
+
+def cmd_status(config: Config, args: argparse.Namespace, out: Output) -> dict[str, Any]:
+    register = open_register(config)
+    report = status(review(register.read(), config.units, config.now()))
+    out.say(f"Register: {register.location}")
+    for unit, counts in report["per_unit"].items():
+        out.say(f"{unit}:")
+        for stage, count in counts.items():
+            if count:
+                out.say(f"  {stage}: {count}")
+    out.say(f"Siap terbit: {report['publishable']}", f"Ready to publish: {report['publishable']}")
+    if report["blockers"]:
+        out.say("Menghambat penerbitan:", "Blocking publication:")
+        for blocker in report["blockers"]:
+            out.say(f"  {blocker['id']} (baris {blocker['row']}): {'; '.join(blocker['problems'])}")
+    for problem in report["dik_problems"]:
+        out.say(f"  DIK {problem['id']} (baris {problem['row']}): {'; '.join(problem['problems'])}")
+    return report
+
+
+def cmd_demo(args: argparse.Namespace, out: Output) -> dict[str, Any]:
+    result = demo.run(args.folder.resolve(), fresh=args.fresh)
+    _print_sync(out, result.sync)
+    out.say("")
+    out.say(f"Register (buka dengan Excel/LibreOffice): {result.register}",
+            f"Register (open with Excel/LibreOffice): {result.register}")
+    out.say(f"Halaman DIP: {result.site / 'index.html'}", f"DIP page: {result.site / 'index.html'}")
+    out.say(f"Versi terbit: {result.publish.version} ({result.publish.status})",
+            f"Published version: {result.publish.version} ({result.publish.status})")
+    return {"register": str(result.register), "site": str(result.site),
+            "sync": result.sync.summary(), "publish": result.publish.summary()}
+
+
+COMMANDS: dict[str, Callable[[Config, argparse.Namespace, Output], dict[str, Any]]] = {
+    "init": cmd_init, "sync": cmd_sync, "publish": cmd_publish, "status": cmd_status,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    out = Output(args.lang, args.json, getattr(args, "quiet", False))
+    documents: list[dict[str, Any]] = []
+    worst = 0
+    try:
+        if args.command == "demo":
+            documents.append(cmd_demo(args, out))
+        else:
+            configs = _select(load_configs(args.config), args)
+            for config in configs:
+                if len(configs) > 1:
+                    out.say(f"== {config.name}")
+                try:
+                    documents.append({"register": config.name,
+                                      **COMMANDS[args.command](config, args, out)})
+                except DipError as error:
+                    if len(configs) == 1:
+                        raise
+                    worst = max(worst, error.exit_code)
+                    print(f"{config.name}: {error.message(args.lang)}", file=sys.stderr)
+                    documents.append({"register": config.name, "error": error.message(args.lang),
+                                      "exit_code": error.exit_code})
+    except DipError as error:
+        print(error.message(args.lang), file=sys.stderr)
+        if args.json:
+            print(json.dumps({"error": error.message(args.lang), "exit_code": error.exit_code},
+                             ensure_ascii=False))
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("Dihentikan.", file=sys.stderr)
+        return 1
+    except Exception as error:  # a bug: say so plainly; the traceback only with --debug
+        if args.debug:
+            traceback.print_exc()
+        print(
+            ("Unexpected error: " if args.lang == "en" else "Kesalahan tak terduga: ")
+            + f"{type(error).__name__}: {error}"
+            + ("" if args.debug else " (--debug untuk rincian)"),
+            file=sys.stderr,
+        )
+        return 1
+    if args.json:
+        document = documents[0] if len(documents) == 1 else {"registers": documents}
+        print(json.dumps(document, ensure_ascii=False, indent=1, default=str))
+    return worst

@@ -1,0 +1,334 @@
+"""Configuration: ``dip.toml`` read once into frozen dataclasses, with the embedded default.
+
+With no file at all, dip-sheets runs on the embedded default: a local workbook and a local output
+folder under ``./dip-kerja``, no Google account, no server. Paths in a file are relative to the
+file's folder. Unknown keys are errors (a typo must not silently fall back to a default).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from .errors import ConfigError
+from .schema import Role
+
+DEFAULT_UNITS = (
+    "Sub Bagian Keuangan, Umum dan Logistik",
+    "Sub Bagian Teknis Penyelenggaraan Pemilu dan Hubungan Partisipasi Masyarakat",
+    "Sub Bagian Perencanaan, Data dan Informasi",
+    "Sub Bagian Hukum dan Sumber Daya Manusia",
+    "Sekretariat",
+)
+
+
+@dataclass(frozen=True)
+class Office:
+    """The public body, as shown on the published page and the printed list."""
+
+    name: str = "Komisi Pemilihan Umum Kabupaten Contoh"
+    short_name: str = "KPU Kabupaten Contoh"
+    address: str = ""
+    city: str = "Contoh"
+    website: str = ""
+    email: str = ""
+    ppid_title: str = "PPID KPU Kabupaten Contoh"
+    ppid_name: str = ""
+    logo: str = ""  # path of an image shipped with the page
+    color: str = "#8a1c1c"
+
+
+@dataclass(frozen=True)
+class RegisterSettings:
+    backend: Literal["workbook", "sheets"] = "workbook"
+    path: Path = Path("dip-kerja/register.xlsx")
+    spreadsheet_id: str = ""
+    credentials: Path | None = None
+    timeout: float = 30.0
+    retry_budget: float = 120.0
+
+
+@dataclass(frozen=True)
+class SftpConfig:
+    host: str = ""
+    port: int = 22
+    username: str = ""
+    key_file: Path = Path()
+    known_hosts: Path = Path()
+    remote_dir: str = ""
+    key_passphrase_env: str | None = None
+    connect_timeout: float = 15.0
+    io_timeout: float = 60.0
+
+
+@dataclass(frozen=True)
+class PublishSettings:
+    target: Literal["folder", "sftp"] = "folder"
+    folder: Path = Path("dip-kerja/situs")
+    #: public address of the published folder; recorded in step 5 and used in links.
+    base_url: str = ""
+    #: who orders the upload (SOP step 4), unless ``--by`` is given.
+    by: str = "PPID"
+    decision_number: str = ""
+    decision_date: str = ""
+    templates: Path | None = None
+    sftp: SftpConfig | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str = "utama"
+    office: Office = field(default_factory=Office)
+    units: tuple[str, ...] = DEFAULT_UNITS
+    roles: Mapping[Role, tuple[str, ...]] = field(default_factory=dict)
+    register: RegisterSettings = field(default_factory=RegisterSettings)
+    publish: PublishSettings = field(default_factory=PublishSettings)
+    timezone: str = "Asia/Jakarta"
+    #: where state that is not part of the register lives (lock files, logs).
+    state_dir: Path = Path("dip-kerja")
+
+    def now(self) -> dt.datetime:
+        from zoneinfo import ZoneInfo
+
+        return dt.datetime.now(ZoneInfo(self.timezone)).replace(microsecond=0)
+
+
+def default_config(base: Path | None = None) -> Config:
+    """The embedded default, rooted at ``base`` (the current folder when omitted)."""
+    return _rooted(Config(), base or Path.cwd())
+
+
+def load_configs(path: Path | None) -> list[Config]:
+    """Read ``dip.toml``: one register at top level, or several as ``[[register]]`` tables.
+
+    Each ``[[register]]`` table may override any top-level section; what it leaves out is taken
+    from the top level, so offices sharing one service account or one web host say it once.
+    """
+    if path is None:
+        return [default_config()]
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"Berkas konfigurasi '{path}' tidak ditemukan.",
+            f"Configuration file '{path}' not found.",
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"Berkas konfigurasi '{path}' tidak dapat dibaca: {exc}.",
+            f"Cannot read configuration file '{path}': {exc}.",
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"Berkas konfigurasi '{path}' bukan TOML yang sah: {exc}.",
+            f"Configuration file '{path}' is not valid TOML: {exc}.",
+        ) from None
+    base = path.resolve().parent
+    registers = data.get("register")
+    if not isinstance(registers, list):
+        return [_rooted(_parse(data, str(path)), base)]
+    shared = {k: v for k, v in data.items() if k != "register"}
+    configs = []
+    for index, entry in enumerate(registers, start=1):
+        where = f"{path} [[register]] ke-{index}"
+        if not isinstance(entry, Mapping) or "name" not in entry:
+            raise ConfigError(
+                f"{where}: setiap [[register]] perlu 'name'.",
+                f"{where}: every [[register]] needs a 'name'.",
+            )
+        sections = {k: v for k, v in entry.items() if k in SECTIONS}
+        settings = {k: v for k, v in entry.items() if k not in SECTIONS}
+        merged = _merge(shared, {**sections, "register": settings})
+        configs.append(_rooted(_parse(merged, where), base))
+    names = [c.name for c in configs]
+    doubled = sorted({n for n in names if names.count(n) > 1})
+    if doubled:
+        raise ConfigError(
+            f"{path}: nama register ganda: {', '.join(doubled)}.",
+            f"{path}: duplicate register names: {', '.join(doubled)}.",
+        )
+    return configs
+
+
+def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _section(cls: type[Any], data: Any, where: str) -> Any:
+    """Build dataclass ``cls`` from a TOML table, converting paths and rejecting unknown keys."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{where}: harus berupa tabel.", f"{where}: must be a table.")
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ConfigError(
+            f"{where}: kunci tidak dikenal: {', '.join(unknown)}.",
+            f"{where}: unknown keys: {', '.join(unknown)}.",
+        )
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        kind = str(known[key].type)
+        if "Path" in kind:
+            if not isinstance(value, str):
+                raise ConfigError(
+                    f"{where}.{key}: harus berupa teks (path).",
+                    f"{where}.{key}: must be a text path.",
+                )
+            value = Path(value).expanduser()
+        elif kind.startswith("float") and isinstance(value, int):
+            value = float(value)
+        values[key] = value
+    try:
+        return cls(**values)
+    except TypeError as exc:  # pragma: no cover - defensive, fields() covers the names
+        raise ConfigError(f"{where}: {exc}", f"{where}: {exc}") from None
+
+
+#: what a ``[[register]]`` table may override; its other keys are the register's own settings.
+SECTIONS = {"name", "office", "units", "roles", "publish", "timezone", "state_dir"}
+
+
+def _parse(data: Mapping[str, Any], where: str) -> Config:
+    unknown = sorted(set(data) - SECTIONS - {"register"})
+    if unknown:
+        raise ConfigError(
+            f"{where}: bagian tidak dikenal: {', '.join(unknown)}.",
+            f"{where}: unknown sections: {', '.join(unknown)}.",
+        )
+    config = Config()
+    if "name" in data:
+        config = replace(config, name=str(data["name"]))
+    if "office" in data:
+        config = replace(config, office=_section(Office, data["office"], f"{where} [office]"))
+    if "units" in data:
+        units = data["units"]
+        if isinstance(units, Mapping):
+            units = units.get("list")
+        if not isinstance(units, list) or not all(isinstance(u, str) and u.strip() for u in units):
+            raise ConfigError(
+                f"{where} [units]: 'list' harus daftar nama unit (teks).",
+                f"{where} [units]: 'list' must be a list of unit names (text).",
+            )
+        config = replace(config, units=tuple(u.strip() for u in units))
+    if "roles" in data:
+        config = replace(config, roles=_roles(data["roles"], f"{where} [roles]"))
+    if "register" in data:
+        settings = _section(RegisterSettings, data["register"], f"{where} [register]")
+        if settings.backend not in ("workbook", "sheets"):
+            raise ConfigError(
+                f"{where} [register]: backend harus 'workbook' atau 'sheets'.",
+                f"{where} [register]: backend must be 'workbook' or 'sheets'.",
+            )
+        if settings.backend == "sheets" and not settings.spreadsheet_id:
+            raise ConfigError(
+                f"{where} [register]: backend 'sheets' memerlukan spreadsheet_id.",
+                f"{where} [register]: the 'sheets' backend needs spreadsheet_id.",
+            )
+        config = replace(config, register=settings)
+    if "publish" in data:
+        raw = dict(data["publish"]) if isinstance(data["publish"], Mapping) else data["publish"]
+        sftp_raw = raw.pop("sftp", None) if isinstance(raw, dict) else None
+        settings_p = _section(PublishSettings, raw, f"{where} [publish]")
+        if sftp_raw is not None:
+            sftp = _section(SftpConfig, sftp_raw, f"{where} [publish.sftp]")
+            settings_p = replace(settings_p, sftp=sftp)
+        if settings_p.target not in ("folder", "sftp"):
+            raise ConfigError(
+                f"{where} [publish]: target harus 'folder' atau 'sftp'.",
+                f"{where} [publish]: target must be 'folder' or 'sftp'.",
+            )
+        if settings_p.target == "sftp" and (
+            settings_p.sftp is None or not settings_p.sftp.host or not settings_p.sftp.username
+        ):
+            raise ConfigError(
+                f"{where} [publish.sftp]: target 'sftp' memerlukan host, username, key_file,"
+                " known_hosts dan remote_dir.",
+                f"{where} [publish.sftp]: the 'sftp' target needs host, username, key_file,"
+                " known_hosts and remote_dir.",
+            )
+        config = replace(config, publish=settings_p)
+    if "timezone" in data:
+        config = replace(config, timezone=str(data["timezone"]))
+    if "state_dir" in data:
+        config = replace(config, state_dir=Path(str(data["state_dir"])))
+    _check_timezone(config.timezone, where)
+    return config
+
+
+def _roles(data: Any, where: str) -> dict[Role, tuple[str, ...]]:
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{where}: harus berupa tabel.", f"{where}: must be a table.")
+    roles: dict[Role, tuple[str, ...]] = {}
+    for key, value in data.items():
+        try:
+            role = Role(key)
+        except ValueError:
+            raise ConfigError(
+                f"{where}: peran '{key}' tidak dikenal; gunakan unit, desk atau ppid.",
+                f"{where}: unknown role '{key}'; use unit, desk or ppid.",
+            ) from None
+        if role is Role.SYSTEM:
+            raise ConfigError(
+                f"{where}: peran 'system' adalah akun layanan itu sendiri dan tidak diatur di sini.",
+                f"{where}: the 'system' role is the service account itself; do not list it.",
+            )
+        emails = [value] if isinstance(value, str) else value
+        if not isinstance(emails, list) or not all(isinstance(e, str) and "@" in e for e in emails):
+            raise ConfigError(
+                f"{where}: '{key}' harus daftar alamat email (akun atau grup Google).",
+                f"{where}: '{key}' must be a list of email addresses (Google accounts or groups).",
+            )
+        roles[role] = tuple(emails)
+    return roles
+
+
+def _check_timezone(name: str, where: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{where}: zona waktu '{name}' tidak dikenal (contoh: Asia/Jakarta).",
+            f"{where}: unknown time zone '{name}' (e.g. Asia/Jakarta).",
+        ) from None
+
+
+def _rooted(config: Config, base: Path) -> Config:
+    """Resolve relative paths against ``base`` (the config file's folder)."""
+
+    def at(p: Path) -> Path:
+        return p if p.is_absolute() else base / p
+
+    register = replace(
+        config.register,
+        path=at(config.register.path),
+        credentials=at(config.register.credentials) if config.register.credentials else None,
+    )
+    sftp = config.publish.sftp
+    if sftp is not None:
+        sftp = replace(sftp, key_file=at(sftp.key_file), known_hosts=at(sftp.known_hosts))
+    publish = replace(
+        config.publish,
+        folder=at(config.publish.folder),
+        templates=at(config.publish.templates) if config.publish.templates else None,
+        sftp=sftp,
+    )
+    office = config.office
+    if office.logo:
+        office = replace(office, logo=str(at(Path(office.logo))))
+    return replace(
+        config, register=register, publish=publish, office=office,
+        state_dir=at(config.state_dir),
+    )
+

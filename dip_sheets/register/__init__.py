@@ -1,0 +1,162 @@
+"""Register backends: where the working register lives (a local workbook, a Google sheet).
+
+The protocol is narrow and takes plain data, so the sync is written once and the backends are
+interchangeable: read every tab in one go, apply one batch of changes, create or repair the layout.
+
+Writes never address a row by its number. Each write carries a :class:`RowAnchor` (the row's
+position *and* its key when it was read); a backend re-reads before writing and maps every anchor to
+the row that now holds that key with :func:`relocate`, so a row inserted, deleted or sorted by a
+person while the sync ran can never receive another item's write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..schema import TAB_BY_NAME, Role, Tab, locate_columns
+
+Cell = str | int | float | bool | dt.date | dt.datetime | None
+Row = list[Cell]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """One tab as read: ``rows[0]`` is the header row; values are raw (numbers stay numbers)."""
+
+    rows: list[Row]
+    #: indexes into ``rows`` of the rows currently locked as established.
+    locked_rows: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Every tab of the register, read at one moment. A tab that does not exist is absent."""
+
+    tabs: dict[str, Grid]
+
+
+@dataclass(frozen=True)
+class RowAnchor:
+    """Where a row was when read, and the key that identifies it again if it moved."""
+
+    tab: str
+    row: int
+    key: str
+
+
+@dataclass(frozen=True)
+class CellWrite:
+    anchor: RowAnchor
+    header: str
+    value: Cell
+
+
+@dataclass
+class Changes:
+    """One batch for :meth:`Register.apply`; empty means nothing is written at all."""
+
+    writes: list[CellWrite] = field(default_factory=list)
+    #: rows to add at the end of a tab, as header -> value.
+    appends: dict[str, list[dict[str, Cell]]] = field(default_factory=dict)
+    #: the rows that must be locked, per tab, or ``None`` when the set is unchanged.
+    locks: dict[str, frozenset[RowAnchor]] | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.writes or any(self.appends.values()) or self.locks is not None)
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    cells_written: int
+    rows_appended: int
+    #: writes dropped because their row could no longer be found unambiguously.
+    skipped: tuple[CellWrite, ...] = ()
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What ``dip init`` creates: the tabs, plus the dropdown for the unit column."""
+
+    tabs: tuple[Tab, ...]
+    units: tuple[str, ...]
+    roles: Mapping[Role, tuple[str, ...]] = field(default_factory=dict)
+
+
+class Register(Protocol):
+    #: Human-readable location for messages (a path or a sheet URL); never contains secrets.
+    location: str
+
+    def read(self) -> Snapshot:
+        """Read every tab at once (one request on Google Sheets)."""
+
+    def apply(self, changes: Changes) -> ApplyResult:
+        """Write a batch: re-read, relocate anchors, then write in one go (atomically if possible)."""
+
+    def init(self, layout: Layout) -> list[str]:
+        """Create the register, or repair what is missing; return what was done, in Indonesian."""
+
+
+def cell_text(value: Cell) -> str:
+    """A cell as the text a person sees, trimmed; numbers without a spurious ``.0``."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    return str(value).strip()
+
+
+def row_key(tab: Tab, columns: Mapping[str, int], row: Sequence[Cell]) -> str:
+    """Identity of a row for relocation: its key cell plus a digest of everything staff own.
+
+    Including the staff-owned content means that if someone edits the row between read and write,
+    the write is skipped (and redone by the next sync) rather than guessed.
+    """
+    def at(header: str) -> str:
+        index = columns[header]
+        return cell_text(row[index]) if index < len(row) else ""
+
+    staff = "\x1f".join(at(c.header) for c in tab.columns if c.owner is not Role.SYSTEM)
+    digest = hashlib.sha256(staff.encode()).hexdigest()[:16]
+    return f"{at(tab.key_header)}|{digest}"
+
+
+def relocate(tab: Tab, anchors: Sequence[RowAnchor], rows: Sequence[Sequence[Cell]]) -> dict[
+    RowAnchor, int | None
+]:
+    """Map each anchor to the index in ``rows`` (the grid as it is *now*) that holds its key.
+
+    ``None`` means the row is gone or its key is no longer unique: the caller must skip that write.
+    Raises :class:`~dip_sheets.errors.LayoutError` if the header row itself became unusable.
+    """
+    columns = locate_columns(tab, rows[0] if rows else [])
+    found: dict[str, list[int]] = {}
+    keys_now: dict[int, str] = {}
+
+    def key_at(index: int) -> str:
+        if index not in keys_now:
+            keys_now[index] = row_key(tab, columns, rows[index])
+        return keys_now[index]
+
+    result: dict[RowAnchor, int | None] = {}
+    for anchor in anchors:
+        if 0 < anchor.row < len(rows) and key_at(anchor.row) == anchor.key:
+            result[anchor] = anchor.row
+            continue
+        if not found:
+            for index in range(1, len(rows)):
+                found.setdefault(key_at(index), []).append(index)
+        hits = found.get(anchor.key, [])
+        result[anchor] = hits[0] if len(hits) == 1 else None
+    return result
+
+
+def tab_of(name: str) -> Tab:
+    return TAB_BY_NAME[name]

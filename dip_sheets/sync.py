@@ -1,0 +1,404 @@
+"""The sync: read the register once, decide every system cell, write only what changed.
+
+:func:`review` is pure: from a :class:`~dip_sheets.register.Snapshot` it computes the state of every
+row and the :class:`~dip_sheets.register.Changes` that bring the system columns up to date. It only
+ever produces writes to system-owned columns, so a cell that staff own can never be overwritten.
+:func:`run` is the I/O around it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import schema as s
+from .errors import LayoutError
+from .register import (
+    ApplyResult,
+    Cell,
+    CellWrite,
+    Changes,
+    Grid,
+    Register,
+    RowAnchor,
+    Snapshot,
+    cell_text,
+    row_key,
+)
+from .validate import (
+    Exclusion,
+    Finding,
+    Item,
+    Steps,
+    find_duplicates,
+    read_steps,
+    validate_dik_row,
+    validate_dip_row,
+)
+from .workflow import Stage, changed_columns, fingerprint, stage
+
+ID_PREFIX = {s.DIP_TAB: "DIP", s.DIK_TAB: "DIK"}
+EVENT_ESTABLISHED = "Ditetapkan"
+EVENT_EDITED = "Diubah setelah ditetapkan"
+EVENT_WITHDRAWN = "Penetapan dicabut"
+
+
+@dataclass
+class RowState:
+    """One DIP row as the sync sees it."""
+
+    anchor: RowAnchor
+    id: str
+    values: dict[str, Cell]
+    steps: Steps
+    item: Item | None
+    findings: list[Finding]
+    publishable: bool
+    tampered: bool
+    stage: Stage
+
+    @property
+    def row_number(self) -> int:
+        """1-based row number as shown by the spreadsheet program (for messages only)."""
+        return self.anchor.row + 1
+
+
+@dataclass
+class DikState:
+    anchor: RowAnchor
+    id: str
+    exclusion: Exclusion | None
+    findings: list[Finding]
+
+
+@dataclass
+class Review:
+    """Everything the sync concluded, plus the writes that record it."""
+
+    dip: list[RowState]
+    dik: list[DikState]
+    changes: Changes
+    ids_assigned: list[str] = field(default_factory=list)
+    newly_established: list[str] = field(default_factory=list)
+    tampered: list[str] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)
+
+    @property
+    def items(self) -> list[Item]:
+        """The established, valid items: exactly what may be published."""
+        return [r.item for r in self.dip if r.publishable and r.item is not None]
+
+    @property
+    def exclusions(self) -> list[Exclusion]:
+        return [d.exclusion for d in self.dik if d.exclusion is not None]
+
+    def problem_rows(self) -> list[RowState | DikState]:
+        """Every DIP and DIK row with a finding, in register order."""
+        return [*(r for r in self.dip if r.findings), *(d for d in self.dik if d.findings)]
+
+    @property
+    def blockers(self) -> list[RowState]:
+        """Rows the PPID established that cannot be published as they are."""
+        return [r for r in self.dip if r.stage is Stage.BLOCKED]
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A tab with its header positions resolved."""
+
+    tab: s.Tab
+    grid: Grid
+    columns: dict[str, int]
+
+    def value(self, row: Sequence[Cell], header: str) -> Cell:
+        index = self.columns[header]
+        return row[index] if index < len(row) else None
+
+    def values(self, row: Sequence[Cell]) -> dict[str, Cell]:
+        return {h: self.value(row, h) for h in self.columns}
+
+    def anchor(self, index: int) -> RowAnchor:
+        return RowAnchor(self.tab.name, index, row_key(self.tab, self.columns, self.grid.rows[index]))
+
+    def data_rows(self) -> list[tuple[int, list[Cell]]]:
+        """Rows with anything staff typed; blank rows (also ones left with only an ID) are skipped."""
+        staff = [self.columns[c.header] for c in self.tab.columns if c.owner is not s.Role.SYSTEM]
+        return [
+            (i, row) for i, row in enumerate(self.grid.rows[1:], start=1)
+            if any(j < len(row) and cell_text(row[j]) for j in staff)
+        ]
+
+
+def _table(snapshot: Snapshot, name: str) -> _Table:
+    tab = s.TAB_BY_NAME[name]
+    grid = snapshot.tabs.get(name)
+    if grid is None or not grid.rows:
+        raise LayoutError(
+            f"Tab '{name}' tidak ada di register. Jalankan 'dip init' untuk membuatnya.",
+            f"The register has no '{name}' tab. Run 'dip init' to create it.",
+        )
+    return _Table(tab, grid, s.locate_columns(tab, grid.rows[0]))
+
+
+class _Writer:
+    """Collects writes, keeping only those that change a system cell's text."""
+
+    def __init__(self) -> None:
+        self.changes = Changes()
+
+    def set(self, table: _Table, index: int, anchor: RowAnchor, header: str, value: str) -> None:
+        assert table.tab.column(header).owner is s.Role.SYSTEM, header
+        if cell_text(table.value(table.grid.rows[index], header)) != value:
+            self.changes.writes.append(CellWrite(anchor, header, value))
+
+    def append(self, tab: str, row: dict[str, Cell]) -> None:
+        self.changes.appends.setdefault(tab, []).append(row)
+
+
+def _format_id(tab: str, number: int) -> str:
+    return f"{ID_PREFIX[tab]}-{number:04d}"
+
+
+def _assign_ids(
+    table: _Table, rows: list[tuple[int, list[Cell]]], last_issued: int,
+    keeps_id: Mapping[int, bool],
+) -> tuple[dict[int, str], int]:
+    """Keep every well-formed, unique ID; give the rest new numbers above anything ever issued.
+
+    When a row was copied with its ID, the copy whose content still matches the fingerprint (or
+    else the first in sheet order) keeps the ID and the others get new ones.
+    """
+    pattern = re.compile(rf"{ID_PREFIX[table.tab.name]}-(\d+)")
+    claims: dict[str, list[int]] = {}
+    for index, row in rows:
+        text = cell_text(table.value(row, s.ID))
+        if pattern.fullmatch(text):
+            claims.setdefault(text, []).append(index)
+    ids: dict[int, str] = {}
+    highest = last_issued
+    for text, indexes in claims.items():
+        owner = next((i for i in indexes if keeps_id.get(i)), indexes[0])
+        ids[owner] = text
+        highest = max(highest, int(pattern.fullmatch(text)[1]))  # type: ignore[index]
+    for index, _row in rows:
+        if index not in ids:
+            highest += 1
+            ids[index] = _format_id(table.tab.name, highest)
+    return ids, highest
+
+
+def _last_issued(system: _Table) -> dict[str, tuple[int | None, int]]:
+    """Per tab: (row index in Sistem or None, last issued ID number)."""
+    found: dict[str, tuple[int | None, int]] = {tab: (None, 0) for tab in s.LAST_ID_KEYS}
+    for index, row in enumerate(system.grid.rows[1:], start=1):
+        key = cell_text(system.value(row, s.SYSTEM_KEY))
+        for tab, label in s.LAST_ID_KEYS.items():
+            if key == label:
+                text = cell_text(system.value(row, s.SYSTEM_VALUE))
+                found[tab] = (index, int(text) if text.isdigit() else 0)
+    return found
+
+
+def _latest_history(history: _Table) -> dict[str, dict[str, Cell]]:
+    """The most recent history entry per ID (rows are appended in time order)."""
+    latest: dict[str, dict[str, Cell]] = {}
+    for row in history.grid.rows[1:]:
+        values = history.values(row)
+        item_id = cell_text(values.get(s.ID))
+        if item_id:
+            latest[item_id] = values
+    return latest
+
+
+def _latest_established(history: _Table) -> dict[str, dict[str, Cell]]:
+    latest: dict[str, dict[str, Cell]] = {}
+    for row in history.grid.rows[1:]:
+        values = history.values(row)
+        if cell_text(values.get(s.HISTORY_EVENT)) == EVENT_ESTABLISHED:
+            latest[cell_text(values.get(s.ID))] = values
+    return latest
+
+
+def review(snapshot: Snapshot, units: Sequence[str], now: dt.datetime) -> Review:
+    """Decide the state of every row and the system-cell writes that record it. Pure."""
+    dip, dik = _table(snapshot, s.DIP_TAB), _table(snapshot, s.DIK_TAB)
+    history, system = _table(snapshot, s.HISTORY_TAB), _table(snapshot, s.SYSTEM_TAB)
+    writer = _Writer()
+    stamp = now.strftime("%Y-%m-%d %H:%M:%S")
+    counters = _last_issued(system)
+    latest_event = _latest_history(history)
+    established_copy = _latest_established(history)
+    result = Review([], [], writer.changes)
+
+    # -- DIP: identities
+    rows = dip.data_rows()
+    matches = {
+        i: bool(cell_text(dip.value(r, s.FINGERPRINT)))
+        and cell_text(dip.value(r, s.FINGERPRINT)) == fingerprint(dip.values(r))
+        for i, r in rows
+    }
+    ids, highest = _assign_ids(dip, rows, counters[s.DIP_TAB][1], matches)
+
+    # -- DIP: content, order of steps, duplicates
+    checked: list[tuple[int, list[Cell], dict[str, Cell], Item | None, Steps, list[Finding]]] = []
+    for index, row in rows:
+        values = dip.values(row)
+        item, findings = validate_dip_row(values, units, ids[index])
+        steps, step_findings = read_steps(values)
+        checked.append((index, row, values, item, steps, findings + step_findings))
+    duplicates = find_duplicates((ids[i], v) for i, _, v, *_ in checked)
+
+    locked_now = dip.grid.locked_rows
+    locked_wanted: set[int] = set()
+    for index, row, values, item, steps, findings in checked:
+        item_id = ids[index]
+        anchor = dip.anchor(index)
+        if item_id in duplicates:
+            findings.append(duplicates[item_id])
+        if cell_text(dip.value(row, s.ID)) != item_id:
+            result.ids_assigned.append(item_id)
+        writer.set(dip, index, anchor, s.ID, item_id)
+        stored = cell_text(dip.value(row, s.FINGERPRINT))
+        current = fingerprint(values)
+        tampered = False
+        new_stored = stored
+        if steps.decision == s.ESTABLISHED:
+            if not stored and not findings:
+                new_stored = current
+                result.newly_established.append(item_id)
+                writer.append(s.HISTORY_TAB, _history_row(
+                    stamp, item_id, EVENT_ESTABLISHED, current, [], values))
+            elif stored and stored != current:
+                tampered = True
+                result.tampered.append(item_id)
+                before = established_copy.get(item_id, {})
+                changed = changed_columns(
+                    {h: cell_text(v) for h, v in before.items()}, values) if before else []
+                findings.insert(0, _tamper_finding(changed))
+                last = latest_event.get(item_id, {})
+                already = (cell_text(last.get(s.HISTORY_EVENT)) == EVENT_EDITED
+                           and cell_text(last.get(s.FINGERPRINT)) == current)
+                if not already:
+                    writer.append(s.HISTORY_TAB, _history_row(
+                        stamp, item_id, EVENT_EDITED, current, changed, values))
+        elif stored:
+            new_stored = ""
+            result.withdrawn.append(item_id)
+            writer.append(s.HISTORY_TAB, _history_row(
+                stamp, item_id, EVENT_WITHDRAWN, stored, [], values,
+                note=steps.decision or "(kosong)"))
+        writer.set(dip, index, anchor, s.FINGERPRINT, new_stored)
+        if new_stored != stored and not tampered:
+            # the upload stamps describe the established content; new content has not gone live
+            writer.set(dip, index, anchor, s.STEP4, "")
+            writer.set(dip, index, anchor, s.STEP5, "")
+        if new_stored:
+            locked_wanted.add(index)
+        publishable = bool(new_stored) and not tampered and not findings and item is not None
+        uploaded = new_stored == stored and bool(cell_text(dip.value(row, s.STEP5)))
+        writer.set(dip, index, anchor, s.NOTE, "; ".join(f.id for f in findings))
+        result.dip.append(RowState(
+            anchor, item_id, values, steps, item, findings, publishable, tampered,
+            stage(steps, publishable, uploaded),
+        ))
+    if locked_wanted != set(locked_now):
+        writer.changes.locks = {s.DIP_TAB: frozenset(dip.anchor(i) for i in sorted(locked_wanted))}
+
+    # -- DIK
+    dik_rows = dik.data_rows()
+    dik_ids, dik_highest = _assign_ids(dik, dik_rows, counters[s.DIK_TAB][1], {})
+    for index, row in dik_rows:
+        anchor = dik.anchor(index)
+        item_id = dik_ids[index]
+        if cell_text(dik.value(row, s.ID)) != item_id:
+            result.ids_assigned.append(item_id)
+        writer.set(dik, index, anchor, s.ID, item_id)
+        exclusion, findings = validate_dik_row(dik.values(row), units, now.date(), item_id)
+        writer.set(dik, index, anchor, s.NOTE, "; ".join(f.id for f in findings))
+        result.dik.append(DikState(anchor, item_id, exclusion, findings))
+
+    # -- counters, so a deleted row's ID is never issued again
+    for tab, number in ((s.DIP_TAB, highest), (s.DIK_TAB, dik_highest)):
+        system_row, stored_number = counters[tab]
+        if number == stored_number:
+            continue
+        if system_row is None:
+            writer.append(s.SYSTEM_TAB, {s.SYSTEM_KEY: s.LAST_ID_KEYS[tab], s.SYSTEM_VALUE: str(number)})
+        else:
+            writer.set(system, system_row, system.anchor(system_row), s.SYSTEM_VALUE, str(number))
+    return result
+
+
+def _tamper_finding(changed: list[str]) -> Finding:
+    columns = ", ".join(changed) if changed else "isi baris"
+    columns_en = ", ".join(changed) if changed else "row content"
+    return Finding(
+        None,
+        f"Diubah setelah ditetapkan ({columns}); nilai lama tersimpan di tab '{s.HISTORY_TAB}'."
+        f" Tidak diterbitkan sampai PPID menetapkan ulang: pilih '{s.NEEDS_REVISION}' di kolom"
+        f" '{s.STEP3}', tunggu sinkronisasi berikutnya, lalu pilih '{s.ESTABLISHED}' lagi.",
+        f"Edited after establishment ({columns_en}); the old values are kept in the"
+        f" '{s.HISTORY_TAB}' tab. Not published until the PPID re-establishes it: choose"
+        f" '{s.NEEDS_REVISION}' in '{s.STEP3}', wait for the next sync, then choose"
+        f" '{s.ESTABLISHED}' again.",
+    )
+
+
+def _history_row(
+    stamp: str, item_id: str, event: str, digest: str, changed: list[str],
+    values: Mapping[str, Cell], note: str = "",
+) -> dict[str, Cell]:
+    row: dict[str, Cell] = {
+        s.HISTORY_TIME: stamp,
+        s.ID: item_id,
+        s.HISTORY_EVENT: f"{event}: {note}" if note else event,
+        s.FINGERPRINT: digest,
+        s.HISTORY_CHANGED: ", ".join(changed),
+    }
+    row.update({h: cell_text(values.get(h)) for h in s.CONTENT_HEADERS})
+    return row
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    review: Review
+    applied: ApplyResult | None  # None on a dry run or when nothing changed
+    dry_run: bool
+
+    def summary(self) -> dict[str, Any]:
+        """The ``--json`` shape of a sync (also embedded in publish's summary)."""
+        review = self.review
+        return {
+            "rows_read": len(review.dip),
+            "dik_rows_read": len(review.dik),
+            "ids_assigned": review.ids_assigned,
+            "newly_established": review.newly_established,
+            "tampered": review.tampered,
+            "withdrawn": review.withdrawn,
+            "publishable": len(review.items),
+            "problems": {
+                row.id: [f.id for f in row.findings] for row in review.problem_rows()
+            },
+            "cells_to_write": len(review.changes.writes),
+            "rows_to_append": sum(len(v) for v in review.changes.appends.values()),
+            "locks_changed": review.changes.locks is not None,
+            "cells_written": self.applied.cells_written if self.applied else 0,
+            "rows_appended": self.applied.rows_appended if self.applied else 0,
+            "writes_skipped": len(self.applied.skipped) if self.applied else 0,
+            "dry_run": self.dry_run,
+        }
+
+
+def run(register: Register, units: Sequence[str], now: dt.datetime, *, dry_run: bool = False
+        ) -> SyncResult:
+    """Read, review, and (unless ``dry_run``) write back what changed. Nothing changed, no write.
+
+    The notes written into the register are Indonesian, like its headers.
+    """
+    result = review(register.read(), units, now)
+    if dry_run or not result.changes:
+        return SyncResult(result, None, dry_run)
+    return SyncResult(result, register.apply(result.changes), dry_run)

@@ -1,0 +1,561 @@
+"""Validation: every rule of the register, as pure functions (no I/O).
+
+A finding is a plain sentence in Indonesian (and English) that tells the person who owns the cell
+what to fix. Values are *normalised* for the published list (``5 Tahun`` -> ``5 tahun``,
+``07/02/2022`` -> ``7 Februari 2022``) but the register cell itself is never rewritten: the cell
+belongs to staff.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from . import schema as s
+from .register import Cell, cell_text
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in one row; ``column`` is the header it is about, if any."""
+
+    column: str | None
+    id: str
+    en: str
+
+    def text(self, lang: str = "id") -> str:
+        return self.en if lang == "en" else self.id
+
+
+class Invalid(ValueError):
+    """A value that cannot be used; carries the finding to show."""
+
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(finding.id)
+        self.finding = finding
+
+
+def _bad(column: str, id: str, en: str) -> Invalid:
+    return Invalid(Finding(column, f"{column}: {id}", f"{column}: {en}"))
+
+
+# ---- dates --------------------------------------------------------------------------------------
+
+MONTHS_ID = (
+    "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
+    "Oktober", "November", "Desember",
+)
+_MONTH_NAMES: dict[str, int] = {}
+for _number, _name in enumerate(MONTHS_ID, start=1):
+    _MONTH_NAMES[_name.lower()] = _number
+    _MONTH_NAMES[_name.lower()[:3]] = _number
+for _alias, _number in {
+    "agt": 8, "ags": 8, "agu": 8, "sept": 9, "okt": 10, "nop": 11, "des": 12, "january": 1,
+    "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "august": 8, "aug": 8,
+    "october": 10, "oct": 10, "december": 12, "dec": 12, "pebruari": 2, "peb": 2,
+}.items():
+    _MONTH_NAMES[_alias] = _number
+
+SHEET_EPOCH = dt.date(1899, 12, 30)  # day 0 of Google Sheets / Excel serial dates
+YEAR_RANGE = range(1900, 2201)
+SERIAL_RANGE = range(20000, 80000)  # 1954-10-03 .. 2119-01-10
+
+_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+(?:Z|[+-]\d\d:?\d\d)?)?$")
+_LONG = re.compile(r"^(?:(\d{1,2})\s+)?([A-Za-z]+)\.?\s+(\d{4})$")
+_YEAR_SPAN = re.compile(r"^(\d{4})\s*(?:-|–|—|s\.?/?d\.?|sampai)\s*(\d{4})$", re.IGNORECASE)
+
+
+def format_date(day: dt.date) -> str:
+    """``7 Februari 2022``: the long Indonesian form used on the published list."""
+    return f"{day.day} {MONTHS_ID[day.month - 1]} {day.year}"
+
+
+def _make_date(column: str, year: int, month: int, day: int, raw: str) -> dt.date:
+    if not 1 <= month <= 12:
+        raise _bad(column, f"bulan tidak ada pada '{raw}'.", f"no such month in '{raw}'.")
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise _bad(
+            column, f"tanggal '{raw}' tidak ada di kalender.", f"'{raw}' is not a calendar date."
+        ) from None
+
+
+def parse_date(value: Cell, column: str) -> dt.date:
+    """A full date from a date cell, a sheet serial, ISO, ``dd/mm/yyyy`` or ``7 Februari 2022``."""
+    when = parse_when(value, column)
+    if when.date is None:
+        raise _bad(
+            column,
+            f"perlu tanggal lengkap (mis. 7 Februari 2022), bukan '{when.text}'.",
+            f"needs a full date (e.g. 7 Februari 2022), not '{when.text}'.",
+        )
+    return when.date
+
+
+@dataclass(frozen=True)
+class When:
+    """A normalised ``Waktu Pembuatan``: the text to show, the year (for filters), the date if any."""
+
+    text: str
+    year: int
+    date: dt.date | None = None
+
+
+def parse_when(value: Cell, column: str = s.CREATED) -> When:
+    """Accept a year, a year span, a month and year, or a date in any of the listed formats."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return When(format_date(value), value.year, value)
+    if isinstance(value, bool):
+        raise _bad(column, "bukan tahun atau tanggal.", "is not a year or a date.")
+    if isinstance(value, int | float):
+        if float(value).is_integer() and int(value) in YEAR_RANGE:
+            return When(str(int(value)), int(value))
+        if int(value) in SERIAL_RANGE:
+            day = SHEET_EPOCH + dt.timedelta(days=int(value))
+            return When(format_date(day), day.year, day)
+        raise _bad(
+            column, f"angka {cell_text(value)} bukan tahun atau tanggal.",
+            f"the number {cell_text(value)} is not a year or a date.",
+        )
+    raw = " ".join(cell_text(value).split())
+    if not raw:
+        raise _bad(column, "wajib diisi.", "is required.")
+    if re.fullmatch(r"\d{4}", raw):
+        year = int(raw)
+        if year not in YEAR_RANGE:
+            raise _bad(column, f"tahun {raw} tidak masuk akal.", f"year {raw} is implausible.")
+        return When(raw, year)
+    if span := _YEAR_SPAN.match(raw):
+        first, last = int(span[1]), int(span[2])
+        if first not in YEAR_RANGE or last not in YEAR_RANGE or first > last:
+            raise _bad(column, f"rentang tahun '{raw}' tidak sah.", f"year span '{raw}' is invalid.")
+        return When(f"{first}–{last}", last)
+    if m := _ISO.match(raw):
+        day = _make_date(column, int(m[1]), int(m[2]), int(m[3]), raw)
+        return When(format_date(day), day.year, day)
+    if m := _DMY.match(raw):
+        day = _make_date(column, int(m[3]), int(m[2]), int(m[1]), raw)
+        return When(format_date(day), day.year, day)
+    if m := _LONG.match(raw):
+        month = _MONTH_NAMES.get(m[2].lower())
+        if month is None:
+            raise _bad(column, f"nama bulan '{m[2]}' tidak dikenal.", f"unknown month '{m[2]}'.")
+        year = int(m[3])
+        if m[1] is None:
+            return When(f"{MONTHS_ID[month - 1]} {year}", year)
+        day = _make_date(column, year, month, int(m[1]), raw)
+        return When(format_date(day), day.year, day)
+    raise _bad(
+        column,
+        f"'{raw}' tidak dikenali; tulis tahun (2024), tanggal (7 Februari 2022 atau 07/02/2022)"
+        " atau rentang tahun (2020–2024).",
+        f"'{raw}' not recognised; write a year (2024), a date (7 Februari 2022 or 07/02/2022)"
+        " or a year span (2020–2024).",
+    )
+
+
+# ---- controlled values ---------------------------------------------------------------------------
+
+
+def _squash(value: Cell) -> str:
+    return " ".join(cell_text(value).split()).casefold()
+
+
+def parse_choice(value: Cell, column: str, choices: Sequence[str]) -> str:
+    """Match a dropdown value case- and space-insensitively; anything else is a finding."""
+    wanted = _squash(value).replace("-", " ")
+    for choice in choices:
+        if _squash(choice).replace("-", " ") == wanted:
+            return choice
+    listed = ", ".join(choices)
+    raise _bad(
+        column,
+        f"'{cell_text(value)}' bukan pilihan yang sah; pilih salah satu: {listed}.",
+        f"'{cell_text(value)}' is not allowed; choose one of: {listed}.",
+    )
+
+
+def parse_category(value: Cell) -> str:
+    if _squash(value) == s.EXCLUDED.casefold():
+        raise Invalid(Finding(
+            s.CATEGORY,
+            "Kategori: informasi yang dikecualikan bukan bagian dari DIP; pindahkan baris ini ke tab"
+            " 'DIK' beserta uji konsekuensinya.",
+            "Kategori: excluded information is not part of the DIP; move this row to the 'DIK' tab"
+            " with its consequence test.",
+        ))
+    return parse_choice(value, s.CATEGORY, s.CATEGORIES)
+
+
+def parse_form(value: Cell) -> str:
+    """Accept the common spellings (``Hardcopy & Softcopy``, ``Cetak dan Online``)."""
+    text = _squash(value)
+    soft = any(w in text for w in ("soft", "online", "digital", "elektronik"))
+    hard = any(w in text for w in ("hard", "cetak", "fisik"))
+    if soft and hard:
+        return "Softcopy dan Hardcopy"
+    if soft:
+        return "Softcopy"
+    if hard:
+        return "Hardcopy"
+    return parse_choice(value, s.FORM, s.FORMS)
+
+
+_RETENTION = re.compile(r"^(\d{1,3})\s*(?:tahun|thn|th|years?)?\.?$")
+
+
+def parse_retention(value: Cell) -> str:
+    """``N tahun``, ``Selama Berlaku`` or ``Permanen``, normalised."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = cell_text(value)
+    text = _squash(value)
+    if m := _RETENTION.match(text):
+        years = int(m[1])
+        if years < 1:
+            raise _bad(s.RETENTION, "lama retensi minimal 1 tahun.", "retention must be >= 1 year.")
+        return f"{years} tahun"
+    if text in ("selama berlaku", "selama masih berlaku", "sampai tidak berlaku"):
+        return "Selama Berlaku"
+    if text in ("permanen", "permanent", "musnah tidak", "abadi"):
+        return "Permanen"
+    raise _bad(
+        s.RETENTION,
+        f"'{cell_text(value)}' tidak dikenali; tulis 'N tahun' (mis. 5 tahun), 'Selama Berlaku' atau"
+        " 'Permanen'.",
+        f"'{cell_text(value)}' not recognised; write 'N tahun' (e.g. 5 tahun), 'Selama Berlaku' or"
+        " 'Permanen'.",
+    )
+
+
+def parse_url(value: Cell) -> str:
+    text = cell_text(value)
+    parts = urlsplit(text)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(
+        c.isspace() for c in text
+    ):
+        raise _bad(
+            s.LINK,
+            f"'{text}' bukan alamat web; tulis alamat lengkap yang diawali http:// atau https://.",
+            f"'{text}' is not a web address; write a full address starting with http:// or"
+            " https://.",
+        )
+    return text
+
+
+def parse_unit(value: Cell, units: Sequence[str], column: str = s.UNIT) -> str:
+    text = " ".join(cell_text(value).split())
+    if not units:
+        return text
+    for unit in units:
+        if unit.casefold() == text.casefold():
+            return unit
+    raise _bad(
+        column,
+        f"'{text}' tidak ada dalam daftar unit; pilih dari daftar (atau minta admin menambahkannya"
+        " di konfigurasi).",
+        f"'{text}' is not in the unit list; choose from the list (or ask the admin to add it to"
+        " the configuration).",
+    )
+
+
+# ---- a DIP row ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """A DIP row's content, normalised for publishing. Fields follow Perki 1/2021's elements."""
+
+    id: str
+    category: str
+    subcategory: str
+    title: str
+    summary: str
+    unit: str
+    responsible: str
+    created: str
+    year: int
+    place: str
+    form: str
+    retention: str
+    link: str
+    remarks: str
+
+
+@dataclass(frozen=True)
+class Steps:
+    """The SOP columns of a row, normalised (empty string = not done)."""
+
+    handed_over: bool
+    classification: str
+    decision: str
+
+
+def read_steps(values: Mapping[str, Cell]) -> tuple[Steps, list[Finding]]:
+    findings: list[Finding] = []
+
+    def choice(header: str) -> str:
+        raw = values.get(header)
+        if not cell_text(raw):
+            return ""
+        try:
+            return parse_choice(raw, header, s.DIP_COLUMNS[_INDEX[header]].choices)
+        except Invalid as problem:
+            findings.append(problem.finding)
+            return ""
+
+    steps = Steps(choice(s.STEP1) == s.HANDED_OVER, choice(s.STEP2), choice(s.STEP3))
+    if steps.classification in (s.CLASSIFIED, s.NEEDS_FIX) and not steps.handed_over:
+        findings.append(Finding(
+            s.STEP2,
+            f"{s.STEP2}: diisi sebelum unit menyerahkan informasi (kolom '{s.STEP1}' masih kosong).",
+            f"{s.STEP2}: filled before the unit handed the item over ('{s.STEP1}' is empty).",
+        ))
+    if steps.decision == s.ESTABLISHED and not (
+        steps.handed_over and steps.classification == s.CLASSIFIED
+    ):
+        findings.append(Finding(
+            s.STEP3,
+            f"{s.STEP3}: belum dapat ditetapkan; informasi harus diserahkan unit ('{s.STEP1}' = Ya)"
+            f" dan diklasifikasi Desk ('{s.STEP2}' = Sudah) lebih dulu.",
+            f"{s.STEP3}: cannot be established yet; the unit must hand it over ('{s.STEP1}' = Ya)"
+            f" and the Desk must classify it ('{s.STEP2}' = Sudah) first.",
+        ))
+    return steps, findings
+
+
+_INDEX = {c.header: i for i, c in enumerate(s.DIP_COLUMNS)}
+
+
+def validate_dip_row(
+    values: Mapping[str, Cell], units: Sequence[str], item_id: str = ""
+) -> tuple[Item | None, list[Finding]]:
+    """Check one DIP row's content. Returns the normalised item (``None`` if unusable)."""
+    findings: list[Finding] = []
+    text = {h: " ".join(cell_text(values.get(h)).split()) for h in s.CONTENT_HEADERS}
+
+    def take(header: str, parse: Callable[[Cell], str] | None = None) -> str:
+        raw = values.get(header)
+        column = s.DIP_COLUMNS[_INDEX[header]]
+        if not cell_text(raw):
+            if column.required:
+                findings.append(Finding(header, f"{header}: wajib diisi.", f"{header}: required."))
+            return ""
+        if parse is None:
+            return text[header]
+        try:
+            return parse(raw)
+        except Invalid as problem:
+            findings.append(problem.finding)
+            return ""
+
+    category = take(s.CATEGORY, parse_category)
+    title = take(s.TITLE)
+    summary = take(s.SUMMARY)
+    unit = take(s.UNIT, lambda v: parse_unit(v, units))
+    responsible = take(s.RESPONSIBLE)
+    when: When | None = None
+    if cell_text(values.get(s.CREATED)):
+        try:
+            when = parse_when(values.get(s.CREATED))
+        except Invalid as problem:
+            findings.append(problem.finding)
+    else:
+        take(s.CREATED)
+    place = take(s.PLACE)
+    form = take(s.FORM, parse_form)
+    retention = take(s.RETENTION, parse_retention)
+    link = take(s.LINK, parse_url)
+    if "Softcopy" in form and not cell_text(values.get(s.LINK)):
+        findings.append(Finding(
+            s.LINK,
+            f"{s.LINK}: wajib diisi karena informasi tersedia dalam bentuk softcopy.",
+            f"{s.LINK}: required because the information is available as softcopy.",
+        ))
+    for header in (s.TITLE, s.SUMMARY, s.REMARKS, s.SUBCATEGORY):
+        if _has_control_chars(cell_text(values.get(header))):
+            findings.append(Finding(
+                header,
+                f"{header}: berisi karakter kendali yang tidak terlihat; ketik ulang teksnya.",
+                f"{header}: contains invisible control characters; retype the text.",
+            ))
+        if len(cell_text(values.get(header))) > MAX_TEXT:
+            findings.append(Finding(
+                header,
+                f"{header}: terlalu panjang (lebih dari {MAX_TEXT} karakter); ringkas isinya.",
+                f"{header}: too long (over {MAX_TEXT} characters); shorten it.",
+            ))
+    if findings or when is None:
+        return None, findings
+    item = Item(
+        id=item_id, category=category, subcategory=text[s.SUBCATEGORY], title=title,
+        summary=summary, unit=unit, responsible=responsible, created=when.text, year=when.year,
+        place=place, form=form, retention=retention, link=link, remarks=text[s.REMARKS],
+    )
+    return item, findings
+
+
+MAX_TEXT = 5000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _has_control_chars(text: str) -> bool:
+    return bool(_CONTROL.search(text))
+
+
+def duplicate_key(values: Mapping[str, Cell]) -> str:
+    """Two rows are the same item when title and holding unit match, ignoring case and spacing."""
+    return f"{_squash(values.get(s.TITLE))}\x1f{_squash(values.get(s.UNIT))}"
+
+
+def find_duplicates(rows: Iterable[tuple[str, Mapping[str, Cell]]]) -> dict[str, Finding]:
+    """For ``(id, values)`` pairs, a finding for every row that repeats an earlier-numbered item.
+
+    The row with the lowest ID keeps its place, so the outcome does not depend on how staff sorted
+    the sheet.
+    """
+    groups: dict[str, list[str]] = {}
+    for item_id, values in rows:
+        if _squash(values.get(s.TITLE)):
+            groups.setdefault(duplicate_key(values), []).append(item_id)
+    findings: dict[str, Finding] = {}
+    for ids in groups.values():
+        if len(ids) < 2:
+            continue
+        first, *rest = sorted(ids, key=id_number)
+        for other in rest:
+            findings[other] = Finding(
+                s.TITLE,
+                f"Duplikat: judul dan unit sama dengan {first}; hapus salah satu atau bedakan"
+                " judulnya.",
+                f"Duplicate: same title and unit as {first}; delete one or make the titles"
+                " distinct.",
+            )
+    return findings
+
+
+def id_number(item_id: str) -> int:
+    """The number in ``DIP-0007``; 0 for anything else."""
+    m = re.fullmatch(r"[A-Z]+-(\d+)", item_id.strip())
+    return int(m[1]) if m else 0
+
+
+# ---- a DIK row (excluded information) --------------------------------------------------------------
+
+_STATUTE = re.compile(
+    r"\b(UU|Undang[- ]Undang|PP|Peraturan|Perpres|Permen\w*|PKPU|Perki|Perda|Keputusan)\b",
+    re.IGNORECASE,
+)
+_ARTICLE = re.compile(r"\bPasal\s+\d+", re.IGNORECASE)
+_PERMANENT_ALLOWED = re.compile(r"Pasal\s+17\s+huruf\s+[gh]\b", re.IGNORECASE)
+_PERIOD_YEARS = re.compile(r"^(\d{1,3})\s*(?:tahun|thn|th)\b", re.IGNORECASE)
+_PERIOD_UNTIL = re.compile(r"^(?:sampai|hingga|s\.?/?d\.?)\s+(?:dengan\s+)?(.+)$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """A DIK row, normalised for the public list of excluded information."""
+
+    id: str
+    information: str
+    unit: str
+    legal_basis: str
+    if_opened: str
+    if_closed: str
+    period: str
+    tested_on: str
+    decision: str
+    expires: dt.date | None  # None = permanent
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def validate_dik_row(
+    values: Mapping[str, Cell], units: Sequence[str], today: dt.date, item_id: str = ""
+) -> tuple[Exclusion | None, list[Finding]]:
+    """Check the consequence test of one excluded item, and whether its period has ended."""
+    findings: list[Finding] = []
+    text = {h: " ".join(cell_text(values.get(h)).split()) for h in s.DIK_CONTENT_HEADERS}
+    for header in s.DIK_CONTENT_HEADERS:
+        if not text[header]:
+            findings.append(Finding(header, f"{header}: wajib diisi.", f"{header}: required."))
+    unit = ""
+    if text[s.UNIT]:
+        try:
+            unit = parse_unit(values.get(s.UNIT), units)
+        except Invalid as problem:
+            findings.append(problem.finding)
+    basis = text[s.DIK_LEGAL_BASIS]
+    if basis and not (_STATUTE.search(basis) and _ARTICLE.search(basis)):
+        findings.append(Finding(
+            s.DIK_LEGAL_BASIS,
+            f"{s.DIK_LEGAL_BASIS}: sebutkan peraturan dan pasalnya, mis. 'UU 14/2008 Pasal 17"
+            " huruf h'.",
+            f"{s.DIK_LEGAL_BASIS}: name the statute and its article, e.g. 'UU 14/2008 Pasal 17"
+            " huruf h'.",
+        ))
+    tested: dt.date | None = None
+    if text[s.DIK_TEST_DATE]:
+        try:
+            tested = parse_date(values.get(s.DIK_TEST_DATE), s.DIK_TEST_DATE)
+        except Invalid as problem:
+            findings.append(problem.finding)
+    period = text[s.DIK_PERIOD]
+    expires: dt.date | None = None
+    period_shown = period
+    if period:
+        if period.casefold() == "permanen":
+            period_shown = "Permanen"
+            if basis and not _PERMANENT_ALLOWED.search(basis):
+                findings.append(Finding(
+                    s.DIK_PERIOD,
+                    f"{s.DIK_PERIOD}: pengecualian permanen hanya untuk UU 14/2008 Pasal 17 huruf g"
+                    " dan h; tetapkan jangka waktunya.",
+                    f"{s.DIK_PERIOD}: a permanent exclusion is only allowed under UU 14/2008"
+                    " Pasal 17 g and h; set a period.",
+                ))
+        elif m := _PERIOD_YEARS.match(period):
+            period_shown = f"{int(m[1])} tahun"
+            if tested is not None:
+                expires = _add_years(tested, int(m[1]))
+        elif m := _PERIOD_UNTIL.match(period):
+            try:
+                expires = parse_date(m[1], s.DIK_PERIOD)
+                period_shown = f"sampai {format_date(expires)}"
+            except Invalid as problem:
+                findings.append(problem.finding)
+        else:
+            findings.append(Finding(
+                s.DIK_PERIOD,
+                f"{s.DIK_PERIOD}: '{period}' tidak dikenali; tulis 'N tahun', 'sampai <tanggal>'"
+                " atau 'Permanen'.",
+                f"{s.DIK_PERIOD}: '{period}' not recognised; write 'N tahun', 'sampai <date>' or"
+                " 'Permanen'.",
+            ))
+    if expires is not None and expires < today:
+        findings.append(Finding(
+            s.DIK_PERIOD,
+            f"Masa pengecualian berakhir {format_date(expires)}: lakukan uji konsekuensi ulang atau"
+            " klasifikasikan kembali informasi ini ke DIP.",
+            f"The exclusion ended on {format_date(expires)}: repeat the consequence test or"
+            " reclassify this item into the DIP.",
+        ))
+    if findings:
+        return None, findings
+    assert tested is not None
+    return Exclusion(
+        id=item_id, information=text[s.DIK_INFORMATION], unit=unit, legal_basis=basis,
+        if_opened=text[s.DIK_IF_OPENED], if_closed=text[s.DIK_IF_CLOSED], period=period_shown,
+        tested_on=format_date(tested), decision=text[s.DIK_DECISION], expires=expires,
+    ), findings
