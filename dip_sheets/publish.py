@@ -136,7 +136,8 @@ def clean_leftovers(target: Target, progress: Progress) -> None:
             target.remove(name)
             progress(f"  sisa unggahan terputus dihapus: {name}")
     for name in target.list(ARCHIVE):
-        if target.read(f"{ARCHIVE}/{name}/{MANIFEST}") is None:
+        manifest = Manifest.parse(target.read(f"{ARCHIVE}/{name}/{MANIFEST}"))
+        if manifest is None or manifest.version != name:
             target.remove(f"{ARCHIVE}/{name}")
             progress(f"  versi tidak lengkap dihapus: {ARCHIVE}/{name}")
 

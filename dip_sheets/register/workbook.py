@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,6 @@ from . import (
     Grid,
     Layout,
     Row,
-    RowAnchor,
     Snapshot,
     cell_text,
     relocate,
@@ -116,14 +115,15 @@ class WorkbookRegister:
         workbook = self._load(read_only=False)
         written, appended = 0, 0
         skipped: list[CellWrite] = []
-        by_tab: dict[str, list[CellWrite]] = {}
-        for write in changes.writes:
-            by_tab.setdefault(write.anchor.tab, []).append(write)
-        for name, writes in by_tab.items():
+        locks = changes.locks or {}
+        for name in sorted({w.anchor.tab for w in changes.writes} | set(locks)):
             sheet = workbook[name]
             tab = s.TAB_BY_NAME[name]
             grid = _sheet_rows(sheet)
-            where = relocate(tab, [w.anchor for w in writes], grid)
+            writes = [w for w in changes.writes if w.anchor.tab == name]
+            # Every anchor is resolved against the sheet as it is now, before any write of this
+            # batch changes a row's key (assigning an ID does).
+            where = relocate(tab, [*(w.anchor for w in writes), *locks.get(name, ())], grid)
             columns = s.locate_columns(tab, grid[0])
             for write in writes:
                 row = where[write.anchor]
@@ -132,6 +132,10 @@ class WorkbookRegister:
                     continue
                 sheet.cell(row + 1, columns[write.header] + 1, write.value)
                 written += 1
+            if name in locks:
+                wanted = {where[a] for a in locks[name]} - {None}
+                _apply_locks(sheet, tab, columns, {i for i in wanted if i is not None},
+                             _last_used_row(grid))
         for name, rows in changes.appends.items():
             sheet = workbook[name]
             grid = _sheet_rows(sheet)
@@ -142,8 +146,6 @@ class WorkbookRegister:
                     sheet.cell(next_row, columns[header] + 1, value)
                 next_row += 1
                 appended += 1
-        for name, anchors in (changes.locks or {}).items():
-            _apply_locks(workbook[name], s.TAB_BY_NAME[name], anchors)
         self._save(workbook)
         return ApplyResult(written, appended, tuple(skipped))
 
@@ -254,22 +256,16 @@ def _last_used_row(grid: Sequence[Sequence[Cell]]) -> int:
     return 0
 
 
-def _apply_locks(sheet: Any, tab: s.Tab, anchors: Iterable[RowAnchor]) -> None:
-    """Lock the unit-owned cells of exactly the given rows; unlock them in every other data row."""
-    grid = _sheet_rows(sheet)
-    anchors = list(anchors)
-    where = relocate(tab, anchors, grid)
-    wanted = {row for row in where.values() if row is not None}
-    columns = s.locate_columns(tab, grid[0])
+def _apply_locks(sheet: Any, tab: s.Tab, columns: dict[str, int], wanted: set[int], last_row: int) -> None:
+    """Lock (and shade) the staff-owned cells of exactly the ``wanted`` rows; unlock every other one."""
     staff = [columns[c.header] + 1 for c in tab.columns if c.owner is not s.Role.SYSTEM]
     probe_header = _lock_probe(tab)
     assert probe_header is not None, "only tabs with staff columns have row locks"
     probe = columns[probe_header] + 1
-    for index in range(1, _last_used_row(grid) + 1):
+    for index in range(1, last_row + 1):
         should_lock = index in wanted
-        if sheet.cell(index + 1, probe).protection.locked == should_lock and sheet.cell(
-            index + 1, probe
-        ).has_style:
+        current = sheet.cell(index + 1, probe)
+        if current.has_style and current.protection.locked == should_lock:
             continue
         for column in staff:
             cell = sheet.cell(index + 1, column)
