@@ -7,6 +7,7 @@ connection) and must come back as one of our errors with a message saying what t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -105,17 +106,34 @@ def test_replace_falls_back_without_posix_rename(
     assert any("posix-rename" in w.message("en") for w in target.warnings)
 
 
-def test_remove_file_tree_and_missing(target: SftpTarget, sftp_root: Path) -> None:
+def test_remove_file_tree_and_missing(target: SftpTarget, sftp_root: Path, tmp_path: Path) -> None:
     target.put("keep.html", b"k")
     target.put("old.html", b"o")
     target.put("tree/a/b/1.txt", b"1")
     target.put("tree/a/2.txt", b"2")
-    os.symlink("/etc", sftp_root / "tree/link")  # a link is removed, never followed
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "precious").write_text("x")
+    os.symlink(outside, sftp_root / "tree/link")  # a link is removed, never followed
     target.remove("old.html")
     target.remove("tree")
     target.remove("never/existed")
     assert sorted(os.listdir(sftp_root)) == ["keep.html"]
-    assert Path("/etc/hostname").exists()
+    assert (outside / "precious").exists()
+
+
+def test_put_checks_the_size_on_the_server(target: SftpTarget, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_stat = target._sftp.stat
+
+    def short(path: str) -> paramiko.SFTPAttributes:
+        attrs = real_stat(path)
+        attrs.st_size = (attrs.st_size or 0) - 1
+        return attrs
+
+    monkeypatch.setattr(target._sftp, "stat", short)
+    with pytest.raises(PublishFailed) as info:
+        target.put("page.html", b"12345")
+    assert "4" in both(info.value) and "5" in both(info.value)
 
 
 def test_location_and_path_checks(target: SftpTarget, sshd: SshdServer, sftp_root: Path) -> None:
@@ -160,9 +178,7 @@ def test_changed_host_key_is_refused(sshd: SshdServer, sftp_root: Path, tmp_path
     assert kh.read_text() == sshd.known_hosts_line(other_line)  # nothing was rewritten
 
 
-def test_unknown_host_is_refused_and_not_added(
-    sshd: SshdServer, sftp_root: Path, tmp_path: Path
-) -> None:
+def test_unknown_host_is_refused_and_not_added(sshd: SshdServer, sftp_root: Path, tmp_path: Path) -> None:
     kh = tmp_path / "known_hosts"
     kh.write_text("")
     with pytest.raises(ConfigError) as info:
@@ -238,7 +254,9 @@ def test_rsa_key_works(sshd: SshdServer, sftp_root: Path) -> None:
         assert t.list("") == []
 
 
-def test_world_readable_key_warns_but_connects(sshd: SshdServer, sftp_root: Path) -> None:
+def test_world_readable_key_warns_but_connects(
+    sshd: SshdServer, sftp_root: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
     key = sshd.new_client_key()
     key.chmod(0o644)
     seen: list[SftpWarning] = []
@@ -247,6 +265,7 @@ def test_world_readable_key_warns_but_connects(sshd: SshdServer, sftp_root: Path
         assert t.warnings == seen
     assert len(seen) == 1
     assert f"chmod 600 {key}" in seen[0].message("en") and "644" in seen[0].message("id")
+    assert capfd.readouterr().err == ""  # the caller prints it, in the user's language
 
 
 # -- the network -------------------------------------------------------------------------------
@@ -285,9 +304,13 @@ def test_unknown_host_name(sshd: SshdServer, sftp_root: Path) -> None:
 
 def test_retry_reaches_a_server_that_comes_back(sshd: SshdServer, sftp_root: Path) -> None:
     sshd.stop()
-    threading.Timer(0.3, sshd.start).start()
-    with connect(sshd.sftp_settings(sftp_root, retries=8, retry_backoff=0.1)) as t:
-        t.put("back.txt", b"1")
+    restart = threading.Timer(0.3, sshd.start)
+    restart.start()
+    try:
+        with connect(sshd.sftp_settings(sftp_root, retries=8, retry_backoff=0.1)) as t:
+            t.put("back.txt", b"1")
+    finally:
+        restart.join()
 
 
 def test_server_gone_mid_session(target: SftpTarget, sshd: SshdServer) -> None:
@@ -338,8 +361,8 @@ def test_io_timeout_when_server_hangs(sshd: SshdServer, sftp_root: Path) -> None
             assert "0.5" in both(info.value)
         finally:
             for pid in pids:
-                os.kill(pid, signal.SIGKILL)
-                os.kill(pid, signal.SIGCONT)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
 
 
 # -- the server refuses to write ---------------------------------------------------------------
@@ -418,9 +441,7 @@ def test_disk_full(target: SftpTarget, small_disk: Path) -> None:
     assert target.read("small/ok.html") == b"fits"
 
 
-def test_paramiko_exceptions_do_not_escape(
-    target: SftpTarget, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_paramiko_exceptions_do_not_escape(target: SftpTarget, monkeypatch: pytest.MonkeyPatch) -> None:
     def boom(*args: object, **kwargs: object) -> None:
         raise paramiko.SSHException("Server connection dropped: ")
 

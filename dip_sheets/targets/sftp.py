@@ -103,9 +103,7 @@ class _UnknownHostKey(paramiko.SSHException):
 class _Reject(paramiko.RejectPolicy):
     """paramiko's RejectPolicy, raising an exception that carries the offered key."""
 
-    def missing_host_key(
-        self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey
-    ) -> NoReturn:
+    def missing_host_key(self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey) -> NoReturn:
         raise _UnknownHostKey(hostname, key)
 
 
@@ -167,9 +165,7 @@ def _load_key(settings: SftpSettings, warn: Callable[[SftpWarning], None]) -> pa
     passphrase = _passphrase(settings)
     password = passphrase.encode() if passphrase is not None else None
     openssh_format = b"BEGIN OPENSSH PRIVATE KEY" in data
-    loader = (
-        serialization.load_ssh_private_key if openssh_format else serialization.load_pem_private_key
-    )
+    loader = serialization.load_ssh_private_key if openssh_format else serialization.load_pem_private_key
     try:
         try:
             parsed = loader(data, password)
@@ -269,12 +265,22 @@ def _auth_refused(settings: SftpSettings, key: paramiko.PKey) -> ConfigError:
 
 
 def _is_transient(exc: BaseException) -> bool:
-    """Network trouble worth another try (not DNS, host keys or authentication)."""
-    if isinstance(exc, socket.gaierror | paramiko.AuthenticationException):
-        return False
+    """Network trouble worth another try (not unknown names, host keys, authentication or
+    algorithm mismatches: trying again cannot fix those)."""
+    if isinstance(exc, socket.gaierror):
+        return exc.errno == socket.EAI_AGAIN  # "temporary failure in name resolution"
     if isinstance(exc, paramiko.BadHostKeyException | _UnknownHostKey):
         return False
+    if isinstance(exc, paramiko.AuthenticationException):
+        return _is_auth_timeout(exc)
+    if isinstance(exc, paramiko.SSHException) and "incompatible" in str(exc).lower():
+        return False
     return isinstance(exc, OSError | EOFError | paramiko.SSHException)
+
+
+def _is_auth_timeout(exc: BaseException) -> bool:
+    """paramiko reports a server too slow to answer the login as AuthenticationException."""
+    return isinstance(exc, paramiko.AuthenticationException) and "timeout" in str(exc).lower()
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
@@ -327,8 +333,7 @@ def _unreachable(settings: SftpSettings, exc: BaseException, attempts: int) -> D
             "later.",
         )
     if any(
-        isinstance(e, paramiko.ssh_exception.NoValidConnectionsError | ConnectionRefusedError)
-        for e in chain
+        isinstance(e, paramiko.ssh_exception.NoValidConnectionsError | ConnectionRefusedError) for e in chain
     ):
         return BackendUnavailable(
             f"Server SFTP {where} menolak sambungan {tries_id}: pastikan host dan port di dip.toml "
@@ -352,9 +357,7 @@ def _unreachable(settings: SftpSettings, exc: BaseException, attempts: int) -> D
     )
 
 
-def connect(
-    settings: SftpSettings, *, on_warning: Callable[[SftpWarning], None] | None = None
-) -> SftpTarget:
+def connect(settings: SftpSettings, *, on_warning: Callable[[SftpWarning], None] | None = None) -> SftpTarget:
     """Open an SFTP session to ``settings.remote_dir``, or raise a :class:`DipError`.
 
     Transient network failures (refused, timeout, dropped during the handshake) are retried up
@@ -365,7 +368,7 @@ def connect(
     warnings: list[SftpWarning] = []
 
     def warn(w: SftpWarning) -> None:
-        log.warning("%s", w.en)
+        log.debug("%s", w.en)  # not warning(): the caller prints it, in the user's language
         warnings.append(w)
         if on_warning is not None:
             on_warning(w)
@@ -386,13 +389,14 @@ def connect(
         try:
             try:
                 client.load_host_keys(str(settings.known_hosts))
-            except (OSError, paramiko.SSHException) as exc:
+            except (OSError, UnicodeDecodeError) as exc:  # bad lines are skipped by paramiko
+                why = exc.strerror if isinstance(exc, OSError) else "not text"
                 raise ConfigError(
-                    f"Berkas known_hosts {settings.known_hosts} tidak bisa dibaca ({exc}): "
-                    "periksa isinya atau buat ulang dengan "
+                    f"Berkas known_hosts {settings.known_hosts} tidak bisa dibaca ({why}): "
+                    "periksa hak aksesnya atau buat ulang dengan "
                     f"`{_keyscan(settings)}`.",
-                    f"The known_hosts file {settings.known_hosts} cannot be read ({exc}): check "
-                    f"it or create it again with `{_keyscan(settings)}`.",
+                    f"The known_hosts file {settings.known_hosts} cannot be read ({why}): check "
+                    f"its permissions or create it again with `{_keyscan(settings)}`.",
                 ) from None
             client.set_missing_host_key_policy(_Reject())
             client.connect(
@@ -418,9 +422,15 @@ def connect(
         except paramiko.BadHostKeyException as exc:
             client.close()
             raise _changed_host(settings, exc.key) from None
-        except paramiko.AuthenticationException:
+        except paramiko.AuthenticationException as exc:
+            if not _is_auth_timeout(exc):
+                client.close()
+                raise _auth_refused(settings, pkey) from None
+            cause: BaseException = TimeoutError(str(exc))
             client.close()
-            raise _auth_refused(settings, pkey) from None
+            if attempt == attempts:
+                raise _unreachable(settings, cause, attempt) from exc
+            _pause(settings, attempt, exc)
         except DipError:
             client.close()
             raise
@@ -429,18 +439,19 @@ def connect(
             client.close()
             if not _is_transient(cause) or attempt == attempts:
                 raise _unreachable(settings, cause, attempt) from exc
-            delay = min(settings.retry_backoff * 2 ** (attempt - 1), _MAX_BACKOFF)
-            delay += random.uniform(0, settings.retry_backoff)
-            log.info(
-                "SFTP connect to %s failed (%s); retrying in %.1f s", settings.host, exc, delay
-            )
-            time.sleep(delay)
+            _pause(settings, attempt, cause)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _open_sftp(
-    settings: SftpSettings, client: paramiko.SSHClient, warnings: list[SftpWarning]
-) -> SftpTarget:
+def _pause(settings: SftpSettings, attempt: int, exc: BaseException) -> None:
+    """Exponential backoff with jitter between connection attempts."""
+    delay = min(settings.retry_backoff * 2 ** (attempt - 1), _MAX_BACKOFF)
+    delay += random.uniform(0, settings.retry_backoff)
+    log.info("SFTP connect to %s failed (%s); retrying in %.1f s", settings.host, exc, delay)
+    time.sleep(delay)
+
+
+def _open_sftp(settings: SftpSettings, client: paramiko.SSHClient, warnings: list[SftpWarning]) -> SftpTarget:
     """Start the SFTP subsystem and check ``remote_dir`` before anything is written."""
     try:
         sftp = client.open_sftp()
@@ -485,8 +496,7 @@ def _open_sftp(
         raise ConfigError(
             f"remote_dir {root} di server {settings.host} adalah berkas, bukan folder: perbaiki "
             "remote_dir di dip.toml.",
-            f"remote_dir {root} on {settings.host} is a file, not a folder: fix remote_dir in "
-            "dip.toml.",
+            f"remote_dir {root} on {settings.host} is a file, not a folder: fix remote_dir in dip.toml.",
         )
     return target
 
@@ -728,7 +738,7 @@ class SftpTarget:
             f"Warning: the server {s.host} does not support atomic file replacement "
             "(posix-rename); for a moment while files are swapped, visitors may get 'not found'.",
         )
-        log.warning("%s", w.en)
+        log.debug("%s", w.en)
         self.warnings.append(w)
 
     def _replace_fallback(self, rsrc: str, rdst: str) -> None:
