@@ -20,9 +20,11 @@ from . import schema as s
 from .config import Config, load_configs
 from .connect import open_register, open_target
 from .errors import ConfigError, DipError
+from .lock import AlreadyRunning, run_lock
 from .publish import publish, rollback
 from .register import Layout
-from .status import status
+from .runlog import run_logger, summary_line
+from .status import status, status_csv, status_table
 from .sync import SyncResult, review
 from .sync import run as run_sync
 
@@ -68,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sync = commands.add_parser("sync", parents=[common], help="periksa register dan tulis temuan")
     sync.add_argument("--dry-run", action="store_true", help="tampilkan perubahan tanpa menulis")
+    sync.add_argument("--cron", action="store_true",
+                      help="untuk cron: diam bila tidak ada perubahan; kode 4 bila proses lain berjalan")
 
     pub = commands.add_parser("publish", parents=[common], help="terbitkan DIP (langkah 4-5)")
     pub.add_argument("--dry-run", action="store_true", help="tampilkan tanpa mengunggah/menulis")
@@ -78,7 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="aktifkan kembali versi arsip (bawaan: versi sebelumnya)")
     pub.add_argument("--quiet", action="store_true", help="tanpa keluaran kemajuan")
 
-    commands.add_parser("status", parents=[common], help="posisi setiap item dalam SOP")
+    stat = commands.add_parser("status", parents=[common], help="posisi setiap item dalam SOP")
+    stat.add_argument("--format", choices=("table", "json", "csv"), default="table", help="bentuk keluaran")
+    stat.add_argument("--days", type=int, default=14, metavar="N",
+                      help="sebutkan item yang menunggu lebih dari N hari di satu langkah (bawaan 14)")
 
     dem = commands.add_parser("demo", parents=[common], help="contoh lengkap di folder lokal")
     dem.add_argument("--folder", type=Path, default=Path("dip-demo"), help="folder kerja")
@@ -169,9 +176,12 @@ def cmd_init(config: Config, args: argparse.Namespace, out: Output) -> dict[str,
 
 
 def cmd_sync(config: Config, args: argparse.Namespace, out: Output) -> dict[str, Any]:
-    register = open_register(config)
+    with run_lock(config.state_dir, config.name):
+        register = open_register(config)
+        result = run_sync(register, config.units, config.now(), dry_run=args.dry_run)
+    if args.cron and result.applied is None:
+        out.quiet = True  # under cron, a run that changed nothing prints nothing
     out.say(f"Register: {register.location}")
-    result = run_sync(register, config.units, config.now(), dry_run=args.dry_run)
     _print_sync(out, result)
     return result.summary()
 
@@ -184,9 +194,10 @@ def cmd_publish(config: Config, args: argparse.Namespace, out: Output) -> dict[s
             out.say(f"Versi {chosen.version} aktif kembali di {target.location}.",
                     f"Version {chosen.version} is live again at {target.location}.")
             return {"status": "rolled-back", "version": chosen.version}
-        register = open_register(config)
-        result = publish(config, register, target, by=args.by, dry_run=args.dry_run,
-                         force=args.force, progress=out.progress)
+        with run_lock(config.state_dir, config.name, wait=PUBLISH_LOCK_WAIT):
+            register = open_register(config)
+            result = publish(config, register, target, by=args.by, dry_run=args.dry_run,
+                             force=args.force, progress=out.progress)
     finally:
         target.close()
     if result.sync is not None:
@@ -199,14 +210,24 @@ def cmd_publish(config: Config, args: argparse.Namespace, out: Output) -> dict[s
 
 def cmd_status(config: Config, args: argparse.Namespace, out: Output) -> dict[str, Any]:
     register = open_register(config)
-    report = status(review(register.read(), config.units, config.now()))
+    now = config.now()
+    report = status(review(register.read(), config.units, now), now.date(), args.days)
+    if args.format == "json" and not out.as_json:
+        print(json.dumps({"register": config.name, **report}, ensure_ascii=False, indent=1))
+        return report
+    if args.format == "csv":
+        if not out.as_json:
+            print(status_csv(report, config.name), end="")
+        return report
     out.say(f"Register: {register.location}")
-    for unit, counts in report["per_unit"].items():
-        out.say(f"{unit}:")
-        for stage, count in counts.items():
-            if count:
-                out.say(f"  {stage}: {count}")
+    out.say(status_table(report, out.lang))
     out.say(f"Siap terbit: {report['publishable']}", f"Ready to publish: {report['publishable']}")
+    if report["overdue"]:
+        out.say(f"Menunggu lebih dari {args.days} hari:", f"Waiting more than {args.days} days:")
+        for item in report["overdue"]:
+            out.say(f"  {item['id']} (baris {item['row']}, {item['unit']}): {item['stage']},"
+                    f" {item['days']} hari", f"  {item['id']} (row {item['row']}, {item['unit']}):"
+                    f" {item['stage']}, {item['days']} days")
     if report["blockers"]:
         out.say("Menghambat penerbitan:", "Blocking publication:")
         for blocker in report["blockers"]:
@@ -229,9 +250,15 @@ def cmd_demo(args: argparse.Namespace, out: Output) -> dict[str, Any]:
             "sync": result.sync.summary(), "publish": result.publish.summary()}
 
 
+PUBLISH_LOCK_WAIT = 120.0  # a publish waits for a running cron sync rather than failing at once
+
 COMMANDS: dict[str, Callable[[Config, argparse.Namespace, Output], dict[str, Any]]] = {
     "init": cmd_init, "sync": cmd_sync, "publish": cmd_publish, "status": cmd_status,
 }
+
+
+#: commands whose runs leave a line in the run log (read-only ones do not).
+LOGGED = ("sync", "publish")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -247,10 +274,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             for config in configs:
                 if len(configs) > 1:
                     out.say(f"== {config.name}")
+                log = run_logger(config.state_dir) if args.command in LOGGED else None
                 try:
-                    documents.append({"register": config.name,
-                                      **COMMANDS[args.command](config, args, out)})
+                    summary = COMMANDS[args.command](config, args, out)
+                    documents.append({"register": config.name, **summary})
+                    if log is not None:
+                        log.info(summary_line(args.command, config.name, summary))
                 except DipError as error:
+                    if log is not None:
+                        log.warning(f"{args.command} {config.name}: {error.message('id')}")
+                    if isinstance(error, AlreadyRunning) and getattr(args, "cron", False):
+                        worst = max(worst, error.exit_code)
+                        continue
                     if len(configs) == 1:
                         raise
                     worst = max(worst, error.exit_code)

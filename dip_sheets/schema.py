@@ -63,6 +63,7 @@ STEP2 = "2 Klasifikasi & Dokumentasi"
 STEP3 = "3 Penetapan PPID"
 STEP4 = "4 Perintah Unggah"
 STEP5 = "5 Diunggah"
+STAGE = "Posisi SOP"
 NOTE = "Catatan Sinkron"
 FINGERPRINT = "Sidik"
 
@@ -85,6 +86,7 @@ DIP_COLUMNS: tuple[Column, ...] = (
     Column(STEP3, Role.PPID, choices=(ESTABLISHED, REJECTED, NEEDS_REVISION), width=16),
     Column(STEP4, Role.SYSTEM, width=30),
     Column(STEP5, Role.SYSTEM, width=30),
+    Column(STAGE, Role.SYSTEM, width=34, help="Langkah SOP tempat item berada, dan sejak tanggal berapa"),
     Column(NOTE, Role.SYSTEM, width=48),
     Column(FINGERPRINT, Role.SYSTEM, width=18),
 )

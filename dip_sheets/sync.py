@@ -59,6 +59,8 @@ class RowState:
     publishable: bool
     tampered: bool
     stage: Stage
+    #: the day the row entered its current stage (from the ``Posisi SOP`` cell).
+    since: dt.date
 
     @property
     def row_number(self) -> int:
@@ -300,9 +302,11 @@ def review(snapshot: Snapshot, units: Sequence[str], now: dt.datetime) -> Review
         publishable = bool(new_stored) and not tampered and not findings and item is not None
         uploaded = new_stored == stored and bool(cell_text(dip.value(row, s.STEP5)))
         writer.set(dip, index, anchor, s.NOTE, "; ".join(f.id for f in findings))
+        where = stage(steps, publishable, uploaded)
+        since = stage_since(cell_text(dip.value(row, s.STAGE)), where) or now.date()
+        writer.set(dip, index, anchor, s.STAGE, f"{where.value}{SINCE}{since.isoformat()}")
         result.dip.append(RowState(
-            anchor, item_id, values, steps, item, findings, publishable, tampered,
-            stage(steps, publishable, uploaded),
+            anchor, item_id, values, steps, item, findings, publishable, tampered, where, since,
         ))
     if locked_wanted != set(locked_now):
         writer.changes.locks = {s.DIP_TAB: frozenset(dip.anchor(i) for i in sorted(locked_wanted))}
@@ -330,6 +334,20 @@ def review(snapshot: Snapshot, units: Sequence[str], now: dt.datetime) -> Review
         else:
             writer.set(system, system_row, system.anchor(system_row), s.SYSTEM_VALUE, str(number))
     return result
+
+
+SINCE = " · sejak "
+
+
+def stage_since(text: str, current: Stage) -> dt.date | None:
+    """The date recorded in a ``Posisi SOP`` cell, if it still names the ``current`` stage."""
+    label, _, day = text.partition(SINCE)
+    if label != current.value:
+        return None
+    try:
+        return dt.date.fromisoformat(day)
+    except ValueError:
+        return None
 
 
 def _tamper_finding(changed: list[str]) -> Finding:

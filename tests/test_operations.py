@@ -1,0 +1,120 @@
+"""Running it for real: cron runs never overlap, quiet when nothing changed, logged; status reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dip_sheets import schema as s
+from dip_sheets.cli import main
+from dip_sheets.lock import AlreadyRunning, run_lock
+from dip_sheets.register.workbook import WorkbookRegister
+from dip_sheets.status import status
+from dip_sheets.sync import review, run
+from dip_sheets.workflow import Stage
+from tests.conftest import NOW, UNITS, add_rows, established, good_row
+from tests.memory_register import memory_register
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Path:
+    config = tmp_path / "dip.toml"
+    config.write_text('state_dir = "kerja"\n[register]\npath = "register.xlsx"\n[publish]\nfolder = "situs"\n',
+                      encoding="utf-8")
+    assert main(["init", "--local", str(tmp_path / "register.xlsx")]) == 0
+    add_rows(WorkbookRegister(tmp_path / "register.xlsx"), [established("A"), good_row("B")])
+    return config
+
+
+def test_cron_sync_is_quiet_when_nothing_changed_and_logs_each_run(
+    office: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["sync", "--cron", "--config", str(office)]) == 0
+    assert "Ditulis" in capsys.readouterr().out  # the first run changed things: it says so
+    assert main(["sync", "--cron", "--config", str(office)]) == 0
+    assert capsys.readouterr().out == ""  # nothing changed: silence, so cron mails nothing
+    log = (office.parent / "kerja" / "dip.log").read_text(encoding="utf-8").splitlines()
+    assert len(log) == 2 and "sync utama: 2 baris, 2 ID baru" in log[0] and "0 sel ditulis" in log[1]
+
+
+def test_overlapping_cron_runs_one_runs_the_other_exits_untouched(
+    office: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workbook = office.parent / "register.xlsx"
+    before = workbook.read_bytes()
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from pathlib import Path; from dip_sheets.lock import run_lock\n"
+         "with run_lock(Path(sys.argv[1]), 'utama'):\n    print('locked', flush=True); time.sleep(30)",
+         str(office.parent / "kerja")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        capsys.readouterr()
+        assert main(["sync", "--cron", "--config", str(office)]) == 4
+        captured = capsys.readouterr()
+        assert captured.out == "" and captured.err == ""
+        assert workbook.read_bytes() == before
+        assert main(["sync", "--config", str(office)]) == 4  # by hand: says why
+        assert "sedang diproses" in capsys.readouterr().err
+    finally:
+        holder.kill()
+        holder.wait()
+    assert main(["sync", "--cron", "--config", str(office)]) == 0  # a dead holder leaves no stale lock
+    assert workbook.read_bytes() != before
+
+
+def test_run_lock_waits_for_a_bounded_time(tmp_path: Path) -> None:
+    with run_lock(tmp_path, "x"):
+        started = time.monotonic()
+        with pytest.raises(AlreadyRunning), run_lock(tmp_path, "x", wait=0.5):
+            pass
+        assert 0.4 < time.monotonic() - started < 3
+    with run_lock(tmp_path, "x"):
+        pass
+
+
+def test_posisi_sop_records_since_when_an_item_waits() -> None:
+    register = memory_register()
+    index = register.add(s.DIP_TAB, good_row("A"))
+    run(register, UNITS, NOW)
+    assert register.get(s.DIP_TAB, index, s.STAGE) == "1 Draf unit · sejak 2026-11-25"
+    later = NOW + dt.timedelta(days=20)
+    assert run(register, UNITS, later).applied is None  # same stage: the date stays
+    header = [str(h) for h in register.tabs[s.DIP_TAB][0]]
+    register.tabs[s.DIP_TAB][index][header.index(s.STEP1)] = "Ya"
+    run(register, UNITS, later)
+    assert register.get(s.DIP_TAB, index, s.STAGE) == "2 Menunggu klasifikasi Desk · sejak 2026-12-15"
+
+
+def test_status_calls_out_items_waiting_too_long() -> None:
+    register = memory_register()
+    register.add(s.DIP_TAB, good_row("A"))
+    register.add(s.DIP_TAB, established("B"))
+    run(register, UNITS, NOW)
+    register.add(s.DIP_TAB, good_row("C"))
+    later = NOW + dt.timedelta(days=30)
+    run(register, UNITS, later)
+    report = status(review(register.read(), UNITS, later), later.date(), overdue_days=14)
+    assert [(o["id"], o["days"]) for o in report["overdue"]] == [("DIP-0001", 30), ("DIP-0002", 30)]
+    assert report["total"][Stage.DRAFT.value] == 2 and report["publishable"] == 1
+
+
+def test_status_formats(office: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sync", "--config", str(office)]) == 0
+    capsys.readouterr()
+    assert main(["status", "--config", str(office), "--format", "csv"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "register,unit,tahap,jumlah" and len(lines) == 3
+    assert main(["status", "--config", str(office), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["publishable"] == 1
+    assert main(["status", "--config", str(office)]) == 0
+    table = capsys.readouterr().out
+    assert "Jumlah" in table and "1 Draf unit" in table and "4 Ditetapkan, belum diunggah" in table
