@@ -25,8 +25,9 @@ from tests.memory_register import memory_register
 @pytest.fixture
 def office(tmp_path: Path) -> Path:
     config = tmp_path / "dip.toml"
-    config.write_text('state_dir = "kerja"\n[register]\npath = "register.xlsx"\n[publish]\nfolder = "situs"\n',
-                      encoding="utf-8")
+    config.write_text(
+        'state_dir = "kerja"\n[register]\npath = "register.xlsx"\n[publish]\nfolder = "situs"\n',
+        encoding="utf-8")
     assert main(["init", "--local", str(tmp_path / "register.xlsx")]) == 0
     add_rows(WorkbookRegister(tmp_path / "register.xlsx"), [established("A"), good_row("B")])
     return config
