@@ -17,9 +17,10 @@ from typing import Any
 
 from . import __version__, demo
 from . import schema as s
+from .check import run_checks
 from .config import Config, load_configs
 from .connect import open_register, open_target
-from .errors import ConfigError, DipError
+from .errors import BackendUnavailable, ConfigError, DipError
 from .lock import AlreadyRunning, run_lock
 from .publish import publish, rollback
 from .register import Layout
@@ -81,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument("--rollback", nargs="?", const="", metavar="VERSI",
                      help="aktifkan kembali versi arsip (bawaan: versi sebelumnya)")
     pub.add_argument("--quiet", action="store_true", help="tanpa keluaran kemajuan")
+
+    commands.add_parser("check", parents=[common], help="periksa konfigurasi tanpa mengubah apa pun")
 
     stat = commands.add_parser("status", parents=[common], help="posisi setiap item dalam SOP")
     stat.add_argument("--format", choices=("table", "json", "csv"), default="table", help="bentuk keluaran")
@@ -237,6 +240,18 @@ def cmd_status(config: Config, args: argparse.Namespace, out: Output) -> dict[st
     return report
 
 
+def cmd_check(config: Config, args: argparse.Namespace, out: Output) -> dict[str, Any]:
+    results = run_checks(config, out.lang)
+    for check in results:
+        mark = "ok   " if check.ok else "GAGAL"
+        out.say(f"{mark} {check.name}: {check.detail}")
+    failed = [c for c in results if not c.ok]
+    if failed:  # exit with the most serious failure's code
+        kind = {2: ConfigError, 3: BackendUnavailable}.get(max(c.exit_code for c in failed), DipError)
+        raise kind(f"{len(failed)} pemeriksaan gagal.", f"{len(failed)} checks failed.")
+    return {"checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in results]}
+
+
 def cmd_demo(args: argparse.Namespace, out: Output) -> dict[str, Any]:
     result = demo.run(args.folder.resolve(), fresh=args.fresh)
     _print_sync(out, result.sync)
@@ -254,6 +269,7 @@ PUBLISH_LOCK_WAIT = 120.0  # a publish waits for a running cron sync rather than
 
 COMMANDS: dict[str, Callable[[Config, argparse.Namespace, Output], dict[str, Any]]] = {
     "init": cmd_init, "sync": cmd_sync, "publish": cmd_publish, "status": cmd_status,
+    "check": cmd_check,
 }
 
 

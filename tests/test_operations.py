@@ -119,3 +119,35 @@ def test_status_formats(office: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert main(["status", "--config", str(office)]) == 0
     table = capsys.readouterr().out
     assert "Jumlah" in table and "1 Draf unit" in table and "4 Ditetapkan, belum diunggah" in table
+
+
+def test_check_reports_every_broken_setting_on_its_own_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sshd: object
+) -> None:
+    from tests.plugins.sshd import SshdServer
+
+    assert isinstance(sshd, SshdServer)
+    empty_known_hosts = tmp_path / "known_hosts"
+    empty_known_hosts.write_text("")
+    config = tmp_path / "dip.toml"
+    config.write_text(
+        '[register]\nbackend = "sheets"\nspreadsheet_id = "x"\ncredentials = "tidak-ada.json"\n'
+        '[publish]\ntarget = "sftp"\n[publish.sftp]\n'
+        f'host = "{sshd.host}"\nport = {sshd.port}\nusername = "{sshd.username}"\n'
+        f'key_file = "{sshd.client_key}"\nknown_hosts = "{empty_known_hosts}"\nremote_dir = "/tmp"\n',
+        encoding="utf-8")
+    code = main(["check", "--config", str(config)])
+    lines = capsys.readouterr().out.splitlines()
+    failed = [line for line in lines if line.startswith("GAGAL")]
+    assert code == 2
+    assert [line.split(":")[0] for line in failed] == [
+        "GAGAL register dapat dibuka", "GAGAL peran (roles) diisi", "GAGAL situs tujuan terhubung"]
+    assert "tidak-ada.json" in failed[0] and "known_hosts" in failed[2]
+
+
+def test_check_passes_on_a_good_local_setup(office: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["check", "--config", str(office)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 6 and all(line.startswith("ok") for line in lines), lines
+    assert not list((office.parent / "situs").glob(".dip-check-*"))  # the probe was removed
