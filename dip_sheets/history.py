@@ -1,0 +1,145 @@
+"""Update history (*riwayat pemutakhiran*): what changed from one published version to the next. Pure.
+
+The PPID must keep the list up to date and a citizen should be able to see what changed and when.
+Every published version keeps its ``dip.json`` in the archive; this module reads those documents back
+and compares versions by item ID (never by position), so an item that moves or is renamed is
+"changed", not "removed and added".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .validate import format_date
+
+Record = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class PastVersion:
+    """One published version as the history needs it: identity, decision and its item records."""
+
+    id: str
+    published_at: str  # ISO 8601 with offset, as in the manifest and dip.json
+    decision_number: str = ""
+    decision_date: str = ""
+    records: tuple[Record, ...] = ()
+
+    @classmethod
+    def from_dip_json(cls, data: bytes) -> PastVersion:
+        """Read an archived ``dip.json``; raises ``ValueError`` (in Indonesian) if it is not one."""
+        try:
+            document = json.loads(data.decode("utf-8-sig"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise ValueError(f"dip.json arsip tidak dapat dibaca: {exc}") from None
+        if not isinstance(document, dict):
+            raise ValueError("dip.json arsip bukan objek JSON.")
+        version, published, items = document.get("versi"), document.get("diterbitkan"), document.get("item")
+        if not isinstance(version, str) or not isinstance(published, str) or not isinstance(items, list):
+            raise ValueError("dip.json arsip tidak memuat 'versi', 'diterbitkan' dan 'item'.")
+        try:
+            dt.datetime.fromisoformat(published)
+        except ValueError:
+            raise ValueError(f"dip.json arsip versi {version}: tanggal '{published}' tidak sah.") from None
+        if not all(isinstance(r, dict) and isinstance(r.get("id"), str) for r in items):
+            raise ValueError(f"dip.json arsip versi {version}: ada item tanpa 'id'.")
+        decision = document.get("keputusan_ppid")
+        decision = decision if isinstance(decision, dict) else {}
+        return cls(
+            id=version,
+            published_at=published,
+            decision_number=str(decision.get("nomor") or ""),
+            decision_date=str(decision.get("tanggal") or ""),
+            records=tuple(items),
+        )
+
+    @property
+    def moment(self) -> dt.datetime:
+        """When it was published, comparable across offsets (a naive time is taken as UTC)."""
+        when = dt.datetime.fromisoformat(self.published_at)
+        return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+    @property
+    def date_text(self) -> str:
+        """The publication date in the page's long Indonesian form, in the version's own offset."""
+        return format_date(dt.datetime.fromisoformat(self.published_at).date())
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    """One item in a diff; ``fields`` names the record keys that differ (only for changed items)."""
+
+    id: str
+    title: str
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class VersionChanges:
+    """A version and how it differs from the one before it (``previous`` is None for the first)."""
+
+    version: PastVersion
+    previous: PastVersion | None
+    added: tuple[ItemChange, ...]
+    removed: tuple[ItemChange, ...]
+    changed: tuple[ItemChange, ...]
+
+
+def diff(old: Sequence[Record], new: Sequence[Record]) -> tuple[
+    tuple[ItemChange, ...], tuple[ItemChange, ...], tuple[ItemChange, ...]
+]:
+    """``(added, removed, changed)`` between two lists of records, matched by ``id``.
+
+    Changed means any field differs; the differing keys are listed in the new record's order, so the
+    page can say *what* changed (a new link, a corrected summary) and not only that something did.
+    """
+    before = {str(r["id"]): r for r in old}
+    after = {str(r["id"]): r for r in new}
+    added = [ItemChange(i, _title(r)) for i, r in after.items() if i not in before]
+    removed = [ItemChange(i, _title(r)) for i, r in before.items() if i not in after]
+    changed = []
+    for item_id, record in after.items():
+        earlier = before.get(item_id)
+        if earlier is None or earlier == record:
+            continue
+        keys = [*record, *(k for k in earlier if k not in record)]
+        changed.append(ItemChange(item_id, _title(record),
+                                  tuple(k for k in keys if record.get(k) != earlier.get(k))))
+    return _by_id(added), _by_id(removed), _by_id(changed)
+
+
+def _title(record: Record) -> str:
+    return str(record.get("judul") or "")
+
+
+def _by_id(changes: list[ItemChange]) -> tuple[ItemChange, ...]:
+    """In ID order, numbers compared as numbers (DIP-9 before DIP-10), as a change log reads best."""
+    def key(change: ItemChange) -> list[str | int]:
+        return [int(p) if i % 2 else p for i, p in enumerate(re.split(r"([0-9]+)", change.id))]
+
+    return tuple(sorted(changes, key=key))
+
+
+def timeline(history: Sequence[PastVersion], current: PastVersion) -> list[VersionChanges]:
+    """Every version with its changes, newest (``current``) first.
+
+    Entries of ``history`` that are not older than ``current`` (``current`` itself, or versions
+    published after it, as after a rollback) are ignored, so re-rendering a live version gives the
+    same bytes it was published with and an unchanged re-publish is still detected.
+    """
+    older = sorted((v for v in history if v.id != current.id and v.moment < current.moment),
+                   key=lambda v: (v.moment, v.id))
+    result: list[VersionChanges] = []
+    previous: PastVersion | None = None
+    for version in [*older, current]:
+        if previous is None:
+            result.append(VersionChanges(version, None, (), (), ()))
+        else:
+            result.append(VersionChanges(version, previous, *diff(previous.records, version.records)))
+        previous = version
+    return result[::-1]
