@@ -50,6 +50,10 @@ class RegisterSettings:
     credentials: Path | None = None
     timeout: float = 30.0
     retry_budget: float = 120.0
+    #: Google's per-user quota (60 reads and 60 writes a minute), shared by every register that
+    #: uses the same service account through the same state_dir.
+    quota_per_window: int = 60
+    quota_window: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,14 @@ class SftpConfig:
     key_passphrase_env: str | None = None
     connect_timeout: float = 15.0
     io_timeout: float = 60.0
+    #: seconds between SSH keepalives, so an idle NAT or firewall entry does not drop the session.
+    keepalive: int = 30
+    #: connection attempts in all when opening a session (1 = no retry); only network failures.
+    retries: int = 3
+    #: first pause between attempts in seconds, doubled each time, plus random jitter.
+    retry_backoff: float = 1.0
+    #: how often one publish may reconnect and carry on after its connection drops (0 = never).
+    reconnects: int = 3
 
 
 @dataclass(frozen=True)

@@ -649,6 +649,7 @@ class Request:
     body: Json
     account: str | None = None
     status: int | None = None  # None while being served; 0 when the connection was dropped
+    arrived: float = field(default_factory=time.monotonic)  # for checking rate limits
 
 
 Predicate = Callable[[Request], bool]

@@ -47,6 +47,7 @@ from gspread.http_client import HTTPClient
 
 from .. import schema as s
 from ..errors import BackendUnavailable, ConfigError, DipError, LayoutError
+from ..ratelimit import limiter_for
 from . import (
     ApplyResult,
     Cell,
@@ -93,6 +94,12 @@ class SheetsSettings:
     #: the layout's roles; the PPID entries may edit established rows. When empty, the editors of
     #: the PPID column's protection (written by ``dip init``) are used.
     roles: Mapping[s.Role, tuple[str, ...]] = field(default_factory=dict)
+    #: where the quota window shared by every register using the same service account is kept;
+    #: ``None``: no shared limit (one register, one process).
+    quota_dir: Path | None = None
+    #: at most this many read (and this many write) requests per ``quota_window`` seconds.
+    quota_per_window: int = 60
+    quota_window: float = 60.0
 
 
 def open_sheet(settings: SheetsSettings) -> SheetsRegister:
@@ -155,11 +162,18 @@ class RetryingHTTPClient(HTTPClient):
         self.settings = settings
         self.account = account
         self.set_timeout(settings.timeout)
+        self.limiter = (
+            limiter_for(settings.quota_dir, account, settings.quota_per_window, settings.quota_window)
+            if settings.quota_dir is not None else None
+        )
 
     def request(self, *args: Any, **kwargs: Any) -> requests.Response:
         started = time.monotonic()
         attempt = 0
+        method = str(kwargs.get("method", args[0] if args else "GET")).upper()
         while True:
+            if self.limiter is not None:  # every attempt, retries included, counts against quota
+                self.limiter.acquire("read" if method == "GET" else "write")
             try:
                 return super().request(*args, **kwargs)
             except APIError as error:
