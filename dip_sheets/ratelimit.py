@@ -18,7 +18,12 @@ from pathlib import Path
 
 
 class RateLimiter:
-    """At most ``budget`` requests of each kind in any ``window`` seconds, across processes."""
+    """At most ``budget`` requests of each kind in any ``window`` seconds, across processes.
+
+    Google counts a request when it arrives, which is later than when a slot is taken here (a
+    token refresh or a slow network sits in between). Slots are therefore held a little longer than
+    the window (`the margin`), so that the window also holds as Google sees it.
+    """
 
     def __init__(
         self,
@@ -31,6 +36,7 @@ class RateLimiter:
         if budget < 1:
             raise ValueError("budget must be at least 1")
         self.path, self.budget, self.window = path, budget, window
+        self.hold = window * 1.05 + 0.25
         self.clock, self.sleep = clock, sleep
 
     def acquire(self, kind: str) -> float:
@@ -54,9 +60,9 @@ class RateLimiter:
             except ValueError:
                 state = {}  # a damaged file only costs the window's memory
             now = self.clock()
-            recent = [t for t in state.get(kind, []) if now - t < self.window]
+            recent = [t for t in state.get(kind, []) if now - t < self.hold]
             if len(recent) >= self.budget:
-                return recent[0] + self.window - now + 0.001
+                return recent[0] + self.hold - now + 0.001
             recent.append(now)
             state[kind] = recent
             os.lseek(handle, 0, os.SEEK_SET)
