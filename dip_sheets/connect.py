@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
 from .config import Config
+from .errors import BackendUnavailable
 from .register import Register
 from .register.workbook import WorkbookRegister
 from .targets import Target
 from .targets.folder import FolderTarget
+
+if TYPE_CHECKING:
+    from .targets.sftp import SftpWarning
+
+T = TypeVar("T")
 
 
 def open_register(config: Config) -> Register:
@@ -18,20 +28,122 @@ def open_register(config: Config) -> Register:
             credentials_file=config.register.credentials,
             timeout=config.register.timeout,
             retry_budget=config.register.retry_budget,
+            roles=config.roles,
+            quota_dir=config.state_dir,
+            quota_per_window=config.register.quota_per_window,
+            quota_window=config.register.quota_window,
         ))
     return WorkbookRegister(config.register.path)
 
 
-def open_target(config: Config) -> Target:
-    if config.publish.target == "sftp":
-        from .targets.sftp import SftpSettings, connect
+def print_warning(warning: SftpWarning) -> None:
+    """The default for :func:`open_target`: the Indonesian text on stderr."""
+    print(warning.message("id"), file=sys.stderr)
 
-        sftp = config.publish.sftp
-        assert sftp is not None  # checked when the configuration was read
-        return connect(SftpSettings(
-            host=sftp.host, port=sftp.port, username=sftp.username, key_file=sftp.key_file,
-            known_hosts=sftp.known_hosts, remote_dir=sftp.remote_dir,
-            key_passphrase_env=sftp.key_passphrase_env, connect_timeout=sftp.connect_timeout,
-            io_timeout=sftp.io_timeout,
+
+def open_target(config: Config, *, on_warning: Callable[[SftpWarning], None] = print_warning) -> Target:
+    """The target in ``config``; an SFTP one reconnects when its connection drops.
+
+    ``on_warning`` receives what the user must hear but that does not stop publishing: a private
+    key other users can read, a server that cannot replace files atomically, a dropped connection
+    being resumed. Each is passed on once, however often it recurs on reconnection.
+    """
+    if config.publish.target != "sftp":
+        return FolderTarget(config.publish.folder)
+    from .targets.sftp import SftpSettings, SftpWarning, connect
+
+    sftp = config.publish.sftp
+    assert sftp is not None  # checked when the configuration was read
+    settings = SftpSettings(
+        host=sftp.host, port=sftp.port, username=sftp.username, key_file=sftp.key_file,
+        known_hosts=sftp.known_hosts, remote_dir=sftp.remote_dir,
+        key_passphrase_env=sftp.key_passphrase_env, connect_timeout=sftp.connect_timeout,
+        io_timeout=sftp.io_timeout, keepalive=sftp.keepalive, retries=sftp.retries,
+        retry_backoff=sftp.retry_backoff,
+    )
+    seen: set[str] = set()
+
+    def warn_once(warning: SftpWarning) -> None:
+        if warning.id not in seen:
+            seen.add(warning.id)
+            on_warning(warning)
+
+    def resuming(done: int, limit: int) -> None:
+        on_warning(SftpWarning(
+            f"Sambungan ke {sftp.host} terputus; menyambung ulang ({done} dari paling banyak {limit}"
+            " kali) dan melanjutkan dari berkas yang sedang dikerjakan.",
+            f"The connection to {sftp.host} dropped; reconnecting ({done} of at most {limit}) and"
+            " carrying on from the file in progress.",
         ))
-    return FolderTarget(config.publish.folder)
+
+    return Reconnecting(lambda: connect(settings, on_warning=warn_once), sftp.reconnects, resuming)
+
+
+class Reconnecting:
+    """A target that opens a new connection when the current one drops, and redoes the operation.
+
+    This is where retrying belongs rather than in the publish algorithm: repeating one operation
+    is safe for every operation of the protocol (``put`` overwrites, ``remove`` ignores what is
+    missing, reads change nothing) except ``replace``, whose rename may have gone through just
+    before the connection dropped; so when ``replace`` is repeated and its source is gone while its
+    destination exists, it is done. ``reconnects`` bounds the reconnections over the target's
+    whole life, so a connection that keeps dropping ends in :class:`BackendUnavailable`.
+    """
+
+    def __init__(self, open_: Callable[[], Target], reconnects: int,
+                 on_reconnect: Callable[[int, int], None] = lambda done, limit: None) -> None:
+        self._open, self._limit, self._on_reconnect = open_, max(0, reconnects), on_reconnect
+        self._target = open_()
+        self.location = self._target.location
+        #: how many times the connection was opened again
+        self.reconnected = 0
+
+    def _call(self, operation: Callable[[Target, bool], T]) -> T:
+        """Run ``operation(target, again)``; ``again`` is True when it is being repeated."""
+        again = False
+        while True:
+            try:
+                return operation(self._target, again)
+            except BackendUnavailable as exc:
+                if self.reconnected >= self._limit:
+                    if not self.reconnected:
+                        raise
+                    raise BackendUnavailable(
+                        f"Sambungan sudah {self.reconnected} kali disambung ulang dan terputus lagi."
+                        f" {exc.message('id')}",
+                        f"The connection was reopened {self.reconnected} times and dropped again."
+                        f" {exc.message('en')}",
+                    ) from exc
+            self._target.close()
+            self.reconnected += 1
+            self._on_reconnect(self.reconnected, self._limit)
+            self._target = self._open()
+            again = True
+
+    def read(self, path: str) -> bytes | None:
+        return self._call(lambda target, _: target.read(path))
+
+    def list(self, path: str) -> list[str]:
+        return self._call(lambda target, _: target.list(path))
+
+    def put(self, path: str, data: bytes) -> None:
+        self._call(lambda target, _: target.put(path, data))
+
+    def replace(self, src: str, dst: str) -> None:
+        def replace(target: Target, again: bool) -> None:
+            if again and not _exists(target, src) and _exists(target, dst):
+                return  # renamed just before the connection dropped
+            target.replace(src, dst)
+
+        self._call(replace)
+
+    def remove(self, path: str) -> None:
+        self._call(lambda target, _: target.remove(path))
+
+    def close(self) -> None:
+        self._target.close()
+
+
+def _exists(target: Target, path: str) -> bool:
+    folder, _, name = path.rpartition("/")
+    return name in target.list(folder)

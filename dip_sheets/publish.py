@@ -11,8 +11,13 @@ The algorithm is written once over the narrow :class:`~dip_sheets.targets.Target
 
 A failure before step 2 leaves the live site untouched; leftovers (temporary files, archive folders
 without a manifest) are removed by the next run. A version byte-identical to the live one is not
-uploaded again. Step 4 (upload ordered) is recorded in the register before uploading, step 5
-(uploaded) only after the live manifest has been read back.
+uploaded again, and a complete archived version that is not live yet (its run stopped during step 2)
+is switched live as it is rather than uploaded a second time, so re-running an interrupted publish
+neither duplicates nor loses anything. Step 4 (upload ordered) is recorded in the register before
+uploading, step 5 (uploaded) only after the live manifest has been read back.
+
+Reconnecting after a dropped connection is not done here but by the target
+(:class:`dip_sheets.connect.Reconnecting`), so this algorithm stays the same for every target.
 """
 
 from __future__ import annotations
@@ -74,6 +79,18 @@ class Manifest:
         return cls(version.id, version.published_at, file_table(files), items)
 
 
+def human_size(size: int) -> str:
+    """A size as Indonesian readers write it (decimal comma): ``812 bita``, ``12,3 kB``, ``4,1 MB``."""
+    if size < 1000:
+        return f"{size} bita"
+    value, unit = size / 1000, "kB"
+    for bigger in ("MB", "GB"):
+        if round(value, 1) < 1000:
+            break
+        value, unit = value / 1000, bigger
+    return f"{value:.1f} {unit}".replace(".", ",")
+
+
 def file_table(files: Mapping[str, bytes]) -> dict[str, dict[str, Any]]:
     """Size and SHA-256 of every file, as recorded in a manifest."""
     return {
@@ -126,13 +143,23 @@ def versions(target: Target) -> list[Manifest]:
         manifest = Manifest.parse(target.read(f"{ARCHIVE}/{name}/{MANIFEST}"))
         if manifest is not None and manifest.version == name:
             found.append(manifest)
-    return sorted(found, key=lambda m: (m.published_at, m.version))
+    return sorted(found, key=_order)
+
+
+def _order(manifest: Manifest) -> tuple[str, int, str]:
+    """Publication order; versions of the same second are ``<id>``, ``<id>-2``, …, ``<id>-10``."""
+    return manifest.published_at, len(manifest.version), manifest.version
+
+
+def _is_leftover(name: str) -> bool:
+    """A temporary file in the site's root (``.<name>.<version>.tmp``): a switch was cut short."""
+    return name.startswith(".") and name.endswith(".tmp")
 
 
 def clean_leftovers(target: Target, progress: Progress) -> None:
     """Remove what an interrupted run left: temporary live files, archive folders without manifest."""
     for name in target.list(""):
-        if name.startswith(".") and name.endswith(".tmp"):
+        if _is_leftover(name):
             target.remove(name)
             progress(f"  sisa unggahan terputus dihapus: {name}")
     for name in target.list(ARCHIVE):
@@ -163,7 +190,7 @@ def upload_version(
     for name, data in sorted(files.items()):
         _put_verified(target, f"{folder}/{name}", data)
         sent += len(data)
-        progress(f"  unggah {folder}/{name} ({len(data):,} bita)")
+        progress(f"  diunggah dan diperiksa: {folder}/{name} ({human_size(len(data))})")
     body = manifest.to_bytes()
     _put_verified(target, f"{folder}/{MANIFEST}", body)
     return sent + len(body)
@@ -171,16 +198,24 @@ def upload_version(
 
 def switch_live(target: Target, manifest: Manifest, files: Mapping[str, bytes],
                 progress: Progress) -> int:
-    """Replace each live file atomically (temp name + rename), the live manifest last."""
-    sent = 0
+    """Replace each live file atomically (temp name + rename), the live manifest last.
+
+    The manifest's temporary copy is uploaded first and renamed last, so a switch cut short leaves
+    a leftover the next run sees, even when every file it reached was already renamed into place.
+    """
     ordered = sorted(files, key=lambda n: (LIVE_ORDER.index(n) if n in LIVE_ORDER else -1, n))
-    for name in [*ordered, MANIFEST]:
-        data = manifest.to_bytes() if name == MANIFEST else files[name]
+    body = manifest.to_bytes()
+    pending_manifest = f".{MANIFEST}.{manifest.version}.tmp"
+    _put_verified(target, pending_manifest, body)
+    sent = len(body)
+    for name in ordered:
         temp = f".{name}.{manifest.version}.tmp"
-        _put_verified(target, temp, data)
+        _put_verified(target, temp, files[name])
         target.replace(temp, name)
-        sent += len(data)
-        progress(f"  aktifkan {name}")
+        sent += len(files[name])
+        progress(f"  diaktifkan: {name} ({human_size(len(files[name]))})")
+    target.replace(pending_manifest, MANIFEST)
+    progress(f"  diaktifkan: {MANIFEST} ({human_size(len(body))}), versi {manifest.version} kini tayang")
     if live_manifest(target) != manifest:
         raise PublishFailed(
             "Manifest situs tidak sesuai setelah diunggah; periksa situs lalu jalankan ulang.",
@@ -194,7 +229,7 @@ def rollback(target: Target, version_id: str | None, progress: Progress) -> Mani
     archived = versions(target)
     live = live_manifest(target)
     if version_id is None:
-        earlier = [m for m in archived if live is None or m.published_at < live.published_at]
+        earlier = [m for m in archived if live is None or _order(m) < _order(live)]
         if not earlier:
             raise PublishFailed(
                 "Tidak ada versi sebelumnya di arsip untuk dipulihkan.",
@@ -270,15 +305,17 @@ def publish(
     if synced.applied is not None:  # IDs may have been written: anchors must be read afresh
         current = review(register.read(), config.units, now)
     if current.blockers and not force:
-        lines = "; ".join(
-            f"{r.id} (baris {r.row_number}): {r.findings[0].id if r.findings else ''}"
-            for r in current.blockers[:20]
-        )
+        def blockers(lang: str, row: str) -> str:
+            return "; ".join(
+                f"{r.id} ({row} {r.row_number}): {r.findings[0].text(lang).rstrip('.') if r.findings else ''}"
+                for r in current.blockers[:20]
+            )
+
         raise PublishFailed(
-            f"{len(current.blockers)} baris yang ditetapkan PPID belum dapat diterbitkan: {lines}."
-            " Perbaiki baris itu, atau terbitkan tanpa baris itu dengan --force.",
-            f"{len(current.blockers)} rows established by the PPID cannot be published: {lines}."
-            " Fix them, or publish without them using --force.",
+            f"{len(current.blockers)} baris yang ditetapkan PPID belum dapat diterbitkan:"
+            f" {blockers('id', 'baris')}. Perbaiki baris itu, atau terbitkan tanpa baris itu dengan --force.",
+            f"{len(current.blockers)} rows established by the PPID cannot be published:"
+            f" {blockers('en', 'row')}. Fix them, or publish without them using --force.",
         )
     items = current.items
     live = live_manifest(target)
@@ -297,42 +334,65 @@ def publish(
     def files_for(version: Version) -> dict[str, bytes]:
         return render_site(items, current.exclusions, config.office, version, templates)
 
-    if live is not None:
-        as_live = make_version(config, dt.datetime.fromisoformat(live.published_at), live.version)
-        if file_table(files_for(as_live)) == live.files:
-            result = PublishResult("unchanged", live.version, url=url, sync=synced)
-            progress(f"Tidak ada perubahan sejak versi {live.version}; tidak ada yang diunggah.")
-            if not dry_run:
-                result.stamps_written = _record(register, current, published_ids, live.version,
-                                                now, by or config.publish.by, url)
-            return result
-    version_id = now.strftime("%Y%m%d-%H%M%S")
-    taken = {m.version for m in versions(target)}
-    suffix = 1
-    while version_id in taken:
-        suffix += 1
-        version_id = f"{now.strftime('%Y%m%d-%H%M%S')}-{suffix}"
-    version = make_version(config, now, version_id)
-    files = files_for(version)
-    manifest = Manifest.of(version, files, len(items))
+    def renders_as(known: Manifest) -> dict[str, bytes] | None:
+        """The files of ``known`` if the register renders to exactly them, else None."""
+        when = dt.datetime.fromisoformat(known.published_at)
+        files = files_for(make_version(config, when, known.version))
+        return files if file_table(files) == known.files else None
+
+    by = by or config.publish.by
+    live_files = renders_as(live) if live is not None else None
+    switch_cut_short = any(_is_leftover(name) for name in target.list(""))
+    if live is not None and live_files is not None and not switch_cut_short:
+        result = PublishResult("unchanged", live.version, url=url, sync=synced)
+        progress(f"Tidak ada perubahan sejak versi {live.version}; tidak ada yang diunggah.")
+        if not dry_run:
+            result.stamps_written = _record(register, current, published_ids, live.version, now, by, url)
+        return result
+    archived = versions(target)
+    newer = [m for m in archived if live is None or _order(m) > _order(live)]
+    reusable = renders_as(newer[-1]) if newer else None
+    if reusable is not None:  # archived whole by a run that stopped before or while going live
+        manifest, files, resumed = newer[-1], reusable, True
+    elif live is not None and live_files is not None:  # the live version, its switch cut short
+        manifest, files, resumed = live, live_files, True
+    else:
+        version = make_version(config, now, _new_version_id(now, archived))
+        files = files_for(version)
+        manifest, resumed = Manifest.of(version, files, len(items)), False
     listing = [(name, len(data)) for name, data in sorted(files.items())]
+    total = human_size(sum(size for _, size in listing))
+    what = f"versi {manifest.version} ({len(items)} informasi, {len(listing)} berkas, {total})"
     if dry_run:
-        progress(f"Uji coba: versi {version_id} dengan {len(items)} informasi akan diunggah ke"
-                 f" {target.location}.")
-        return PublishResult("dry-run", version_id, listing, url=url, sync=synced)
-    ordered_text = _stamp(now, version_id, f"oleh {by or config.publish.by}")
-    ordered = stamp_changes(current.dip, published_ids, s.STEP4, ordered_text)
+        progress(f"Uji coba: {what} akan {'diaktifkan' if resumed else 'diunggah'} di {target.location}.")
+        return PublishResult("dry-run", manifest.version, listing, url=url, sync=synced)
+    ordered = stamp_changes(current.dip, published_ids, s.STEP4,
+                            _stamp(now, manifest.version, f"oleh {by}"))
     if ordered:
         register.apply(ordered)
         current = review(register.read(), config.units, now)
-    progress(f"Mengunggah versi {version_id} ({len(items)} informasi) ke {target.location}")
+    if resumed:
+        progress(f"Versi {manifest.version} sudah lengkap di arsip {target.location} dengan isi yang"
+                 " sama; diaktifkan tanpa diunggah ulang.")
+    else:
+        progress(f"Mengunggah {what} ke {target.location}")
     clean_leftovers(target, progress)
-    sent = upload_version(target, manifest, files, progress)
+    sent = 0 if resumed else upload_version(target, manifest, files, progress)
     sent += switch_live(target, manifest, files, progress)
-    result = PublishResult("published", version_id, listing, sent, url, synced)
-    result.stamps_written = _record(register, current, published_ids, version_id, now,
-                                    by or config.publish.by, url)
+    result = PublishResult("published", manifest.version, listing, sent, url, synced)
+    result.stamps_written = _record(register, current, published_ids, manifest.version, now, by, url)
     return result
+
+
+def _new_version_id(now: dt.datetime, archived: Sequence[Manifest]) -> str:
+    """The time of the run, with a suffix when a version of that second is already archived."""
+    base = now.strftime("%Y%m%d-%H%M%S")
+    taken = {m.version for m in archived}
+    version_id, suffix = base, 1
+    while version_id in taken:
+        suffix += 1
+        version_id = f"{base}-{suffix}"
+    return version_id
 
 
 def _record(register: Register, current: Review, published: set[str], version: str,

@@ -12,7 +12,8 @@ import pytest
 
 from dip_sheets import schema as s
 from dip_sheets.config import Config, PublishSettings, default_config
-from dip_sheets.errors import PublishFailed
+from dip_sheets.connect import Reconnecting
+from dip_sheets.errors import BackendUnavailable, PublishFailed
 from dip_sheets.publish import ARCHIVE, live_manifest, publish, rollback, versions
 from dip_sheets.register import cell_text
 from dip_sheets.register.workbook import WorkbookRegister
@@ -160,6 +161,50 @@ def test_interrupted_publish_leaves_live_site_whole_and_a_rerun_completes(
     assert not [n for n in files if n.endswith(".tmp")]
     complete = {m.version for m in versions(FolderTarget(config.publish.folder))}
     assert {n.split("/")[1] for n in files if n.startswith(ARCHIVE)} == complete
+
+
+class DroppingTarget(FolderTarget):
+    """A folder reached over a 'connection' that drops after every ``every``-th operation, the
+    operation itself having been done (the worst case: the reply is what got lost)."""
+
+    def __init__(self, root: Path, every: int, opened: list[DroppingTarget]) -> None:
+        super().__init__(root)
+        self.calls, self.every = 0, every
+        opened.append(self)
+
+    def _tick(self) -> None:
+        self.calls += 1
+        if self.calls % self.every == 0:
+            raise BackendUnavailable("Sambungan terputus.", "Connection lost.")
+
+    def put(self, path: str, data: bytes) -> None:
+        super().put(path, data)
+        self._tick()
+
+    def replace(self, src: str, dst: str) -> None:
+        super().replace(src, dst)
+        self._tick()
+
+
+def test_reconnecting_target_redoes_what_the_drop_interrupted(
+    config: Config, populated: WorkbookRegister
+) -> None:
+    opened: list[DroppingTarget] = []
+    reconnects: list[int] = []
+    target = Reconnecting(lambda: DroppingTarget(config.publish.folder, 4, opened), 50,
+                          lambda done, limit: reconnects.append(done))
+    result = publish(config, populated, target, now=NOW, force=True)
+    assert result.status == "published" and len(opened) == len(reconnects) + 1 > 5
+    files = site_files(config.publish.folder)
+    manifest = live_manifest(FolderTarget(config.publish.folder))
+    assert manifest is not None and manifest.version == result.version
+    for name, meta in manifest.files.items():
+        assert hashlib.sha256(files[name]).hexdigest() == meta["sha256"]
+    assert not [n for n in files if n.endswith(".tmp")]
+
+    stubborn = Reconnecting(lambda: DroppingTarget(config.publish.folder, 1, opened), 2)
+    with pytest.raises(BackendUnavailable, match="2 kali disambung ulang"):
+        stubborn.put("x", b"1")
 
 
 def test_blocked_rows_stop_publication_unless_forced(config: Config, workbook: WorkbookRegister) -> None:

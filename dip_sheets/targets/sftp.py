@@ -363,7 +363,8 @@ def connect(settings: SftpSettings, *, on_warning: Callable[[SftpWarning], None]
     Transient network failures (refused, timeout, dropped during the handshake) are retried up
     to ``settings.retries`` attempts in all, with exponential backoff and jitter; DNS, host-key
     and authentication failures are final at once, since retrying them cannot help.
-    Warnings (loose key permissions) go to ``on_warning`` and to the target's ``warnings``.
+    Warnings (loose key permissions now, a non-atomic replace later) go to ``on_warning`` as they
+    happen and to the target's ``warnings``.
     """
     warnings: list[SftpWarning] = []
 
@@ -415,7 +416,7 @@ def connect(settings: SftpSettings, *, on_warning: Callable[[SftpWarning], None]
             if transport is None:  # pragma: no cover - connect() always sets it
                 raise paramiko.SSHException("no transport after connect")
             transport.set_keepalive(settings.keepalive)
-            return _open_sftp(settings, client, warnings)
+            return _open_sftp(settings, client, warnings, on_warning)
         except _UnknownHostKey as exc:
             client.close()
             raise _unknown_host(settings, exc.key) from None
@@ -451,7 +452,12 @@ def _pause(settings: SftpSettings, attempt: int, exc: BaseException) -> None:
     time.sleep(delay)
 
 
-def _open_sftp(settings: SftpSettings, client: paramiko.SSHClient, warnings: list[SftpWarning]) -> SftpTarget:
+def _open_sftp(
+    settings: SftpSettings,
+    client: paramiko.SSHClient,
+    warnings: list[SftpWarning],
+    on_warning: Callable[[SftpWarning], None] | None,
+) -> SftpTarget:
     """Start the SFTP subsystem and check ``remote_dir`` before anything is written."""
     try:
         sftp = client.open_sftp()
@@ -470,17 +476,19 @@ def _open_sftp(settings: SftpSettings, client: paramiko.SSHClient, warnings: lis
     channel = sftp.get_channel()
     if channel is not None:
         channel.settimeout(settings.io_timeout)
-    target = SftpTarget(settings, client, sftp, warnings=warnings)
+    target = SftpTarget(settings, client, sftp, warnings=warnings, on_warning=on_warning)
     root = target.root
     try:
         attrs = sftp.stat(root)
     except FileNotFoundError:
         target.close()
         raise ConfigError(
-            f"Folder tujuan {root} tidak ada di server {settings.host}: buat foldernya atau "
-            "perbaiki remote_dir di dip.toml.",
-            f"The target folder {root} does not exist on {settings.host}: create it or fix "
-            "remote_dir in dip.toml.",
+            f"Folder tujuan {root} tidak ada di server {settings.host}. dip tidak membuatnya sendiri "
+            "agar salah ketik tidak menerbitkan register ke tempat lain: perbaiki remote_dir di "
+            "dip.toml, atau buat folder itu di server bila memang benar.",
+            f"The target folder {root} does not exist on {settings.host}. dip does not create it, so "
+            "that a typo cannot publish the register somewhere else: fix remote_dir in dip.toml, or "
+            "create that folder on the server if it is the right one.",
         ) from None
     except PermissionError:
         target.close()
@@ -524,6 +532,8 @@ class SftpTarget:
     _sftp: paramiko.SFTPClient = field(repr=False)
     #: Warnings the caller should print (loose key permissions, non-atomic replace).
     warnings: list[SftpWarning] = field(default_factory=list)
+    #: Called with each warning as it happens (:func:`connect` passes its ``on_warning``).
+    on_warning: Callable[[SftpWarning], None] | None = field(default=None, repr=False)
     #: False once the server turned out not to support ``posix-rename@openssh.com``; from then
     #: on :meth:`replace` briefly leaves ``dst`` missing (see :meth:`replace`).
     atomic_replace: bool = True
@@ -740,12 +750,17 @@ class SftpTarget:
         )
         log.debug("%s", w.en)
         self.warnings.append(w)
+        if self.on_warning is not None:
+            self.on_warning(w)
 
     def _replace_fallback(self, rsrc: str, rdst: str) -> None:
         if self._lstat(rdst) is None:
             self._sftp.rename(rsrc, rdst)
             return
-        backup = f"{rdst}.dip-old-{uuid.uuid4().hex[:8]}"
+        # named like the publish algorithm's temporary files, so a run cut short here leaves
+        # something the next run recognises and removes
+        folder, name = posixpath.split(rdst)
+        backup = posixpath.join(folder, f".{name}.{uuid.uuid4().hex[:8]}.old.tmp")
         self._sftp.rename(rdst, backup)
         try:
             self._sftp.rename(rsrc, rdst)
