@@ -22,7 +22,7 @@ from .config import Config, load_configs
 from .connect import open_register, open_target
 from .errors import BackendUnavailable, ConfigError, DipError
 from .lock import AlreadyRunning, run_lock
-from .publish import publish, rollback
+from .publish import human_size, publish, rollback
 from .register import Layout
 from .runlog import run_logger, summary_line
 from .status import status, status_csv, status_table
@@ -190,7 +190,7 @@ def cmd_sync(config: Config, args: argparse.Namespace, out: Output) -> dict[str,
 
 
 def cmd_publish(config: Config, args: argparse.Namespace, out: Output) -> dict[str, Any]:
-    target = open_target(config)
+    target = open_target(config, on_warning=lambda w: print(w.message(args.lang), file=sys.stderr))
     try:
         if args.rollback is not None:
             chosen = rollback(target, args.rollback or None, out.progress)
@@ -206,8 +206,9 @@ def cmd_publish(config: Config, args: argparse.Namespace, out: Output) -> dict[s
     if result.sync is not None:
         _print_sync(out, result.sync)
     if result.status == "published":
-        out.say(f"Terbit: versi {result.version}, {result.bytes_uploaded:,} bita, {result.url}",
-                f"Published: version {result.version}, {result.bytes_uploaded:,} bytes, {result.url}")
+        size = human_size(result.bytes_uploaded)
+        out.say(f"Terbit: versi {result.version}, {size} dikirim, {result.url}",
+                f"Published: version {result.version}, {size} sent, {result.url}")
     return result.summary()
 
 

@@ -33,11 +33,13 @@ from . import __version__
 from . import schema as s
 from .config import Config
 from .errors import PublishFailed
+from .history import PastVersion
 from .register import CellWrite, Changes, Register, cell_text
 from .render import Version, render_site
-from .sync import Review, RowState, SyncResult, review, run
+from .sync import SINCE, Review, RowState, SyncResult, review, run
 from .targets import Target
 from .validate import MONTHS_ID
+from .workflow import Stage
 
 ARCHIVE = "arsip"
 MANIFEST = "manifest.json"
@@ -129,6 +131,7 @@ def make_version(config: Config, now: dt.datetime, version_id: str | None = None
         decision_number=config.publish.decision_number,
         decision_date=config.publish.decision_date,
         year=now.year,
+        site_url=config.publish.base_url.rstrip("/") + "/" if config.publish.base_url else "",
     )
 
 
@@ -331,8 +334,11 @@ def publish(
     published_ids = {i.id for i in items}
     templates = config.publish.templates
 
+    archived = versions(target)
+    history = past_versions(target, archived, progress)
+
     def files_for(version: Version) -> dict[str, bytes]:
-        return render_site(items, current.exclusions, config.office, version, templates)
+        return render_site(items, current.exclusions, config.office, version, templates, history)
 
     def renders_as(known: Manifest) -> dict[str, bytes] | None:
         """The files of ``known`` if the register renders to exactly them, else None."""
@@ -349,7 +355,6 @@ def publish(
         if not dry_run:
             result.stamps_written = _record(register, current, published_ids, live.version, now, by, url)
         return result
-    archived = versions(target)
     newer = [m for m in archived if live is None or _order(m) > _order(live)]
     reusable = renders_as(newer[-1]) if newer else None
     if reusable is not None:  # archived whole by a run that stopped before or while going live
@@ -384,6 +389,24 @@ def publish(
     return result
 
 
+def past_versions(target: Target, archived: Sequence[Manifest], progress: Progress) -> list[PastVersion]:
+    """Every archived version's items, for the update history (``riwayat.html``).
+
+    This reads each archived ``dip.json`` once per publish: fine for the few hundred items of an
+    office's DIP; a damaged archive entry is reported and left out of the history.
+    """
+    history = []
+    for manifest in archived:
+        data = target.read(f"{ARCHIVE}/{manifest.version}/dip.json")
+        if data is None:
+            continue
+        try:
+            history.append(PastVersion.from_dip_json(data))
+        except ValueError as problem:
+            progress(f"  riwayat: {problem}")
+    return history
+
+
 def _new_version_id(now: dt.datetime, archived: Sequence[Manifest]) -> str:
     """The time of the run, with a suffix when a version of that second is already archived."""
     base = now.strftime("%Y%m%d-%H%M%S")
@@ -397,9 +420,15 @@ def _new_version_id(now: dt.datetime, archived: Sequence[Manifest]) -> str:
 
 def _record(register: Register, current: Review, published: set[str], version: str,
             now: dt.datetime, by: str, url: str) -> int:
-    """Steps 4 and 5 for every row now live; both cleared for rows no longer live."""
+    """Steps 4 and 5 for every row now live; both cleared for rows no longer live.
+
+    The rows' ``Posisi SOP`` moves to step 5 in the same batch, so the next sync has nothing to redo.
+    """
     changes = stamp_changes(current.dip, published, s.STEP4, _stamp(now, version, f"oleh {by}"))
     changes.writes += stamp_changes(current.dip, published, s.STEP5, _stamp(now, version, url)).writes
+    live_since = f"{Stage.PUBLISHED.value}{SINCE}{now.date().isoformat()}"
+    changes.writes += [CellWrite(row.anchor, s.STAGE, live_since) for row in current.dip
+                       if row.id in published and row.stage is not Stage.PUBLISHED]
     if not changes:
         return 0
     return register.apply(changes).cells_written
