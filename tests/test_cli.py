@@ -169,3 +169,18 @@ def test_the_example_configuration_is_valid() -> None:
 
     [config] = load_configs(ROOT / "dip.example.toml")
     assert config.register.backend == "workbook" and len(config.units) == 5
+
+
+def test_every_documented_key_in_the_example_is_understood(tmp_path: Path) -> None:
+    """Uncomment the optional keys of dip.example.toml: each must be a key the reader knows."""
+    from dip_sheets.config import load_configs
+
+    text = (ROOT / "dip.example.toml").read_text(encoding="utf-8")
+    single, _, _multi = text.partition("# Beberapa kantor")
+    uncommented = re.sub(r"^# (\[publish\.sftp\]|\[roles\]|[a-z_]+ = )", r"\1", single, flags=re.MULTILINE)
+    assert uncommented.count("\n[") >= single.count("\n[") + 2
+    path = tmp_path / "dip.toml"
+    path.write_text(uncommented.replace('target = "folder"', 'target = "sftp"'), encoding="utf-8")
+    [config] = load_configs(path)
+    assert config.publish.sftp is not None and config.publish.sftp.reconnects == 3
+    assert config.register.quota_per_window == 60 and config.roles
