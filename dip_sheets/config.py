@@ -10,12 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import ConfigError
 from .schema import Role
+
+if TYPE_CHECKING:
+    from .targets.sftp import SftpSettings
 
 DEFAULT_UNITS = (
     "Sub Bagian Keuangan, Umum dan Logistik",
@@ -57,27 +60,6 @@ class RegisterSettings:
 
 
 @dataclass(frozen=True)
-class SftpConfig:
-    host: str = ""
-    port: int = 22
-    username: str = ""
-    key_file: Path = Path()
-    known_hosts: Path = Path()
-    remote_dir: str = ""
-    key_passphrase_env: str | None = None
-    connect_timeout: float = 15.0
-    io_timeout: float = 60.0
-    #: seconds between SSH keepalives, so an idle NAT or firewall entry does not drop the session.
-    keepalive: int = 30
-    #: connection attempts in all when opening a session (1 = no retry); only network failures.
-    retries: int = 3
-    #: first pause between attempts in seconds, doubled each time, plus random jitter.
-    retry_backoff: float = 1.0
-    #: how often one publish may reconnect and carry on after its connection drops (0 = never).
-    reconnects: int = 3
-
-
-@dataclass(frozen=True)
 class PublishSettings:
     target: Literal["folder", "sftp"] = "folder"
     folder: Path = Path("dip-kerja/situs")
@@ -88,7 +70,7 @@ class PublishSettings:
     decision_number: str = ""
     decision_date: str = ""
     templates: Path | None = None
-    sftp: SftpConfig | None = None
+    sftp: SftpSettings | None = None
 
 
 @dataclass(frozen=True)
@@ -187,6 +169,13 @@ def _section(cls: type[Any], data: Any, where: str) -> Any:
             f"{where}: kunci tidak dikenal: {', '.join(unknown)}.",
             f"{where}: unknown keys: {', '.join(unknown)}.",
         )
+    required = sorted(f.name for f in known.values()
+                      if f.default is MISSING and f.default_factory is MISSING and f.name not in data)
+    if required:
+        raise ConfigError(
+            f"{where}: kunci wajib belum diisi: {', '.join(required)}.",
+            f"{where}: required keys are missing: {', '.join(required)}.",
+        )
     values: dict[str, Any] = {}
     for key, value in data.items():
         kind = str(known[key].type)
@@ -252,7 +241,9 @@ def _parse(data: Mapping[str, Any], where: str) -> Config:
         sftp_raw = raw.pop("sftp", None) if isinstance(raw, dict) else None
         settings_p = _section(PublishSettings, raw, f"{where} [publish]")
         if sftp_raw is not None:
-            sftp = _section(SftpConfig, sftp_raw, f"{where} [publish.sftp]")
+            from .targets.sftp import SftpSettings  # paramiko is imported only when SFTP is used
+
+            sftp = _section(SftpSettings, sftp_raw, f"{where} [publish.sftp]")
             settings_p = replace(settings_p, sftp=sftp)
         if settings_p.target not in ("folder", "sftp"):
             raise ConfigError(

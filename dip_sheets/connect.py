@@ -50,17 +50,10 @@ def open_target(config: Config, *, on_warning: Callable[[SftpWarning], None] = p
     """
     if config.publish.target != "sftp":
         return FolderTarget(config.publish.folder)
-    from .targets.sftp import SftpSettings, SftpWarning, connect
+    from .targets.sftp import SftpWarning, connect
 
     sftp = config.publish.sftp
     assert sftp is not None  # checked when the configuration was read
-    settings = SftpSettings(
-        host=sftp.host, port=sftp.port, username=sftp.username, key_file=sftp.key_file,
-        known_hosts=sftp.known_hosts, remote_dir=sftp.remote_dir,
-        key_passphrase_env=sftp.key_passphrase_env, connect_timeout=sftp.connect_timeout,
-        io_timeout=sftp.io_timeout, keepalive=sftp.keepalive, retries=sftp.retries,
-        retry_backoff=sftp.retry_backoff,
-    )
     seen: set[str] = set()
 
     def warn_once(warning: SftpWarning) -> None:
@@ -76,7 +69,7 @@ def open_target(config: Config, *, on_warning: Callable[[SftpWarning], None] = p
             " carrying on from the file in progress.",
         ))
 
-    return Reconnecting(lambda: connect(settings, on_warning=warn_once), sftp.reconnects, resuming)
+    return Reconnecting(lambda: connect(sftp, on_warning=warn_once), sftp.reconnects, resuming)
 
 
 class Reconnecting:

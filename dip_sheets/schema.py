@@ -183,6 +183,19 @@ def normalize_header(text: object) -> str:
     return " ".join(str(text or "").split()).casefold()
 
 
+def refuse_duplicated_headers(tab: Tab, header_row: Sequence[object]) -> None:
+    """``dip init`` repairs missing headers but must not guess which of two equal ones is meant."""
+    seen = [normalize_header(h) for h in header_row]
+    for header in tab.headers:
+        if seen.count(normalize_header(header)) > 1:
+            raise LayoutError(
+                f"Tab '{tab.name}': kolom '{header}' muncul lebih dari sekali di baris judul; hapus"
+                " salah satunya lalu jalankan lagi. Tidak ada yang diubah.",
+                f"Tab '{tab.name}': column '{header}' appears more than once in the header row;"
+                " remove one and run again. Nothing was changed.",
+            )
+
+
 def locate_columns(tab: Tab, header_row: Sequence[object]) -> dict[str, int]:
     """Map each of the tab's headers to its 0-based column index in ``header_row``.
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from openpyxl.utils import get_column_letter
 
 from dip_sheets import schema as s
 from dip_sheets.config import Config, PublishSettings, RegisterSettings, default_config
@@ -77,25 +78,17 @@ def _sheets_office(tmp_path: Path, emulator: SheetsEmulator, account: ServiceAcc
         used = len(emulator.tab_values(spreadsheet, s.DIP_TAB))
         for offset, values in enumerate(rows):
             for name, value in values.items():
-                where = f"{_letter(columns.index(name))}{used + 1 + offset}"
+                where = f"{get_column_letter(columns.index(name) + 1)}{used + 1 + offset}"
                 emulator.set_cell(spreadsheet, s.DIP_TAB, where, value)
 
     def set_cell(title: str, name: str, value: Cell) -> None:
         columns = header()
         for number, row in enumerate(emulator.tab_values(spreadsheet, s.DIP_TAB), start=1):
             if len(row) > columns.index(s.TITLE) and row[columns.index(s.TITLE)] == title:
-                emulator.set_cell(spreadsheet, s.DIP_TAB, f"{_letter(columns.index(name))}{number}", value)
+                where = f"{get_column_letter(columns.index(name) + 1)}{number}"
+                emulator.set_cell(spreadsheet, s.DIP_TAB, where, value)
 
     return Office(config, type_rows, set_cell, emulator)
-
-
-def _letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 @pytest.fixture(params=["workbook", "sheets"])

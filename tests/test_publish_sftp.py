@@ -23,14 +23,14 @@ import pytest
 
 from dip_sheets import schema as s
 from dip_sheets.cli import main
-from dip_sheets.config import Config, PublishSettings, SftpConfig, default_config
+from dip_sheets.config import Config, PublishSettings, default_config
 from dip_sheets.connect import open_target
 from dip_sheets.errors import BackendUnavailable, ConfigError, PublishFailed
 from dip_sheets.publish import ARCHIVE, MANIFEST, PublishResult, publish, rollback
 from dip_sheets.register import cell_text
 from dip_sheets.register.workbook import WorkbookRegister
 from dip_sheets.sync import review
-from dip_sheets.targets.sftp import SftpTarget, SftpWarning
+from dip_sheets.targets.sftp import SftpSettings, SftpTarget, SftpWarning
 from tests.conftest import NOW, UNITS, add_rows, established, good_row
 from tests.plugins.sshd import SshdServer, drop_during_upload, make_key
 
@@ -53,14 +53,14 @@ def register(workbook: WorkbookRegister) -> WorkbookRegister:
     return workbook
 
 
-def sftp_config(sshd: SshdServer, remote: Path, **overrides: Any) -> SftpConfig:
+def sftp_config(sshd: SshdServer, remote: Path, **overrides: Any) -> SftpSettings:
     """Fast timeouts; no reconnection unless a test asks for it."""
     values: dict[str, Any] = {
         "host": sshd.host, "port": sshd.port, "username": sshd.username, "key_file": sshd.client_key,
         "known_hosts": sshd.known_hosts, "remote_dir": str(remote), "connect_timeout": 5.0,
         "io_timeout": 10.0, "retries": 1, "retry_backoff": 0.05, "reconnects": 0, **overrides,
     }
-    return SftpConfig(**values)
+    return SftpSettings(**values)
 
 
 @pytest.fixture

@@ -44,6 +44,7 @@ from google.auth.exceptions import RefreshError, TransportError
 from google.oauth2 import service_account
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClient
+from openpyxl.utils import get_column_letter
 
 from .. import schema as s
 from ..errors import BackendUnavailable, ConfigError, DipError, LayoutError
@@ -545,15 +546,8 @@ class SheetsRegister:
 
         ``done`` is not told about the headers of a tab that had none (a tab just created).
         """
+        s.refuse_duplicated_headers(tab, header)
         seen = [s.normalize_header(h) for h in header]
-        for wanted in tab.headers:
-            if seen.count(s.normalize_header(wanted)) > 1:
-                raise LayoutError(
-                    f"Tab '{tab.name}': kolom '{wanted}' muncul lebih dari sekali di baris judul;"
-                    " hapus salah satunya lalu jalankan lagi. Tidak ada yang diubah.",
-                    f"Tab '{tab.name}': column '{wanted}' appears more than once in the header"
-                    " row; remove one and run again. Nothing was changed.",
-                )
         while header and not header[-1].strip():
             header.pop()
         missing = [c for c in tab.columns if s.normalize_header(c.header) not in seen]
@@ -725,18 +719,14 @@ def _value_ranges(cells: Mapping[tuple[str, int, int], Json]) -> list[Json]:
 
 def _value_range(start: tuple[str, int, int], values: list[Json]) -> Json:
     name, row, col = start
-    first = f"{_column(col)}{row + 1}"
-    last = f":{_column(col + len(values) - 1)}{row + 1}" if len(values) > 1 else ""
+    first = f"{_letter(col)}{row + 1}"
+    last = f":{_letter(col + len(values) - 1)}{row + 1}" if len(values) > 1 else ""
     return {"range": f"{_quoted(name)}!{first}{last}", "values": [values]}
 
 
-def _column(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+def _letter(index: int) -> str:
+    """A1 letters of a 0-based column index."""
+    return str(get_column_letter(index + 1))
 
 
 def _quoted(title: str) -> str:

@@ -281,15 +281,8 @@ def _ensure_headers(sheet: Any, tab: s.Tab) -> list[str]:
         return []
     except LayoutError:
         pass
+    s.refuse_duplicated_headers(tab, present)
     normalized = [s.normalize_header(v) for v in present]
-    for header in tab.headers:
-        if normalized.count(s.normalize_header(header)) > 1:
-            raise LayoutError(
-                f"Tab '{tab.name}': kolom '{header}' muncul lebih dari sekali; hapus salah satunya"
-                " lalu jalankan lagi.",
-                f"Tab '{tab.name}': column '{header}' appears more than once; remove one and run"
-                " again.",
-            )
     used = len(present)
     while used and not cell_text(present[used - 1]):
         used -= 1

@@ -78,6 +78,9 @@ class SftpSettings:
     retries: int = 3
     #: First pause between attempts in seconds; doubled each time, plus random jitter.
     retry_backoff: float = 1.0
+    #: How often one publish may reconnect and carry on after its connection drops (0 = never);
+    #: used by the reconnecting wrapper in :mod:`dip_sheets.connect`.
+    reconnects: int = 3
 
 
 @dataclass(frozen=True)
