@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -35,12 +36,26 @@ class Output:
 
     def __init__(self, lang: str, as_json: bool, quiet: bool = False) -> None:
         self.lang, self.as_json, self.quiet = lang, as_json, quiet
+        #: on a terminal, per-file steps redraw one status line; under cron every step is a line.
+        self.live = sys.stdout.isatty()
+        self._drawn = False
+        self._steps = 0
 
     def say(self, id: str, en: str = "") -> None:
         if not self.as_json and not self.quiet:
+            if self._drawn:
+                print()
+                self._drawn = False
             print(en if self.lang == "en" and en else id)
 
     def progress(self, line: str) -> None:
+        if self.live and line.startswith("  ") and not (self.as_json or self.quiet):
+            self._steps += 1
+            text = f"[{self._steps}] {line.strip()}"[: shutil.get_terminal_size().columns - 1]
+            sys.stdout.write(f"\r\x1b[K{text}")
+            sys.stdout.flush()
+            self._drawn = True
+            return
         self.say(line)
 
 

@@ -151,3 +151,29 @@ def test_check_passes_on_a_good_local_setup(office: Path, capsys: pytest.Capture
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 6 and all(line.startswith("ok") for line in lines), lines
     assert not list((office.parent / "situs").glob(".dip-check-*"))  # the probe was removed
+
+
+def test_progress_redraws_one_line_on_a_terminal_and_prints_plain_lines_otherwise(office: Path) -> None:
+    import os
+    import pty
+
+    command = [sys.executable, "-m", "dip_sheets", "publish", "--force", "--config", str(office)]
+    main_pid, fd = pty.fork()
+    if main_pid == 0:  # the child runs dip on a pseudo-terminal, as a person at a terminal would
+        os.execvp(command[0], command)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    _, status = os.waitpid(main_pid, 0)
+    on_terminal = b"".join(chunks).decode()
+    assert os.waitstatus_to_exitcode(status) == 0, on_terminal
+    assert "\r\x1b[K[1] " in on_terminal and "Terbit: versi" in on_terminal
+    add_rows(WorkbookRegister(office.parent / "register.xlsx"), [established("Baru")])
+    piped = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    assert "\x1b[K" not in piped and "\n  diunggah dan diperiksa: arsip/" in piped
