@@ -8,7 +8,8 @@ and a batch call counts once whatever it carries, so every operation here costs 
   protections), kept for the object's life; one object serves one run of ``dip``.
 * ``read()``: 1 read, one ``values:batchGet`` for every tab of the schema that exists.
 * ``apply(changes)``: nothing when ``changes`` is empty; else 1 read (``values:batchGet``, to
-  relocate rows) + 1 write (one ``values:batchUpdate`` with every cell write and appended row).
+  relocate rows) + 1 write (one ``values:batchUpdate`` with every cell write and appended row;
+  one more per 1.5 MB of values, which only a first sync of some 10,000 rows reaches).
   Only when a tab's grid has no room for the appended rows: +1 write (insert rows) before it.
   Only when ``changes.locks`` is not ``None``: +1 read (fresh protections, since staff may have
   moved rows) and, if the locked ranges differ, +1 write (one ``:batchUpdate``).
@@ -74,6 +75,8 @@ GROUP_PREFIX = "group:"
 MARK = "dip-sheets"
 ROWS_KEY = "rows"
 NEW_TAB_ROWS = 1000
+#: largest values:batchUpdate body; Google advises keeping payloads under 2 MB.
+MAX_BODY = 1_500_000
 #: tabs only the sync writes: protected as a whole.
 SYSTEM_TABS = (s.HISTORY_TAB, s.SYSTEM_TAB)
 _MARK_RE = re.compile(r"\[" + MARK + r":([^\]]+)\]")
@@ -373,6 +376,7 @@ class SheetsRegister:
             tabs = self._metadata(refresh=True)
         current = self._values(names)
         cells: dict[tuple[str, int, int], Json] = {}
+        appended: dict[tuple[str, int, int], Json] = {}
         written: set[tuple[str, int, int]] = set()
         skipped: list[CellWrite] = []
         grow: list[Json] = []
@@ -396,7 +400,7 @@ class SheetsRegister:
                 start = len(rows)  # trailing empty rows are not returned: this follows the last
                 for offset, values in enumerate(appends):
                     for header, value in values.items():
-                        cells[(name, start + offset, columns[header])] = _encode(value)
+                        appended[(name, start + offset, columns[header])] = _encode(value)
                 if start + len(appends) > height:
                     grow.append({"insertDimension": {"range": {
                         "sheetId": tabs[name].sheet_id, "dimension": "ROWS",
@@ -404,9 +408,11 @@ class SheetsRegister:
                         "inheritFromBefore": True}})
         if grow:  # harmless if the write below fails: the sheet just has a few more empty rows
             self._http.batch_update(self.settings.spreadsheet_id, {"requests": grow})
-        if cells:
+        # Appended rows go first: if a later part fails, a history row may be repeated by the next
+        # sync, but never lost.
+        for part in _parts([*_value_ranges(appended), *_value_ranges(cells)], MAX_BODY):
             self._http.values_batch_update(self.settings.spreadsheet_id, {
-                "valueInputOption": "RAW", "data": _value_ranges(cells)})
+                "valueInputOption": "RAW", "data": part})
         if changes.locks is not None:
             self._replace_locks(changes.locks, current, tabs)
         return ApplyResult(len(written), sum(len(r) for r in changes.appends.values()),
@@ -696,6 +702,23 @@ def _runs(rows: Iterable[int]) -> list[tuple[int, int]]:
         else:
             runs.append((row, row + 1))
     return runs
+
+
+def _parts(ranges: list[Json], limit: int) -> list[list[Json]]:
+    """Split value ranges into request bodies of about ``limit`` bytes (Google advises < 2 MB).
+
+    A normal sync fits in one; only a first sync of tens of thousands of rows needs several.
+    """
+    parts: list[list[Json]] = []
+    size = limit
+    for value_range in ranges:
+        length = len(json.dumps(value_range, ensure_ascii=False).encode())
+        if size + length > limit and (not parts or parts[-1]):
+            parts.append([])
+            size = 0
+        parts[-1].append(value_range)
+        size += length
+    return [p for p in parts if p]
 
 
 def _value_ranges(cells: Mapping[tuple[str, int, int], Json]) -> list[Json]:
