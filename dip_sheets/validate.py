@@ -9,7 +9,9 @@ belongs to staff.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -113,6 +115,8 @@ def parse_when(value: Cell, column: str = s.CREATED) -> When:
     if isinstance(value, dt.date):
         return When(format_date(value), value.year, value)
     if isinstance(value, bool):
+        raise _bad(column, "bukan tahun atau tanggal.", "is not a year or a date.")
+    if isinstance(value, float) and not math.isfinite(value):  # NaN or infinity: int() would raise
         raise _bad(column, "bukan tahun atau tanggal.", "is not a year or a date.")
     if isinstance(value, int | float):
         if float(value).is_integer() and int(value) in YEAR_RANGE:
@@ -343,7 +347,7 @@ def validate_dip_row(
     def take(header: str, parse: Callable[[Cell], str] | None = None) -> str:
         raw = values.get(header)
         column = s.DIP_COLUMNS[_INDEX[header]]
-        if not cell_text(raw):
+        if not visible(cell_text(raw)):
             if column.required:
                 findings.append(Finding(header, f"{header}: wajib diisi.", f"{header}: required."))
             return ""
@@ -361,7 +365,7 @@ def validate_dip_row(
     unit = take(s.UNIT, lambda v: parse_unit(v, units))
     responsible = take(s.RESPONSIBLE)
     when: When | None = None
-    if cell_text(values.get(s.CREATED)):
+    if visible(cell_text(values.get(s.CREATED))):
         try:
             when = parse_when(values.get(s.CREATED))
         except Invalid as problem:
@@ -372,7 +376,7 @@ def validate_dip_row(
     form = take(s.FORM, parse_form)
     retention = take(s.RETENTION, parse_retention)
     link = take(s.LINK, parse_url)
-    if "Softcopy" in form and not cell_text(values.get(s.LINK)):
+    if "Softcopy" in form and not visible(cell_text(values.get(s.LINK))):
         findings.append(Finding(
             s.LINK,
             f"{s.LINK}: wajib diisi karena informasi tersedia dalam bentuk softcopy.",
@@ -402,6 +406,15 @@ def validate_dip_row(
 
 
 MAX_TEXT = 5000
+
+
+def visible(text: str) -> bool:
+    """Whether ``text`` shows anything: a cell holding only spaces or invisible characters (a
+    zero-width space pasted from a web page, a stray control character) counts as empty, so a
+    required column is not satisfied by something nobody can read."""
+    return any(not c.isspace() and unicodedata.category(c) not in ("Cf", "Cc") for c in text)
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -488,7 +501,7 @@ def validate_dik_row(
     findings: list[Finding] = []
     text = {h: " ".join(cell_text(values.get(h)).split()) for h in s.DIK_CONTENT_HEADERS}
     for header in s.DIK_CONTENT_HEADERS:
-        if not text[header]:
+        if not visible(text[header]):
             findings.append(Finding(header, f"{header}: wajib diisi.", f"{header}: required."))
     unit = ""
     if text[s.UNIT]:
