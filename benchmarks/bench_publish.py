@@ -22,11 +22,12 @@ if str(ROOT) not in sys.path:  # run as a script: make `tests` (the register and
     sys.path.insert(0, str(ROOT))
 
 from dip_sheets import schema as s  # noqa: E402
-from dip_sheets.config import Config, PublishSettings, SftpConfig, default_config  # noqa: E402
+from dip_sheets.config import Config, PublishSettings, default_config  # noqa: E402
 from dip_sheets.connect import open_target  # noqa: E402
 from dip_sheets.publish import publish  # noqa: E402
 from dip_sheets.sync import run as sync  # noqa: E402
 from dip_sheets.targets import Target  # noqa: E402
+from dip_sheets.targets.sftp import SftpSettings  # noqa: E402
 from tests.conftest import NOW, UNITS, established  # noqa: E402
 from tests.memory_register import MemoryRegister, memory_register  # noqa: E402
 from tests.plugins.sshd import SshdServer, start_sshd  # noqa: E402
@@ -81,7 +82,7 @@ def register_with(rows: int) -> MemoryRegister:
 
 def config_for(server: SshdServer, work: Path) -> Config:
     remote = server.new_remote_dir()
-    sftp = SftpConfig(host=server.host, port=server.port, username=server.username,
+    sftp = SftpSettings(host=server.host, port=server.port, username=server.username,
                       key_file=server.client_key, known_hosts=server.known_hosts, remote_dir=str(remote))
     base = default_config(work)
     return dataclasses.replace(base, publish=PublishSettings(target="sftp", sftp=sftp,

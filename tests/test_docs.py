@@ -27,10 +27,20 @@ def runnable_blocks(text: str) -> list[str]:
 
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
-    """A copy of the repository as a newcomer has it, sharing the installed virtualenv."""
+    """A copy of the repository as a newcomer has it, with a virtualenv of its own.
+
+    The new venv borrows the already installed dependencies through a ``.pth`` file (so nothing is
+    downloaded), while the scripts' ``pip install -e .`` installs the copy into the copy's venv and
+    never re-points the project's own venv.
+    """
     copy = tmp_path / "dip-sheets"
     shutil.copytree(ROOT, copy, ignore=lambda _dir, names: [n for n in names if n in SKIP])
-    (copy / ".venv").symlink_to(ROOT / ".venv")
+    subprocess.run([sys.executable, "-m", "venv", str(copy / ".venv")], check=True)
+    borrowed = [p for p in sys.path if p.endswith("site-packages")]
+    purelib = subprocess.run([str(copy / ".venv" / "bin" / "python"), "-c",
+                              "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    (Path(purelib) / "_dip_test_deps.pth").write_text("\n".join(borrowed) + "\n")
     return copy
 
 
@@ -46,6 +56,10 @@ def test_guide_commands_run_as_written(checkout: Path) -> None:
     assert (checkout / "dip-kerja" / "register.xlsx").exists()
     log = (checkout / "dip-kerja" / "dip.log").read_text(encoding="utf-8").splitlines()
     assert len(log) >= 2 and "sync utama" in log[-1]
+    imported = subprocess.run([str(checkout / ".venv" / "bin" / "python"), "-c",
+                               "import dip_sheets; print(dip_sheets.__file__)"],
+                              check=True, capture_output=True, text=True, cwd=checkout.parent).stdout
+    assert imported.startswith(str(checkout))  # the copy ran its own code
 
 
 def test_error_catalogue_matches_the_code() -> None:
