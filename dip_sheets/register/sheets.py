@@ -10,7 +10,7 @@ and a batch call counts once whatever it carries, so every operation here costs 
 * ``apply(changes)``: nothing when ``changes`` is empty; else 1 read (``values:batchGet``, to
   relocate rows) + 1 write (one ``values:batchUpdate`` with every cell write and appended row;
   one more per 1.5 MB of values, which only a first sync of some 10,000 rows reaches).
-  Only when a tab's grid has no room for the appended rows: +1 write (insert rows) before it.
+  Only when a tab's grid has no room for the appended rows: +1 write (append rows) before it.
   Only when ``changes.locks`` is not ``None``: +1 read (fresh protections, since staff may have
   moved rows) and, if the locked ranges differ, +1 write (one ``:batchUpdate``).
 * ``init(layout)``: 1 read (metadata), +1 read (header rows and dropdowns) when tabs exist, and at
@@ -402,10 +402,11 @@ class SheetsRegister:
                     for header, value in values.items():
                         appended[(name, start + offset, columns[header])] = _encode(value)
                 if start + len(appends) > height:
-                    grow.append({"insertDimension": {"range": {
+                    # rows are added at the end, wherever it is when Google applies this, so a
+                    # repeated or late request only leaves blank rows below the history
+                    grow.append({"appendDimension": {
                         "sheetId": tabs[name].sheet_id, "dimension": "ROWS",
-                        "startIndex": height, "endIndex": start + len(appends)},
-                        "inheritFromBefore": True}})
+                        "length": start + len(appends) - height}})
         if grow:  # harmless if the write below fails: the sheet just has a few more empty rows
             self._http.batch_update(self.settings.spreadsheet_id, {"requests": grow})
         # Appended rows go first: if a later part fails, a history row may be repeated by the next

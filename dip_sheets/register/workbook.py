@@ -9,6 +9,7 @@ the other program would overwrite our changes when it saves.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import tempfile
 from collections.abc import Sequence
@@ -150,10 +151,17 @@ class WorkbookRegister:
         return ApplyResult(written, appended, tuple(skipped))
 
     def _save(self, workbook: Any) -> None:
-        """Save atomically: temp file in the same folder, flushed, then renamed over the original."""
+        """Save atomically: temp file in the same folder, flushed, then renamed over the original.
+
+        The temporary file is ``flock``-ed while it exists, so a later save can tell the copy a
+        killed process left behind (no lock) from one being written right now, and remove it.
+        """
         folder = self.path.parent
         folder.mkdir(parents=True, exist_ok=True)
+        self._remove_abandoned_copies()
         handle, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
+        guard = os.open(temp, os.O_RDONLY)
+        fcntl.flock(guard, fcntl.LOCK_EX)
         try:
             with os.fdopen(handle, "wb") as stream:
                 workbook.save(stream)
@@ -167,11 +175,28 @@ class WorkbookRegister:
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
+        finally:
+            os.close(guard)
         directory = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(directory)
         finally:
             os.close(directory)
+
+    def _remove_abandoned_copies(self) -> None:
+        for leftover in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+            try:
+                handle = os.open(leftover, os.O_RDONLY)
+            except FileNotFoundError:
+                continue
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # another process is saving right now
+            else:
+                leftover.unlink(missing_ok=True)
+            finally:
+                os.close(handle)
 
     # ---- creating ---------------------------------------------------------------------------
 

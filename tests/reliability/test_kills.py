@@ -212,10 +212,6 @@ def test_killed_at_a_random_moment_then_rerun(office: Office, command: str,
     assert sum(place != "sebelum menulis" for place in places) >= len(SEEDS) // 2, places
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "WorkbookRegister._save writes a temporary '.register.xlsx.<random>.tmp' next to the register;"
-    " a process killed while saving leaves it behind, and no later run removes it (each such crash"
-    " adds another full copy of the register to the folder)"))
 def test_a_save_cut_short_leaves_no_temporary_copy_after_the_rerun(office: Office) -> None:
     office.change(random.Random(0))
     process, _ = office.start("sync", office.folder / "jejak.txt")

@@ -215,10 +215,6 @@ def test_a_lost_reply_to_a_new_lock_does_not_duplicate_it(world: SheetsWorld) ->
     assert len(rows) == 1, [p["range"] for p in rows]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "sheets.py grows a full tab with insertDimension at the grid's old end; when that request is"
-    " applied late (after the client timed out and retried), it inserts empty rows in the middle"
-    " of the history rows the sync has just appended (appendDimension would add them at the end)"))
 def test_a_late_grid_growth_leaves_no_blank_rows_in_the_history(
     world: SheetsWorld, clean_sync: Clean
 ) -> None:
