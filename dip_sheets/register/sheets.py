@@ -166,6 +166,8 @@ class RetryingHTTPClient(HTTPClient):
         self.settings = settings
         self.account = account
         self.set_timeout(settings.timeout)
+        #: off for requests that must not be repeated blindly (see ``SheetsRegister._replace_locks``)
+        self.retrying = True
         self.limiter = (
             limiter_for(settings.quota_dir, account, settings.quota_per_window, settings.quota_window)
             if settings.quota_dir is not None else None
@@ -199,7 +201,7 @@ class RetryingHTTPClient(HTTPClient):
             wait = (min(settings.backoff_base * 2**attempt, settings.backoff_cap)
                     + random.uniform(0, settings.backoff_base))
             elapsed = time.monotonic() - started
-            if attempt >= settings.max_retries or elapsed + wait > settings.retry_budget:
+            if not self.retrying or attempt >= settings.max_retries or elapsed + wait > settings.retry_budget:
                 raise BackendUnavailable(
                     f"Google Sheets sedang sibuk atau tidak dapat dihubungi ({cause_id}); sudah"
                     f" dicoba {attempt + 1} kali dalam {elapsed:.0f} detik. Coba lagi beberapa"
@@ -422,12 +424,52 @@ class SheetsRegister:
     def _replace_locks(self, locks: Mapping[str, Iterable[RowAnchor]],
                        current: Mapping[str, tuple[list[Row], int]],
                        tabs: Mapping[str, _Tab]) -> None:
-        """Protect exactly the given rows (coalesced into ranges); unchanged ranges are kept."""
+        """Protect exactly the given rows (coalesced into ranges); unchanged ranges are kept.
+
+        This batch is not repeated as it was: if its reply is lost, Google may have applied it, and
+        the same batch again would fail (a range already deleted) or protect a row twice. Instead
+        the protections are read again and only what is still missing is sent.
+        """
+        rows_wanted = {name: list(anchors) for name, anchors in locks.items()}
+        started, attempt = time.monotonic(), 0
+        while True:
+            requests_ = self._lock_requests(rows_wanted, current, tabs)
+            if not requests_:
+                return
+            self._http.retrying = False
+            try:
+                reply = self._http.batch_update(self.settings.spreadsheet_id, {"requests": requests_})
+            except BackendUnavailable:
+                attempt += 1
+                settings = self.settings
+                wait = (min(settings.backoff_base * 2**attempt, settings.backoff_cap)
+                        + random.uniform(0, settings.backoff_base))
+                if (attempt > settings.max_retries
+                        or time.monotonic() - started + wait > settings.retry_budget):
+                    raise
+                time.sleep(wait)
+                tabs = self._metadata(refresh=True)
+                continue
+            finally:
+                self._http.retrying = True
+            break
+        deleted = {r["deleteProtectedRange"]["protectedRangeId"]
+                   for r in requests_ if "deleteProtectedRange" in r}
+        added = [r["addProtectedRange"]["protectedRange"]
+                 for r in reply.get("replies", []) if "addProtectedRange" in (r or {})]
+        for tab in tabs.values():
+            tab.protections = [p for p in tab.protections if p["protectedRangeId"] not in deleted]
+            tab.protections += [p for p in added
+                                if int(p["range"].get("sheetId", 0)) == tab.sheet_id]
+
+    def _lock_requests(self, locks: Mapping[str, list[RowAnchor]],
+                       current: Mapping[str, tuple[list[Row], int]],
+                       tabs: Mapping[str, _Tab]) -> list[Json]:
+        """The protection changes that make the locked rows exactly ``locks``."""
         editors = self._lock_editors(tabs)
         requests_: list[Json] = []
         for name, anchors in locks.items():
             rows, _ = current[name]
-            anchors = list(anchors)
             where = relocate(tab_of(name), anchors, rows) if anchors else {}
             wanted = set(_runs(r for r in where.values() if r is not None))
             kept: set[tuple[int, int]] = set()
@@ -452,17 +494,7 @@ class SheetsRegister:
                                                        " PPID yang boleh mengubahnya."),
                     "warningOnly": False,
                     "editors": editors.as_api()}}})
-        if not requests_:
-            return
-        reply = self._http.batch_update(self.settings.spreadsheet_id, {"requests": requests_})
-        deleted = {r["deleteProtectedRange"]["protectedRangeId"]
-                   for r in requests_ if "deleteProtectedRange" in r}
-        added = [r["addProtectedRange"]["protectedRange"]
-                 for r in reply.get("replies", []) if "addProtectedRange" in (r or {})]
-        for tab in tabs.values():
-            tab.protections = [p for p in tab.protections if p["protectedRangeId"] not in deleted]
-            tab.protections += [p for p in added
-                                if int(p["range"].get("sheetId", 0)) == tab.sheet_id]
+        return requests_
 
     def _lock_editors(self, tabs: Mapping[str, _Tab]) -> _Editors:
         """Who may edit an established row: the PPID and the service account."""
