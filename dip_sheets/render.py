@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import re
@@ -369,8 +370,13 @@ def colors(color: str) -> dict[str, str]:
     }
 
 
+@functools.lru_cache(maxsize=8)
 def environment(override: Path | None = None) -> Environment:
-    """Jinja2 with autoescape on; an office's own template folder is searched first."""
+    """Jinja2 with autoescape on; an office's own template folder is searched first.
+
+    One environment per template folder, kept, so templates are compiled once per process (Jinja
+    still reloads a template whose file changed).
+    """
     folders = [str(override)] if override else []
     env = Environment(
         loader=FileSystemLoader([*folders, str(TEMPLATES)]),

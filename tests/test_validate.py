@@ -244,3 +244,8 @@ def test_dik_permanent_only_for_pasal_17_g_and_h() -> None:
 def test_dik_unrecognised_period() -> None:
     _, findings = validate_dik_row(dik_row(**{s.DIK_PERIOD: "lama sekali"}), UNITS, TODAY)
     assert [f.column for f in findings] == [s.DIK_PERIOD]
+
+
+def test_bidirectional_override_characters_are_findings() -> None:
+    _, findings = validate_dip_row(good_row("Laporan \u202egnaueK"), UNITS)
+    assert any("karakter kendali" in f.id for f in findings)
