@@ -24,7 +24,9 @@ if str(ROOT) not in sys.path:  # run as a script: make `tests` (the register and
 from dip_sheets import schema as s  # noqa: E402
 from dip_sheets.config import Config, PublishSettings, default_config  # noqa: E402
 from dip_sheets.connect import open_target  # noqa: E402
-from dip_sheets.publish import publish  # noqa: E402
+from dip_sheets.publish import make_version, publish  # noqa: E402
+from dip_sheets.render import render_site  # noqa: E402
+from dip_sheets.sync import review  # noqa: E402
 from dip_sheets.sync import run as sync  # noqa: E402
 from dip_sheets.targets import Target  # noqa: E402
 from dip_sheets.targets.sftp import SftpSettings  # noqa: E402
@@ -100,10 +102,22 @@ def measure(config: Config, register: MemoryRegister, now: dt.datetime) -> dict[
             "sent": target.sent, "received": target.received, "puts": target.puts}
 
 
+def measure_render(register: MemoryRegister) -> dict[str, Any]:
+    """Rendering alone (every file of a version), and the weight of the page with its assets."""
+    config = default_config(Path(tempfile.gettempdir()))
+    current = review(register.read(), UNITS, NOW)
+    render_site(current.items, current.exclusions, config.office, make_version(config, NOW))  # warm up
+    started = time.perf_counter()
+    files = render_site(current.items, current.exclusions, config.office, make_version(config, NOW))
+    return {"seconds": time.perf_counter() - started, "index_bytes": len(files["index.html"]),
+            "all_bytes": sum(len(f) for f in files.values())}
+
+
 def run(sizes: tuple[int, ...] | list[int] = SIZES) -> list[dict[str, Any]]:
     """Publish each size first and unchanged, on a fresh sshd; one dict per size:
-    ``{"rows", "first", "unchanged"}``, each run as ``{"status", "seconds", "sent", "received", "puts"}``
-    (bytes are file contents sent and read back, without SSH overhead)."""
+    ``{"rows", "render", "first", "unchanged"}``, each run as ``{"status", "seconds", "sent",
+    "received", "puts"}`` (bytes are file contents sent and read back, without SSH overhead);
+    ``render`` times rendering alone (``{"seconds", "index_bytes", "all_bytes"}``)."""
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-publish-") as tmp:
         server = start_sshd(Path(tmp) / "sshd")
@@ -111,10 +125,11 @@ def run(sizes: tuple[int, ...] | list[int] = SIZES) -> list[dict[str, Any]]:
             for rows in sizes:
                 config = config_for(server, Path(tmp))
                 register = register_with(rows)
+                rendered = measure_render(register)
                 first = measure(config, register, NOW)
                 unchanged = measure(config, register, NOW + dt.timedelta(hours=1))
                 assert (first["status"], unchanged["status"]) == ("published", "unchanged")
-                results.append({"rows": rows, "first": first, "unchanged": unchanged})
+                results.append({"rows": rows, "render": rendered, "first": first, "unchanged": unchanged})
         finally:
             server.stop()
     return results
@@ -122,13 +137,15 @@ def run(sizes: tuple[int, ...] | list[int] = SIZES) -> list[dict[str, Any]]:
 
 def table(results: list[dict[str, Any]]) -> str:
     lines = [
-        "| rows | first: s | first: bytes sent / read | unchanged: s | unchanged: bytes sent / read |",
-        "|---:|---:|---:|---:|---:|",
+        "| rows | render: s | index.html | first: s | first: bytes sent / read | unchanged: s"
+        " | unchanged: bytes sent / read |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
-        first, same = r["first"], r["unchanged"]
+        first, same, rendered = r["first"], r["unchanged"], r["render"]
         lines.append(
-            f"| {r['rows']:,} | {first['seconds']:.2f} | {first['sent']:,} / {first['received']:,}"
+            f"| {r['rows']:,} | {rendered['seconds']:.2f} | {rendered['index_bytes']:,} B"
+            f" | {first['seconds']:.2f} | {first['sent']:,} / {first['received']:,}"
             f" | {same['seconds']:.2f} | {same['sent']:,} / {same['received']:,} |"
         )
     return "\n".join(lines)
