@@ -28,7 +28,7 @@ from dip_sheets.publish import ARCHIVE, MANIFEST
 from dip_sheets.register import Cell, Layout
 from dip_sheets.register.sheets import SheetsRegister, SheetsSettings, load_credentials
 from tests.conftest import UNITS
-from tests.sheets_emulator import ServiceAccount, SheetsEmulator
+from tests.sheets_emulator import ServiceAccount, SheetsEmulator, column_letters
 
 PPID = "ppid@kpu-contoh.go.id"
 DESK = "desk@kpu-contoh.go.id"
@@ -253,16 +253,6 @@ class SheetsWorld:
             ))
         return {"values": {t.name: self.emu.tab_values(sid, t.name) for t in s.TABS},
                 "protections": sorted(protections, key=repr)}
-
-
-def column_letters(index: int) -> str:
-    """0-based column index -> A1 letters."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 @pytest.fixture(scope="module")

@@ -30,8 +30,8 @@ from dip_sheets.register.workbook import WorkbookRegister, append_rows
 from tests.conftest import UNITS, established, good_row
 from tests.plugins import reliability as counts
 from tests.plugins.sshd import SshdServer, make_key
-from tests.reliability.conftest import DESK, PPID, column_letters, tree, write_toml
-from tests.sheets_emulator import ServiceAccount, SheetsEmulator
+from tests.reliability.conftest import DESK, PPID, tree, write_toml
+from tests.sheets_emulator import ServiceAccount, SheetsEmulator, column_letters
 
 PASSPHRASE_ENV = "DIP_TES_FRASA_SANDI"
 
