@@ -109,10 +109,16 @@ def item_record(item: Item) -> dict[str, Any]:
 
 
 def sort_items(items: Sequence[Item]) -> list[Item]:
-    """Legal order of categories, then sub-category, then ID."""
+    """Legal order of categories; within one, sub-categories in the order the units first entered
+    them (the lowest ID: "Profil Badan Publik" entered first stays first), then by ID."""
     order = {c: i for i, c in enumerate(s.CATEGORIES)}
-    return sorted(items, key=lambda i: (order.get(i.category, 99), i.category, i.subcategory.casefold(),
-                                        i.subcategory, _id_sort(i.id)))
+    first: dict[tuple[str, str], tuple[str, int, str]] = {}
+    for item in items:
+        group = (item.category, item.subcategory.casefold())
+        first[group] = min(first.get(group, _id_sort(item.id)), _id_sort(item.id))
+    return sorted(items, key=lambda i: (order.get(i.category, 99), i.category,
+                                        first[(i.category, i.subcategory.casefold())],
+                                        i.subcategory.casefold(), i.subcategory, _id_sort(i.id)))
 
 
 def _id_sort(item_id: str) -> tuple[str, int, str]:

@@ -364,3 +364,19 @@ def test_a_broken_archived_dip_json_is_reported_in_indonesian() -> None:
                  b' "item": [{"judul": "tanpa id"}]}'):
         with pytest.raises(ValueError, match=r"dip\.json arsip"):
             PastVersion.from_dip_json(data)
+
+
+def test_sub_categories_keep_the_order_units_entered_them() -> None:
+    from dip_sheets.render import group_items
+
+    def item(item_id: str, sub: str) -> Item:
+        return Item(id=item_id, category="Berkala", subcategory=sub, title=item_id, summary="s", unit="u",
+                    responsible="r", created="2024", year=2024, place="p", form="Hardcopy",
+                    retention="5 tahun", link="", remarks="")
+
+    grouped = group_items([item("DIP-0009", "Laporan Keuangan"), item("DIP-0002", "Profil Badan Publik"),
+                           item("DIP-0005", "Laporan Keuangan"), item("DIP-0003", "Profil Badan Publik")])
+    [(category, subgroups)] = grouped
+    assert category == "Berkala"
+    assert [(sub, [i.id for i in rows]) for sub, rows in subgroups] == [
+        ("Profil Badan Publik", ["DIP-0002", "DIP-0003"]), ("Laporan Keuangan", ["DIP-0005", "DIP-0009"])]
