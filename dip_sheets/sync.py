@@ -260,10 +260,11 @@ def review(snapshot: Snapshot, units: Sequence[str], now: dt.datetime) -> Review
         anchor = dip.anchor(index)
         if item_id in duplicates:
             findings.append(duplicates[item_id])
+        stored = cell_text(dip.value(row, s.FINGERPRINT))
         if cell_text(dip.value(row, s.ID)) != item_id:
             result.ids_assigned.append(item_id)
+            stored = ""  # a new row (or a copy of another one) has no establishment of its own yet
         writer.set(dip, index, anchor, s.ID, item_id)
-        stored = cell_text(dip.value(row, s.FINGERPRINT))
         current = fingerprint(values)
         tampered = False
         new_stored = stored
