@@ -157,17 +157,19 @@ def _print_sync(out: Output, result: SyncResult) -> None:
                 out.say(f"  {item_id} (baris {row}): {finding.id}", f"  {item_id} (row {row}): {finding.en}")
     if result.dry_run:
         out.say(
-            f"Uji coba: {data['cells_to_write']} sel dan {data['rows_to_append']} baris riwayat akan"
-            " ditulis; tidak ada yang ditulis.",
-            f"Dry run: {data['cells_to_write']} cells and {data['rows_to_append']} history rows would"
-            " be written; nothing was written.",
+            f"Uji coba: {data['cells_to_write']} sel dan {data['rows_to_append']} baris baru"
+            " (tab Riwayat/Sistem) akan ditulis; tidak ada yang ditulis.",
+            f"Dry run: {data['cells_to_write']} cells and {data['rows_to_append']} new rows"
+            " (Riwayat/Sistem tabs) would be written; nothing was written.",
         )
     elif result.applied is None:
         out.say("Tidak ada yang berubah; register tidak ditulis.", "Nothing changed; nothing written.")
     else:
         out.say(
-            f"Ditulis {data['cells_written']} sel dan {data['rows_appended']} baris riwayat.",
-            f"Wrote {data['cells_written']} cells and {data['rows_appended']} history rows.",
+            f"Ditulis {data['cells_written']} sel dan {data['rows_appended']} baris baru di tab"
+            " Riwayat/Sistem.",
+            f"Wrote {data['cells_written']} cells and {data['rows_appended']} new rows in the"
+            " Riwayat/Sistem tabs.",
         )
         if data["writes_skipped"]:
             out.say(
