@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -46,3 +49,19 @@ def workbook(tmp_path: Path) -> WorkbookRegister:
 
 def add_rows(register: WorkbookRegister, rows: list[dict[str, Cell]], tab: str = s.DIP_TAB) -> None:
     append_rows(register.path, tab, rows)
+
+
+def site_files(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` (a published site) by its relative POSIX path; ``{}`` if missing."""
+    if not root.exists():
+        return {}
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def readable_parts(body: bytes) -> Iterator[bytes]:
+    """A file's bytes and, for a zip (``dip.xlsx``), each member's bytes, where text would hide."""
+    yield body
+    if body.startswith(b"PK"):
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            for member in archive.namelist():
+                yield archive.read(member)

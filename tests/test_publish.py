@@ -19,13 +19,9 @@ from dip_sheets.register import cell_text
 from dip_sheets.register.workbook import WorkbookRegister
 from dip_sheets.sync import review
 from dip_sheets.targets.folder import FolderTarget
-from tests.conftest import NOW, UNITS, add_rows, established, good_row
+from tests.conftest import NOW, UNITS, add_rows, established, good_row, site_files
 
 LATER = NOW + dt.timedelta(hours=1)
-
-
-def site_files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture

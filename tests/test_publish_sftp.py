@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import json
 import os
 import subprocess
-import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -31,7 +29,7 @@ from dip_sheets.register import cell_text
 from dip_sheets.register.workbook import WorkbookRegister
 from dip_sheets.sync import review
 from dip_sheets.targets.sftp import SftpSettings, SftpTarget, SftpWarning
-from tests.conftest import NOW, UNITS, add_rows, established, good_row
+from tests.conftest import NOW, UNITS, add_rows, established, good_row, readable_parts, site_files
 from tests.plugins.sshd import SshdServer, drop_during_upload, make_key
 
 LATER = NOW + dt.timedelta(hours=1)
@@ -90,10 +88,6 @@ def publish_sftp(config: Config, register: WorkbookRegister, now: dt.datetime,
         target.close()
 
 
-def tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
 def live_version(root: Path) -> str:
     """The live version, after checking that every live file is that archived version's file."""
     manifest = json.loads((root / MANIFEST).read_bytes())
@@ -120,20 +114,11 @@ def steps(register: WorkbookRegister) -> dict[str, tuple[str, str]]:
     }
 
 
-def readable_bytes(body: bytes) -> Iterator[bytes]:
-    """A file's bytes, and for a zip (``dip.xlsx``) the bytes of each member, where text hides."""
-    yield body
-    if body.startswith(b"PK"):
-        with zipfile.ZipFile(io.BytesIO(body)) as archive:
-            for member in archive.namelist():
-                yield archive.read(member)
-
-
 def assert_no_secrets(root: Path) -> None:
-    files = tree(root)
+    files = site_files(root)
     assert files
     for name, body in files.items():
-        for part in readable_bytes(body):
+        for part in readable_parts(body):
             for secret in SECRETS:
                 assert secret not in part, (name, secret)
 
@@ -455,12 +440,12 @@ def test_read_only_account_fails_clearly_and_leaves_the_site(
 ) -> None:
     first = publish_sftp(config, register, NOW)
     add_rows(register, [established("Informasi Baru")])
-    before = tree(sftp_root)
+    before = site_files(sftp_root)
     with pytest.raises(PublishFailed) as info:
         publish_sftp(with_sftp(config, port=sshd.readonly_port), register, LATER)
     assert "izin" in info.value.message("id") and "permission" in info.value.message("en")
     assert info.value.exit_code == 1
-    assert tree(sftp_root) == before and live_version(sftp_root) == first.version
+    assert site_files(sftp_root) == before and live_version(sftp_root) == first.version
     assert not steps(register)["Informasi Baru"][1]
 
 
@@ -487,11 +472,11 @@ def test_full_remote_disk_fails_clearly_and_leaves_the_site(
     (small_disk / "lain").mkdir()  # another site's files, filling the disk
     filler = small_disk / "lain" / "filler.bin"
     filler.write_bytes(b"\0" * (free.f_bavail * free.f_frsize - 24_000))  # room for a file or two
-    before = {name: body for name, body in tree(small_disk).items() if name != "lain/filler.bin"}
+    before = {name: body for name, body in site_files(small_disk).items() if name != "lain/filler.bin"}
     with pytest.raises(PublishFailed) as info:
         publish_sftp(config, register, LATER)
     assert "penuh" in info.value.message("id") and "full" in info.value.message("en")
-    after = tree(small_disk)
+    after = site_files(small_disk)
     assert {name: after[name] for name in before} == before
     assert live_version(small_disk) == first.version
     assert not steps(register)["Informasi Baru"][1]

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import io
 import json
-import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +25,7 @@ from dip_sheets import schema as s
 from dip_sheets.publish import ARCHIVE, MANIFEST
 from dip_sheets.register import Cell, Layout
 from dip_sheets.register.sheets import SheetsRegister, SheetsSettings, load_credentials
-from tests.conftest import UNITS
+from tests.conftest import UNITS, readable_parts
 from tests.sheets_emulator import ServiceAccount, SheetsEmulator, column_letters
 
 PPID = "ppid@kpu-contoh.go.id"
@@ -60,22 +58,6 @@ def compiled_templates_once() -> Iterator[None]:
 
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def tree(root: Path) -> dict[str, bytes]:
-    """Every file under ``root`` by its relative POSIX path."""
-    if not root.exists():
-        return {}
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-def readable_parts(body: bytes) -> Iterator[bytes]:
-    """A file's bytes and, for a zip (``dip.xlsx``), each member's bytes, where text would hide."""
-    yield body
-    if body.startswith(b"PK"):
-        with zipfile.ZipFile(io.BytesIO(body)) as archive:
-            for member in archive.namelist():
-                yield archive.read(member)
 
 
 def files_containing(files: Mapping[str, bytes], token: bytes) -> list[str]:

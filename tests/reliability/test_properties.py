@@ -38,7 +38,7 @@ from dip_sheets.register import Cell, Layout, Register, cell_text
 from dip_sheets.register.workbook import WorkbookRegister, append_rows
 from dip_sheets.sync import review, run
 from dip_sheets.targets.folder import FolderTarget
-from tests.conftest import NOW, UNITS, established, good_row
+from tests.conftest import NOW, UNITS, established, good_row, site_files
 from tests.plugins import reliability as counts
 from tests.reliability.conftest import (
     SheetsWorld,
@@ -46,7 +46,6 @@ from tests.reliability.conftest import (
     files_containing,
     live_files,
     staff_headers,
-    tree,
 )
 
 MARKER = "MRK{:03d}Q"
@@ -460,7 +459,7 @@ def _check_publish(staff: Staff, tracker: Tracker, config: Config, site: Path, w
     event(f"published {min(len(published), 3)}+ items" if published else "published nothing")
     if after.tampered:
         event("an established row was edited")
-    files, live = tree(site), live_files(site)
+    files, live = site_files(site), live_files(site)
     current = {name: body for name, body in live.items() if name != "riwayat.html"}
     for marker in sorted(tracker.markers):
         if marker not in tracker.ever_candidate:

@@ -27,10 +27,10 @@ from dip_sheets import schema as s
 from dip_sheets.cli import main
 from dip_sheets.register import Layout
 from dip_sheets.register.workbook import WorkbookRegister, append_rows
-from tests.conftest import UNITS, established, good_row
+from tests.conftest import UNITS, established, good_row, site_files
 from tests.plugins import reliability as counts
 from tests.plugins.sshd import SshdServer, make_key
-from tests.reliability.conftest import DESK, PPID, tree, write_toml
+from tests.reliability.conftest import DESK, PPID, write_toml
 from tests.sheets_emulator import ServiceAccount, SheetsEmulator, column_letters
 
 PASSPHRASE_ENV = "DIP_TES_FRASA_SANDI"
@@ -116,10 +116,10 @@ def test_a_whole_cycle_never_shows_a_secret(
     (tmp_path / "known_hosts_lain").write_text(f"[{sshd.host}]:{sshd.port} {impostor}\n")
     sections["publish.sftp"] = {**sftp, "known_hosts": str(tmp_path / "known_hosts_lain")}
     write_toml(toml, sections)
-    before = tree(sftp_root)
+    before = site_files(sftp_root)
     refused = dip("publish", "--force", "--debug", expect=2)
     assert "PERINGATAN" in refused and "ssh-keygen -R" in refused  # a changed host key: nothing sent
-    assert tree(sftp_root) == before
+    assert site_files(sftp_root) == before
 
     emu.unshare(sid, sheets_account.email)
     assert sheets_account.email in dip("sync", expect=2)  # naming the account is fine: not a secret
@@ -130,7 +130,7 @@ def test_a_whole_cycle_never_shows_a_secret(
     logs = [path.read_text(errors="replace") for path in tmp_path.rglob("dip.log*")]
     assert logs and "publish utama" in logs[0]
     records = [f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in caplog.records]
-    published = [body.decode("utf-8", "replace") for body in tree(sftp_root).values()]
+    published = [body.decode("utf-8", "replace") for body in site_files(sftp_root).values()]
     register = [json.dumps(emu.tab_values(sid, t.name), ensure_ascii=False) for t in s.TABS]
     everywhere: dict[str, list[str]] = {"output": out, "logs": logs, "log records": records,
                                         "site": published, "register": register}

@@ -39,7 +39,7 @@ from dip_sheets.register import cell_text
 from dip_sheets.register.workbook import WorkbookRegister
 from dip_sheets.sync import review
 from dip_sheets.targets.sftp import SftpTarget
-from tests.conftest import NOW, UNITS, add_rows, established, good_row
+from tests.conftest import NOW, UNITS, add_rows, established, good_row, site_files
 from tests.plugins import reliability as counts
 from tests.plugins.sshd import SshdServer
 from tests.reliability.conftest import (
@@ -47,7 +47,6 @@ from tests.reliability.conftest import (
     assert_serves_one_version,
     complete_versions,
     files_containing,
-    tree,
 )
 
 URL = "https://ppid.example.go.id/dip/"
@@ -209,6 +208,6 @@ def test_a_reply_lost_after_a_rename_or_a_commit_is_redone_after_reconnecting(
 
 def assert_never_published(root: Path) -> None:
     """The draft and the excluded row are in no file, archived versions included."""
-    files = tree(root)
+    files = site_files(root)
     for secret in NEVER:
         assert not files_containing(files, secret), secret

@@ -28,9 +28,9 @@ from dip_sheets.publish import publish
 from dip_sheets.register import cell_text
 from dip_sheets.sync import review, run
 from dip_sheets.targets.folder import FolderTarget
-from tests.conftest import NOW, UNITS, established, good_row
+from tests.conftest import NOW, UNITS, established, good_row, site_files
 from tests.plugins import reliability as counts
-from tests.reliability.conftest import SheetsWorld, assert_fully_live, tree, write_toml
+from tests.reliability.conftest import SheetsWorld, assert_fully_live, write_toml
 from tests.sheets_emulator import SheetsEmulator
 
 #: with a timeout fault the client gives up after TIMEOUT s and the reply comes after DELAY s; a
@@ -257,7 +257,7 @@ def clean_publish(sheets_world: SheetsWorld, tmp_path_factory: pytest.TempPathFa
                      now=NOW, force=True)
     assert result.status == "published"
     return Clean(sheets_world.emu.apis(), result.summary(), {**sheets_world.state(sid),
-                                                             "site": tree(base / "situs")})
+                                                             "site": site_files(base / "situs")})
 
 
 def test_publish_survives_a_fault_at_every_request(
@@ -275,7 +275,7 @@ def test_publish_survives_a_fault_at_every_request(
                          FolderTarget(base / "situs"), now=NOW, force=True)
         emu.wait_idle()
         assert result.summary() == clean_publish.summary, (fault, at)
-        assert {**world.state(sid), "site": tree(base / "situs")} == clean_publish.state, (fault, at)
+        assert {**world.state(sid), "site": site_files(base / "situs")} == clean_publish.state, (fault, at)
         counts.cases()
         counts.faults()
 
@@ -308,6 +308,6 @@ def test_publish_without_retries_stops_cleanly_and_a_rerun_finishes(
         assert not stamped or (site / "manifest.json").exists(), "step 5 recorded before the upload"
         result = publish(config, world.register(sid), FolderTarget(site), now=NOW, force=True)
         assert result.status in ("published", "unchanged")
-        assert {**world.state(sid), "site": tree(site)} == clean_publish.state, (fault, at)
+        assert {**world.state(sid), "site": site_files(site)} == clean_publish.state, (fault, at)
         counts.cases()
         counts.faults()
