@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import json
 import os
+import random
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -77,3 +78,9 @@ def limiter_for(folder: Path, account: str, budget: int, window: float = 60.0) -
     """The limiter shared by every register using ``account`` (its file name hides the address)."""
     digest = hashlib.sha256(account.encode()).hexdigest()[:12]
     return RateLimiter(folder / f"kuota-{digest}.json", budget, window)
+
+
+def backoff_delay(attempt: int, base: float, cap: float) -> float:
+    """The pause before retry ``attempt + 1`` (0-based): ``base`` doubled per attempt up to
+    ``cap``, plus up to ``base`` of random jitter, as Google asks of clients hitting its limits."""
+    return min(base * 2.0**attempt, cap) + random.uniform(0, base)

@@ -49,7 +49,7 @@ from openpyxl.utils import get_column_letter
 
 from .. import schema as s
 from ..errors import BackendUnavailable, ConfigError, DipError, LayoutError
-from ..ratelimit import limiter_for
+from ..ratelimit import backoff_delay, limiter_for
 from . import (
     ApplyResult,
     Cell,
@@ -197,11 +197,9 @@ class RetryingHTTPClient(HTTPClient):
                 if not error.retryable:
                     raise self._key_rejected() from None
                 cause_id = cause_en = "token"
-            settings = self.settings
-            wait = (min(settings.backoff_base * 2**attempt, settings.backoff_cap)
-                    + random.uniform(0, settings.backoff_base))
+            wait = self.retry_wait(attempt, started) if self.retrying else None
             elapsed = time.monotonic() - started
-            if not self.retrying or attempt >= settings.max_retries or elapsed + wait > settings.retry_budget:
+            if wait is None:
                 raise BackendUnavailable(
                     f"Google Sheets sedang sibuk atau tidak dapat dihubungi ({cause_id}); sudah"
                     f" dicoba {attempt + 1} kali dalam {elapsed:.0f} detik. Coba lagi beberapa"
@@ -212,6 +210,15 @@ class RetryingHTTPClient(HTTPClient):
             log.info("Google Sheets: %s; retrying in %.1f s", cause_en, wait)
             time.sleep(wait)
             attempt += 1
+
+    def retry_wait(self, attempt: int, started: float) -> float | None:
+        """The pause before retry ``attempt + 1``, or ``None`` once the count or the time budget
+        (measured from ``started``) would be exceeded."""
+        settings = self.settings
+        wait = backoff_delay(attempt, settings.backoff_base, settings.backoff_cap)
+        if attempt >= settings.max_retries or time.monotonic() - started + wait > settings.retry_budget:
+            return None
+        return wait
 
     def _explain(self, status: int, error: APIError) -> DipError:
         message = str(error.error.get("message", "")).strip()[:300]  # may be an HTML page
@@ -440,13 +447,10 @@ class SheetsRegister:
             try:
                 reply = self._http.batch_update(self.settings.spreadsheet_id, {"requests": requests_})
             except BackendUnavailable:
-                attempt += 1
-                settings = self.settings
-                wait = (min(settings.backoff_base * 2**attempt, settings.backoff_cap)
-                        + random.uniform(0, settings.backoff_base))
-                if (attempt > settings.max_retries
-                        or time.monotonic() - started + wait > settings.retry_budget):
+                wait = self._http.retry_wait(attempt, started)
+                if wait is None:
                     raise
+                attempt += 1
                 time.sleep(wait)
                 tabs = self._metadata(refresh=True)
                 continue

@@ -19,7 +19,6 @@ import io
 import logging
 import os
 import posixpath
-import random
 import re
 import socket
 import stat
@@ -36,6 +35,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from dip_sheets.errors import BackendUnavailable, ConfigError, DipError, PublishFailed
+from dip_sheets.ratelimit import backoff_delay
 
 __all__ = ["SftpSettings", "SftpTarget", "SftpWarning", "connect"]
 
@@ -449,8 +449,7 @@ def connect(settings: SftpSettings, *, on_warning: Callable[[SftpWarning], None]
 
 def _pause(settings: SftpSettings, attempt: int, exc: BaseException) -> None:
     """Exponential backoff with jitter between connection attempts."""
-    delay = min(settings.retry_backoff * 2 ** (attempt - 1), _MAX_BACKOFF)
-    delay += random.uniform(0, settings.retry_backoff)
+    delay = backoff_delay(attempt - 1, settings.retry_backoff, _MAX_BACKOFF)
     log.info("SFTP connect to %s failed (%s); retrying in %.1f s", settings.host, exc, delay)
     time.sleep(delay)
 
