@@ -204,24 +204,20 @@ def _last_issued(system: _Table) -> dict[str, tuple[int | None, int]]:
     return found
 
 
-def _latest_history(history: _Table) -> dict[str, dict[str, Cell]]:
-    """The most recent history entry per ID (rows are appended in time order)."""
+def _latest_history(history: _Table) -> tuple[dict[str, dict[str, Cell]], dict[str, dict[str, Cell]]]:
+    """Per ID, in one pass over the history (rows are appended in time order): the most recent
+    entry, and the most recent establishment (the content as the PPID established it)."""
     latest: dict[str, dict[str, Cell]] = {}
+    established: dict[str, dict[str, Cell]] = {}
     for row in history.grid.rows[1:]:
         values = history.values(row)
         item_id = cell_text(values.get(s.ID))
-        if item_id:
-            latest[item_id] = values
-    return latest
-
-
-def _latest_established(history: _Table) -> dict[str, dict[str, Cell]]:
-    latest: dict[str, dict[str, Cell]] = {}
-    for row in history.grid.rows[1:]:
-        values = history.values(row)
+        if not item_id:
+            continue
+        latest[item_id] = values
         if cell_text(values.get(s.HISTORY_EVENT)) == EVENT_ESTABLISHED:
-            latest[cell_text(values.get(s.ID))] = values
-    return latest
+            established[item_id] = values
+    return latest, established
 
 
 def review(snapshot: Snapshot, units: Sequence[str], now: dt.datetime) -> Review:
@@ -231,8 +227,7 @@ def review(snapshot: Snapshot, units: Sequence[str], now: dt.datetime) -> Review
     writer = _Writer()
     stamp = now.strftime("%Y-%m-%d %H:%M:%S")
     counters = _last_issued(system)
-    latest_event = _latest_history(history)
-    established_copy = _latest_established(history)
+    latest_event, established_copy = _latest_history(history)
     result = Review([], [], writer.changes)
 
     # -- DIP: identities
