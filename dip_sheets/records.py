@@ -39,10 +39,12 @@ LABELS = {key: label for key, label, _ in FIELDS}
 #: What makes a spreadsheet read a cell as a formula (or a command): = + - @, tab and CR, and the
 #: full-width forms some spreadsheet locales accept for the first four.
 FORMULA_STARTS = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
-#: A formula start at the beginning, or after a character that can begin a field when the file is
-#: read with the other list separator (``,`` or ``;``), after a line break, or after a quote (which
-#: opens a quoted field whose content then begins at that character).
-_FORMULA = re.compile("(^|[,;\"\r\n])(?=[" + re.escape(FORMULA_STARTS) + "])")
+#: Where a cell can begin when the file is read with the other list separator (``,`` or ``;``):
+#: after a separator, a line break, or a quote (which opens a quoted field whose content begins at
+#: the next character). There, a formula start, or the end of the text (the writer's own closing
+#: quote and CR follow), gets an apostrophe; so does a formula start at the beginning.
+_START = "[" + re.escape(FORMULA_STARTS) + "]"
+_FORMULA = re.compile(rf"^(?={_START})|(?<=[,;\"\r\n])(?={_START}|\Z)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _EMAIL = re.compile(r"^[^@\s\"'<>()\[\]\\,;:]+@[^@\s\"'<>()\[\]\\,;:]+\.[^@\s\"'<>()\[\]\\,;:]+$")
 
@@ -86,8 +88,10 @@ def neutralize_formula(text: str) -> str:
     An apostrophe goes before every formula start that could begin a cell: at the start, and after
     ``,`` ``;`` a quote or a line break, because where ``;`` is the list separator (Indonesian Excel
     and LibreOffice) ``Laporan;=HYPERLINK(...)`` splits into two cells and the second is a formula.
+    Text ending in one of those characters gets a final apostrophe: otherwise the writer's closing
+    quote and line end would begin a cell. Only apostrophes are added; ordinary text is unchanged.
     """
-    return _FORMULA.sub(r"\1'", text)
+    return _FORMULA.sub("'", text)
 
 
 def item_record(item: Item) -> dict[str, Any]:
