@@ -7,6 +7,10 @@ workbook, which is how an unchanged re-publish is detected and skipped.
 
 Every page is self-contained (styles, script and logo inlined): it works offline, from the archive,
 and is switched live by one atomic rename.
+
+Beside this module: ``records`` (the published record and the link and formula guards),
+``opendata`` (CSV, JSON, XLSX) and ``templating`` (the sandboxed templates). ``Version`` and
+``neutralize_formula`` are also importable from here, where their callers have always found them.
 """
 
 from __future__ import annotations
