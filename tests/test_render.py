@@ -22,15 +22,8 @@ from dip_sheets import schema as s
 from dip_sheets.config import DEFAULT_UNITS, Office
 from dip_sheets.errors import ConfigError
 from dip_sheets.history import PastVersion, diff, timeline
-from dip_sheets.render import (
-    FIELDS,
-    Version,
-    colors,
-    item_record,
-    neutralize_formula,
-    render_site,
-    safe_link,
-)
+from dip_sheets.records import FIELDS, item_record, neutralize_formula, safe_link
+from dip_sheets.render import Version, colors, render_site
 from dip_sheets.validate import Exclusion, Item
 
 OFFICE = Office(

@@ -1,0 +1,177 @@
+"""The open-data files of a version: ``dip.csv``, ``dip.json`` with its schema, and ``dip.xlsx``.
+
+Deterministic like the pages: the same items and version give the same bytes. No cell of either
+spreadsheet file can open as a formula, whatever staff or the configuration wrote.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import zipfile
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+
+from . import schema as s
+from .config import Office
+from .records import FIELDS, Version, item_record, neutralize_formula, sort_items
+from .validate import Item
+
+
+def render_csv(items: Sequence[Item]) -> bytes:
+    """UTF-8 with a BOM, so Excel opens the Indonesian text correctly on a double click."""
+    stream = io.StringIO()
+    writer = csv.writer(stream, lineterminator="\r\n")
+    writer.writerow([label for _, label, _ in FIELDS])
+    for item in sort_items(items):
+        record = item_record(item)
+        writer.writerow([neutralize_formula(str(record[key])) for key, _, _ in FIELDS])
+    return b"\xef\xbb\xbf" + stream.getvalue().encode("utf-8")
+
+
+def render_json(items: Sequence[Item], office: Office, version: Version) -> bytes:
+    """``dip.json``; its fields are documented by :func:`json_schema` (``dip.schema.json``)."""
+    document = {
+        "badan_publik": office.name,
+        "tahun": version.year,
+        "versi": version.id,
+        "diterbitkan": version.published_at,
+        "keputusan_ppid": {"nomor": version.decision_number, "tanggal": version.decision_date},
+        "jumlah": len(items),
+        "item": [item_record(i) for i in sort_items(items)],
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of ``dip.json``: the documentation of every field, machine-checkable."""
+    text = {"type": "string"}
+    item_properties: dict[str, Any] = {}
+    for key, label, meaning in FIELDS:
+        kind = {"type": "integer", "minimum": 0} if key == "tahun" else text
+        item_properties[key] = {**kind, "title": label, "description": meaning}
+    item_properties["id"]["minLength"] = 1
+    item_properties["kategori"]["enum"] = list(s.CATEGORIES)
+    item_properties["tautan"]["pattern"] = "^([Hh][Tt][Tt][Pp][Ss]?://|$)"
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Daftar Informasi Publik (dip.json)",
+        "description": "Daftar Informasi Publik menurut UU 14/2008 Pasal 11 ayat (1) huruf a dan"
+                       " Perki 1/2021. Informasi yang dikecualikan tidak termasuk di dalamnya.",
+        "type": "object",
+        "required": ["badan_publik", "tahun", "versi", "diterbitkan", "keputusan_ppid", "jumlah", "item"],
+        "additionalProperties": False,
+        "properties": {
+            "badan_publik": {**text, "description": "Nama badan publik"},
+            "tahun": {"type": "integer", "description": "Tahun daftar"},
+            "versi": {**text, "description": "Identitas versi terbitan; arsipnya di arsip/<versi>/"},
+            "diterbitkan": {**text, "format": "date-time",
+                            "description": "Waktu terbit (ISO 8601 dengan zona waktu)"},
+            "keputusan_ppid": {
+                "type": "object",
+                "description": "Keputusan PPID yang menetapkan daftar",
+                "required": ["nomor", "tanggal"],
+                "additionalProperties": False,
+                "properties": {"nomor": {**text, "description": "Nomor keputusan"},
+                               "tanggal": {**text, "description": "Tanggal keputusan"}},
+            },
+            "jumlah": {"type": "integer", "minimum": 0, "description": "Jumlah item"},
+            "item": {"type": "array", "items": {"$ref": "#/$defs/item"}},
+        },
+        "$defs": {"item": {
+            "type": "object",
+            "description": "Satu informasi publik, dengan unsur-unsur menurut Perki 1/2021",
+            "required": [key for key, _, _ in FIELDS],
+            "additionalProperties": False,
+            "properties": item_properties,
+        }},
+    }
+
+
+def render_xlsx(items: Sequence[Item], office: Office, version: Version) -> bytes:
+    """``dip.xlsx``: the list for spreadsheet users, with a sheet explaining the columns.
+
+    openpyxl stamps the save time into the document properties and the ZIP entries; both are set
+    from the version's publication time here, so the same input gives the same bytes.
+    """
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "DIP"
+    _append(sheet, [label for _, label, _ in FIELDS])
+    for item in sort_items(items):
+        record = item_record(item)
+        _append(sheet, [record[key] for key, _, _ in FIELDS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="EEEEEE")
+    widths = {"ringkasan": 60, "judul": 40, "unit_penguasa": 36, "penanggung_jawab": 30, "tautan": 40}
+    for index, (key, _, _) in enumerate(FIELDS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = widths.get(key, 16)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(FIELDS))}{sheet.max_row}"
+
+    about = book.create_sheet("Keterangan")
+    for row in (
+        ("Daftar Informasi Publik", f"{office.name}, tahun {version.year}"),
+        ("Versi", version.id),
+        ("Diterbitkan", version.date_text),
+        ("Keputusan PPID", " tanggal ".join(p for p in (version.decision_number,
+                                                        version.decision_date) if p)),
+        ("Jumlah informasi", len(items)),
+        (),
+        ("Kolom", "Kunci JSON", "Arti"),
+        *((label, key, meaning) for key, label, meaning in FIELDS),
+    ):
+        _append(about, row)
+    for cell in (*about["A"], about["B7"], about["C7"]):
+        cell.font = Font(bold=True)
+    about.column_dimensions["A"].width = 48
+    about.column_dimensions["B"].width = 40
+    about.column_dimensions["C"].width = 70
+
+    moment = dt.datetime.fromisoformat(version.published_at)
+    utc = (moment.astimezone(dt.UTC) if moment.tzinfo else moment).replace(tzinfo=None)
+    book.properties.created = book.properties.modified = utc
+    book.properties.creator = book.properties.lastModifiedBy = "dip-sheets"
+    book.properties.title = f"Daftar Informasi Publik {office.short_name} Tahun {version.year}"
+    raw = io.BytesIO()
+    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+        ExcelWriter(book, archive).save()
+    stamp = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
+    return _fixed_zip(raw.getvalue(), max(stamp, (1980, 1, 1, 0, 0, 0)))  # ZIP starts in 1980
+
+
+def _append(sheet: Worksheet, values: Iterable[Any]) -> None:
+    """One row, every text stored as text: openpyxl would make ``=...`` a formula and ``#N/A`` an
+    error value; control characters a workbook cannot hold are dropped."""
+    sheet.append([_cell(sheet, value) for value in values])
+
+
+def _cell(sheet: Worksheet, value: Any) -> Cell:
+    if not isinstance(value, str):
+        return Cell(sheet, value=value)
+    cell = Cell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+    cell.data_type = "s"
+    return cell
+
+
+def _fixed_zip(data: bytes, stamp: tuple[int, int, int, int, int, int]) -> bytes:
+    """The same ZIP with every entry's time set to ``stamp`` (entries keep their order)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            target.writestr(entry, source.read(info))
+    return out.getvalue()

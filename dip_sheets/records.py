@@ -1,0 +1,124 @@
+"""The published record of an item, and the two guards every value passes on its way out.
+
+``safe_link`` keeps only http(s) addresses: it is the one check for every address that reaches an
+``href``, whether a cell's link or a URL from the configuration. ``neutralize_formula`` keeps a text
+from opening as a spreadsheet formula in every CSV dip-sheets writes or prints.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from . import schema as s
+from .validate import Item
+
+#: The open-data fields, in order, with their meaning (also published in the JSON Schema).
+FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("id", "ID", "Identitas tetap item (mis. DIP-0007); tidak pernah dipakai ulang"),
+    ("kategori", s.CATEGORY, "Berkala, Serta Merta atau Setiap Saat (UU 14/2008 Pasal 9, 10, 11)"),
+    ("sub_kategori", s.SUBCATEGORY, "Judul kelompok dalam kategori; boleh kosong"),
+    ("judul", s.TITLE, "Judul informasi"),
+    ("ringkasan", s.SUMMARY, "Ringkasan isi informasi"),
+    ("unit_penguasa", "Pejabat/Unit/Satker yang Menguasai Informasi", "Unit yang menguasai informasi"),
+    ("penanggung_jawab", "Penanggung Jawab Pembuatan atau Penerbitan Informasi",
+     "Pejabat yang bertanggung jawab atas pembuatan atau penerbitan informasi"),
+    ("waktu_pembuatan", s.CREATED, "Tahun atau tanggal pembuatan, seperti tertulis di daftar"),
+    ("tahun", "Tahun", "Tahun pembuatan (angka, untuk penyaringan)"),
+    ("tempat_pembuatan", s.PLACE, "Tempat pembuatan"),
+    ("bentuk", "Bentuk Informasi yang Tersedia", "Softcopy, Hardcopy, atau keduanya"),
+    ("retensi", "Jangka Waktu Penyimpanan atau Retensi Arsip", "mis. 5 tahun, Selama Berlaku, Permanen"),
+    ("tautan", s.LINK, "Alamat softcopy (http/https); kosong bila tidak ada"),
+    ("keterangan", s.REMARKS, "Keterangan; boleh kosong"),
+)
+LABELS = {key: label for key, label, _ in FIELDS}
+
+#: What makes a spreadsheet read a cell as a formula (or a command): = + - @, tab and CR, and the
+#: full-width forms some spreadsheet locales accept for the first four.
+FORMULA_STARTS = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
+#: Where a cell can begin when the file is read with the other list separator (``,`` or ``;``):
+#: after a separator, a line break, or a quote (which opens a quoted field whose content begins at
+#: the next character). There, a formula start, or the end of the text (the writer's own closing
+#: quote and CR follow), gets an apostrophe; so does a formula start at the beginning.
+_START = "[" + re.escape(FORMULA_STARTS) + "]"
+_FORMULA = re.compile(rf"^(?={_START})|(?<=[,;\"\r\n])(?={_START}|\Z)")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_EMAIL = re.compile(r"^[^@\s\"'<>()\[\]\\,;:]+@[^@\s\"'<>()\[\]\\,;:]+\.[^@\s\"'<>()\[\]\\,;:]+$")
+
+
+@dataclass(frozen=True)
+class Version:
+    """What identifies one published version of the list."""
+
+    id: str  # e.g. 20261125-141023
+    published_at: str  # ISO 8601 with offset
+    date_text: str  # "25 November 2026", for the page
+    decision_number: str = ""
+    decision_date: str = ""
+    year: int = 0
+    #: public address of the published folder, ending in ``/``; links between versions use it so
+    #: that archived copies link correctly too (relative to the live folder when empty).
+    site_url: str = ""
+
+
+def safe_link(url: str) -> str:
+    """A link is shown only when it is http(s) with a host; anything else (``javascript:``,
+    ``data:``, control characters) is dropped."""
+    url = url.strip()
+    if not url.lower().startswith(("http://", "https://")) or _CONTROL.search(url):
+        return ""
+    try:
+        return url if urlsplit(url).hostname else ""
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return ""
+
+
+def safe_email(address: str) -> str:
+    """An e-mail address for a ``mailto:`` link, or nothing when it is not one plain address."""
+    address = address.strip()
+    return address if _EMAIL.match(address) else ""
+
+
+def neutralize_formula(text: str) -> str:
+    """``text`` as a CSV field that opens as text, with ``,`` or ``;`` as the list separator.
+
+    An apostrophe goes before every formula start that could begin a cell: at the start, and after
+    ``,`` ``;`` a quote or a line break, because where ``;`` is the list separator (Indonesian Excel
+    and LibreOffice) ``Laporan;=HYPERLINK(...)`` splits into two cells and the second is a formula.
+    Text ending in one of those characters gets a final apostrophe: otherwise the writer's closing
+    quote and line end would begin a cell. Only apostrophes are added; ordinary text is unchanged.
+    """
+    return _FORMULA.sub("'", text)
+
+
+def item_record(item: Item) -> dict[str, Any]:
+    """An item as an open-data record (the ``dip.json`` / ``dip.csv`` / ``dip.xlsx`` row)."""
+    return {
+        "id": item.id, "kategori": item.category, "sub_kategori": item.subcategory,
+        "judul": item.title, "ringkasan": item.summary, "unit_penguasa": item.unit,
+        "penanggung_jawab": item.responsible, "waktu_pembuatan": item.created,
+        "tahun": item.year, "tempat_pembuatan": item.place, "bentuk": item.form,
+        "retensi": item.retention, "tautan": safe_link(item.link), "keterangan": item.remarks,
+    }
+
+
+def sort_items(items: Sequence[Item]) -> list[Item]:
+    """Legal order of categories; within one, sub-categories in the order the units first entered
+    them (the lowest ID: "Profil Badan Publik" entered first stays first), then by ID."""
+    order = {c: i for i, c in enumerate(s.CATEGORIES)}
+    first: dict[tuple[str, str], tuple[str, int, str]] = {}
+    for item in items:
+        group = (item.category, item.subcategory.casefold())
+        first[group] = min(first.get(group, id_sort(item.id)), id_sort(item.id))
+    return sorted(items, key=lambda i: (order.get(i.category, 99), i.category,
+                                        first[(i.category, i.subcategory.casefold())],
+                                        i.subcategory.casefold(), i.subcategory, id_sort(i.id)))
+
+
+def id_sort(item_id: str) -> tuple[str, int, str]:
+    """``DIP-0010`` after ``DIP-0009``: the number compared as a number."""
+    prefix, _, number = item_id.partition("-")
+    return prefix, int(number) if number.isdigit() else 0, item_id

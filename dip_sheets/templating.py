@@ -1,0 +1,158 @@
+"""The Jinja2 templates: the built-in ones shipped inside the package, an office's folder first.
+
+The built-in templates are package data (``dip_sheets/templates/``), read through the package's
+loader, so they are there however dip-sheets is installed: a wheel, pipx, a zip. An office's own
+templates (``[publish] templates``) override them by file name. Every template runs in Jinja's
+immutable sandbox: a template can show the data it is given, never reach Python's internals or
+change that data. Whatever goes wrong in a template becomes a :class:`ConfigError` naming the file
+and the line, in Indonesian first.
+"""
+
+from __future__ import annotations
+
+import functools
+import traceback
+from pathlib import Path
+from typing import Any
+
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    UndefinedError,
+    select_autoescape,
+)
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from .errors import ConfigError, DipError
+from .records import safe_link
+
+#: What every template error message ends with: the way out.
+_NEXT = ("Perbaiki templat itu, atau hapus berkasnya dari folder [publish] templates agar templat"
+         " bawaan yang dipakai.",
+         "Fix that template, or remove the file from the [publish] templates folder so that the"
+         " built-in one is used.")
+
+
+class _OfficeLoader(FileSystemLoader):
+    """The office's folder; a file that cannot be read is named, not a traceback."""
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Any]:
+        try:
+            return super().get_source(environment, template)
+        except TemplateNotFound:  # an OSError too: the built-in template is searched next
+            raise
+        except (OSError, UnicodeDecodeError) as exc:
+            where = Path(self.searchpath[0]) / template
+            raise ConfigError(
+                f"Templat '{where}' tidak dapat dibaca ({exc}); simpan sebagai teks UTF-8. {_NEXT[0]}",
+                f"Template '{where}' cannot be read ({exc}); save it as UTF-8 text. {_NEXT[1]}",
+            ) from None
+
+
+def template_folder(folder: Path | None) -> Path | None:
+    """``folder`` when it is a folder; a configured folder that is not there is an error, never a
+    silent fallback to the built-in templates."""
+    if folder is not None and not folder.is_dir():
+        state = ("bukan folder", "is not a folder") if folder.exists() else ("tidak ada", "does not exist")
+        raise ConfigError(
+            f"[publish] templates: folder templat '{folder}' {state[0]}. Perbaiki jalurnya (relatif"
+            " terhadap dip.toml), atau hapus baris itu agar templat bawaan yang dipakai.",
+            f"[publish] templates: template folder '{folder}' {state[1]}. Fix the path (relative to"
+            " dip.toml), or remove the line so that the built-in templates are used.",
+        )
+    return folder
+
+
+@functools.lru_cache(maxsize=8)
+def environment(override: Path | None = None) -> Environment:
+    """The sandboxed Jinja2 environment, autoescaping; an office's template folder searched first.
+
+    One environment per template folder, kept, so templates are compiled once per process (Jinja
+    still reloads a template whose file changed).
+    """
+    builtin = PackageLoader("dip_sheets", "templates")
+    loader: BaseLoader = ChoiceLoader([_OfficeLoader(str(override)), builtin]) if override else builtin
+    env = ImmutableSandboxedEnvironment(
+        loader=loader,
+        autoescape=select_autoescape(["html", "j2"], default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["safe_link"] = safe_link
+    return env
+
+
+def render_template(env: Environment, name: str, context: dict[str, Any], office: Path | None) -> str:
+    """Template ``name`` rendered; a template's mistake becomes a :class:`ConfigError`.
+
+    ``office`` is the office's template folder: an unexpected error raised inside one of its files
+    is the office's mistake too; one inside a built-in template is a bug and propagates.
+    """
+    try:
+        return env.get_template(name).render(context)
+    except DipError:
+        raise
+    except TemplateSyntaxError as exc:
+        raise _template_error(exc, office, exc.filename or exc.name or name, exc.lineno,
+                              ("penulisannya tidak sah", "invalid syntax")) from None
+    except TemplateNotFound as exc:
+        where, line = _location(exc, name)
+        raise ConfigError(
+            f"Templat '{exc.name}' tidak ditemukan, baik di folder [publish] templates maupun di"
+            f" templat bawaan (dipanggil dari {_shown(where, office)} baris {line}). {_NEXT[0]}",
+            f"Template '{exc.name}' was found neither in the [publish] templates folder nor among the"
+            f" built-in ones (used by {_shown(where, office, 'en')} line {line}). {_NEXT[1]}",
+        ) from None
+    except SecurityError as exc:
+        raise _template_error(exc, office, *_location(exc, name), (
+            "akses yang tidak diizinkan ditolak; templat hanya boleh menampilkan data, tidak"
+            " menjalankan kode", "access denied; a template may only show data, never run code")) from None
+    except UndefinedError as exc:
+        raise _template_error(exc, office, *_location(exc, name), (
+            "memakai nama atau nilai yang tidak ada", "uses a name or value that does not exist")) from None
+    except TemplateError as exc:
+        raise _template_error(exc, office, *_location(exc, name), ("gagal", "failed")) from None
+    except Exception as exc:
+        where, line = _location(exc, name)
+        if office is None or not _inside(where, office):
+            raise
+        raise _template_error(exc, office, where, line, ("gagal", "failed")) from None
+
+
+def _template_error(exc: Exception, office: Path | None, where: str, line: int | None,
+                    what: tuple[str, str]) -> ConfigError:
+    detail = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return ConfigError(
+        f"Templat {_shown(where, office)} baris {line or '?'}: {what[0]} ({detail}). {_NEXT[0]}",
+        f"Template {_shown(where, office, 'en')} line {line or '?'}: {what[1]} ({detail}). {_NEXT[1]}",
+    )
+
+
+def _location(exc: BaseException, name: str) -> tuple[str, int | None]:
+    """The template file and line where ``exc`` arose: Jinja rewrites the traceback so that the
+    frames of template code carry the template's file name and line."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if not frame.filename.endswith(".py"):
+            return frame.filename, frame.lineno
+    return name, None
+
+
+def _inside(path: str, folder: Path) -> bool:
+    return Path(path).resolve().is_relative_to(folder.resolve())
+
+
+def _shown(path: str, office: Path | None, lang: str = "id") -> str:
+    """An office template by its path; a built-in one by its name, marked as built-in."""
+    if office is not None and _inside(path, office):
+        return f"'{path}'"
+    return f"'{Path(path).name}' ({'templat bawaan' if lang == 'id' else 'built-in'})"
