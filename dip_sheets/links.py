@@ -57,6 +57,11 @@ class LinkSettings:
     recheck_broken: dt.timedelta = dt.timedelta(days=1)
     verify: bool | str = True
 
+    def __post_init__(self) -> None:
+        """A guard for the code that builds settings; the config reader reports bad values itself."""
+        if self.timeout <= 0 or self.max_redirects < 0 or self.concurrency < 1 or self.per_host_rate <= 0:
+            raise ValueError(f"invalid link-check settings: {self}")
+
 
 @dataclass(frozen=True)
 class LinkResult:
@@ -79,7 +84,7 @@ def check_links(urls: Iterable[str], *, state_dir: Path, now: dt.datetime,
     path = state_dir / CACHE_FILE
     cached = load_cache(path)
     fresh = probe_links(due(wanted, cached, now, settings), now=now, settings=settings)
-    if fresh:
+    if fresh:  # read again: another run may have written results for other links meanwhile
         save_cache(path, {**load_cache(path), **fresh}, now, settings)
     return {url: fresh.get(url) or cached[url] for url in wanted}
 
@@ -101,10 +106,11 @@ def link_warning(result: LinkResult) -> Message | None:
     """The row's warning for a link that does not work (None when it works)."""
     if result.ok or result.reason is None:
         return None
-    return Message(f"Tautan tidak dapat dibuka: {result.reason.id}. Periksa alamatnya atau perbarui"
-                   " dokumen di situs, lalu perbaiki kolom Tautan.",
-                   f"The link does not open: {result.reason.en}. Check the address or the document on"
-                   " the site, then correct the Tautan column.")
+    day = result.checked_at.date().isoformat()
+    return Message(f"Tautan tidak dapat dibuka (diperiksa {day}): {result.reason.id}. Periksa alamat di"
+                   " kolom Tautan dan dokumennya di situs.",
+                   f"The link does not open (checked {day}): {result.reason.en}. Check the address in"
+                   " the Tautan column and the document on the site.")
 
 
 # --- the cache -----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from dip_sheets import linkreasons as why
 from dip_sheets.links import (
@@ -76,7 +77,11 @@ def test_http_errors_are_named(http_server: WebServer, status: int, reason: str)
     result = check_one(http_server.url("/dok.pdf"))
     assert (result.ok, result.status, result.reason and result.reason.id) == (False, status, reason)
     warning = link_warning(result)
-    assert warning is not None and reason in warning.id and "perbaiki kolom Tautan" in warning.id
+    assert warning == Message(
+        f"Tautan tidak dapat dibuka (diperiksa 2026-11-25): {reason}. Periksa alamat di kolom Tautan dan"
+        " dokumennya di situs.",
+        f"The link does not open (checked 2026-11-25): {result.reason and result.reason.en}. Check the"
+        " address in the Tautan column and the document on the site.")
 
 
 def test_an_error_after_a_redirect_reports_where_it_ended(http_server: WebServer) -> None:
@@ -303,6 +308,25 @@ def test_due_is_decided_from_the_cache_and_now() -> None:
     assert not is_fresh(cached["https://a/future"], NOW, LinkSettings())  # a clock set back re-checks
 
 
+@pytest.mark.parametrize("wrong", [{"timeout": 0}, {"max_redirects": -1}, {"concurrency": 0},
+                                   {"per_host_rate": 0}])
+def test_settings_that_cannot_work_are_refused(wrong: dict[str, float]) -> None:
+    with pytest.raises(ValueError, match="invalid link-check settings"):
+        LinkSettings(**wrong)  # type: ignore[arg-type]
+
+
 def test_seconds_are_written_for_each_language() -> None:
     assert why.seconds(10.0) == ("10", "10")
     assert why.seconds(0.5) == ("0,5", "0.5")
+
+
+@pytest.mark.parametrize(("error", "reason"), [
+    (requests.ConnectionError(ConnectionResetError(104, "reset")), why.RESET),
+    (requests.ConnectTimeout("connect"),
+     Message("tidak tersambung dalam 10 detik", "no connection within 10 seconds")),
+    (requests.exceptions.InvalidURL("bad"), why.INVALID_URL),
+    (RuntimeError("?"),
+     Message("tautan tidak dapat dibuka (RuntimeError)", "the link cannot be opened (RuntimeError)")),
+])
+def test_failures_the_servers_cannot_stage_are_named_too(error: BaseException, reason: Message) -> None:
+    assert why.error_reason(error, 10.0) == reason
