@@ -16,7 +16,8 @@ from dip_sheets.config import DEFAULT_UNITS
 from dip_sheets.register import Cell, Layout
 from dip_sheets.register.workbook import WorkbookRegister, append_rows
 
-pytest_plugins = ["tests.plugins.sshd", "tests.plugins.sheets", "tests.plugins.reliability"]
+pytest_plugins = ["tests.plugins.sshd", "tests.plugins.sheets", "tests.plugins.reliability",
+                  "tests.plugins.webservers"]
 
 NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
 UNITS = DEFAULT_UNITS
