@@ -191,8 +191,11 @@ def _item_dataset(record: Record, site_url: str, base: str, modified: dict[str, 
     category = str(record.get("kategori") or "")
     if category:
         dataset["dcat:theme"] = {"@id": concepts[category]}
-    if record.get("sub_kategori"):
-        dataset["dcat:keyword"] = _text(str(record["sub_kategori"]))
+    # the category is a keyword too: theme IRIs are each office's own, but a portal's tag facet
+    # ("Berkala") then groups the items of every office it harvests
+    keywords = [k for k in (str(record.get("sub_kategori") or ""), category) if k]
+    if keywords:
+        dataset["dcat:keyword"] = [_text(k) for k in dict.fromkeys(keywords)]
     issued = _issued(record)
     if issued:
         dataset["dct:issued"] = issued
