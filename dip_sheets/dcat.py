@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 from . import schema as s
 from .config import Office
+from .feed import ARCHIVE
 from .history import PastVersion, Record, timeline
 from .render import SLUGS, Version, safe_link
 from .validate import MONTHS_ID, Invalid, parse_when
@@ -137,7 +138,7 @@ def _list_dataset(iri: str, office: Office, version: Version, first: str,
                   publisher: dict[str, str], contact: dict[str, str]) -> dict[str, Any]:
     """The list itself, its distributions being this version's files (archived under ``arsip/``
     when the site's address is known, so each version's catalogue keeps pointing at its own)."""
-    folder = f"{version.site_url}arsip/{version.id}/" if version.site_url else ""
+    folder = f"{version.site_url}{ARCHIVE}/{version.id}/" if version.site_url else ""
     distributions = []
     for name, label, media, file_type in LIST_FILES:
         url = {"@id": folder + name}

@@ -29,7 +29,7 @@ from .history import PastVersion, Record, diff
 FEED_FILE = "perubahan.json"
 #: the full list of the same version; the feed sits next to it, so the pointer is relative.
 SNAPSHOT_FILE = "dip.json"
-ARCHIVE = "arsip"
+ARCHIVE = "arsip"  # the archive folder of publish.py (publish.ARCHIVE): one folder per version
 FORMAT = "dip-sheets/perubahan/1"
 
 
@@ -46,8 +46,16 @@ def list_digest(records: Sequence[Record]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def feed_document(current: PastVersion, previous: PastVersion | None, site_url: str = "") -> dict[str, Any]:
-    """The feed of ``current`` as a JSON-ready dict (see :func:`render_feed`)."""
+def render_feed(current: PastVersion, previous: PastVersion | None, site_url: str = "") -> bytes:
+    """``perubahan.json`` of ``current``: its changes since ``previous`` (``None`` for the first
+    version, whose feed adds every item).
+
+    ``previous`` is the newest version published before ``current`` (in ``render_site``:
+    ``timeline(history, current)[0].previous``). ``site_url`` is the site's public address ending in
+    ``/`` (``Version.site_url``); with it the pointer to the previous feed is absolute, so it works
+    from the archived copy too, without it it is relative to the site's root, as the history page's
+    links are. Deterministic: sorted keys, items in ID order, ``urutan`` in the list's own order.
+    """
     before: Sequence[Record] = previous.records if previous is not None else ()
     added, removed, changed = diff(before, current.records)
     old = {str(r["id"]): r for r in before}
@@ -63,7 +71,7 @@ def feed_document(current: PastVersion, previous: PastVersion | None, site_url: 
                 values["baru"] = new[change.id][key]
             fields[key] = values
         changes.append({"id": change.id, "judul": change.title, "kolom": fields})
-    return {
+    document = {
         "format": FORMAT,
         "versi": current.id,
         "diterbitkan": current.published_at,
@@ -77,25 +85,13 @@ def feed_document(current: PastVersion, previous: PastVersion | None, site_url: 
         "diubah": changes,
         "dihapus": [{"id": r.id, "judul": r.title} for r in removed],
     }
-
-
-def render_feed(current: PastVersion, previous: PastVersion | None, site_url: str = "") -> bytes:
-    """``perubahan.json`` of ``current``: its changes since ``previous`` (``None`` for the first
-    version, whose feed adds every item).
-
-    ``previous`` is the newest version published before ``current`` (in ``render_site``:
-    ``timeline(history, current)[0].previous``). ``site_url`` is the site's public address ending in
-    ``/`` (``Version.site_url``); with it the pointer to the previous feed is absolute, so it works
-    from the archived copy too, without it it is relative to the site's root, as the history page's
-    links are. Deterministic: sorted keys, items in ID order, ``urutan`` in the list's own order.
-    """
-    document = feed_document(current, previous, site_url)
     return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 
 @dataclass(frozen=True)
 class FieldChange:
-    """One changed field; ``None`` for a side where the field is absent (not a JSON null)."""
+    """One changed field: each side is ``(value,)``, or ``None`` where the record has no such field
+    (so a field that is absent stays distinct from one holding JSON null)."""
 
     old: tuple[Any] | None
     new: tuple[Any] | None
