@@ -25,7 +25,7 @@ from . import schema as s
 from .config import Office
 from .feed import ARCHIVE
 from .history import PastVersion, Record, timeline
-from .render import SLUGS, Version, safe_link
+from .records import Version, category_slug, safe_link
 from .validate import MONTHS_ID, Invalid, parse_when
 
 DCAT_FILE = "dcat.jsonld"
@@ -78,7 +78,8 @@ def catalogue_graph(records: Sequence[Record], office: Office, version: Version,
     scheme = {"@id": base + "kategori"}
     categories = [*s.CATEGORIES, *sorted({str(r.get("kategori") or "") for r in records}
                                         - set(s.CATEGORIES) - {""})]
-    concepts = {name: base + "kategori-" + _slug(name) for name in categories}
+    concepts = {name: base + "kategori-" + category_slug(name).removeprefix("kategori-")
+                for name in categories}
     homepage = safe_link(office.website)
     title = f"Daftar Informasi Publik {office.name}"
     list_id, record_id = base + "dip", base + "catatan-dip"
@@ -248,10 +249,6 @@ def _flatten(datasets: list[dict[str, Any]]) -> list[dict[str, Any]]:
             dataset["dcat:distribution"] = [{"@id": d["@id"]} for d in distributions]
         nodes += [dataset, *distributions]
     return nodes
-
-
-def _slug(name: str) -> str:
-    return SLUGS.get(name) or re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
 def _text(value: str) -> dict[str, str]:

@@ -122,3 +122,12 @@ def id_sort(item_id: str) -> tuple[str, int, str]:
     """``DIP-0010`` after ``DIP-0009``: the number compared as a number."""
     prefix, _, number = item_id.partition("-")
     return prefix, int(number) if number.isdigit() else 0, item_id
+
+
+#: the category headings' HTML ids, used by the table of contents, shareable links and DCAT themes.
+SLUGS = {"Berkala": "berkala", "Serta Merta": "serta-merta", "Setiap Saat": "setiap-saat"}
+
+
+def category_slug(name: str) -> str:
+    """``berkala`` for a legal category; ``kategori-<name>`` for anything else."""
+    return SLUGS.get(name) or "kategori-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")

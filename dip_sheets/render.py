@@ -25,10 +25,12 @@ from pathlib import Path
 
 from . import schema as s
 from .config import Office
+from .dcat import DCAT_FILE, render_dcat
 from .errors import ConfigError
+from .feed import FEED_FILE, render_feed
 from .history import PastVersion, VersionChanges, timeline
 from .opendata import json_schema, render_csv, render_json, render_xlsx
-from .records import LABELS, id_sort, item_record, safe_email, safe_link, sort_items
+from .records import LABELS, category_slug, id_sort, item_record, safe_email, safe_link, sort_items
 from .records import Version as Version
 from .records import neutralize_formula as neutralize_formula
 from .templating import environment as environment
@@ -36,7 +38,6 @@ from .templating import render_template, template_folder
 from .validate import Exclusion, Item
 
 #: the category headings' HTML ids, used by the table of contents and shareable links.
-SLUGS = {"Berkala": "berkala", "Serta Merta": "serta-merta", "Setiap Saat": "setiap-saat"}
 LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
               ".svg": "image/svg+xml", ".webp": "image/webp"}
 #: the logo is inlined into every page, so it must stay small for visitors on a phone.
@@ -85,8 +86,7 @@ def categories(items: Sequence[Item]) -> list[Category]:
                 number += 1
                 rows.append((number, item))
             subgroups.append((sub, tuple(rows)))
-        slug = SLUGS.get(name) or "kategori-" + re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-        result.append(Category(name, slug, chr(ord("A") + index), tuple(subgroups)))
+        result.append(Category(name, category_slug(name), chr(ord("A") + index), tuple(subgroups)))
     return result
 
 
@@ -174,9 +174,10 @@ def render_site(
     # reach a page, whichever template (built-in or the office's) uses it
     shown_office = dataclasses.replace(office, website=safe_link(office.website),
                                        email=safe_email(office.email))
+    shown_version = dataclasses.replace(version, site_url=safe_link(version.site_url))
     context = {
         "office": shown_office,
-        "version": dataclasses.replace(version, site_url=safe_link(version.site_url)),
+        "version": shown_version,
         "categories": categories(items),
         "count": len(items),
         "choices": filter_choices(items),
@@ -200,4 +201,8 @@ def render_site(
         "dip.json": render_json(items, office, version),
         "dip.schema.json": (json.dumps(json_schema(), ensure_ascii=False, indent=1) + "\n").encode(),
         "dip.xlsx": render_xlsx(items, office, version),
+        # what an aggregator (a province, a data portal) needs: the changes since the previous
+        # version, and the list as a DCAT catalogue
+        FEED_FILE: render_feed(current, changes[0].previous, shown_version.site_url),
+        DCAT_FILE: render_dcat(current.records, office, shown_version, history),
     }

@@ -19,7 +19,7 @@ from rdflib import RDF, Graph, Literal, Namespace, URIRef
 
 from dip_sheets.dcat import render_dcat
 from dip_sheets.history import PastVersion
-from dip_sheets.render import Version, item_record, sort_items
+from dip_sheets.records import Version, item_record, sort_items
 from tests.test_render import OFFICE, item, version
 
 SHAPES = Path("standards") / "dcat-ap-3.0.1" / "dcat-ap-SHACL.ttl"

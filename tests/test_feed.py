@@ -26,7 +26,7 @@ from dip_sheets.feed import (
     replay,
 )
 from dip_sheets.history import PastVersion, timeline
-from dip_sheets.render import FIELDS, item_record, sort_items
+from dip_sheets.records import FIELDS, item_record, sort_items
 from tests.test_render import item
 
 KEYS = [key for key, _, _ in FIELDS if key != "id"]

@@ -257,7 +257,24 @@ def test_an_office_template_overrides_by_name(tmp_path: Path) -> None:
 def test_render_site_returns_every_file() -> None:
     assert sorted(site([item(1)])) == sorted([
         "index.html", "dik.html", "riwayat.html", "dip-fragment.html", "dip.csv", "dip.json",
-        "dip.schema.json", "dip.xlsx"])
+        "dip.schema.json", "dip.xlsx", "perubahan.json", "dcat.jsonld"])
+
+
+def test_every_version_carries_its_change_feed_and_dcat_catalogue() -> None:
+    import json
+
+    from dip_sheets.feed import parse_feed
+    from dip_sheets.history import PastVersion
+
+    first = site([item(1), item(2)])
+    older = PastVersion.from_dip_json(first["dip.json"])
+    later = render_site([item(1)], [], OFFICE, version("20261202-000000", "2026-12-02T00:00:00+07:00"),
+                        history=[older])
+    feed = parse_feed(later["perubahan.json"])
+    assert feed.removed == ("DIP-0002",) and feed.previous_version == "20261125-100000"
+    assert json.loads(later["dcat.jsonld"])["@context"]
+    index = text(later, "index.html")
+    assert 'href="perubahan.json"' in index and 'href="dcat.jsonld"' in index
 
 
 # ---- determinism and weight --------------------------------------------------------------------
