@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 from dip_sheets import schema as s
 from dip_sheets.dates import MONTHS_ID, YEAR_RANGE, add_years, parse_date, parse_when
 from dip_sheets.findings import Invalid
+from dip_sheets.sync import run
 from dip_sheets.validate import validate_dik_row
-from tests.conftest import UNITS
+from tests.conftest import NOW, UNITS, established
+from tests.memory_register import memory_register
 
 
 @pytest.mark.parametrize(
@@ -141,3 +143,16 @@ def test_dik_dates_far_away_are_findings_not_crashes(tested: object, period: str
 def test_parse_date_bounds_date_cells_too() -> None:
     with pytest.raises(Invalid, match="tidak masuk akal"):
         parse_date(dt.date(9999, 1, 1), s.DIK_TEST_DATE)
+
+
+def test_a_dik_date_in_year_9999_does_not_stop_the_sync() -> None:
+    register = memory_register()
+    register.add(s.DIP_TAB, established("A"))
+    register.add(s.DIK_TAB, {
+        s.DIK_INFORMATION: "Data pemilih", s.UNIT: UNITS[0], s.DIK_LEGAL_BASIS: "UU 14/2008 Pasal 17 huruf h",
+        s.DIK_IF_OPENED: "x", s.DIK_IF_CLOSED: "y", s.DIK_PERIOD: "5 tahun",
+        s.DIK_TEST_DATE: dt.datetime(9999, 12, 31), s.DIK_DECISION: "1/2024",
+    })
+    result = run(register, UNITS, NOW)
+    assert [i.title for i in result.review.items] == ["A"]
+    assert "tidak masuk akal" in result.review.dik[0].findings[0].id
