@@ -130,7 +130,8 @@ def _number(where: str, key: str, value: float, kind: Callable[[float], float]) 
     if value < 0 or (key in _POSITIVE and value == 0):
         raise refuse(where, key, value, f"harus {least}", f"must be {least_en}")
     if key in _MAXIMUM and value > _MAXIMUM[key]:
-        raise refuse(where, key, value, f"harus paling besar {_MAXIMUM[key]}", f"must be at most {_MAXIMUM[key]}")
+        raise refuse(where, key, value, f"harus paling besar {_MAXIMUM[key]}",
+                     f"must be at most {_MAXIMUM[key]}")
     return kind(value)
 
 

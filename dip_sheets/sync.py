@@ -235,7 +235,10 @@ def review(snapshot: Snapshot, units: Sequence[str], now: dt.datetime) -> Review
         and cell_text(dip.value(r, s.FINGERPRINT)) == fingerprint(dip.values(r))
         for i, r in rows
     }
-    ids, highest = _assign_ids(dip, rows, counters[s.DIP_TAB][1], matches)
+    # an ID in Riwayat was issued, even if the Sistem counter was lost: never issue it again
+    issued = max([counters[s.DIP_TAB][1], *(id_number(i) for i in records.latest
+                                             if i.startswith(f"{ID_PREFIX[s.DIP_TAB]}-"))])
+    ids, highest = _assign_ids(dip, rows, issued, matches)
 
     # -- DIP: content, order of steps, duplicates
     checked: list[tuple[int, list[Cell], dict[str, Cell], Item | None, Steps, list[Finding]]] = []
@@ -256,8 +259,8 @@ def review(snapshot: Snapshot, units: Sequence[str], now: dt.datetime) -> Review
         if cell_text(dip.value(row, s.ID)) != item_id:
             result.ids_assigned.append(item_id)
         # an ID first seen now (given now, or typed by hand above any ID ever issued)
-        arrived = cell_text(dip.value(row, s.ID)) != item_id or id_number(item_id) > counters[
-            s.DIP_TAB][1]
+        arrived = cell_text(dip.value(row, s.ID)) != item_id or (
+            id_number(item_id) > issued and item_id not in records.latest)
         # Riwayat, not the Sidik cell, says whether and how the item was established: a Sidik
         # copied from another row or cleared by hand changes nothing
         stored = "" if arrived else records.digest(item_id)

@@ -184,3 +184,16 @@ def test_workbook_cleared_id_is_held_and_the_old_item_reported(workbook: Workboo
     assert (summary["held"], summary["removed"], summary["publishable"]) == (["DIP-0002"], ["DIP-0001"], 0)
     assert sync(workbook).summary()["removed"] == []
 
+
+
+def test_a_lost_id_counter_neither_reissues_ids_nor_reopens_established_rows() -> None:
+    register = established_register("A", "B")
+    del register.tabs[s.DIP_TAB][2]  # B deleted
+    sync(register)
+    register.tabs[s.SYSTEM_TAB][1:] = []  # the Sistem counter row removed by hand
+    set_cell(register, 1, s.SUMMARY, "diubah")
+    register.add(s.DIP_TAB, good_row("C"))
+    result = sync(register)
+    assert result.review.ids_assigned == ["DIP-0003"]  # DIP-0002 stays retired
+    assert result.review.tampered == ["DIP-0001"] and result.review.held == []
+    assert result.review.newly_established == []
