@@ -14,6 +14,7 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from .config_values import check_name, check_value, convert, refuse, remote_key, shared_places
 from .errors import ConfigError
 from .schema import Role
 
@@ -145,7 +146,27 @@ def load_configs(path: Path | None) -> list[Config]:
             f"{path}: nama register ganda: {', '.join(doubled)}.",
             f"{path}: duplicate register names: {', '.join(doubled)}.",
         )
+    shared_places(names, [_register_place(c) for c in configs], "register", "register", str(path))
+    shared_places(names, [_target_place(c) for c in configs], "tujuan terbit", "publish target",
+                  str(path))
     return configs
+
+
+def _register_place(config: Config) -> tuple[tuple[object, ...], str]:
+    """What identifies the register a configuration works on, and how to name it."""
+    settings = config.register
+    if settings.backend == "sheets":
+        return ("sheets", settings.spreadsheet_id), f"spreadsheet {settings.spreadsheet_id}"
+    return ("workbook", str(settings.path.resolve())), str(settings.path)
+
+
+def _target_place(config: Config) -> tuple[tuple[object, ...], str]:
+    """What identifies the place a configuration publishes to, and how to name it."""
+    sftp = config.publish.sftp
+    if config.publish.target == "sftp" and sftp is not None:
+        return (("sftp", *remote_key(sftp.host, sftp.port, sftp.username, sftp.remote_dir)),
+                f"{sftp.host}:{sftp.port} {sftp.remote_dir}")
+    return ("folder", str(config.publish.folder.resolve())), str(config.publish.folder)
 
 
 def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -178,17 +199,8 @@ def _section(cls: type[Any], data: Any, where: str) -> Any:
         )
     values: dict[str, Any] = {}
     for key, value in data.items():
-        kind = str(known[key].type)
-        if "Path" in kind:
-            if not isinstance(value, str):
-                raise ConfigError(
-                    f"{where}.{key}: harus berupa teks (path).",
-                    f"{where}.{key}: must be a text path.",
-                )
-            value = Path(value).expanduser()
-        elif kind.startswith("float") and isinstance(value, int):
-            value = float(value)
-        values[key] = value
+        values[key] = convert(where, known[key], value)
+        check_value(where, key, values[key])
     try:
         return cls(**values)
     except TypeError as exc:  # pragma: no cover - defensive, fields() covers the names
@@ -208,7 +220,7 @@ def _parse(data: Mapping[str, Any], where: str) -> Config:
         )
     config = Config()
     if "name" in data:
-        config = replace(config, name=str(data["name"]))
+        config = replace(config, name=check_name(where, data["name"]))
     if "office" in data:
         config = replace(config, office=_section(Office, data["office"], f"{where} [office]"))
     if "units" in data:
@@ -260,12 +272,14 @@ def _parse(data: Mapping[str, Any], where: str) -> Config:
                 " known_hosts and remote_dir.",
             )
         config = replace(config, publish=settings_p)
-    if "timezone" in data:
-        config = replace(config, timezone=str(data["timezone"]))
-    if "state_dir" in data:
-        config = replace(config, state_dir=Path(str(data["state_dir"])))
+    for key in ("timezone", "state_dir"):
+        if key in data:
+            config = replace(config, **{key: convert(where, _CONFIG_FIELDS[key], data[key])})
     _check_timezone(config.timezone, where)
     return config
+
+
+_CONFIG_FIELDS = {f.name: f for f in fields(Config)}
 
 
 def _roles(data: Any, where: str) -> dict[Role, tuple[str, ...]]:
@@ -301,10 +315,8 @@ def _check_timezone(name: str, where: str) -> None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"{where}: zona waktu '{name}' tidak dikenal (contoh: Asia/Jakarta).",
-            f"{where}: unknown time zone '{name}' (e.g. Asia/Jakarta).",
-        ) from None
+        raise refuse(where, "timezone", name, "zona waktu tidak dikenal (contoh: Asia/Jakarta)",
+                     "unknown time zone (e.g. Asia/Jakarta)") from None
 
 
 def _rooted(config: Config, base: Path) -> Config:

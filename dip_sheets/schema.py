@@ -75,7 +75,9 @@ DIP_COLUMNS: tuple[Column, ...] = (
     Column(SUMMARY, Role.UNIT, True, width=48),
     Column(UNIT, Role.UNIT, True, width=30),  # choices come from the configured unit list
     Column(RESPONSIBLE, Role.UNIT, True, width=26),
-    Column(CREATED, Role.UNIT, True, width=16, help="Tahun atau tanggal, mis. 2024 atau 7 Februari 2022"),
+    Column(CREATED, Role.UNIT, True, width=16,
+           help="Tahun, bulan, tanggal atau rentangnya, mis. 2024, TA 2024, Maret 2024, 7 Februari 2022,"
+           " Semester I 2024, Juli s.d. Desember 2023"),
     Column(PLACE, Role.UNIT, True, width=16),
     Column(FORM, Role.UNIT, True, FORMS, 20),
     Column(RETENTION, Role.UNIT, True, width=16, help="mis. 5 tahun, Selama Berlaku, Permanen"),

@@ -16,6 +16,18 @@ from typing import Any
 
 from . import schema as s
 from .errors import LayoutError
+from .ledger import (
+    EVENT_EDITED,
+    EVENT_ESTABLISHED,
+    EVENT_REMOVED,
+    EVENT_RETURNED,
+    EVENT_WITHDRAWN,
+    event_name,
+    gate,
+    history_row,
+    read_records,
+    tamper_finding,
+)
 from .register import (
     ApplyResult,
     Cell,
@@ -34,6 +46,7 @@ from .validate import (
     Item,
     Steps,
     find_duplicates,
+    id_number,
     read_steps,
     validate_dik_row,
     validate_dip_row,
@@ -41,9 +54,6 @@ from .validate import (
 from .workflow import Stage, changed_columns, fingerprint, stage
 
 ID_PREFIX = {s.DIP_TAB: "DIP", s.DIK_TAB: "DIK"}
-EVENT_ESTABLISHED = "Ditetapkan"
-EVENT_EDITED = "Diubah setelah ditetapkan"
-EVENT_WITHDRAWN = "Penetapan dicabut"
 
 
 @dataclass
@@ -87,6 +97,10 @@ class Review:
     newly_established: list[str] = field(default_factory=list)
     tampered: list[str] = field(default_factory=list)
     withdrawn: list[str] = field(default_factory=list)
+    #: rows that arrived already established and resemble an established item: wait for the PPID
+    held: list[str] = field(default_factory=list)
+    #: established items no row carries any more, found (and recorded in Riwayat) by this sync
+    removed: list[str] = field(default_factory=list)
 
     @property
     def items(self) -> list[Item]:
@@ -200,24 +214,8 @@ def _last_issued(system: _Table) -> dict[str, tuple[int | None, int]]:
         for tab, label in s.LAST_ID_KEYS.items():
             if key == label:
                 text = cell_text(system.value(row, s.SYSTEM_VALUE))
-                found[tab] = (index, int(text) if text.isdigit() else 0)
+                found[tab] = (index, int(text) if text.isascii() and text.isdigit() else 0)
     return found
-
-
-def _latest_history(history: _Table) -> tuple[dict[str, dict[str, Cell]], dict[str, dict[str, Cell]]]:
-    """Per ID, in one pass over the history (rows are appended in time order): the most recent
-    entry, and the most recent establishment (the content as the PPID established it)."""
-    latest: dict[str, dict[str, Cell]] = {}
-    established: dict[str, dict[str, Cell]] = {}
-    for row in history.grid.rows[1:]:
-        values = history.values(row)
-        item_id = cell_text(values.get(s.ID))
-        if not item_id:
-            continue
-        latest[item_id] = values
-        if cell_text(values.get(s.HISTORY_EVENT)) == EVENT_ESTABLISHED:
-            established[item_id] = values
-    return latest, established
 
 
 def review(snapshot: Snapshot, units: Sequence[str], now: dt.datetime) -> Review:
@@ -227,7 +225,7 @@ def review(snapshot: Snapshot, units: Sequence[str], now: dt.datetime) -> Review
     writer = _Writer()
     stamp = now.strftime("%Y-%m-%d %H:%M:%S")
     counters = _last_issued(system)
-    latest_event, established_copy = _latest_history(history)
+    records = read_records(history.values(r) for r in history.grid.rows[1:])
     result = Review([], [], writer.changes)
 
     # -- DIP: identities
@@ -237,7 +235,10 @@ def review(snapshot: Snapshot, units: Sequence[str], now: dt.datetime) -> Review
         and cell_text(dip.value(r, s.FINGERPRINT)) == fingerprint(dip.values(r))
         for i, r in rows
     }
-    ids, highest = _assign_ids(dip, rows, counters[s.DIP_TAB][1], matches)
+    # an ID in Riwayat was issued, even if the Sistem counter was lost: never issue it again
+    issued = max([counters[s.DIP_TAB][1], *(id_number(i) for i in records.latest
+                                             if i.startswith(f"{ID_PREFIX[s.DIP_TAB]}-"))])
+    ids, highest = _assign_ids(dip, rows, issued, matches)
 
     # -- DIP: content, order of steps, duplicates
     checked: list[tuple[int, list[Cell], dict[str, Cell], Item | None, Steps, list[Finding]]] = []
@@ -255,37 +256,50 @@ def review(snapshot: Snapshot, units: Sequence[str], now: dt.datetime) -> Review
         anchor = dip.anchor(index)
         if item_id in duplicates:
             findings.append(duplicates[item_id])
-        stored = cell_text(dip.value(row, s.FINGERPRINT))
         if cell_text(dip.value(row, s.ID)) != item_id:
             result.ids_assigned.append(item_id)
-            stored = ""  # a new row (or a copy of another one) has no establishment of its own yet
+        # an ID first seen now (given now, or typed by hand above any ID ever issued)
+        arrived = cell_text(dip.value(row, s.ID)) != item_id or (
+            id_number(item_id) > issued and item_id not in records.latest)
+        # Riwayat, not the Sidik cell, says whether and how the item was established: a Sidik
+        # copied from another row or cleared by hand changes nothing
+        stored = "" if arrived else records.digest(item_id)
         writer.set(dip, index, anchor, s.ID, item_id)
         current = fingerprint(values)
+        held, event = gate(records, stamp, item_id, values, steps.decision, arrived,
+                           cell_text(dip.value(row, s.FINGERPRINT)), findings)
+        if held:
+            result.held.append(item_id)
+        if event:
+            writer.append(s.HISTORY_TAB, event)
         tampered = False
         new_stored = stored
+        if records.removed(item_id):
+            writer.append(s.HISTORY_TAB, history_row(
+                stamp, item_id, EVENT_RETURNED, stored, [], values))
         if steps.decision == s.ESTABLISHED:
             if not stored and not findings:
                 new_stored = current
                 result.newly_established.append(item_id)
-                writer.append(s.HISTORY_TAB, _history_row(
+                writer.append(s.HISTORY_TAB, history_row(
                     stamp, item_id, EVENT_ESTABLISHED, current, [], values))
             elif stored and stored != current:
                 tampered = True
                 result.tampered.append(item_id)
-                before = established_copy.get(item_id, {})
+                before = records.established.get(item_id, {})
                 changed = changed_columns(
                     {h: cell_text(v) for h, v in before.items()}, values) if before else []
-                findings.insert(0, _tamper_finding(changed))
-                last = latest_event.get(item_id, {})
-                already = (cell_text(last.get(s.HISTORY_EVENT)) == EVENT_EDITED
+                findings.insert(0, tamper_finding(changed))
+                last = records.latest.get(item_id, {})
+                already = (event_name(last.get(s.HISTORY_EVENT)) == EVENT_EDITED
                            and cell_text(last.get(s.FINGERPRINT)) == current)
                 if not already:
-                    writer.append(s.HISTORY_TAB, _history_row(
+                    writer.append(s.HISTORY_TAB, history_row(
                         stamp, item_id, EVENT_EDITED, current, changed, values))
         elif stored:
             new_stored = ""
             result.withdrawn.append(item_id)
-            writer.append(s.HISTORY_TAB, _history_row(
+            writer.append(s.HISTORY_TAB, history_row(
                 stamp, item_id, EVENT_WITHDRAWN, stored, [], values,
                 note=steps.decision or "(kosong)"))
         writer.set(dip, index, anchor, s.FINGERPRINT, new_stored)
@@ -304,6 +318,13 @@ def review(snapshot: Snapshot, units: Sequence[str], now: dt.datetime) -> Review
         result.dip.append(RowState(
             anchor, item_id, values, steps, item, findings, publishable, tampered, where, since,
         ))
+    # -- established items no row carries any more: recorded once, never forgotten
+    for item_id in sorted(records.on_record() - set(ids.values()), key=id_number):
+        result.removed.append(item_id)
+        writer.append(s.HISTORY_TAB, history_row(
+            stamp, item_id, EVENT_REMOVED, records.digest(item_id), [],
+            records.established.get(item_id, {}),
+            note="tidak ada lagi baris dengan ID ini; pulihkan barisnya atau catat penghapusannya"))
     if locked_wanted != set(locked_now):
         writer.changes.locks = {s.DIP_TAB: frozenset(dip.anchor(i) for i in sorted(locked_wanted))}
 
@@ -346,36 +367,6 @@ def stage_since(text: str, current: Stage) -> dt.date | None:
         return None
 
 
-def _tamper_finding(changed: list[str]) -> Finding:
-    columns = ", ".join(changed) if changed else "isi baris"
-    columns_en = ", ".join(changed) if changed else "row content"
-    return Finding(
-        None,
-        f"Diubah setelah ditetapkan ({columns}); nilai lama tersimpan di tab '{s.HISTORY_TAB}'."
-        f" Tidak diterbitkan sampai PPID menetapkan ulang: pilih '{s.NEEDS_REVISION}' di kolom"
-        f" '{s.STEP3}', tunggu sinkronisasi berikutnya, lalu pilih '{s.ESTABLISHED}' lagi.",
-        f"Edited after establishment ({columns_en}); the old values are kept in the"
-        f" '{s.HISTORY_TAB}' tab. Not published until the PPID re-establishes it: choose"
-        f" '{s.NEEDS_REVISION}' in '{s.STEP3}', wait for the next sync, then choose"
-        f" '{s.ESTABLISHED}' again.",
-    )
-
-
-def _history_row(
-    stamp: str, item_id: str, event: str, digest: str, changed: list[str],
-    values: Mapping[str, Cell], note: str = "",
-) -> dict[str, Cell]:
-    row: dict[str, Cell] = {
-        s.HISTORY_TIME: stamp,
-        s.ID: item_id,
-        s.HISTORY_EVENT: f"{event}: {note}" if note else event,
-        s.FINGERPRINT: digest,
-        s.HISTORY_CHANGED: ", ".join(changed),
-    }
-    row.update({h: cell_text(values.get(h)) for h in s.CONTENT_HEADERS})
-    return row
-
-
 @dataclass(frozen=True)
 class SyncResult:
     review: Review
@@ -392,6 +383,8 @@ class SyncResult:
             "newly_established": review.newly_established,
             "tampered": review.tampered,
             "withdrawn": review.withdrawn,
+            "held": review.held,
+            "removed": review.removed,
             "publishable": len(review.items),
             "problems": {
                 row.id: [f.id for f in row.findings] for row in review.problem_rows()

@@ -9,7 +9,6 @@ belongs to staff.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -17,152 +16,15 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from . import schema as s
+from .dates import MONTHS_ID, When, add_years, format_date, parse_date, parse_when
+from .findings import Finding, Invalid, quoted
+from .findings import bad as _bad
 from .register import Cell, cell_text
 
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem in one row; ``column`` is the header it is about, if any."""
-
-    column: str | None
-    id: str
-    en: str
-
-    def text(self, lang: str = "id") -> str:
-        return self.en if lang == "en" else self.id
-
-
-class Invalid(ValueError):
-    """A value that cannot be used; carries the finding to show."""
-
-    def __init__(self, finding: Finding) -> None:
-        super().__init__(finding.id)
-        self.finding = finding
-
-
-def _bad(column: str, id: str, en: str) -> Invalid:
-    return Invalid(Finding(column, f"{column}: {id}", f"{column}: {en}"))
-
-
-# ---- dates --------------------------------------------------------------------------------------
-
-MONTHS_ID = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
-    "Oktober", "November", "Desember",
-)
-_MONTH_NAMES: dict[str, int] = {}
-for _number, _name in enumerate(MONTHS_ID, start=1):
-    _MONTH_NAMES[_name.lower()] = _number
-    _MONTH_NAMES[_name.lower()[:3]] = _number
-for _alias, _number in {
-    "agt": 8, "ags": 8, "agu": 8, "sept": 9, "okt": 10, "nop": 11, "des": 12, "january": 1,
-    "february": 2, "march": 3, "may": 5, "june": 6, "july": 7, "august": 8, "aug": 8,
-    "october": 10, "oct": 10, "december": 12, "dec": 12, "pebruari": 2, "peb": 2,
-}.items():
-    _MONTH_NAMES[_alias] = _number
-
-SHEET_EPOCH = dt.date(1899, 12, 30)  # day 0 of Google Sheets / Excel serial dates
-YEAR_RANGE = range(1900, 2201)
-SERIAL_RANGE = range(20000, 80000)  # 1954-10-03 .. 2119-01-10
-
-_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ][\d:.]+(?:Z|[+-]\d\d:?\d\d)?)?$")
-_LONG = re.compile(r"^(?:(\d{1,2})\s+)?([A-Za-z]+)\.?\s+(\d{4})$")
-_YEAR_SPAN = re.compile(r"^(\d{4})\s*(?:-|–|—|s\.?/?d\.?|sampai)\s*(\d{4})$", re.IGNORECASE)
-
-
-def format_date(day: dt.date) -> str:
-    """``7 Februari 2022``: the long Indonesian form used on the published list."""
-    return f"{day.day} {MONTHS_ID[day.month - 1]} {day.year}"
-
-
-def _make_date(column: str, year: int, month: int, day: int, raw: str) -> dt.date:
-    if not 1 <= month <= 12:
-        raise _bad(column, f"bulan tidak ada pada '{raw}'.", f"no such month in '{raw}'.")
-    try:
-        return dt.date(year, month, day)
-    except ValueError:
-        raise _bad(
-            column, f"tanggal '{raw}' tidak ada di kalender.", f"'{raw}' is not a calendar date."
-        ) from None
-
-
-def parse_date(value: Cell, column: str) -> dt.date:
-    """A full date from a date cell, a sheet serial, ISO, ``dd/mm/yyyy`` or ``7 Februari 2022``."""
-    when = parse_when(value, column)
-    if when.date is None:
-        raise _bad(
-            column,
-            f"perlu tanggal lengkap (mis. 7 Februari 2022), bukan '{when.text}'.",
-            f"needs a full date (e.g. 7 Februari 2022), not '{when.text}'.",
-        )
-    return when.date
-
-
-@dataclass(frozen=True)
-class When:
-    """A normalised ``Waktu Pembuatan``: the text to show, the year (for filters), the date if any."""
-
-    text: str
-    year: int
-    date: dt.date | None = None
-
-
-def parse_when(value: Cell, column: str = s.CREATED) -> When:
-    """Accept a year, a year span, a month and year, or a date in any of the listed formats."""
-    if isinstance(value, dt.datetime):
-        value = value.date()
-    if isinstance(value, dt.date):
-        return When(format_date(value), value.year, value)
-    if isinstance(value, bool):
-        raise _bad(column, "bukan tahun atau tanggal.", "is not a year or a date.")
-    if isinstance(value, float) and not math.isfinite(value):  # NaN or infinity: int() would raise
-        raise _bad(column, "bukan tahun atau tanggal.", "is not a year or a date.")
-    if isinstance(value, int | float):
-        if float(value).is_integer() and int(value) in YEAR_RANGE:
-            return When(str(int(value)), int(value))
-        if int(value) in SERIAL_RANGE:
-            day = SHEET_EPOCH + dt.timedelta(days=int(value))
-            return When(format_date(day), day.year, day)
-        raise _bad(
-            column, f"angka {cell_text(value)} bukan tahun atau tanggal.",
-            f"the number {cell_text(value)} is not a year or a date.",
-        )
-    raw = " ".join(cell_text(value).split())
-    if not raw:
-        raise _bad(column, "wajib diisi.", "is required.")
-    if re.fullmatch(r"\d{4}", raw):
-        year = int(raw)
-        if year not in YEAR_RANGE:
-            raise _bad(column, f"tahun {raw} tidak masuk akal.", f"year {raw} is implausible.")
-        return When(raw, year)
-    if span := _YEAR_SPAN.match(raw):
-        first, last = int(span[1]), int(span[2])
-        if first not in YEAR_RANGE or last not in YEAR_RANGE or first > last:
-            raise _bad(column, f"rentang tahun '{raw}' tidak sah.", f"year span '{raw}' is invalid.")
-        return When(f"{first}–{last}", last)
-    if m := _ISO.match(raw):
-        day = _make_date(column, int(m[1]), int(m[2]), int(m[3]), raw)
-        return When(format_date(day), day.year, day)
-    if m := _DMY.match(raw):
-        day = _make_date(column, int(m[3]), int(m[2]), int(m[1]), raw)
-        return When(format_date(day), day.year, day)
-    if m := _LONG.match(raw):
-        month = _MONTH_NAMES.get(m[2].lower())
-        if month is None:
-            raise _bad(column, f"nama bulan '{m[2]}' tidak dikenal.", f"unknown month '{m[2]}'.")
-        year = int(m[3])
-        if m[1] is None:
-            return When(f"{MONTHS_ID[month - 1]} {year}", year)
-        day = _make_date(column, year, month, int(m[1]), raw)
-        return When(format_date(day), day.year, day)
-    raise _bad(
-        column,
-        f"'{raw}' tidak dikenali; tulis tahun (2024), tanggal (7 Februari 2022 atau 07/02/2022)"
-        " atau rentang tahun (2020–2024).",
-        f"'{raw}' not recognised; write a year (2024), a date (7 Februari 2022 or 07/02/2022)"
-        " or a year span (2020–2024).",
-    )
+__all__ = [
+    "MONTHS_ID", "Exclusion", "Finding", "Invalid", "Item", "Steps", "When", "find_duplicates",
+    "format_date", "parse_date", "parse_when", "read_steps", "validate_dik_row", "validate_dip_row",
+]
 
 
 # ---- controlled values ---------------------------------------------------------------------------
@@ -488,13 +350,6 @@ class Exclusion:
     expires: dt.date | None  # None = permanent
 
 
-def _add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
 def validate_dik_row(
     values: Mapping[str, Cell], units: Sequence[str], today: dt.date, item_id: str = ""
 ) -> tuple[Exclusion | None, list[Finding]]:
@@ -542,7 +397,15 @@ def validate_dik_row(
         elif m := _PERIOD_YEARS.match(period):
             period_shown = f"{int(m[1])} tahun"
             if tested is not None:
-                expires = _add_years(tested, int(m[1]))
+                expires = add_years(tested, int(m[1]))
+                if expires is None:
+                    findings.append(Finding(
+                        s.DIK_PERIOD,
+                        f"{s.DIK_PERIOD}: '{quoted(period)}' berakhir melewati akhir kalender;"
+                        " periksa jangka waktu dan tanggal uji konsekuensi.",
+                        f"{s.DIK_PERIOD}: '{quoted(period)}' ends beyond the end of the calendar;"
+                        " check the period and the test date.",
+                    ))
         elif m := _PERIOD_UNTIL.match(period):
             try:
                 expires = parse_date(m[1], s.DIK_PERIOD)

@@ -8,6 +8,7 @@ the PPID before it may be published again.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from enum import StrEnum
@@ -48,9 +49,29 @@ _STAGE_EN = {
 }
 
 
+#: what spreadsheet programs take as the start of a formula; a copy of such a text may be stored
+#: with a leading apostrophe so it stays text (the Riwayat copy, a sheet's "quote prefix")
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def content_text(value: object) -> str:
+    """A content cell as compared: whitespace collapsed, and the same for a formula's text however
+    it was read back. A formula stored as text with a leading ``'`` compares equal to itself, and a
+    value that is not plain data (openpyxl's ``ArrayFormula``) is compared by its formula text,
+    never by a ``repr`` that changes on every read, so such a row does not look edited each sync."""
+    if value is None or isinstance(value, str | int | float | bool | dt.date):
+        text = cell_text(value)
+    else:
+        text = str(getattr(value, "text", "") or type(value).__name__).strip()
+    text = " ".join(text.split())
+    if text[:1] == "'" and text[1:2] in FORMULA_START:
+        text = text[1:]
+    return text
+
+
 def fingerprint(values: Mapping[str, Cell]) -> str:
     """A short digest of an item's content (the unit-owned columns), as stored in ``Sidik``."""
-    text = "\x1f".join(" ".join(cell_text(values.get(h)).split()) for h in s.CONTENT_HEADERS)
+    text = "\x1f".join(content_text(values.get(h)) for h in s.CONTENT_HEADERS)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -76,5 +97,5 @@ def changed_columns(before: Mapping[str, str], after: Mapping[str, Cell]) -> lis
     """Content headers whose text differs between an established copy and the row now."""
     return [
         h for h in s.CONTENT_HEADERS
-        if " ".join(str(before.get(h, "")).split()) != " ".join(cell_text(after.get(h)).split())
+        if content_text(before.get(h)) != content_text(after.get(h))
     ]

@@ -124,7 +124,8 @@ def test_exit_code_3_while_the_workbook_is_open(tmp_path: Path, capsys: pytest.C
 
 def test_several_registers_need_a_choice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "dip.toml"
-    path.write_text('[[register]]\nname = "a"\npath = "a.xlsx"\n[[register]]\nname = "b"\npath = "b.xlsx"\n',
+    path.write_text('[[register]]\nname = "a"\npath = "a.xlsx"\npublish = { folder = "situs-a" }\n'
+                    '[[register]]\nname = "b"\npath = "b.xlsx"\npublish = { folder = "situs-b" }\n',
                     encoding="utf-8")
     assert main(["sync", "--config", str(path)]) == 2
     assert "--register" in capsys.readouterr().err

@@ -71,8 +71,10 @@ def test_a_copied_row_gets_its_own_id_and_a_malformed_id_is_replaced() -> None:
     assert ids["A"] == "DIP-0001"  # the row whose fingerprint matches keeps the ID
     assert {ids["A (salinan)"], ids["Z"]} == {"DIP-0002", "DIP-0003"}
     assert sorted(result["ids_assigned"]) == ["DIP-0002", "DIP-0003"]
-    # the copy carried A's fingerprint; it is not "A edited after establishment" but a row of its own
-    assert result["tampered"] == [] and result["newly_established"] == [ids["A (salinan)"]]
+    # the copy carried A's fingerprint; it is not "A edited after establishment" but a row of its
+    # own, and one the PPID has not reviewed: it is held, not established (issue 11)
+    assert result["tampered"] == [] and result["newly_established"] == []
+    assert result["held"] == [ids["A (salinan)"]]
 
 
 def test_second_sync_changes_nothing() -> None:
