@@ -304,7 +304,7 @@ def review(snapshot: Snapshot, units: Sequence[str], now: dt.datetime) -> Review
         result.dip.append(RowState(
             anchor, item_id, values, steps, item, findings, publishable, tampered, where, since,
         ))
-    if locked_wanted != set(locked_now):
+    if locked_wanted != set(locked_now) or not all(g.protected for g in snapshot.tabs.values()):
         writer.changes.locks = {s.DIP_TAB: frozenset(dip.anchor(i) for i in sorted(locked_wanted))}
 
     # -- DIK
