@@ -23,7 +23,7 @@ from .. import schema as s
 from ..messages import Message
 from . import Cell, Layout, cell_text
 from .xlsx import attrs, children, column_letter, escape, start_tag
-from .xlsx_sheet import Format, Styles, Worksheet
+from .xlsx_sheet import Format, Styles, Worksheet, normal_form
 
 if TYPE_CHECKING:
     from .workbook import _Book
@@ -197,7 +197,9 @@ def _format(book: _Book, tab: s.Tab) -> None:
 
 
 def _put_if_changed(sheet: Worksheet, name: str, xml: bytes | None) -> None:
-    if xml is not None and xml != sheet.element(name):
+    """Set an element unless it already means the same (as another program may have spelled it)."""
+    existing = sheet.element(name)
+    if xml is not None and (existing is None or normal_form(xml) != normal_form(existing)):
         sheet.put(name, xml)
 
 
@@ -212,8 +214,9 @@ def _cols(sheet: Worksheet, styles: Styles, widths: Mapping[int, int], editable:
         at = next((i for i, (low, high, _) in enumerate(ranges) if low <= column <= high), None)
         current = dict(ranges[at][2]) if at is not None else {}
         new = dict(current)
-        new[b"style"] = str(styles.derive(int(current.get(b"style", b"0")),
-                                          Format(locked=column not in editable))).encode()
+        style = styles.derive(int(current.get(b"style", b"0")), Format(locked=column not in editable))
+        if style or b"style" in current:
+            new[b"style"] = str(style).encode()
         if b"width" not in new:
             new[b"width"], new[b"customWidth"] = str(width).encode(), b"1"
         if new == current:

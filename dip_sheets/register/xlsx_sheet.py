@@ -300,6 +300,7 @@ class Styles:
         self.prefix, _ = root_prefix(source, b"styleSheet")
         self.items: dict[str, list[bytes]] = {}
         self.added: dict[str, int] = {}
+        self.normal: dict[str, list[tuple[tuple[str, tuple[tuple[bytes, bytes], ...]], ...]]] = {}
         for group, item in self.GROUPS.items():
             match = self._group(source, group)
             found: list[bytes] = []
@@ -371,10 +372,16 @@ class Styles:
         return self._find_or_add("fonts", font[:tag_end] + b"<%sb/>" % self.prefix + font[tag_end:])
 
     def _find_or_add(self, group: str, new: bytes) -> int:
+        """The index of an item that means the same as ``new`` (however another program spelled
+        it), or of ``new`` appended, so repeated runs and staff saves never pile up formats."""
         items = self.items[group]
-        if new in items:
-            return items.index(new)
+        normal = self.normal.setdefault(group, [])
+        normal += [normal_form(x) for x in items[len(normal):]]
+        wanted = normal_form(new)
+        if wanted in normal:
+            return normal.index(wanted)
         items.append(new)
+        normal.append(wanted)
         self.added[group] = self.added.get(group, 0) + 1
         return len(items) - 1
 
@@ -400,3 +407,31 @@ class Styles:
                 end = out.index(closing, match.end())
                 out = out[:match.start()] + opening + out[match.end():end] + extra + out[end:]
         return out
+
+
+#: attribute values that mean the same as leaving the attribute out.
+_DEFAULTS = {b"pivotButton": b"0", b"quotePrefix": b"0", b"numFmtId": b"0", b"fontId": b"0",
+             b"fillId": b"0", b"borderId": b"0", b"xfId": b"0", b"locked": b"1", b"hidden": b"0",
+             b"showDropDown": b"0", b"showInputMessage": b"0"}
+_TRUE_BY_DEFAULT = {"b", "i", "strike", "outline", "shadow", "condense", "extend"}
+
+
+def normal_form(xml: bytes) -> tuple[tuple[str, tuple[tuple[bytes, bytes], ...]], ...]:
+    """An element's meaning for comparison: each tag with its attributes sorted, defaults, ``apply*``
+    flags (ignored for cell formats) and a solid fill's background colour left out."""
+    tags = []
+    for match in _TAG_ONLY.finditer(xml):
+        name = match[1].decode().rpartition(":")[2]
+        if name == "bgColor":
+            continue
+        found = {k: {b"true": b"1", b"false": b"0"}.get(v, v) for k, v in attrs(match[2]).items()}
+        kept = tuple(sorted((k, v) for k, v in found.items()
+                            if not k.startswith(b"apply") and _DEFAULTS.get(k) != v
+                            and not (name in _TRUE_BY_DEFAULT and k == b"val" and v == b"1")))
+        if name == "protection" and not kept:
+            continue
+        tags.append((name, kept))
+    return (*tags[:1], *sorted(tags[1:]))
+
+
+_TAG_ONLY = re.compile(rb"<([\w.:-]+)([^>]*?)/?>")
