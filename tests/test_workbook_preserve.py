@@ -15,6 +15,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -34,7 +35,7 @@ from dip_sheets.register.xlsx import Package
 from dip_sheets.sync import run
 from tests.conftest import NOW, UNITS, add_rows, established, good_row
 
-Book = openpyxl.Workbook
+Book = Any  # openpyxl has no type hints
 
 
 def members(path: Path) -> dict[str, bytes]:
@@ -54,7 +55,7 @@ def element(xml: bytes, name: str) -> bytes:
 
 
 def letter(header: str) -> str:
-    return openpyxl.utils.get_column_letter(s.TAB_BY_NAME[s.DIP_TAB].headers.index(header) + 1)
+    return str(openpyxl.utils.get_column_letter(s.TAB_BY_NAME[s.DIP_TAB].headers.index(header) + 1))
 
 
 def edit(path: Path, change: Callable[[Book], None]) -> None:
