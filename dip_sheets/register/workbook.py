@@ -253,7 +253,7 @@ class _Book:
             if name in self.values.sheet_names:
                 sheet = self.values.get_sheet_by_name(name)
                 for raw in sheet.to_python(skip_empty_area=False):
-                    values: Row = [_value(v) for v in raw]
+                    values: Row = [v if type(v) is str and v else _value(v) for v in raw]
                     while values and values[-1] is None:
                         values.pop()
                     rows.append(values)

@@ -71,8 +71,11 @@ def column_cell_styles(sheet: Worksheet, column: int) -> Iterator[tuple[int, int
     pattern = re.compile(rb'<%sc\b[^>]*?\br="%s(\d+)"[^>]*>' % (
         re.escape(sheet.prefix), column_letter(column).encode()))
     for match in pattern.finditer(sheet.source, sheet.data_tag[1], sheet.data_end):
-        style = attrs(match[0]).get(b"s")
-        yield int(match[1]), int(style) if style else None
+        style = _STYLE.search(match[0])
+        yield int(match[1]), int(style[1]) if style else None
+
+
+_STYLE = re.compile(rb"""\ss\s*=\s*["'](\d+)["']""")
 
 
 def protection_xml(sheet: Worksheet) -> bytes:

@@ -63,6 +63,9 @@ class Worksheet:
         self.elements: dict[str, bytes | None] = {}
         self.overwrote_formula = False
         self._rows: list[RowSpan] | None = None
+        self._numbers: list[int] = []
+        self._cells: dict[int, dict[int, tuple[int, int, bytes]]] = {}
+        self._column_styles: dict[int, int] | None = None
 
     # ---- reading ---------------------------------------------------------------------------
 
@@ -79,20 +82,22 @@ class Worksheet:
                 spans.append(RowSpan(number, match.start(), end, match[0]))
                 position = end
             self._rows = spans
+            self._numbers = [r.number for r in spans]
         return self._rows
 
     def row(self, number: int) -> RowSpan | None:
         rows = self.rows()
-        at = bisect.bisect_left([r.number for r in rows], number)
+        at = bisect.bisect_left(self._numbers, number)
         return rows[at] if at < len(rows) and rows[at].number == number else None
 
     def cells(self, number: int) -> dict[int, tuple[int, int, bytes]]:
         """The cells present in row ``number``: column -> (start, end, start tag)."""
-        span = self.row(number)
-        if span is None or span.tag.endswith(b"/>"):
-            return {}
-        found = iter_cells(self.source, self.prefix, span.start + len(span.tag), span.end)
-        return {column: (start, end, tag) for column, start, end, tag in found}
+        if number not in self._cells:
+            span = self.row(number)
+            found = () if span is None or span.tag.endswith(b"/>") else iter_cells(
+                self.source, self.prefix, span.start + len(span.tag), span.end)
+            self._cells[number] = {column: (start, end, tag) for column, start, end, tag in found}
+        return self._cells[number]
 
     def style(self, row: int, column: int) -> int | None:
         found = self.cells(row).get(column)
@@ -110,13 +115,15 @@ class Worksheet:
 
     def column_styles(self) -> dict[int, int]:
         """Column -> default style index, from ``<cols>``."""
-        styles: dict[int, int] = {}
-        for tag in re.findall(rb"<(?:[\w.-]+:)?col\b[^>]*>", self.element("cols") or b""):
-            a = attrs(tag)
-            if b"style" in a:
-                for column in range(int(a[b"min"]), int(a[b"max"]) + 1):
-                    styles[column] = int(a[b"style"])
-        return styles
+        if self._column_styles is None or "cols" in self.elements:
+            styles: dict[int, int] = {}
+            for tag in re.findall(rb"<(?:[\w.-]+:)?col\b[^>]*>", self.element("cols") or b""):
+                a = attrs(tag)
+                if b"style" in a:
+                    for column in range(int(a[b"min"]), min(int(a[b"max"]), 16384) + 1):
+                        styles[column] = int(a[b"style"])
+            self._column_styles = styles
+        return self._column_styles
 
     def merged(self) -> list[tuple[str, int, int, int, int]]:
         """Merged ranges as (reference, first row, first column, last row, last column)."""
@@ -160,7 +167,7 @@ class Worksheet:
             ops.append(self._element_op(name, new))
         last_row, last_column = 0, 0
         rows = self.rows()
-        numbers = [r.number for r in rows]
+        numbers = self._numbers
         for number in sorted(self.edits):
             edits = self.edits[number]
             last_row, last_column = max(last_row, number), max(last_column, *edits)
@@ -300,6 +307,7 @@ class Styles:
         self.prefix, _ = root_prefix(source, b"styleSheet")
         self.items: dict[str, list[bytes]] = {}
         self.added: dict[str, int] = {}
+        self.derived: dict[tuple[int, Format], int] = {}
         self.normal: dict[str, list[tuple[tuple[str, tuple[tuple[bytes, bytes], ...]], ...]]] = {}
         for group, item in self.GROUPS.items():
             match = self._group(source, group)
@@ -330,6 +338,11 @@ class Styles:
         The attributes a change sets are moved to the end in a fixed order, so deriving again from
         a derived format (lock, unlock, lock) lands on the same ``xf`` instead of a new one each time.
         """
+        if (base, change) not in self.derived:
+            self.derived[base, change] = self._derive(base, change)
+        return self.derived[base, change]
+
+    def _derive(self, base: int, change: Format) -> int:
         xf = self.xf(base)
         tag_end = xf.index(b">") + 1
         a = attrs(xf[:tag_end])
