@@ -23,6 +23,7 @@ from .config import Config, load_configs
 from .connect import open_register, open_target
 from .errors import BackendUnavailable, ConfigError, DipError
 from .lock import AlreadyRunning, run_lock
+from .messages import Message
 from .publish import human_size, publish, rollback
 from .register import Layout
 from .runlog import run_logger, summary_line
@@ -189,10 +190,11 @@ def cmd_init(config: Config, args: argparse.Namespace, out: Output) -> dict[str,
                                                   spreadsheet_id=args.sheet))
     register = open_register(config)
     done = register.init(Layout(s.TABS, config.units, config.roles))
-    for line in done or ["Register sudah lengkap; tidak ada yang diubah."]:
-        out.say(line)
+    for line in done or [Message("Register sudah lengkap; tidak ada yang diubah.",
+                                 "The register is complete; nothing was changed.")]:
+        out.say(line.id, line.en)
     out.say(f"Register: {register.location}")
-    return {"location": register.location, "done": done}
+    return {"location": register.location, "done": [line.text(out.lang) for line in done]}
 
 
 def cmd_sync(config: Config, args: argparse.Namespace, out: Output) -> dict[str, Any]:

@@ -325,7 +325,7 @@ def review(snapshot: Snapshot, units: Sequence[str], now: dt.datetime) -> Review
             stamp, item_id, EVENT_REMOVED, records.digest(item_id), [],
             records.established.get(item_id, {}),
             note="tidak ada lagi baris dengan ID ini; pulihkan barisnya atau catat penghapusannya"))
-    if locked_wanted != set(locked_now):
+    if locked_wanted != set(locked_now) or not all(g.protected for g in snapshot.tabs.values()):
         writer.changes.locks = {s.DIP_TAB: frozenset(dip.anchor(i) for i in sorted(locked_wanted))}
 
     # -- DIK

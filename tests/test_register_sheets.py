@@ -109,7 +109,7 @@ def spans(protections: Sequence[dict[str, Any]]) -> list[tuple[int, int]]:
 
 def test_init_creates_tabs_headers_dropdowns_and_role_protections(env: Env) -> None:
     emu, sid = env.emu, env.sid
-    done = env.register().init(LAYOUT)
+    done = [m.id for m in env.register().init(LAYOUT)]
     assert emu.apis() == ["spreadsheets.get", "spreadsheets.batchUpdate"]
     assert "Tab 'DIP' dibuat dengan" in done[0]
     assert emu.tab_titles(sid) == ["Sheet1", *(t.name for t in s.TABS)]
@@ -161,7 +161,7 @@ def test_init_creates_tabs_headers_dropdowns_and_role_protections(env: Env) -> N
 def test_init_again_changes_nothing(env: Env) -> None:
     env.register().init(LAYOUT)
     env.emu.reset_log()
-    assert env.register().init(LAYOUT) == ["Register sudah lengkap; tidak ada yang diubah."]
+    assert [m.id for m in env.register().init(LAYOUT)] == ["Register sudah lengkap; tidak ada yang diubah."]
     assert env.emu.writes == 0 and env.emu.reads == 2
 
 
@@ -170,7 +170,7 @@ def test_init_adds_missing_headers_at_the_end_and_keeps_the_rest(env: Env) -> No
     headers = [h for h in DIP.headers if h not in (s.NOTE, s.FINGERPRINT)] + ["Catatan Staf"]
     sid = env.dip_tab([item(1)], headers=headers, rows=50)
     emu.book(sid).tab(s.DIP_TAB).col_widths[3] = 321  # a person widened a column
-    done = env.register(spreadsheet_id=sid).init(replace(LAYOUT, tabs=(DIP,)))
+    done = [m.id for m in env.register(spreadsheet_id=sid).init(replace(LAYOUT, tabs=(DIP,)))]
     assert (f"Tab 'DIP': kolom '{s.NOTE}', '{s.FINGERPRINT}' ditambahkan di akhir baris judul."
             in done)
     assert emu.tab_values(sid, s.DIP_TAB)[0] == [*headers, s.NOTE, s.FINGERPRINT]
@@ -198,7 +198,7 @@ def test_init_repairs_damaged_protections_and_dropdowns_only(env: Env) -> None:
     category = DIP.headers.index(s.CATEGORY)
     sheet.rows[40][category].validation = None  # a paste wiped one dropdown
     emu.reset_log()
-    done = env.register().init(LAYOUT)
+    done = [m.id for m in env.register().init(LAYOUT)]
     assert done == [
         f"Tab 'DIP': dropdown dipasang di kolom '{s.CATEGORY}'.",
         "Tab 'DIP': perlindungan diperbaiki: Kolom 'ID' diisi oleh sinkronisasi; jangan diubah.",

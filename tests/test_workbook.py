@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 import openpyxl
 import pytest
@@ -11,6 +12,7 @@ from dip_sheets import schema as s
 from dip_sheets.errors import BackendUnavailable, ConfigError, LayoutError
 from dip_sheets.register import Layout
 from dip_sheets.register.workbook import WorkbookRegister
+from dip_sheets.register.xlsx import Package
 from dip_sheets.sync import run
 from tests.conftest import NOW, UNITS, add_rows, established, good_row
 
@@ -42,7 +44,7 @@ def test_init_again_repairs_missing_columns_and_keeps_data(workbook: WorkbookReg
     sheet.delete_cols(header.index(s.FINGERPRINT) + 1)
     book.save(workbook.path)
     done = workbook.init(Layout(s.TABS, UNITS))
-    assert any(s.FINGERPRINT in line for line in done)
+    assert any(s.FINGERPRINT in line.id and s.FINGERPRINT in line.en for line in done)
     assert workbook.init(Layout(s.TABS, UNITS)) == []
     assert run(workbook, UNITS, NOW).review.dip[0].values[s.TITLE] == "A"
 
@@ -73,12 +75,11 @@ def test_crash_during_save_leaves_the_old_workbook_intact(
     add_rows(workbook, [good_row("A")])
     before = workbook.path.read_bytes()
 
-    def explode(self: object, filename: object) -> None:
-        assert hasattr(filename, "write")
-        filename.write(b"PK\x03\x04 half a zip")
+    def explode(self: object, stream: BinaryIO) -> None:
+        stream.write(b"PK\x03\x04 half a zip")
         raise OSError("disk full")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", explode)
+    monkeypatch.setattr(Package, "save", explode)
     with pytest.raises(OSError, match="disk full"):
         run(workbook, UNITS, NOW)
     assert workbook.path.read_bytes() == before

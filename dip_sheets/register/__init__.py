@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ..messages import Message
 from ..schema import TAB_BY_NAME, Role, Tab, locate_columns
 
 Cell = str | int | float | bool | dt.date | dt.datetime | None
@@ -30,6 +31,9 @@ class Grid:
     rows: list[Row]
     #: indexes into ``rows`` of the rows currently locked as established.
     locked_rows: frozenset[int] = frozenset()
+    #: ``False`` when staff switched the tab's protection off (e.g. to sort); the sync then writes
+    #: the locks again, which puts the protection back.
+    protected: bool = True
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,9 @@ class ApplyResult:
     rows_appended: int
     #: writes dropped because their row could no longer be found unambiguously.
     skipped: tuple[CellWrite, ...] = ()
+    #: what the backend repaired on the way, for the person running the sync (e.g. a protection
+    #: staff removed and forgot, put back).
+    notices: tuple[Message, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,8 +103,8 @@ class Register(Protocol):
     def apply(self, changes: Changes) -> ApplyResult:
         """Write a batch: re-read, relocate anchors, then write in one go (atomically if possible)."""
 
-    def init(self, layout: Layout) -> list[str]:
-        """Create the register, or repair what is missing; return what was done, in Indonesian."""
+    def init(self, layout: Layout) -> list[Message]:
+        """Create the register, or repair what is missing; return what was done."""
 
 
 def cell_text(value: Cell) -> str:

@@ -49,6 +49,7 @@ from openpyxl.utils import get_column_letter
 
 from .. import schema as s
 from ..errors import BackendUnavailable, ConfigError, DipError, LayoutError
+from ..messages import Message
 from ..ratelimit import backoff_delay, limiter_for
 from . import (
     ApplyResult,
@@ -513,7 +514,7 @@ class SheetsRegister:
 
     # ---- creating and repairing ------------------------------------------------------------
 
-    def init(self, layout: Layout) -> list[str]:
+    def init(self, layout: Layout) -> list[Message]:
         role_editors = self._role_editors(layout)
         tabs = self._metadata(refresh=True)
         present = [t.name for t in layout.tabs if t.name in tabs]
@@ -548,7 +549,8 @@ class SheetsRegister:
         if requests_:
             self._http.batch_update(self.settings.spreadsheet_id, {"requests": requests_})
             self._tabs = None  # ids of the new protections are learnt on the next use
-        return done or ["Register sudah lengkap; tidak ada yang diubah."]
+        lines = done or ["Register sudah lengkap; tidak ada yang diubah."]
+        return [Message(line, line) for line in lines]  # English texts: the CLI change adds them
 
     def _role_editors(self, layout: Layout) -> dict[s.Role, _Editors]:
         """Who may edit each role's columns; refuses roles without anyone in them."""
