@@ -23,6 +23,7 @@ from .config import Config, load_configs
 from .connect import open_register, open_target
 from .errors import BackendUnavailable, ConfigError, DipError
 from .lock import AlreadyRunning, run_lock
+from .messages import Message
 from .publish import human_size, publish, rollback
 from .register import Layout
 from .runlog import run_logger, summary_line
@@ -48,7 +49,8 @@ class Output:
                 self._drawn = False
             print(en if self.lang == "en" and en else id)
 
-    def progress(self, line: str) -> None:
+    def progress(self, message: Message) -> None:
+        line = message.text(self.lang)
         if self.live and line.startswith("  ") and not (self.as_json or self.quiet):
             self._steps += 1
             text = f"[{self._steps}] {line.strip()}"[: shutil.get_terminal_size().columns - 1]
@@ -207,7 +209,7 @@ def cmd_sync(config: Config, args: argparse.Namespace, out: Output) -> dict[str,
 
 
 def cmd_publish(config: Config, args: argparse.Namespace, out: Output) -> dict[str, Any]:
-    target = open_target(config, on_warning=lambda w: print(w.message(args.lang), file=sys.stderr))
+    target = open_target(config, on_warning=lambda w: print(w.text(args.lang), file=sys.stderr))
     try:
         if args.rollback is not None:
             chosen = rollback(target, args.rollback or None, out.progress)
