@@ -264,12 +264,13 @@ def cmd_check(config: Config, args: argparse.Namespace, out: Output) -> dict[str
     results = run_checks(config, out.lang)
     for check in results:
         mark = "ok   " if check.ok else "GAGAL"
-        out.say(f"{mark} {check.name}: {check.detail}")
+        out.say(f"{mark} {check.name.text(out.lang)}: {check.detail.text(out.lang)}")
     failed = [c for c in results if not c.ok]
     if failed:  # exit with the most serious failure's code
         kind = {2: ConfigError, 3: BackendUnavailable}.get(max(c.exit_code for c in failed), DipError)
         raise kind(f"{len(failed)} pemeriksaan gagal.", f"{len(failed)} checks failed.")
-    return {"checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in results]}
+    return {"checks": [{"name": c.name.text(out.lang), "ok": c.ok, "detail": c.detail.text(out.lang)}
+                       for c in results]}
 
 
 def cmd_demo(args: argparse.Namespace, out: Output) -> dict[str, Any]:

@@ -115,6 +115,10 @@ class Reconnecting:
             self._target = self._open()
             again = True
 
+    @property
+    def atomic_replace(self) -> bool:
+        return self._target.atomic_replace
+
     def read(self, path: str) -> bytes | None:
         return self._call(lambda target, _: target.read(path))
 

@@ -21,6 +21,8 @@ from typing import Literal, Protocol
 from ..errors import ConfigError, DipError
 
 Kind = Literal["file", "dir", "link", "other"]
+#: the SFTP extension that replaces a name in one step (OpenSSH's, not in SFTP v3 itself)
+POSIX_RENAME = "posix-rename@openssh.com"
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,10 @@ class Target(Protocol):
 
     #: Human-readable location for messages, e.g. ``sftp://web@host:22/var/www/dip``.
     location: str
+
+    @property
+    def atomic_replace(self) -> bool:
+        """Whether :meth:`replace` is one atomic step (False: an SFTP server without posix-rename)."""
 
     def read(self, path: str) -> bytes | None:
         """Return the file's bytes (following links), or ``None`` when it does not exist."""

@@ -26,6 +26,8 @@ _DENIED = {errno.EACCES, errno.EPERM, errno.EROFS}
 class FolderTarget:
     """:class:`~dip_sheets.targets.Target` on a local folder; ``replace`` is ``os.replace``."""
 
+    atomic_replace = True
+
     def __init__(self, root: Path) -> None:
         self.root = root
         self.location = str(root)

@@ -26,7 +26,8 @@ import paramiko
 
 from ..errors import ConfigError, DipError
 from ..ratelimit import backoff_delay
-from .sftp_session import POSIX_RENAME, Client, SftpTarget
+from . import POSIX_RENAME
+from .sftp_session import Client, SftpTarget
 from .ssh_errors import (
     Reject,
     UnknownHostKey,

@@ -24,14 +24,13 @@ import paramiko
 from paramiko.sftp import CMD_CLOSE, CMD_INIT, CMD_OPENDIR, CMD_READDIR, CMD_VERSION, SFTPError
 
 from ..errors import BackendUnavailable, DipError, PublishFailed
-from . import Entry, Kind, LinksUnsupported, link_refused, temp_name
+from . import POSIX_RENAME, Entry, Kind, LinksUnsupported, link_refused, temp_name
 from .ssh_keys import SftpSettings, SftpWarning
 
 log = logging.getLogger(__name__)
 
 #: How servers word their SSH_FX_OP_UNSUPPORTED reply (paramiko keeps only the text of the status).
 _UNSUPPORTED = re.compile(r"unsupported|not supported|unknown extended|unimplemented", re.I)
-POSIX_RENAME = "posix-rename@openssh.com"
 
 
 class Client(paramiko.SFTPClient):
