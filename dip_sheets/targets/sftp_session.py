@@ -397,7 +397,6 @@ class SftpTarget:
                     if exc.errno is not None or not _UNSUPPORTED.search(str(exc)):
                         raise
                 self.atomic_replace = False
-            self._warn_not_atomic()
             self._replace_fallback(rsrc, rdst)
 
     def _warn_not_atomic(self) -> None:
@@ -424,6 +423,7 @@ class SftpTarget:
         if self._lstat(rdst) is None:
             self._sftp.rename(rsrc, rdst)
             return
+        self._warn_not_atomic()
         # a name the next run recognises as its own and removes, should this run stop here
         folder, name = posixpath.split(rdst)
         backup = posixpath.join(folder, temp_name(name, "old"))
