@@ -198,7 +198,8 @@ def publish(
     elif live is not None and live_files is not None:  # the live version, its switch cut short
         manifest, files, resumed = live, live_files, True
     else:
-        version = make_version(config, now, new_version_id(now, [*archived, *site.pending]))
+        foreign = [path.removeprefix(f"{ARCHIVE}/").rstrip("/") for path in site.foreign]
+        version = make_version(config, now, new_version_id(now, [*archived, *site.pending, *foreign]))
         files = files_for(version)
         manifest = Manifest(version.id, version.published_at, file_table(files), len(items))
         resumed = False

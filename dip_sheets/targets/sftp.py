@@ -27,7 +27,8 @@ import paramiko
 from ..errors import ConfigError, DipError
 from ..ratelimit import backoff_delay
 from . import POSIX_RENAME
-from .sftp_session import Client, SftpTarget
+from .sftp_client import Client
+from .sftp_session import SftpTarget
 from .ssh_errors import (
     Reject,
     UnknownHostKey,

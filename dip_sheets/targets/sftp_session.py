@@ -15,81 +15,21 @@ import posixpath
 import re
 import socket
 import stat
-import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
 import paramiko
-from paramiko.sftp import CMD_CLOSE, CMD_INIT, CMD_OPENDIR, CMD_READDIR, CMD_VERSION, SFTPError
 
 from ..errors import BackendUnavailable, DipError, PublishFailed
 from . import POSIX_RENAME, Entry, Kind, LinksUnsupported, link_refused, temp_name
+from .sftp_client import Client
 from .ssh_keys import SftpSettings, SftpWarning
 
 log = logging.getLogger(__name__)
 
 #: How servers word their SSH_FX_OP_UNSUPPORTED reply (paramiko keeps only the text of the status).
 _UNSUPPORTED = re.compile(r"unsupported|not supported|unknown extended|unimplemented", re.I)
-
-
-class Client(paramiko.SFTPClient):
-    """paramiko's SFTP client, keeping the extensions the server announced at the version exchange.
-
-    paramiko 5.1 reads the server's ``SSH_FXP_VERSION`` packet but drops the extension pairs that
-    follow the version number; they say whether ``posix-rename@openssh.com`` is there.
-    """
-
-    extensions: dict[str, bytes]
-
-    def _send_version(self) -> int:
-        raw = cast(Any, self)
-        message = paramiko.Message()
-        message.add_int(3)
-        raw._send_packet(CMD_INIT, message)
-        kind, data = raw._read_packet()
-        if kind != CMD_VERSION:
-            raise SFTPError("Incompatible sftp protocol")
-        self.extensions = _extension_pairs(data[4:])
-        return int(struct.unpack(">I", data[:4])[0])
-
-    def entries_raw(self, path: str) -> builtins.list[tuple[str, paramiko.SFTPAttributes]]:
-        """``listdir_attr`` that decodes names with ``surrogateescape`` instead of failing."""
-        raw = cast(Any, self)
-        _, message = raw._request(CMD_OPENDIR, raw._adjust_cwd(path))
-        handle = message.get_binary()
-        found = []
-        try:
-            while True:
-                try:
-                    _, message = raw._request(CMD_READDIR, handle)
-                except EOFError:
-                    break
-                for _ in range(message.get_int()):
-                    name = message.get_string().decode("utf-8", "surrogateescape")
-                    message.get_string()  # the "longname", ls -l style
-                    attrs = cast(Any, paramiko.SFTPAttributes)._from_msg(message, name)
-                    if name not in (".", ".."):
-                        found.append((name, attrs))
-        finally:
-            raw._request(CMD_CLOSE, handle)
-        return found
-
-
-def _extension_pairs(data: bytes) -> dict[str, bytes]:
-    """The ``name, data`` string pairs after the version number (malformed tails are ignored)."""
-    pairs: dict[str, bytes] = {}
-    strings: list[bytes] = []
-    at = 0
-    while at + 4 <= len(data):
-        (size,) = struct.unpack(">I", data[at:at + 4])
-        if at + 4 + size > len(data):
-            break
-        strings.append(data[at + 4:at + 4 + size])
-        at += 4 + size
-    for name, value in zip(strings[::2], strings[1::2], strict=False):
-        pairs[name.decode("utf-8", "replace")] = value
-    return pairs
 
 
 def _raw(path: str) -> bytes:
