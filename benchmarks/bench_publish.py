@@ -9,6 +9,7 @@ upload, verify, steps 4 and 5). Run standalone (``.venv/bin/python benchmarks/be
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import datetime as dt
 import sys
@@ -28,7 +29,7 @@ from dip_sheets.publish import make_version, publish  # noqa: E402
 from dip_sheets.render import render_site  # noqa: E402
 from dip_sheets.sync import review  # noqa: E402
 from dip_sheets.sync import run as sync  # noqa: E402
-from dip_sheets.targets import Target  # noqa: E402
+from dip_sheets.targets import Entry, Target  # noqa: E402
 from dip_sheets.targets.sftp import SftpSettings  # noqa: E402
 from tests.conftest import NOW, UNITS, established  # noqa: E402
 from tests.memory_register import MemoryRegister, memory_register  # noqa: E402
@@ -50,8 +51,18 @@ class Counting:
         self.received += len(data or b"")
         return data
 
+    @property
+    def atomic_replace(self) -> bool:
+        return self.target.atomic_replace
+
     def list(self, path: str) -> list[str]:
         return self.target.list(path)
+
+    def entries(self, path: str) -> builtins.list[Entry]:
+        return self.target.entries(path)
+
+    def symlink(self, link: str, path: str) -> None:
+        self.target.symlink(link, path)
 
     def put(self, path: str, data: bytes) -> None:
         self.puts += 1

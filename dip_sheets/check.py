@@ -1,8 +1,10 @@
 """``dip check``: verify a configuration without changing anything in the register.
 
-Each check is one line, ok or what to fix, so an office's IT person can work down the list. The
-only write is a small probe file on the publishing target (created and removed again) to prove the
-folder is writable.
+Each check is one line, ok or what to fix, so an office's IT person can work down the list. A line
+says ok only for what was actually tried: the workbook file is opened, the site's layout is read
+(a link where a folder of ours belongs fails), and the only writes are a small probe file and a
+probe link on the publishing target, removed again, which prove the folder is writable and that
+the version can go live in one atomic step.
 """
 
 from __future__ import annotations
@@ -15,72 +17,96 @@ from . import schema as s
 from .config import Config
 from .connect import open_register, open_target
 from .errors import ConfigError, DipError
+from .messages import Message
 from .register import Register, Snapshot
-from .targets import Target
+from .register.workbook import WorkbookRegister
+from .site import guard, scan
+from .switch import links_possible
+from .targets import POSIX_RENAME, Target
 
 
 @dataclass(frozen=True)
 class Check:
-    name: str
+    name: Message
     ok: bool
-    detail: str = ""
+    detail: Message
     exit_code: int = 0
 
 
 def run_checks(config: Config, lang: str = "id") -> list[Check]:
-    """Run every check that applies to ``config``; later checks are skipped when they cannot run."""
+    """Run every check that applies to ``config``; later checks are skipped when they cannot run.
+
+    ``lang`` is kept for callers; every name and detail carries both languages.
+    """
     results: list[Check] = []
 
-    def attempt(name: str, action: Callable[[], str]) -> bool:
+    def attempt(name: Message, action: Callable[[], Message]) -> bool:
         try:
             detail = action()
         except DipError as error:
-            results.append(Check(name, False, error.message(lang), error.exit_code))
+            results.append(Check(name, False, Message(error.message("id"), error.message("en")),
+                                 error.exit_code))
             return False
         except OSError as error:
-            results.append(Check(name, False, str(error), 1))
+            results.append(Check(name, False, Message(str(error), str(error)), 1))
             return False
         results.append(Check(name, True, detail))
         return True
 
-    results.append(Check("konfigurasi", True, f"register '{config.name}'"))
+    results.append(Check(Message("konfigurasi", "configuration"), True,
+                         Message(f"register '{config.name}'", f"register '{config.name}'")))
     opened: list[Register] = []
     snapshot: list[Snapshot] = []
 
-    def open_reg() -> str:
-        opened.append(open_register(config))
-        return opened[0].location
+    def open_reg() -> Message:
+        register = open_register(config)
+        if isinstance(register, WorkbookRegister) and not register.path.is_file():
+            raise ConfigError(
+                f"Register '{register.path}' tidak ada. Buat dulu dengan: dip init --local {register.path}",
+                f"Register '{register.path}' does not exist. Create it with: dip init --local"
+                f" {register.path}",
+            )
+        opened.append(register)
+        return Message(register.location, register.location)
 
-    def read_reg() -> str:
+    def read_reg() -> Message:
         snapshot.append(opened[0].read())
-        return f"{len(snapshot[0].tabs)} tab terbaca"
+        count = len(snapshot[0].tabs)
+        return Message(f"{count} tab terbaca", f"{count} tabs read")
 
-    def layout() -> str:
+    def layout() -> Message:
         for tab in s.TABS:
             grid = snapshot[0].tabs.get(tab.name)
             if grid is None:
                 raise ConfigError(f"tab '{tab.name}' tidak ada; jalankan 'dip init'.",
                                   f"tab '{tab.name}' is missing; run 'dip init'.")
             s.locate_columns(tab, grid.rows[0] if grid.rows else [])
-        return "semua tab dan kolom ada"
+        return Message("semua tab dan kolom ada", "every tab and column is there")
 
-    if attempt("register dapat dibuka", open_reg) and attempt("register dapat dibaca", read_reg):
-        attempt("tata letak register", layout)
+    if (attempt(Message("register dapat dibuka", "register can be opened"), open_reg)
+            and attempt(Message("register dapat dibaca", "register can be read"), read_reg)):
+        attempt(Message("tata letak register", "register layout"), layout)
     if config.register.backend == "sheets":
-        attempt("peran (roles) diisi", lambda: _roles(config))
+        attempt(Message("peran (roles) diisi", "roles are filled in"), lambda: _roles(config))
     target: list[Target] = []
 
-    def open_tgt() -> str:
-        target.append(open_target(config))
-        return target[0].location
+    def open_tgt() -> Message:
+        target.append(open_target(config, on_warning=lambda _: None))
+        return Message(target[0].location, target[0].location)
 
-    if attempt("situs tujuan terhubung", open_tgt):
-        attempt("folder situs dapat ditulis", lambda: _probe(target[0]))
-        target[0].close()
+    if attempt(Message("situs tujuan terhubung", "publishing target reachable"), open_tgt):
+        try:
+            if attempt(Message("susunan situs", "site layout"), lambda: _layout(target[0])):
+                attempt(Message("folder situs dapat ditulis", "site folder writable"),
+                        lambda: _probe(target[0]))
+                attempt(Message("pergantian versi atomik", "atomic version switch"),
+                        lambda: _atomic(target[0]))
+        finally:
+            target[0].close()
     return results
 
 
-def _roles(config: Config) -> str:
+def _roles(config: Config) -> Message:
     missing = [role.value for role in (s.Role.UNIT, s.Role.DESK, s.Role.PPID) if not config.roles.get(role)]
     if missing:
         raise ConfigError(
@@ -89,10 +115,24 @@ def _roles(config: Config) -> str:
             f"[roles] is missing: {', '.join(missing)}; without them the SOP columns cannot be locked"
             " by role.",
         )
-    return ", ".join(f"{role.value}: {len(emails)}" for role, emails in config.roles.items())
+    listed = ", ".join(f"{role.value}: {len(emails)}" for role, emails in config.roles.items())
+    return Message(listed, listed)
 
 
-def _probe(target: Target) -> str:
+def _layout(target: Target) -> Message:
+    """The site as publishing will find it: links where folders belong and foreign files fail."""
+    site = scan(target)
+    guard(target, site, set(), adopt=False)
+    others_id = f"; {len(site.foreign)} berkas lain dibiarkan" if site.foreign else ""
+    others_en = f"; {len(site.foreign)} other files left alone" if site.foreign else ""
+    if site.live is None:
+        return Message(f"belum ada versi tayang{others_id}", f"no live version yet{others_en}")
+    count = len(site.complete)
+    return Message(f"versi {site.live.version} tayang, {count} versi di arsip{others_id}",
+                   f"version {site.live.version} live, {count} versions archived{others_en}")
+
+
+def _probe(target: Target) -> Message:
     name = f".dip-check-{secrets.token_hex(4)}.tmp"
     data = b"dip-sheets check\n"
     target.put(name, data)
@@ -102,4 +142,27 @@ def _probe(target: Target) -> str:
                               "the probe file read back differs from what was written.")
     finally:
         target.remove(name)
-    return "berkas uji ditulis, dibaca dan dihapus"
+    return Message("berkas uji ditulis, dibaca dan dihapus", "probe file written, read and removed")
+
+
+def _atomic(target: Target) -> Message:
+    """Links can be made (a probe link) and the server renames over a name in one step."""
+    if not links_possible(target, scan(target)):
+        raise DipError(
+            f"{target.location} tidak dapat memuat tautan simbolik: versi baru akan diaktifkan berkas"
+            " demi berkas, dan sesaat pengunjung bisa mendapat berkas dari dua versi. Pakai folder"
+            " di sistem berkas yang mendukung tautan bila memungkinkan.",
+            f"{target.location} cannot hold symbolic links: a new version will go live file by file,"
+            " and for a moment a visitor may get files of two versions. Use a folder on a filesystem"
+            " that supports links if you can.",
+        )
+    if not target.atomic_replace:
+        raise DipError(
+            f"Server tidak menyediakan ekstensi SFTP {POSIX_RENAME}: penggantian memakai cara aman"
+            " yang sesaat membuat halaman tidak ditemukan. Minta penyedia hosting mengaktifkannya"
+            " (OpenSSH memilikinya).",
+            f"The server lacks the SFTP extension {POSIX_RENAME}: replacing uses a safe method that"
+            " leaves the page missing for a moment. Ask the web host to enable it (OpenSSH has it).",
+        )
+    return Message("tautan uji dibuat dan dihapus; versi diganti dengan satu rename atomik",
+                   "probe link made and removed; versions switch with one atomic rename")

@@ -49,7 +49,8 @@ class Output:
                 self._drawn = False
             print(en if self.lang == "en" and en else id)
 
-    def progress(self, line: str) -> None:
+    def progress(self, message: Message) -> None:
+        line = message.text(self.lang)
         if self.live and line.startswith("  ") and not (self.as_json or self.quiet):
             self._steps += 1
             text = f"[{self._steps}] {line.strip()}"[: shutil.get_terminal_size().columns - 1]
@@ -209,7 +210,7 @@ def cmd_sync(config: Config, args: argparse.Namespace, out: Output) -> dict[str,
 
 
 def cmd_publish(config: Config, args: argparse.Namespace, out: Output) -> dict[str, Any]:
-    target = open_target(config, on_warning=lambda w: print(w.message(args.lang), file=sys.stderr))
+    target = open_target(config, on_warning=lambda w: print(w.text(args.lang), file=sys.stderr))
     try:
         if args.rollback is not None:
             chosen = rollback(target, args.rollback or None, out.progress)
@@ -264,12 +265,13 @@ def cmd_check(config: Config, args: argparse.Namespace, out: Output) -> dict[str
     results = run_checks(config, out.lang)
     for check in results:
         mark = "ok   " if check.ok else "GAGAL"
-        out.say(f"{mark} {check.name}: {check.detail}")
+        out.say(f"{mark} {check.name.text(out.lang)}: {check.detail.text(out.lang)}")
     failed = [c for c in results if not c.ok]
     if failed:  # exit with the most serious failure's code
         kind = {2: ConfigError, 3: BackendUnavailable}.get(max(c.exit_code for c in failed), DipError)
         raise kind(f"{len(failed)} pemeriksaan gagal.", f"{len(failed)} checks failed.")
-    return {"checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in results]}
+    return {"checks": [{"name": c.name.text(out.lang), "ok": c.ok, "detail": c.detail.text(out.lang)}
+                       for c in results]}
 
 
 def cmd_demo(args: argparse.Namespace, out: Output) -> dict[str, Any]:

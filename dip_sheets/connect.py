@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
@@ -10,7 +11,7 @@ from .config import Config
 from .errors import BackendUnavailable
 from .register import Register
 from .register.workbook import WorkbookRegister
-from .targets import Target
+from .targets import Entry, Target
 from .targets.folder import FolderTarget
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def open_register(config: Config) -> Register:
 
 def print_warning(warning: SftpWarning) -> None:
     """The default for :func:`open_target`: the Indonesian text on stderr."""
-    print(warning.message("id"), file=sys.stderr)
+    print(warning.text("id"), file=sys.stderr)
 
 
 def open_target(config: Config, *, on_warning: Callable[[SftpWarning], None] = print_warning) -> Target:
@@ -77,10 +78,11 @@ class Reconnecting:
 
     This is where retrying belongs rather than in the publish algorithm: repeating one operation
     is safe for every operation of the protocol (``put`` overwrites, ``remove`` ignores what is
-    missing, reads change nothing) except ``replace``, whose rename may have gone through just
-    before the connection dropped; so when ``replace`` is repeated and its source is gone while its
-    destination exists, it is done. ``reconnects`` bounds the reconnections over the target's
-    whole life, so a connection that keeps dropping ends in :class:`BackendUnavailable`.
+    missing, reads change nothing) except ``replace`` and ``symlink``, which may have gone through
+    just before the connection dropped: a repeated ``replace`` whose source is gone while its
+    destination exists is done, and so is a repeated ``symlink`` whose link is there as asked.
+    ``reconnects`` bounds the reconnections over the target's whole life, so a connection that
+    keeps dropping ends in :class:`BackendUnavailable`.
     """
 
     def __init__(self, open_: Callable[[], Target], reconnects: int,
@@ -113,11 +115,27 @@ class Reconnecting:
             self._target = self._open()
             again = True
 
+    @property
+    def atomic_replace(self) -> bool:
+        return self._target.atomic_replace
+
     def read(self, path: str) -> bytes | None:
         return self._call(lambda target, _: target.read(path))
 
     def list(self, path: str) -> list[str]:
         return self._call(lambda target, _: target.list(path))
+
+    def entries(self, path: str) -> builtins.list[Entry]:
+        return self._call(lambda target, _: target.entries(path))
+
+    def symlink(self, link: str, path: str) -> None:
+        def symlink(target: Target, again: bool) -> None:
+            folder, _, name = path.rpartition("/")
+            if again and Entry(name, "link", link) in target.entries(folder):
+                return  # made just before the connection dropped
+            target.symlink(link, path)
+
+        self._call(symlink)
 
     def put(self, path: str, data: bytes) -> None:
         self._call(lambda target, _: target.put(path, data))

@@ -20,6 +20,24 @@ from .validate import format_date
 Record = Mapping[str, Any]
 
 
+#: a version id's collision suffix: ``20261125-030000Z-2`` (and the older local-time ``20261125-100000-2``)
+_SUFFIX = re.compile(r"[0-9]{8}-[0-9]{6}Z?-([0-9]+)")
+
+
+def moment(published_at: str) -> dt.datetime:
+    """An ISO 8601 publication time as an aware datetime (a naive one is taken as UTC)."""
+    when = dt.datetime.fromisoformat(published_at)
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def version_order(version_id: str, published_at: str) -> tuple[dt.datetime, int, str]:
+    """How versions are ordered: by the moment of publication, whatever offset it was written in
+    (the office's timezone may have changed in between), then by the suffix that two versions of
+    the same second carry, so ``…-2`` comes after the first and ``…-10`` after ``…-9``."""
+    suffix = _SUFFIX.fullmatch(version_id)
+    return moment(published_at), int(suffix[1]) if suffix else 1, version_id
+
+
 @dataclass(frozen=True)
 class PastVersion:
     """One published version as the history needs it: identity, decision and its item records."""
@@ -61,8 +79,11 @@ class PastVersion:
     @property
     def moment(self) -> dt.datetime:
         """When it was published, comparable across offsets (a naive time is taken as UTC)."""
-        when = dt.datetime.fromisoformat(self.published_at)
-        return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+        return moment(self.published_at)
+
+    @property
+    def order(self) -> tuple[dt.datetime, int, str]:
+        return version_order(self.id, self.published_at)
 
     @property
     def date_text(self) -> str:
@@ -132,8 +153,8 @@ def timeline(history: Sequence[PastVersion], current: PastVersion) -> list[Versi
     published after it, as after a rollback) are ignored, so re-rendering a live version gives the
     same bytes it was published with and an unchanged re-publish is still detected.
     """
-    older = sorted((v for v in history if v.id != current.id and v.moment < current.moment),
-                   key=lambda v: (v.moment, v.id))
+    older = sorted((v for v in history if v.id != current.id and v.order < current.order),
+                   key=lambda v: v.order)
     result: list[VersionChanges] = []
     previous: PastVersion | None = None
     for version in [*older, current]:

@@ -149,7 +149,7 @@ def test_check_passes_on_a_good_local_setup(office: Path, capsys: pytest.Capture
     capsys.readouterr()
     assert main(["check", "--config", str(office)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 6 and all(line.startswith("ok") for line in lines), lines
+    assert len(lines) == 8 and all(line.startswith("ok") for line in lines), lines  # 8: site layout, atomic
     assert not list((office.parent / "situs").glob(".dip-check-*"))  # the probe was removed
 
 

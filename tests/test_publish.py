@@ -181,6 +181,14 @@ class DroppingTarget(FolderTarget):
         super().replace(src, dst)
         self._tick()
 
+    def symlink(self, link: str, path: str) -> None:
+        super().symlink(link, path)
+        self._tick()
+
+    def remove(self, path: str) -> None:
+        super().remove(path)
+        self._tick()
+
 
 def test_reconnecting_target_redoes_what_the_drop_interrupted(
     config: Config, populated: WorkbookRegister

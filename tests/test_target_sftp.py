@@ -103,19 +103,26 @@ def test_replace_falls_back_without_posix_rename(
     assert sorted(os.listdir(sftp_root)) == ["page.html"]  # no backup left behind
     assert calls == [f"{sftp_root}/page.tmp"]  # not tried again once known to be missing
     assert target.atomic_replace is False
-    assert any("posix-rename" in w.message("en") for w in target.warnings)
+    assert any("posix-rename" in w.text("en") for w in target.warnings)
 
 
-def test_remove_file_tree_and_missing(target: SftpTarget, sftp_root: Path, tmp_path: Path) -> None:
+def test_remove_takes_files_links_and_empty_folders_only(
+    target: SftpTarget, sftp_root: Path, tmp_path: Path
+) -> None:
+    """A folder that still holds something is left whole: only the caller knows what is its own."""
     target.put("keep.html", b"k")
     target.put("old.html", b"o")
-    target.put("tree/a/b/1.txt", b"1")
     target.put("tree/a/2.txt", b"2")
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "precious").write_text("x")
     os.symlink(outside, sftp_root / "tree/link")  # a link is removed, never followed
     target.remove("old.html")
+    target.remove("tree")  # not empty: left as it is
+    assert sorted(os.listdir(sftp_root / "tree")) == ["a", "link"]
+    target.remove("tree/link")
+    target.remove("tree/a/2.txt")
+    target.remove("tree/a")
     target.remove("tree")
     target.remove("never/existed")
     assert sorted(os.listdir(sftp_root)) == ["keep.html"]
@@ -264,7 +271,7 @@ def test_world_readable_key_warns_but_connects(
         t.put("x", b"1")
         assert t.warnings == seen
     assert len(seen) == 1
-    assert f"chmod 600 {key}" in seen[0].message("en") and "644" in seen[0].message("id")
+    assert f"chmod 600 {key}" in seen[0].text("en") and "644" in seen[0].text("id")
     assert capfd.readouterr().err == ""  # the caller prints it, in the user's language
 
 
@@ -445,6 +452,6 @@ def test_paramiko_exceptions_do_not_escape(target: SftpTarget, monkeypatch: pyte
     def boom(*args: object, **kwargs: object) -> None:
         raise paramiko.SSHException("Server connection dropped: ")
 
-    monkeypatch.setattr(target._sftp, "listdir", boom)
+    monkeypatch.setattr(target._sftp, "entries_raw", boom)
     with pytest.raises(BackendUnavailable):
         target.list("")

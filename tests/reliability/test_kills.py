@@ -15,8 +15,10 @@ leave behind:
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -31,15 +33,19 @@ import pytest
 import dip_sheets
 from dip_sheets import schema as s
 from dip_sheets.cli import main
+from dip_sheets.publish import MANIFEST
 from dip_sheets.register import Cell, Layout
 from dip_sheets.register.workbook import WorkbookRegister, append_rows
 from dip_sheets.sync import review, run
 from tests.conftest import NOW, UNITS, established, good_row
 from tests.plugins import reliability as counts
+from tests.plugins.sshd import SshdServer
 from tests.reliability.conftest import (
     assert_fully_live,
     assert_serves_one_version,
     complete_versions,
+    live_files,
+    sha,
     workbook_staff_cells,
     write_toml,
 )
@@ -49,27 +55,41 @@ SOURCE = Path(dip_sheets.__file__).resolve().parent.parent
 #: ``python -m dip_sheets`` plus a trace of when it saves the workbook and writes the site, so the
 #: kill is aimed at the working part of the run (not the imports) and we can tell where it landed.
 TRACED = """
-import os, runpy, sys, time
+import os, runpy, signal, sys, time
 trace = open(os.environ["DIP_TRACE"], "a", buffering=1)
 def mark(what):
     trace.write(f"{time.monotonic():.6f} {what}\\n")
 from dip_sheets.register.workbook import WorkbookRegister
 from dip_sheets.targets.folder import FolderTarget
-def traced(owner, name):
+from dip_sheets.targets.sftp import SftpTarget
+#: with DIP_KILL_AT=n the process SIGKILLs itself just before (or, with DIP_KILL_AFTER=1, just
+#: after) its n-th operation on the site: every point between two operations can be hit exactly
+KILL_AT, KILL_AFTER = int(os.environ.get("DIP_KILL_AT", "0")), os.environ.get("DIP_KILL_AFTER") == "1"
+done = [0]
+def traced(owner, name, site):
     original = getattr(owner, name)
     def call(*args, **kwargs):
         mark(f"{name} start")
+        here = False
+        if site:
+            done[0] += 1
+            here = done[0] == KILL_AT
+        if here and not KILL_AFTER:
+            os.kill(os.getpid(), signal.SIGKILL)
         result = original(*args, **kwargs)
+        if here and KILL_AFTER:
+            os.kill(os.getpid(), signal.SIGKILL)
         mark(f"{name} end")
         return result
     setattr(owner, name, call)
-for owner, name in ((WorkbookRegister, "_save"), (FolderTarget, "put"), (FolderTarget, "replace")):
-    traced(owner, name)
+traced(WorkbookRegister, "_save", False)
+for owner in (FolderTarget, SftpTarget):
+    for name in ("put", "replace", "symlink", "remove"):
+        traced(owner, name, True)
 mark("ready")
 sys.argv[0] = "dip"
 runpy.run_module("dip_sheets", run_name="__main__")
 """
-
 
 @dataclass
 class Office:
@@ -85,14 +105,14 @@ class Office:
         extra = ["--force", "--quiet"] if name == "publish" else []
         return [name, "--config", str(self.toml), *extra]
 
-    def start(self, name: str, trace: Path) -> tuple[subprocess.Popen[bytes], float]:
+    def start(self, name: str, trace: Path, **env: str) -> tuple[subprocess.Popen[bytes], float]:
         """The command as a process (traced); returns it and the moment it was started."""
         trace.write_text("")
         started = time.monotonic()
         # the same dip_sheets this process tests, whatever the venv's editable install points at
         path = os.pathsep.join(filter(None, [str(SOURCE), os.environ.get("PYTHONPATH")]))
         process = subprocess.Popen([sys.executable, "-c", TRACED, *self.arguments(name)], cwd=self.folder,
-                                   env={**os.environ, "DIP_TRACE": str(trace), "PYTHONPATH": path},
+                                   env={**os.environ, "DIP_TRACE": str(trace), "PYTHONPATH": path, **env},
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return process, started
 
@@ -106,9 +126,9 @@ class Office:
         return titles[:2]
 
 
-@pytest.fixture
-def office(tmp_path: Path) -> Office:
-    register = WorkbookRegister(tmp_path / "register.xlsx")
+def new_office(folder: Path, publish: dict[str, object], sftp: dict[str, object] | None = None,
+               site: Path | None = None) -> Office:
+    register = WorkbookRegister(folder / "register.xlsx")
     register.init(Layout(s.TABS, UNITS))
     rows: list[dict[str, Cell]] = []
     for n in range(100):  # big enough that saving and rendering take a while
@@ -117,14 +137,32 @@ def office(tmp_path: Path) -> Office:
         rows.append(established(title) if kind < 3 else good_row(title) if kind == 3
                     else established(title, **{s.LINK: "bukan tautan"}))
     append_rows(register.path, s.DIP_TAB, rows)
-    toml = write_toml(tmp_path / "dip.toml", {
+    sections: dict[str, dict[str, object]] = {
         "register": {"path": "register.xlsx"},
-        "publish": {"folder": "situs", "base_url": "https://ppid.example.go.id/dip/", "by": "PPID"},
-    })
-    office = Office(tmp_path, toml, register, tmp_path / "situs")
+        "publish": {"base_url": "https://ppid.example.go.id/dip/", "by": "PPID", **publish},
+    }
+    if sftp is not None:
+        sections["publish.sftp"] = sftp
+    toml = write_toml(folder / "dip.toml", sections)
+    office = Office(folder, toml, register, site or folder / "situs")
     assert main(["publish", "--config", str(toml), "--force", "--quiet"]) == 0
     assert_fully_live(office.site)
     return office
+
+
+@pytest.fixture
+def office(tmp_path: Path) -> Office:
+    return new_office(tmp_path, {"folder": "situs"})
+
+
+@pytest.fixture
+def sftp_office(tmp_path: Path, sshd: SshdServer, sftp_root: Path) -> Office:
+    """The same office publishing to the real OpenSSH server (the site is the folder it serves)."""
+    settings = sshd.sftp_settings(sftp_root)
+    sftp = {"host": settings.host, "port": settings.port, "username": settings.username,
+            "key_file": str(settings.key_file), "known_hosts": str(settings.known_hosts),
+            "remote_dir": settings.remote_dir, "reconnects": 0}
+    return new_office(tmp_path, {"target": "sftp"}, sftp, sftp_root)
 
 
 def office_time() -> dt.datetime:
@@ -160,7 +198,7 @@ def check_aftermath(office: Office, staff: dict[tuple[str, int, str], Cell], ver
         assert archive.testzip() is None, "the workbook is damaged"
     review(office.register.read(), UNITS, NOW)  # opens, and every header is found
     assert workbook_staff_cells(office.register.path) == staff, "a staff cell changed or vanished"
-    assert_serves_one_version(office.site)
+    assert_one_manifest(office.site)
     assert set(complete_versions(office.site)) >= versions, "a complete version was lost"
 
 
@@ -221,3 +259,69 @@ def test_a_save_cut_short_leaves_no_temporary_copy_after_the_rerun(office: Offic
     assert process.wait(timeout=30) == -signal.SIGKILL
     assert main(office.arguments("sync")) == 0
     assert not list(office.folder.glob(".register.xlsx.*.tmp"))
+
+
+def assert_one_manifest(root: Path) -> str:
+    """Stricter than a whole file of *some* version: every file a visitor can get right now is the
+    one the live manifest lists, so no visitor meets a new ``dip.csv`` beside an old ``index.html``."""
+    version = assert_serves_one_version(root)
+    live = json.loads((root / MANIFEST).read_bytes())
+    for name, body in live_files(root).items():
+        if name != MANIFEST:
+            assert name in live["files"], f"{name} is live but not in the live manifest"
+            assert sha(body) == live["files"][name]["sha256"], f"{name} is not the live version's"
+    return version
+
+
+@dataclass
+class SiteCopy:
+    """The register and the site as a case starts from (links copied as links)."""
+
+    register: bytes
+    site: Path
+
+    @classmethod
+    def take(cls, office: Office, where: Path) -> SiteCopy:
+        shutil.copytree(office.site, where, symlinks=True)
+        return cls(office.register.path.read_bytes(), where)
+
+    def restore(self, office: Office) -> None:
+        office.register.path.write_bytes(self.register)
+        for entry in office.site.iterdir():
+            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+        shutil.copytree(self.site, office.site, symlinks=True, dirs_exist_ok=True)
+
+
+@pytest.mark.parametrize("where", ["folder", "sftp"])
+def test_killed_at_every_step_of_a_publish_every_live_file_belongs_to_one_manifest(
+    where: str, request: pytest.FixtureRequest, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SIGKILL at every point of a publish: between any two operations on the site (each upload, each
+    link, the rename of ``current``), on a local folder and over a real OpenSSH server. Right after
+    the kill a visitor gets one version whole; the re-run completes."""
+    office: Office = request.getfixturevalue("office" if where == "folder" else "sftp_office")
+    titles = office.change(random.Random(where))
+    start = SiteCopy.take(office, tmp_path / "awal")
+    versions = set(complete_versions(office.site))
+    trace = office.folder / "jejak.txt"
+    process, _ = office.start("publish", trace)  # a clean run, to count its operations on the site
+    assert process.wait(timeout=60) == 0
+    steps = sum(what in ("put start", "replace start", "symlink start", "remove start")
+                for _, what in marks(trace))
+    assert steps > 10
+    served: set[str] = set()
+    # just before each operation, and just after the last (after one is before the next)
+    for step, after in [*((n, "0") for n in range(1, steps + 1)), (steps, "1")]:
+        start.restore(office)
+        staff = workbook_staff_cells(office.register.path)
+        process, _ = office.start("publish", trace, DIP_KILL_AT=str(step), DIP_KILL_AFTER=after)
+        assert process.wait(timeout=60) == -signal.SIGKILL, (step, after)
+        check_aftermath(office, staff, versions)
+        served.add(assert_one_manifest(office.site))
+        counts.kills()
+        assert main(office.arguments("publish")) == 0, capsys.readouterr().err
+        assert_fully_live(office.site)
+        live = (office.site / "dip.json").read_bytes()
+        assert all(t.encode() in live for t in titles)
+        counts.cases()
+    assert len(served) == 2, served  # the kills landed both before and after the switch

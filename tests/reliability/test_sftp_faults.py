@@ -56,7 +56,7 @@ NEVER = (b"DRAF-UNIT-4471", b"DIKECUALIKAN-9902")
 
 @dataclass
 class Cutter:
-    """Kills the connection at the ``at``-th upload or rename (1-based), before or after it."""
+    """Kills the connection at the ``at``-th upload, link or rename (1-based), before or after it."""
 
     sshd: SshdServer
     at: int | None = None
@@ -88,6 +88,7 @@ def cutter(sshd: SshdServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cutter
     cutter = Cutter(sshd)
     monkeypatch.setattr(SftpTarget, "put", cutter.wrap("put", SftpTarget.put))
     monkeypatch.setattr(SftpTarget, "replace", cutter.wrap("replace", SftpTarget.replace))
+    monkeypatch.setattr(SftpTarget, "symlink", cutter.wrap("symlink", SftpTarget.symlink))
     yield cutter
 
 
@@ -128,14 +129,14 @@ class Snapshot:
 
     @classmethod
     def take(cls, register: WorkbookRegister, site: Path, where: Path) -> Snapshot:
-        shutil.copytree(site, where)
+        shutil.copytree(site, where, symlinks=True)
         return cls(register.path.read_bytes(), where)
 
     def restore(self, register: WorkbookRegister, site: Path) -> None:
         register.path.write_bytes(self.register)
         for entry in site.iterdir():
-            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-        shutil.copytree(self.site, site, dirs_exist_ok=True)
+            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+        shutil.copytree(self.site, site, symlinks=True, dirs_exist_ok=True)
 
 
 def test_a_connection_cut_before_every_file_operation_leaves_one_whole_version_and_a_rerun_completes(
@@ -144,11 +145,13 @@ def test_a_connection_cut_before_every_file_operation_leaves_one_whole_version_a
     """No reconnection: the publish stops at the cut; a later run finishes the job."""
     first = publish_once(config, workbook, NOW)
     assert first.status == "published"
-    operations = len(cutter.operations)
-    assert operations > 10  # uploads into the archive, then an upload and a rename per live file
     add_rows(workbook, [established("Informasi Baru")])
     start = Snapshot.take(workbook, sftp_root, tmp_path / "awal")
     when = NOW + dt.timedelta(hours=1)
+    cutter.operations = []
+    publish_once(config, workbook, when)  # a clean run from the same start, to count its operations
+    operations = len(cutter.operations)
+    assert operations > 10  # uploads into the archive, then the link and the one rename of `current`
     for at in range(1, operations + 1):
         start.restore(workbook, sftp_root)
         cutter.operations, cutter.at, cutter.cut = [], at, False
@@ -176,33 +179,41 @@ def test_a_reply_lost_after_a_rename_or_a_commit_is_redone_after_reconnecting(
     config: Config, workbook: WorkbookRegister, sftp_root: Path, cutter: Cutter, tmp_path: Path
 ) -> None:
     """One reconnection allowed: the server did the operation but the client never heard back; it
-    reconnects, repeats the operation (a rename already done counts as done) and finishes.
+    reconnects, repeats the operation (a rename or a link already done counts as done) and finishes.
 
-    Repeating an upload just overwrites the file, so the cases are the renames and the two
-    manifests whose arrival commits a version (the archived one and the live one's temporary copy).
+    Repeating an upload just overwrites the file, so the cases are the links, the renames and the
+    manifest whose arrival commits a version; both the first publish (every live link made) and a
+    later one (only ``current`` switched) are cut at each of them.
     """
     assert config.publish.sftp is not None
     config = dataclasses.replace(config, publish=dataclasses.replace(
         config.publish, sftp=dataclasses.replace(config.publish.sftp, reconnects=1)))
+    empty = Snapshot.take(workbook, sftp_root, tmp_path / "leer")
     first = publish_once(config, workbook, NOW)
-    commits = [i for i, op in enumerate(cutter.operations, start=1)
-               if op.startswith("replace") or op.endswith("manifest.json") or ".manifest.json." in op]
-    assert len(commits) >= 10, cutter.operations
     add_rows(workbook, [established("Informasi Baru")])
-    start = Snapshot.take(workbook, sftp_root, tmp_path / "awal")
-    cutter.after = True
+    later = Snapshot.take(workbook, sftp_root, tmp_path / "awal")
     when = NOW + dt.timedelta(hours=1)
-    for at in commits:
+    cases = 0
+    for start, now, before, title in ((empty, NOW, set(), "Profil Badan Publik"),
+                                      (later, when, {first.version}, "Informasi Baru")):
         start.restore(workbook, sftp_root)
-        cutter.operations, cutter.at, cutter.cut = [], at, False
-        result = publish_once(config, workbook, when)
-        assert cutter.cut and result.status == "published", at
-        assert assert_fully_live(sftp_root) == result.version
-        assert b"Informasi Baru" in (sftp_root / "dip.json").read_bytes()
-        assert f"versi {result.version} " in step5(workbook, when)["Informasi Baru"]
-        assert set(complete_versions(sftp_root)) == {first.version, result.version}
-        counts.cases()
-        counts.faults()
+        cutter.operations, cutter.at, cutter.after = [], None, True
+        publish_once(config, workbook, now)  # a clean run, to find its commit points
+        commits = [i for i, op in enumerate(cutter.operations, start=1)
+                   if op.startswith(("replace", "symlink")) or op.endswith("manifest.json")]
+        for at in commits:
+            start.restore(workbook, sftp_root)
+            cutter.operations, cutter.at, cutter.cut = [], at, False
+            result = publish_once(config, workbook, now)
+            assert cutter.cut and result.status == "published", at
+            assert assert_fully_live(sftp_root) == result.version
+            assert f"versi {result.version} " in step5(workbook, now)[title]
+            assert title.encode() in (sftp_root / "dip.json").read_bytes()
+            assert set(complete_versions(sftp_root)) == {*before, result.version}
+            cases += 1
+            counts.cases()
+            counts.faults()
+    assert cases >= 10
     assert_never_published(sftp_root)
 
 
