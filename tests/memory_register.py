@@ -10,6 +10,7 @@ import copy
 from collections.abc import Callable
 
 from dip_sheets import schema as s
+from dip_sheets.messages import Message
 from dip_sheets.register import ApplyResult, Cell, CellWrite, Changes, Grid, Layout, Row, Snapshot, relocate
 
 
@@ -24,7 +25,7 @@ class MemoryRegister:
         #: called at the start of apply(), to play a person editing between read and write.
         self.before_apply: Callable[[MemoryRegister], None] | None = None
 
-    def init(self, layout: Layout) -> list[str]:
+    def init(self, layout: Layout) -> list[Message]:
         for tab in layout.tabs:
             self.tabs.setdefault(tab.name, [list(tab.headers)])
             self.locked.setdefault(tab.name, set())

@@ -111,7 +111,7 @@ def test_init_creates_tabs_headers_dropdowns_and_role_protections(env: Env) -> N
     emu, sid = env.emu, env.sid
     done = env.register().init(LAYOUT)
     assert emu.apis() == ["spreadsheets.get", "spreadsheets.batchUpdate"]
-    assert "Tab 'DIP' dibuat dengan" in done[0]
+    assert "Tab 'DIP' dibuat dengan" in done[0].id and "Tab 'DIP' created with" in done[0].en
     assert emu.tab_titles(sid) == ["Sheet1", *(t.name for t in s.TABS)]
     for tab in s.TABS:
         assert emu.tab_values(sid, tab.name) == [list(tab.headers)]
@@ -161,7 +161,7 @@ def test_init_creates_tabs_headers_dropdowns_and_role_protections(env: Env) -> N
 def test_init_again_changes_nothing(env: Env) -> None:
     env.register().init(LAYOUT)
     env.emu.reset_log()
-    assert env.register().init(LAYOUT) == ["Register sudah lengkap; tidak ada yang diubah."]
+    assert env.register().init(LAYOUT) == []  # the CLI says "Register sudah lengkap"
     assert env.emu.writes == 0 and env.emu.reads == 2
 
 
@@ -172,7 +172,7 @@ def test_init_adds_missing_headers_at_the_end_and_keeps_the_rest(env: Env) -> No
     emu.book(sid).tab(s.DIP_TAB).col_widths[3] = 321  # a person widened a column
     done = env.register(spreadsheet_id=sid).init(replace(LAYOUT, tabs=(DIP,)))
     assert (f"Tab 'DIP': kolom '{s.NOTE}', '{s.FINGERPRINT}' ditambahkan di akhir baris judul."
-            in done)
+            in [line.id for line in done])
     assert emu.tab_values(sid, s.DIP_TAB)[0] == [*headers, s.NOTE, s.FINGERPRINT]
     assert emu.tab_values(sid, s.DIP_TAB)[1][:4] == ["DIP-0001", "Berkala", "", "Judul 1"]
     widths = emu.column_widths(sid, s.DIP_TAB)
@@ -198,7 +198,7 @@ def test_init_repairs_damaged_protections_and_dropdowns_only(env: Env) -> None:
     category = DIP.headers.index(s.CATEGORY)
     sheet.rows[40][category].validation = None  # a paste wiped one dropdown
     emu.reset_log()
-    done = env.register().init(LAYOUT)
+    done = [line.id for line in env.register().init(LAYOUT)]
     assert done == [
         f"Tab 'DIP': dropdown dipasang di kolom '{s.CATEGORY}'.",
         "Tab 'DIP': perlindungan diperbaiki: Kolom 'ID' diisi oleh sinkronisasi; jangan diubah.",

@@ -42,7 +42,7 @@ def test_init_again_repairs_missing_columns_and_keeps_data(workbook: WorkbookReg
     sheet.delete_cols(header.index(s.FINGERPRINT) + 1)
     book.save(workbook.path)
     done = workbook.init(Layout(s.TABS, UNITS))
-    assert any(s.FINGERPRINT in line for line in done)
+    assert any(s.FINGERPRINT in line.id for line in done)
     assert workbook.init(Layout(s.TABS, UNITS)) == []
     assert run(workbook, UNITS, NOW).review.dip[0].values[s.TITLE] == "A"
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ..messages import Message
 from ..schema import TAB_BY_NAME, Role, Tab, locate_columns
 
 Cell = str | int | float | bool | dt.date | dt.datetime | None
@@ -96,8 +97,9 @@ class Register(Protocol):
     def apply(self, changes: Changes) -> ApplyResult:
         """Write a batch: re-read, relocate anchors, then write in one go (atomically if possible)."""
 
-    def init(self, layout: Layout) -> list[str]:
-        """Create the register, or repair what is missing; return what was done, in Indonesian."""
+    def init(self, layout: Layout) -> list[Message]:
+        """Create the register, or repair what is missing; return what was done, one message per
+        change (empty when nothing was missing)."""
 
 
 def cell_text(value: Cell) -> str:

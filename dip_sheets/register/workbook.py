@@ -23,6 +23,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from .. import schema as s
 from ..errors import BackendUnavailable, ConfigError, LayoutError
+from ..messages import Message
 from . import (
     ApplyResult,
     Cell,
@@ -200,26 +201,28 @@ class WorkbookRegister:
 
     # ---- creating ---------------------------------------------------------------------------
 
-    def init(self, layout: Layout) -> list[str]:
+    def init(self, layout: Layout) -> list[Message]:
         """Create the workbook, or repair an existing one; report what was done."""
-        done: list[str] = []
+        done: list[Message] = []
         if self.path.exists():
             self._refuse_if_open()
             workbook = self._load(read_only=False)
         else:
             workbook = Workbook()
             workbook.remove(workbook.active)
-            done.append(f"Workbook baru dibuat: {self.path}")
+            done.append(Message(f"Workbook baru dibuat: {self.path}", f"New workbook created: {self.path}"))
         for tab in layout.tabs:
             if tab.name not in workbook.sheetnames:
                 workbook.create_sheet(tab.name)
-                done.append(f"Tab '{tab.name}' dibuat")
+                done.append(Message(f"Tab '{tab.name}' dibuat", f"Tab '{tab.name}' created"))
             sheet = workbook[tab.name]
             added = _ensure_headers(sheet, tab)
             if added:
-                done.append(f"Tab '{tab.name}': kolom ditambahkan: {', '.join(added)}")
+                columns = ", ".join(added)
+                done.append(Message(f"Tab '{tab.name}': kolom ditambahkan: {columns}",
+                                    f"Tab '{tab.name}': columns added: {columns}"))
         if _ensure_choices(workbook, layout):
-            done.append("Daftar pilihan (dropdown) diperbarui")
+            done.append(Message("Daftar pilihan (dropdown) diperbarui", "Dropdown lists updated"))
         for tab in layout.tabs:
             _format_sheet(workbook[tab.name], tab)
         # Formatting and protection are re-applied every time, which repairs them if removed.
