@@ -4,7 +4,8 @@ Expected failures (:class:`~dip_sheets.errors.DipError`) are one sentence in the
 with their exit code. Anything else is a bug or an environment problem: its traceback always goes
 into ``dip.log`` (in the configuration's ``state_dir`` once known, else the current folder), and
 the person reads one sentence saying where the details are. ``--debug`` also prints the traceback
-and turns on the ``dip_sheets`` loggers at DEBUG level on stderr.
+and turns on the ``dip_sheets`` loggers at DEBUG level on stderr; like ``dip.log`` it passes
+through :func:`~dip_sheets.redact.redact`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import errno
 import logging
 import sys
-import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +23,8 @@ from .messages import Message, printable
 from .output import json_text
 from .redact import redact, shown
 from .runlog import RedactingFormatter, record_error
+
+log = logging.getLogger(__name__)
 
 #: exit code of an unexpected error and of an interrupted run.
 FAILED = 1
@@ -68,9 +70,7 @@ def guarded(body: Callable[[Place], int], *, command: str, lang: str, debug: boo
         except KeyboardInterrupt:
             return _fail(Message("Dihentikan.", "Interrupted."), FAILED, lang, as_json)
         except Exception as error:  # a bug or the environment: details to dip.log
-            logging.getLogger("dip_sheets").debug("unexpected error", exc_info=error)
-            if debug:
-                traceback.print_exc()
+            log.debug("unexpected error", exc_info=error)  # the traceback, with --debug
             return _fail(unexpected(error, _record(place, command, error)), FAILED, lang, as_json)
 
 

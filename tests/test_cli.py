@@ -72,7 +72,7 @@ def write_config(tmp_path: Path, extra: str = "") -> Path:
 
 def test_init_sync_status_publish_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = write_config(tmp_path)
-    assert main(["init", "--local", str(tmp_path / "register.xlsx")]) == 0
+    assert main(["init", "--local", str(tmp_path / "register.xlsx"), "--config", str(config)]) == 0
     from dip_sheets.register.workbook import WorkbookRegister
 
     register = WorkbookRegister(tmp_path / "register.xlsx")
@@ -103,7 +103,7 @@ def test_exit_code_2_for_configuration_and_layout(tmp_path: Path, capsys: pytest
     err = capsys.readouterr().err
     assert "tidak ditemukan" in err and "bagian tidak dikenal" in err and "bukan TOML" in err
     config = write_config(tmp_path)
-    assert main(["init", "--local", str(tmp_path / "register.xlsx")]) == 0
+    assert main(["init", "--local", str(tmp_path / "register.xlsx"), "--config", str(config)]) == 0
     import openpyxl
 
     book = openpyxl.load_workbook(tmp_path / "register.xlsx")
@@ -116,7 +116,7 @@ def test_exit_code_2_for_configuration_and_layout(tmp_path: Path, capsys: pytest
 
 def test_exit_code_3_while_the_workbook_is_open(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = write_config(tmp_path)
-    assert main(["init", "--local", str(tmp_path / "register.xlsx")]) == 0
+    assert main(["init", "--local", str(tmp_path / "register.xlsx"), "--config", str(config)]) == 0
     (tmp_path / ".~lock.register.xlsx#").write_text("x")
     assert main(["sync", "--config", str(config)]) == 3
     assert "sedang dibuka" in capsys.readouterr().err

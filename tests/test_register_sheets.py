@@ -548,3 +548,51 @@ def test_the_key_file_can_come_from_the_environment(env: Env,
         open_sheet(SheetsSettings(env.sid))
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(env.account.path))
     assert open_sheet(SheetsSettings(env.sid)).read() == Snapshot({})
+
+
+# ---- key material pasted where a file name belongs ------------------------------------------------
+
+
+def _key_pieces(account: ServiceAccount) -> list[str]:
+    """The parts of the service account's key that must never be shown anywhere."""
+    info = json.loads(account.path.read_text())
+    lines = [line for line in info["private_key"].splitlines() if len(line) > 20 and "KEY" not in line]
+    return [info["private_key_id"], *lines]
+
+
+@pytest.mark.parametrize("where", ["credentials", "GOOGLE_APPLICATION_CREDENTIALS"])
+def test_a_pasted_key_is_named_by_its_setting_never_echoed(
+    env: Env, where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pasted = env.account.path.read_text()
+    if where == "credentials":
+        settings = SheetsSettings(env.sid, Path(pasted))
+    else:
+        monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", pasted)
+        settings = SheetsSettings(env.sid)
+    with pytest.raises(ConfigError) as refused:
+        open_sheet(settings)
+    _check_clean(refused.value)
+    for text in refused.value.texts.values():
+        assert where in text and not any(piece in text for piece in _key_pieces(env.account))
+        assert "{" not in text
+
+
+@pytest.mark.parametrize("argv", [["sync"], ["check"], ["init", "--debug"], ["status", "--json"]])
+def test_a_key_pasted_into_dip_toml_never_reaches_the_terminal_or_the_log(
+    env: Env, tmp_path: Path, argv: list[str], capfd: pytest.CaptureFixture[str]
+) -> None:
+    from dip_sheets.cli import main
+
+    config = tmp_path / "dip.toml"
+    pasted = json.dumps(env.account.path.read_text())  # a TOML basic string of the whole key file
+    config.write_text(f'[register]\nbackend = "sheets"\nspreadsheet_id = "{env.sid}"\n'
+                      f'credentials = {pasted}\n[roles]\nppid = ["{PPID}"]\ndesk = ["{DESK}"]\n'
+                      'unit = ["unit@kpu-contoh.go.id"]\n', encoding="utf-8")
+    assert main([*argv, "--config", str(config)]) == 2
+    captured = capfd.readouterr()
+    logs = [p.read_text() for p in tmp_path.rglob("dip.log*")]
+    for text in [captured.out, captured.err, *logs]:
+        assert not any(piece in text for piece in _key_pieces(env.account)), text
+        assert "PRIVATE KEY" not in text
+    assert "'credentials'" in captured.out + captured.err
