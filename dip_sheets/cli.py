@@ -243,9 +243,10 @@ LOGGED = ("sync", "publish")
 
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
+    lang = requested_lang(words)  # before parsing, so argparse's own messages are in it too
     try:
-        with argparse_language(requested_lang(words)):
-            args = build_parser(requested_lang(words)).parse_args(words)
+        with argparse_language(lang):
+            args = build_parser(lang).parse_args(words)
     except SystemExit as stop:  # --help and --version (0), or a usage error already printed (2)
         return stop.code if isinstance(stop.code, int) else 0
     out = Output(args.lang, args.json, getattr(args, "quiet", False))
