@@ -1,4 +1,5 @@
-"""argparse's own messages (usage, unknown option, missing argument, invalid choice) in Indonesian.
+"""argparse's own messages (usage, unknown option, missing argument, invalid choice) in Indonesian,
+and never a raw control character from the command line in them (:class:`Parser`).
 
 argparse looks every message up through its module-level ``_`` and ``ngettext`` at the moment it
 uses it, so the catalogue is switched in only while the parser is built and parses, and switched
@@ -11,8 +12,9 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import NoReturn
 
-from .messages import LANGS
+from .messages import LANGS, printable
 
 INDONESIAN = {
     "usage: ": "pemakaian: ",
@@ -44,6 +46,13 @@ INDONESIAN = {
         "perintah %(parser_name)r tidak dikenal (pilihan: %(choices)s)",
     "can't open '%(filename)s': %(error)s": "'%(filename)s' tidak dapat dibuka: %(error)s",
 }
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose error messages, which quote what was typed, are terminal-safe."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(printable(message))
 
 
 def requested_lang(argv: Sequence[str]) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, cron, demo, operations
-from .argparse_id import argparse_language, requested_lang
+from .argparse_id import Parser, argparse_language, requested_lang
 from .check import run_checks
 from .config import Config, load_configs
 from .connect import open_register, open_target
@@ -66,7 +66,7 @@ def _by(lang: str) -> Callable[[str], str]:
 
 
 def build_parser(lang: str = "id") -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="dip", description="Daftar Informasi Publik dari spreadsheet bersama (UU 14/2008, SOP PPID).",
     )
     _common(parser, after_command=False)
@@ -135,11 +135,6 @@ def _select(configs: list[Config], args: argparse.Namespace) -> list[Config]:
     return configs
 
 
-def _say_all(out: Output, lines: Sequence[Message]) -> None:
-    for line in lines:
-        out.say(line)
-
-
 def cmd_init(config: Config, args: argparse.Namespace, out: Output) -> dict[str, Any]:
     if args.local:
         config = replace(config, register=replace(config.register, backend="workbook",
@@ -149,7 +144,7 @@ def cmd_init(config: Config, args: argparse.Namespace, out: Output) -> dict[str,
                                                   spreadsheet_id=args.sheet))
     register = open_register(config)
     done = operations.init(config, register)
-    _say_all(out, done or [Message("Register sudah lengkap; tidak ada yang diubah.",
+    out.say_all(done or [Message("Register sudah lengkap; tidak ada yang diubah.",
                                    "The register is complete; nothing was changed.")])
     out.say(same(f"Register: {register.location}"))
     return {"location": register.location, "done": [line.text(out.lang) for line in done]}
@@ -165,7 +160,7 @@ def cmd_sync(config: Config, args: argparse.Namespace, out: Output) -> dict[str,
         if result.applied is None:
             return result.summary()  # under cron, a run that changed nothing prints nothing
     out.say(same(f"Register: {register.location}"))
-    _say_all(out, sync_lines(result))
+    out.say_all(sync_lines(result))
     return result.summary()
 
 
@@ -183,7 +178,7 @@ def cmd_publish(config: Config, args: argparse.Namespace, out: Output) -> dict[s
     finally:
         target.close()
     if result.sync is not None:
-        _say_all(out, sync_lines(result.sync))
+        out.say_all(sync_lines(result.sync))
     if result.status == "published":
         size = human_size(result.bytes_uploaded)
         out.say(Message(f"Terbit: versi {result.version}, {size} dikirim, {result.url}",
@@ -201,7 +196,7 @@ def cmd_status(config: Config, args: argparse.Namespace, out: Output) -> dict[st
         out.print_raw(status_csv(report, config.name))
     elif args.format == "table":
         out.say(same(f"Register: {register.location}"))
-        _say_all(out, status_lines(report))
+        out.say_all(status_lines(report))
     return report
 
 
@@ -220,7 +215,7 @@ def cmd_check(config: Config, args: argparse.Namespace, out: Output) -> dict[str
 
 def cmd_demo(args: argparse.Namespace, out: Output) -> dict[str, Any]:
     result = demo.run(args.folder.resolve(), fresh=args.fresh)
-    _say_all(out, sync_lines(result.sync))
+    out.say_all(sync_lines(result.sync))
     out.say(same(""))
     out.say(Message(f"Register (buka dengan Excel/LibreOffice): {result.register}",
                     f"Register (open with Excel/LibreOffice): {result.register}"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 from .messages import Message, printable
@@ -60,6 +61,10 @@ class Output:
                 heading, self.heading = self.heading, None
                 self.say(heading)
             print(printable(message.text(self.lang)))
+
+    def say_all(self, messages: Iterable[Message]) -> None:
+        for message in messages:
+            self.say(message)
 
     def print_raw(self, text: str) -> None:
         """Text in a machine format (CSV): printed as it is, only made terminal-safe."""

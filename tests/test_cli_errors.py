@@ -152,6 +152,7 @@ def hostile_office(folder: Path) -> Path:
     ["sync"], ["status"], ["status", "--format", "csv"], ["status", "--format", "json"],
     ["publish", "--force"], ["check"], ["sync", "--json"], ["publish", "--rollback", ANYWHERE],
     ["sync", "--register", ANYWHERE], ["status", "--config", f"/tidak/ada/{ANYWHERE}.toml"],
+    ["sync", ANYWHERE], ["publish", "--by"], ["status", "--format", ANYWHERE],
 ])
 def test_control_characters_from_cells_and_arguments_are_escaped(
     tmp_path: Path, argv: list[str], capfd: pytest.CaptureFixture[str]
