@@ -93,7 +93,8 @@ def build_parser(lang: str = "id") -> argparse.ArgumentParser:
 
     pub = command("publish", "terbitkan DIP (langkah 4-5)")
     pub.add_argument("--dry-run", action="store_true", help="tampilkan tanpa mengunggah/menulis")
-    pub.add_argument("--by", type=_by(lang), help="siapa yang memerintahkan unggah (langkah 4)")
+    pub.add_argument("--by", type=_by(lang), metavar="NAMA",
+                     help="siapa yang memerintahkan unggah (langkah 4)")
     pub.add_argument("--force", action="store_true",
                      help="terbitkan walau ada baris ditetapkan yang bermasalah (baris itu dilewati)")
     pub.add_argument("--rollback", nargs="?", const="", metavar="VERSI",

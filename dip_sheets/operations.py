@@ -71,9 +71,9 @@ def check_by(by: str) -> str:
     """``--by`` is written into the register and the page: a plain name of at most 100 characters."""
     if not by.strip() or len(by) > MAX_BY or not by.isprintable():
         raise ConfigError(
-            f"--by: tulis nama atau jabatan yang memerintahkan unggah, 1 sampai {MAX_BY} karakter"
-            " tanpa karakter kendali (mis. ESC, baris baru, tab).",
-            f"--by: give the name or title of whoever ordered the upload, 1 to {MAX_BY} characters"
-            " without control characters (e.g. ESC, newline, tab).",
+            f"Pemberi perintah unggah (--by) ditulis sebagai nama atau jabatan, 1 sampai {MAX_BY}"
+            " karakter tanpa karakter kendali (mis. ESC, baris baru, tab); tidak ada yang diubah.",
+            f"Whoever ordered the upload (--by) is given as a name or title, 1 to {MAX_BY}"
+            " characters without control characters (e.g. ESC, newline, tab); nothing was changed.",
         )
     return by

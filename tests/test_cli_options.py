@@ -156,7 +156,7 @@ def test_help_is_indonesian(capsys: pytest.CaptureFixture[str]) -> None:
     assert text.startswith("pemakaian: dip") and "\nopsi:\n" in text
     assert "tampilkan bantuan ini lalu keluar" in text and "usage" not in text
     assert main(["publish", "--help"]) == 0
-    assert "--by BY" in capsys.readouterr().out
+    assert "--by NAMA" in capsys.readouterr().out
     assert main(["--lang", "en", "sync", "--help"]) == 0
     assert capsys.readouterr().out.startswith("usage: dip sync")
 
