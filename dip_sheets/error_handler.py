@@ -74,13 +74,13 @@ def guarded(body: Callable[[Place], int], *, command: str, lang: str, debug: boo
             return _fail(unexpected(error, _record(place, command, error)), FAILED, lang, as_json)
 
 
-def unexpected(error: Exception, log: Path | None) -> Message:
+def unexpected(error: Exception, details: Path | None) -> Message:
     """One sentence: what kind of failure, and where its details are."""
-    if log is None:
+    if details is None:
         where = Message("rinciannya tidak dapat dicatat di dip.log; jalankan lagi dengan --debug.",
                         "its details could not be written to dip.log; run again with --debug.")
     else:
-        where = Message(f"rinciannya tercatat di {log}.", f"the details are in {log}.")
+        where = Message(f"rinciannya tercatat di {details}.", f"the details are in {details}.")
     if isinstance(error, OSError):
         reason = error.strerror or type(error).__name__
         if error.errno == errno.ENOSPC:
