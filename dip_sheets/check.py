@@ -33,10 +33,9 @@ class Check:
     exit_code: int = 0
 
 
-def run_checks(config: Config, lang: str = "id") -> list[Check]:
+def run_checks(config: Config) -> list[Check]:
     """Run every check that applies to ``config``; later checks are skipped when they cannot run.
 
-    ``lang`` is kept for callers; every name and detail carries both languages.
     """
     results: list[Check] = []
 

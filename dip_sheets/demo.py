@@ -3,17 +3,23 @@
 Some sample rows carry the mistakes staff really make (a missing link for a softcopy, a date that
 does not exist, an excluded item in the DIP tab, an unknown unit, a duplicate, an item established
 before it was classified) so the demo shows what the sync writes back.
+
+The demo only ever touches a folder it made: one that does not exist yet, is empty, or carries its
+marker file. ``--fresh`` removes the demo's own files there (see :data:`OWN`) and nothing else, so
+``dip demo --fresh --folder ~/Dokumen`` cannot wipe a person's documents.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import schema as s
 from .config import Config, PublishSettings, default_config
+from .errors import ConfigError
 from .publish import PublishResult, publish
 from .register import Cell, Layout
 from .register.workbook import WorkbookRegister, append_rows
@@ -151,6 +157,15 @@ SAMPLE_DIK: tuple[dict[str, Cell], ...] = (
 )
 
 
+#: marks a folder as the demo's; written before anything else goes into it.
+MARKER = ".dip-demo"
+REGISTER = "register.xlsx"
+SITE = "situs"
+#: what the demo writes into its folder: its register (with the temporary copies of a save), its
+#: site, the run log and lock files of its state folder. ``--fresh`` removes these only.
+OWN = re.compile(r"register\.xlsx|\.register\.xlsx\..*\.tmp|situs|dip\.log(\.\d+)?|dip-utama\..*")
+
+
 @dataclass(frozen=True)
 class DemoResult:
     folder: Path
@@ -164,9 +179,9 @@ def demo_config(folder: Path) -> Config:
     config = default_config(folder)
     return replace(
         config,
-        register=replace(config.register, path=folder / "register.xlsx"),
+        register=replace(config.register, path=folder / REGISTER),
         publish=PublishSettings(
-            folder=folder / "situs", by="PPID KPU Kabupaten Contoh",
+            folder=folder / SITE, by="PPID KPU Kabupaten Contoh",
             decision_number="1/PP.01-Kpt/2026", decision_date="5 Januari 2026",
         ),
         state_dir=folder,
@@ -176,8 +191,7 @@ def demo_config(folder: Path) -> Config:
 def run(folder: Path, *, fresh: bool = False, now: dt.datetime | None = None) -> DemoResult:
     """Create (or reuse) the demo register, sync it and publish it to a local folder."""
     config = demo_config(folder)
-    if fresh and folder.exists():
-        shutil.rmtree(folder)
+    claim(folder, fresh=fresh)
     register = WorkbookRegister(config.register.path)
     if not config.register.path.exists():
         register.init(Layout(s.TABS, config.units))
@@ -188,3 +202,29 @@ def run(folder: Path, *, fresh: bool = False, now: dt.datetime | None = None) ->
     published = publish(config, register, FolderTarget(config.publish.folder), now=now,
                         force=True)
     return DemoResult(folder, config.register.path, config.publish.folder, synced, published)
+
+
+def claim(folder: Path, *, fresh: bool) -> None:
+    """Make sure ``folder`` is the demo's (refuse a folder holding anything else) and mark it;
+    with ``fresh``, remove the demo's own files from it first, never following a link."""
+    entries = sorted(folder.iterdir()) if folder.is_dir() else []
+    if (folder.exists() and not folder.is_dir()) or (entries and not (folder / MARKER).is_file()):
+        raise ConfigError(
+            f"Folder '{folder}' bukan folder contoh 'dip demo' (berisi berkas lain dan tanpa berkas"
+            f" penanda {MARKER}); tidak ada yang diubah atau dihapus. Pilih folder baru atau kosong"
+            " dengan --folder.",
+            f"'{folder}' is not a 'dip demo' folder (it holds other files and no {MARKER} marker);"
+            " nothing was changed or deleted. Choose a new or empty folder with --folder.",
+        )
+    if fresh:
+        for entry in entries:
+            if not OWN.fullmatch(entry.name):
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / MARKER).write_text(
+        "Folder ini dibuat oleh 'dip demo'. 'dip demo --fresh' menghapus berkas contohnya saja.\n",
+        encoding="utf-8")

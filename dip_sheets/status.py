@@ -1,7 +1,9 @@
 """Status: where every item stands in the SOP, per unit, for how long, and what blocks publication.
 
 Pure: it reads a :class:`~dip_sheets.sync.Review`. The day an item entered its stage comes from the
-``Posisi SOP`` column that the sync maintains.
+``Posisi SOP`` column that the sync maintains. The report is data (``--json``); :func:`status_lines`
+turns it into what a person reads, in both languages, and :func:`status_csv` into CSV whose text
+fields can never open as a formula.
 """
 
 from __future__ import annotations
@@ -12,13 +14,17 @@ import io
 from typing import Any
 
 from . import schema as s
+from .messages import Message
 from .register import cell_text
+from .render import neutralize_formula
 from .sync import Review
 from .workflow import Stage
 
 #: stages where an item waits for somebody; items longer than the threshold are called out.
 WAITING = (Stage.DRAFT, Stage.AWAITING_DESK, Stage.NEEDS_FIX, Stage.AWAITING_PPID, Stage.NEEDS_REVISION,
            Stage.BLOCKED, Stage.ESTABLISHED)
+#: the unit of rows whose unit cell is empty.
+NO_UNIT = Message("(tanpa unit)", "(no unit)")
 
 
 def status(review: Review, today: dt.date, overdue_days: int = 14) -> dict[str, Any]:
@@ -27,7 +33,7 @@ def status(review: Review, today: dt.date, overdue_days: int = 14) -> dict[str, 
     totals = {stage.value: 0 for stage in Stage}
     overdue = []
     for row in review.dip:
-        unit = cell_text(row.values.get(s.UNIT)) or "(tanpa unit)"
+        unit = cell_text(row.values.get(s.UNIT)) or NO_UNIT.id
         counts = per_unit.setdefault(unit, {stage.value: 0 for stage in Stage})
         counts[row.stage.value] += 1
         totals[row.stage.value] += 1
@@ -42,25 +48,31 @@ def status(review: Review, today: dt.date, overdue_days: int = 14) -> dict[str, 
         "overdue_days": overdue_days,
         "overdue": sorted(overdue, key=lambda o: -int(o["days"])),
         "blockers": [
-            {"id": r.id, "row": r.row_number, "problems": [f.id for f in r.findings]}
+            {"id": r.id, "row": r.row_number, "problems": [f.id for f in r.findings],
+             "problems_en": [f.en for f in r.findings]}
             for r in review.blockers
         ],
         "dik_problems": [
-            {"id": d.id, "row": d.anchor.row + 1, "problems": [f.id for f in d.findings]}
+            {"id": d.id, "row": d.anchor.row + 1, "problems": [f.id for f in d.findings],
+             "problems_en": [f.en for f in d.findings]}
             for d in review.dik if d.findings
         ],
     }
 
 
 def status_csv(report: dict[str, Any], register: str) -> str:
-    """One line per register, unit and stage: easy to paste into a spreadsheet or monitoring."""
+    """One line per register, unit and stage: easy to paste into a spreadsheet or monitoring.
+
+    Unit and register names are typed by people: each text field is neutralised so that it opens
+    as text, not as a formula, in Excel and LibreOffice.
+    """
     stream = io.StringIO()
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(["register", "unit", "tahap", "jumlah"])
     for unit, counts in report["per_unit"].items():
         for stage, count in counts.items():
             if count:
-                writer.writerow([register, unit, stage, count])
+                writer.writerow([*map(neutralize_formula, (register, unit, stage)), count])
     return stream.getvalue()
 
 
@@ -69,14 +81,45 @@ def status_table(report: dict[str, Any], lang: str = "id") -> str:
     stages = [stage for stage in Stage if report["total"][stage.value]]
     labels = [stage.value if lang == "id" else stage.label_en for stage in stages]
     units = list(report["per_unit"])
-    width = max([len("Unit"), *(len(u) for u in units)]) if units else 4
+    names = [NO_UNIT.text(lang) if unit == NO_UNIT.id else unit for unit in units]
+    total = "Jumlah" if lang == "id" else "Total"
+    width = max([len("Unit"), len(total), *(len(n) for n in names)])
     lines = ["  ".join(["Unit".ljust(width), *labels])]
-    for unit in units:
+    for unit, name in zip(units, names, strict=True):
         counts = report["per_unit"][unit]
         cells = [str(counts[stage.value]).rjust(len(label))
                  for stage, label in zip(stages, labels, strict=True)]
-        lines.append("  ".join([unit.ljust(width), *cells]))
+        lines.append("  ".join([name.ljust(width), *cells]))
     total_cells = [str(report["total"][stage.value]).rjust(len(label))
                    for stage, label in zip(stages, labels, strict=True)]
-    lines.append("  ".join(["Jumlah".ljust(width), *total_cells]))
+    lines.append("  ".join([total.ljust(width), *total_cells]))
     return "\n".join(lines)
+
+
+def status_lines(report: dict[str, Any]) -> list[Message]:
+    """What ``dip status`` prints after the register's location: the table, the count ready to
+    publish, items waiting too long, and what blocks publication."""
+    lines = [Message(status_table(report, "id"), status_table(report, "en")),
+             Message(f"Siap terbit: {report['publishable']}",
+                     f"Ready to publish: {report['publishable']}")]
+    days = report["overdue_days"]
+    if report["overdue"]:
+        lines.append(Message(f"Menunggu lebih dari {days} hari:", f"Waiting more than {days} days:"))
+    for item in report["overdue"]:
+        unit = NO_UNIT.en if item["unit"] == NO_UNIT.id else item["unit"]
+        lines.append(Message(
+            f"  {item['id']} (baris {item['row']}, {item['unit']}): {item['stage']},"
+            f" {item['days']} hari",
+            f"  {item['id']} (row {item['row']}, {unit}): {Stage(item['stage']).label_en},"
+            f" {item['days']} days"))
+    if report["blockers"]:
+        lines.append(Message("Menghambat penerbitan:", "Blocking publication:"))
+    for blocker in report["blockers"]:
+        lines.append(Message(f"  {blocker['id']} (baris {blocker['row']}): {'; '.join(blocker['problems'])}",
+                             f"  {blocker['id']} (row {blocker['row']}):"
+                             f" {'; '.join(blocker['problems_en'])}"))
+    for problem in report["dik_problems"]:
+        lines.append(Message(
+            f"  DIK {problem['id']} (baris {problem['row']}): {'; '.join(problem['problems'])}",
+            f"  DIK {problem['id']} (row {problem['row']}): {'; '.join(problem['problems_en'])}"))
+    return lines

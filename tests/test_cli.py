@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -72,7 +73,7 @@ def write_config(tmp_path: Path, extra: str = "") -> Path:
 
 def test_init_sync_status_publish_through_the_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = write_config(tmp_path)
-    assert main(["init", "--local", str(tmp_path / "register.xlsx")]) == 0
+    assert main(["init", "--local", str(tmp_path / "register.xlsx"), "--config", str(config)]) == 0
     from dip_sheets.register.workbook import WorkbookRegister
 
     register = WorkbookRegister(tmp_path / "register.xlsx")
@@ -103,7 +104,7 @@ def test_exit_code_2_for_configuration_and_layout(tmp_path: Path, capsys: pytest
     err = capsys.readouterr().err
     assert "tidak ditemukan" in err and "bagian tidak dikenal" in err and "bukan TOML" in err
     config = write_config(tmp_path)
-    assert main(["init", "--local", str(tmp_path / "register.xlsx")]) == 0
+    assert main(["init", "--local", str(tmp_path / "register.xlsx"), "--config", str(config)]) == 0
     import openpyxl
 
     book = openpyxl.load_workbook(tmp_path / "register.xlsx")
@@ -116,7 +117,7 @@ def test_exit_code_2_for_configuration_and_layout(tmp_path: Path, capsys: pytest
 
 def test_exit_code_3_while_the_workbook_is_open(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = write_config(tmp_path)
-    assert main(["init", "--local", str(tmp_path / "register.xlsx")]) == 0
+    assert main(["init", "--local", str(tmp_path / "register.xlsx"), "--config", str(config)]) == 0
     (tmp_path / ".~lock.register.xlsx#").write_text("x")
     assert main(["sync", "--config", str(config)]) == 3
     assert "sedang dibuka" in capsys.readouterr().err
@@ -185,3 +186,34 @@ def test_every_documented_key_in_the_example_is_understood(tmp_path: Path) -> No
     [config] = load_configs(path)
     assert config.publish.sftp is not None and config.publish.sftp.reconnects == 3
     assert config.register.quota_per_window == 60 and config.roles
+
+
+def test_demo_never_touches_a_folder_it_did_not_make(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "dokumen"
+    folder.mkdir()
+    (folder / "surat.docx").write_bytes(b"milik staf")
+    for fresh in (["--fresh"], []):
+        assert main(["demo", "--folder", str(folder), *fresh]) == 2
+        assert "bukan folder contoh" in capsys.readouterr().err
+    assert [p.name for p in folder.iterdir()] == ["surat.docx"]
+    assert (folder / "surat.docx").read_bytes() == b"milik staf"
+
+
+def test_demo_fresh_removes_only_the_demo_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "demo"
+    assert main(["demo", "--folder", str(folder)]) == 0
+    (folder / "catatan-saya.txt").write_text("jangan dihapus")
+    elsewhere = tmp_path / "situs-lain"
+    elsewhere.mkdir()
+    (elsewhere / "index.html").write_text("situs kantor")
+    site = folder / "situs"
+    shutil.rmtree(site)
+    site.symlink_to(elsewhere)  # a link where the demo's site was: removed as a link, not followed
+    capsys.readouterr()
+    code, summary = run_json(capsys, "demo", "--folder", str(folder), "--fresh")
+    assert code == 0 and summary["sync"]["ids_assigned"]  # type: ignore[index]  # a new register
+    assert (folder / "catatan-saya.txt").read_text() == "jangan dihapus"
+    assert (elsewhere / "index.html").read_text() == "situs kantor"
+    assert not site.is_symlink() and (site / "index.html").exists()

@@ -6,11 +6,13 @@ import datetime as dt
 import json
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from dip_sheets import operations
 from dip_sheets import schema as s
 from dip_sheets.cli import main
 from dip_sheets.lock import AlreadyRunning, run_lock
@@ -20,6 +22,7 @@ from dip_sheets.sync import review, run
 from dip_sheets.workflow import Stage
 from tests.conftest import NOW, UNITS, add_rows, established, good_row
 from tests.memory_register import memory_register
+from tests.test_cli_options import make_office
 
 
 @pytest.fixture
@@ -28,7 +31,7 @@ def office(tmp_path: Path) -> Path:
     config.write_text(
         'state_dir = "kerja"\n[register]\npath = "register.xlsx"\n[publish]\nfolder = "situs"\n',
         encoding="utf-8")
-    assert main(["init", "--local", str(tmp_path / "register.xlsx")]) == 0
+    assert main(["init", "--local", str(tmp_path / "register.xlsx"), "--config", str(config)]) == 0
     add_rows(WorkbookRegister(tmp_path / "register.xlsx"), [established("A"), good_row("B")])
     return config
 
@@ -177,3 +180,96 @@ def test_progress_redraws_one_line_on_a_terminal_and_prints_plain_lines_otherwis
     add_rows(WorkbookRegister(office.parent / "register.xlsx"), [established("Baru")])
     piped = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     assert "\x1b[K" not in piped and "\n  diunggah dan diperiksa: arsip/" in piped
+
+
+# ---- every command that writes takes the same lock ----------------------------------------------
+
+
+@pytest.fixture
+def short_wait(monkeypatch: pytest.MonkeyPatch) -> float:
+    """init, publish and rollback wait for a running sync like a person would; shortened here."""
+    monkeypatch.setattr(operations, "MANUAL_WAIT", 0.5)
+    return 0.5
+
+
+def test_init_waits_for_the_run_lock_then_gives_up_with_exit_4(
+    office: Path, short_wait: float, capsys: pytest.CaptureFixture[str]
+) -> None:
+    workbook = office.parent / "register.xlsx"
+    before = workbook.read_bytes()
+    with run_lock(office.parent / "kerja", "utama"):
+        started = time.monotonic()
+        assert main(["init", "--config", str(office)]) == 4
+        assert time.monotonic() - started >= short_wait
+        assert main(["init", "--local", str(office.parent / "baru.xlsx"), "--config", str(office)]) == 4
+    assert "sedang diproses oleh proses lain" in capsys.readouterr().err
+    assert workbook.read_bytes() == before and not (office.parent / "baru.xlsx").exists()
+    taken = threading.Event()
+
+    def sync_running() -> None:  # a run that ends while init waits: init then goes ahead
+        with run_lock(office.parent / "kerja", "utama"):
+            taken.set()
+            time.sleep(0.2)
+
+    holder = threading.Thread(target=sync_running)
+    holder.start()
+    taken.wait()
+    assert main(["init", "--config", str(office)]) == 0
+    holder.join()
+
+
+def test_rollback_takes_the_run_lock(
+    office: Path, short_wait: float, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["publish", "--force", "--config", str(office)]) == 0
+    add_rows(WorkbookRegister(office.parent / "register.xlsx"), [established("C")])
+    assert main(["publish", "--force", "--config", str(office)]) == 0
+    site = office.parent / "situs"
+    live = (site / "manifest.json").read_bytes()
+    with run_lock(office.parent / "kerja", "utama"):
+        assert main(["publish", "--rollback", "--config", str(office)]) == 4
+    assert (site / "manifest.json").read_bytes() == live
+    assert main(["publish", "--rollback", "--config", str(office)]) == 0
+    assert (site / "manifest.json").read_bytes() != live
+    assert "aktif kembali" in capsys.readouterr().out
+
+
+# ---- cron while someone keeps the workbook open -------------------------------------------------
+
+
+def test_cron_reports_a_busy_register_once_and_once_when_it_works_again(
+    office: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["sync", "--cron", "--config", str(office)]) == 0
+    open_lock = office.parent / ".~lock.register.xlsx#"
+    open_lock.write_text(",Ibu Ani,pc-ppid,25.11.2026 09:00,file:///home/ani/.config/libreoffice/4;")
+    capsys.readouterr()
+    assert main(["sync", "--cron", "--config", str(office)]) == 3
+    first = capsys.readouterr()
+    assert "sedang dibuka" in first.err
+    for _ in range(3):  # the same state: silence, so cron mails nothing
+        assert main(["sync", "--cron", "--config", str(office)]) == 3
+        assert capsys.readouterr() == ("", "")
+    assert main(["sync", "--config", str(office)]) == 3  # by hand: always says why
+    assert "sedang dibuka" in capsys.readouterr().err
+    open_lock.unlink()
+    assert main(["sync", "--cron", "--config", str(office)]) == 0
+    again = capsys.readouterr()
+    assert again.out.count("dapat diproses lagi") == 1 and again.err == ""
+    assert main(["sync", "--cron", "--config", str(office)]) == 0
+    assert capsys.readouterr() == ("", "")  # nothing changed, nothing to say
+    open_lock.write_text("x")
+    assert main(["sync", "--cron", "--config", str(office)]) == 3  # busy again: news again
+    assert "sedang dibuka" in capsys.readouterr().err
+
+
+def test_cron_with_several_registers_prints_no_heading_for_a_silent_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = make_office(tmp_path, ("a", "b"))
+    assert main(["sync", "--cron", "--all", "--config", str(config)]) == 0
+    add_rows(WorkbookRegister(tmp_path / "b.xlsx"), [good_row("Baru")])
+    capsys.readouterr()
+    assert main(["sync", "--cron", "--all", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "== a" not in out and out.startswith("== b\n")

@@ -109,9 +109,9 @@ def spans(protections: Sequence[dict[str, Any]]) -> list[tuple[int, int]]:
 
 def test_init_creates_tabs_headers_dropdowns_and_role_protections(env: Env) -> None:
     emu, sid = env.emu, env.sid
-    done = [m.id for m in env.register().init(LAYOUT)]
+    done = env.register().init(LAYOUT)
     assert emu.apis() == ["spreadsheets.get", "spreadsheets.batchUpdate"]
-    assert "Tab 'DIP' dibuat dengan" in done[0]
+    assert "Tab 'DIP' dibuat dengan" in done[0].id and "Tab 'DIP' created with" in done[0].en
     assert emu.tab_titles(sid) == ["Sheet1", *(t.name for t in s.TABS)]
     for tab in s.TABS:
         assert emu.tab_values(sid, tab.name) == [list(tab.headers)]
@@ -161,7 +161,7 @@ def test_init_creates_tabs_headers_dropdowns_and_role_protections(env: Env) -> N
 def test_init_again_changes_nothing(env: Env) -> None:
     env.register().init(LAYOUT)
     env.emu.reset_log()
-    assert [m.id for m in env.register().init(LAYOUT)] == ["Register sudah lengkap; tidak ada yang diubah."]
+    assert env.register().init(LAYOUT) == []  # the CLI says "Register sudah lengkap"
     assert env.emu.writes == 0 and env.emu.reads == 2
 
 
@@ -170,9 +170,9 @@ def test_init_adds_missing_headers_at_the_end_and_keeps_the_rest(env: Env) -> No
     headers = [h for h in DIP.headers if h not in (s.NOTE, s.FINGERPRINT)] + ["Catatan Staf"]
     sid = env.dip_tab([item(1)], headers=headers, rows=50)
     emu.book(sid).tab(s.DIP_TAB).col_widths[3] = 321  # a person widened a column
-    done = [m.id for m in env.register(spreadsheet_id=sid).init(replace(LAYOUT, tabs=(DIP,)))]
+    done = env.register(spreadsheet_id=sid).init(replace(LAYOUT, tabs=(DIP,)))
     assert (f"Tab 'DIP': kolom '{s.NOTE}', '{s.FINGERPRINT}' ditambahkan di akhir baris judul."
-            in done)
+            in [line.id for line in done])
     assert emu.tab_values(sid, s.DIP_TAB)[0] == [*headers, s.NOTE, s.FINGERPRINT]
     assert emu.tab_values(sid, s.DIP_TAB)[1][:4] == ["DIP-0001", "Berkala", "", "Judul 1"]
     widths = emu.column_widths(sid, s.DIP_TAB)
@@ -198,7 +198,7 @@ def test_init_repairs_damaged_protections_and_dropdowns_only(env: Env) -> None:
     category = DIP.headers.index(s.CATEGORY)
     sheet.rows[40][category].validation = None  # a paste wiped one dropdown
     emu.reset_log()
-    done = [m.id for m in env.register().init(LAYOUT)]
+    done = [line.id for line in env.register().init(LAYOUT)]
     assert done == [
         f"Tab 'DIP': dropdown dipasang di kolom '{s.CATEGORY}'.",
         "Tab 'DIP': perlindungan diperbaiki: Kolom 'ID' diisi oleh sinkronisasi; jangan diubah.",
@@ -548,3 +548,51 @@ def test_the_key_file_can_come_from_the_environment(env: Env,
         open_sheet(SheetsSettings(env.sid))
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(env.account.path))
     assert open_sheet(SheetsSettings(env.sid)).read() == Snapshot({})
+
+
+# ---- key material pasted where a file name belongs ------------------------------------------------
+
+
+def _key_pieces(account: ServiceAccount) -> list[str]:
+    """The parts of the service account's key that must never be shown anywhere."""
+    info = json.loads(account.path.read_text())
+    lines = [line for line in info["private_key"].splitlines() if len(line) > 20 and "KEY" not in line]
+    return [info["private_key_id"], *lines]
+
+
+@pytest.mark.parametrize("where", ["credentials", "GOOGLE_APPLICATION_CREDENTIALS"])
+def test_a_pasted_key_is_named_by_its_setting_never_echoed(
+    env: Env, where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pasted = env.account.path.read_text()
+    if where == "credentials":
+        settings = SheetsSettings(env.sid, Path(pasted))
+    else:
+        monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", pasted)
+        settings = SheetsSettings(env.sid)
+    with pytest.raises(ConfigError) as refused:
+        open_sheet(settings)
+    _check_clean(refused.value)
+    for text in refused.value.texts.values():
+        assert where in text and not any(piece in text for piece in _key_pieces(env.account))
+        assert "{" not in text
+
+
+@pytest.mark.parametrize("argv", [["sync"], ["check"], ["init", "--debug"], ["status", "--json"]])
+def test_a_key_pasted_into_dip_toml_never_reaches_the_terminal_or_the_log(
+    env: Env, tmp_path: Path, argv: list[str], capfd: pytest.CaptureFixture[str]
+) -> None:
+    from dip_sheets.cli import main
+
+    config = tmp_path / "dip.toml"
+    pasted = json.dumps(env.account.path.read_text())  # a TOML basic string of the whole key file
+    config.write_text(f'[register]\nbackend = "sheets"\nspreadsheet_id = "{env.sid}"\n'
+                      f'credentials = {pasted}\n[roles]\nppid = ["{PPID}"]\ndesk = ["{DESK}"]\n'
+                      'unit = ["unit@kpu-contoh.go.id"]\n', encoding="utf-8")
+    assert main([*argv, "--config", str(config)]) == 2
+    captured = capfd.readouterr()
+    logs = [p.read_text() for p in tmp_path.rglob("dip.log*")]
+    for text in [captured.out, captured.err, *logs]:
+        assert not any(piece in text for piece in _key_pieces(env.account)), text
+        assert "PRIVATE KEY" not in text
+    assert "'credentials'" in captured.out + captured.err

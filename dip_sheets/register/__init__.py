@@ -104,7 +104,8 @@ class Register(Protocol):
         """Write a batch: re-read, relocate anchors, then write in one go (atomically if possible)."""
 
     def init(self, layout: Layout) -> list[Message]:
-        """Create the register, or repair what is missing; return what was done."""
+        """Create the register, or repair what is missing; return what was done, one message per
+        change (empty when nothing was missing)."""
 
 
 def cell_text(value: Cell) -> str:

@@ -51,6 +51,7 @@ from .. import schema as s
 from ..errors import BackendUnavailable, ConfigError, DipError, LayoutError
 from ..messages import Message
 from ..ratelimit import backoff_delay, limiter_for
+from ..redact import looks_secret
 from . import (
     ApplyResult,
     Cell,
@@ -122,6 +123,19 @@ def load_credentials(settings: SheetsSettings) -> service_account.Credentials:
             " dip.toml, atau variabel GOOGLE_APPLICATION_CREDENTIALS.",
             "The Google service account key file is not set: fill in 'credentials' in the"
             " [register] section of dip.toml, or GOOGLE_APPLICATION_CREDENTIALS.",
+        )
+    if looks_secret(str(path)):  # key text pasted where its file name belongs: never repeat it
+        setting_id, setting_en = (
+            ("'credentials' di bagian [register] dip.toml", "'credentials' in the [register] section"
+             " of dip.toml") if settings.credentials_file else
+            ("variabel GOOGLE_APPLICATION_CREDENTIALS", "the GOOGLE_APPLICATION_CREDENTIALS variable"))
+        raise ConfigError(
+            f"Isi {setting_id} tampak seperti isi kunci akun layanan (teks JSON atau kunci privat),"
+            " bukan nama berkas; isinya tidak ditampilkan. Simpan kunci JSON itu sebagai berkas"
+            " (mis. kunci-google.json, chmod 600) dan tulis nama berkasnya di sana.",
+            f"The value of {setting_en} looks like the content of a service account"
+            " key (JSON text or a private key), not a file name; it is not shown. Save the JSON"
+            " key as a file (e.g. kunci-google.json, chmod 600) and put its file name there.",
         )
     try:
         text = path.read_text(encoding="utf-8")
@@ -308,7 +322,10 @@ class _Protection:
     key: str
     range: Json
     editors: _Editors
+    #: the description people read in the sheet (Indonesian, like every sheet text)
     text: str
+    #: the same in English, for ``dip init --lang en``
+    en: str
 
 
 class SheetsRegister:
@@ -521,7 +538,7 @@ class SheetsRegister:
         grids = self._grid_data(present) if present else {}
         ids = {t.sheet_id for t in tabs.values()}
         requests_: list[Json] = []
-        done: list[str] = []
+        done: list[Message] = []
         for tab in layout.tabs:
             info = tabs.get(tab.name)
             created = info is None
@@ -533,7 +550,8 @@ class SheetsRegister:
                     "sheetId": sheet_id, "title": tab.name,
                     "gridProperties": {"rowCount": info.row_count, "columnCount": info.col_count,
                                        "frozenRowCount": 1}}}})
-                done.append(f"Tab '{tab.name}' dibuat dengan {len(tab.columns)} kolom.")
+                done.append(Message(f"Tab '{tab.name}' dibuat dengan {len(tab.columns)} kolom.",
+                                    f"Tab '{tab.name}' created with {len(tab.columns)} columns."))
                 cells: list[list[Json]] = []
             else:
                 cells = grids.get(tab.name, [])
@@ -543,14 +561,14 @@ class SheetsRegister:
                 requests_.append({"updateSheetProperties": {"properties": {
                     "sheetId": info.sheet_id, "gridProperties": {"frozenRowCount": 1}},
                     "fields": "gridProperties.frozenRowCount"}})
-                done.append(f"Tab '{tab.name}': baris judul dibekukan.")
+                done.append(Message(f"Tab '{tab.name}': baris judul dibekukan.",
+                                    f"Tab '{tab.name}': header row frozen."))
             self._repair_dropdowns(tab, info, columns, cells, layout, requests_, done)
             self._repair_protections(tab, info, columns, role_editors, requests_, done)
         if requests_:
             self._http.batch_update(self.settings.spreadsheet_id, {"requests": requests_})
             self._tabs = None  # ids of the new protections are learnt on the next use
-        lines = done or ["Register sudah lengkap; tidak ada yang diubah."]
-        return [Message(line, line) for line in lines]  # English texts: the CLI change adds them
+        return done
 
     def _role_editors(self, layout: Layout) -> dict[s.Role, _Editors]:
         """Who may edit each role's columns; refuses roles without anyone in them."""
@@ -586,7 +604,7 @@ class SheetsRegister:
         return result
 
     def _repair_header(self, tab: s.Tab, info: _Tab, header: list[str], requests_: list[Json],
-                       done: list[str]) -> dict[str, int]:
+                       done: list[Message]) -> dict[str, int]:
         """Add missing headers after the last used header cell; refuse duplicated headers.
 
         ``done`` is not told about the headers of a tab that had none (a tab just created).
@@ -616,12 +634,14 @@ class SheetsRegister:
                     "properties": {"pixelSize": column.width * 7 + 12}, "fields": "pixelSize"}})
             header += [c.header for c in missing]
             names = ", ".join(f"'{c.header}'" for c in missing)
-            done.append(f"Tab '{tab.name}': kolom {names} ditambahkan di akhir baris judul.")
+            done.append(Message(f"Tab '{tab.name}': kolom {names} ditambahkan di akhir baris judul.",
+                                f"Tab '{tab.name}': columns {names} added at the end of the header"
+                                " row."))
         return s.locate_columns(tab, header)
 
     def _repair_dropdowns(self, tab: s.Tab, info: _Tab, columns: Mapping[str, int],
                           cells: Sequence[Sequence[Json]], layout: Layout,
-                          requests_: list[Json], done: list[str]) -> None:
+                          requests_: list[Json], done: list[Message]) -> None:
         """A strict dropdown on every row below the header of each column with fixed choices."""
         for column in tab.columns:
             if column.owner is s.Role.SYSTEM:
@@ -629,8 +649,11 @@ class SheetsRegister:
             choices = layout.units if column.header == s.UNIT else column.choices
             if not choices:
                 if column.header == s.UNIT:
-                    done.append(f"Peringatan: daftar unit kosong; kolom '{s.UNIT}' di tab"
-                                f" '{tab.name}' tanpa dropdown.")
+                    done.append(Message(
+                        f"Peringatan: daftar unit kosong; kolom '{s.UNIT}' di tab '{tab.name}'"
+                        " tanpa dropdown.",
+                        f"Warning: the list of units is empty; column '{s.UNIT}' of tab"
+                        f" '{tab.name}' has no dropdown."))
                 continue
             rule = {"condition": {"type": "ONE_OF_LIST",
                                   "values": [{"userEnteredValue": v} for v in choices]},
@@ -642,11 +665,12 @@ class SheetsRegister:
             requests_.append({"setDataValidation": {"range": {
                 "sheetId": info.sheet_id, "startRowIndex": 1, "endRowIndex": info.row_count,
                 "startColumnIndex": index, "endColumnIndex": index + 1}, "rule": rule}})
-            done.append(f"Tab '{tab.name}': dropdown dipasang di kolom '{column.header}'.")
+            done.append(Message(f"Tab '{tab.name}': dropdown dipasang di kolom '{column.header}'.",
+                                f"Tab '{tab.name}': dropdown set on column '{column.header}'."))
 
     def _repair_protections(self, tab: s.Tab, info: _Tab, columns: Mapping[str, int],
                             role_editors: Mapping[s.Role, _Editors], requests_: list[Json],
-                            done: list[str]) -> None:
+                            done: list[Message]) -> None:
         """Add missing protections; repair ours that lost an editor or only warn.
 
         Editors a person added are kept: Google may also list the owner, who can always edit.
@@ -657,7 +681,8 @@ class SheetsRegister:
                 requests_.append({"addProtectedRange": {"protectedRange": {
                     "range": wanted.range, "description": _describe(wanted.key, wanted.text),
                     "warningOnly": False, "editors": wanted.editors.as_api()}}})
-                done.append(f"Tab '{tab.name}': perlindungan dipasang: {wanted.text}")
+                done.append(Message(f"Tab '{tab.name}': perlindungan dipasang: {wanted.text}",
+                                    f"Tab '{tab.name}': protection added: {wanted.en}"))
                 continue
             fields = []
             if _normal_range(existing["range"], info) != _normal_range(wanted.range, info):
@@ -669,7 +694,8 @@ class SheetsRegister:
                     "protectedRangeId": existing["protectedRangeId"], "range": wanted.range,
                     "warningOnly": False, "editors": wanted.editors.union(existing).as_api()},
                     "fields": ",".join(fields)}})
-                done.append(f"Tab '{tab.name}': perlindungan diperbaiki: {wanted.text}")
+                done.append(Message(f"Tab '{tab.name}': perlindungan diperbaiki: {wanted.text}",
+                                    f"Tab '{tab.name}': protection repaired: {wanted.en}"))
 
 
 # ---- helpers ----------------------------------------------------------------------------------
@@ -680,13 +706,17 @@ def _wanted_protections(tab: s.Tab, info: _Tab, columns: Mapping[str, int],
     system = role_editors[s.Role.SYSTEM]
     if tab.name in SYSTEM_TABS:
         return [_Protection("tab", {"sheetId": info.sheet_id}, system,
-                            f"Tab '{tab.name}' hanya ditulis oleh sinkronisasi.")]
+                            f"Tab '{tab.name}' hanya ditulis oleh sinkronisasi.",
+                            f"Tab '{tab.name}' is written by the sync only.")]
     wanted = [_Protection("header", {"sheetId": info.sheet_id, "startRowIndex": 0,
                                      "endRowIndex": 1}, system,
-                          "Baris judul kolom: jangan diubah (kolom dicari menurut judulnya).")]
-    texts = {s.Role.SYSTEM: "diisi oleh sinkronisasi; jangan diubah.",
-             s.Role.PPID: "hanya untuk PPID.",
-             s.Role.DESK: "untuk Desk Pelayanan Informasi dan PPID."}
+                          "Baris judul kolom: jangan diubah (kolom dicari menurut judulnya).",
+                          "Header row: do not change it (columns are found by their header).")]
+    texts = {s.Role.SYSTEM: Message("diisi oleh sinkronisasi; jangan diubah.",
+                                    "filled in by the sync; do not change it."),
+             s.Role.PPID: Message("hanya untuk PPID.", "for the PPID only."),
+             s.Role.DESK: Message("untuk Desk Pelayanan Informasi dan PPID.",
+                                  "for the Information Desk and the PPID.")}
     for column in tab.columns:
         if column.owner is s.Role.UNIT:
             continue
@@ -695,7 +725,8 @@ def _wanted_protections(tab: s.Tab, info: _Tab, columns: Mapping[str, int],
             f"col:{column.header}",
             {"sheetId": info.sheet_id, "startRowIndex": 1, "startColumnIndex": index,
              "endColumnIndex": index + 1},
-            role_editors[column.owner], f"Kolom '{column.header}' {texts[column.owner]}"))
+            role_editors[column.owner], f"Kolom '{column.header}' {texts[column.owner].id}",
+            f"Column '{column.header}' {texts[column.owner].en}"))
     return wanted
 
 

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
+from gspread.http_client import HTTPClient
 
 from dip_sheets import schema as s
 from dip_sheets.cli import main
@@ -33,10 +35,45 @@ from tests.plugins import reliability as counts
 from tests.reliability.conftest import SheetsWorld, assert_fully_live, write_toml
 from tests.sheets_emulator import SheetsEmulator
 
-#: with a timeout fault the client gives up after TIMEOUT s and the reply comes after DELAY s; a
-#: request normally takes a few ms, so the margin keeps a busy CI machine from timing out by itself.
+#: with a timeout fault the emulator answers the targeted request after DELAY s and the client
+#: gives up on that request after TIMEOUT s. Only that request has the short timeout: every other
+#: one keeps the client's normal timeout, so a busy machine never times out a request by itself.
 TIMEOUT, DELAY = 0.15, 0.3
 EARLIER = NOW - dt.timedelta(days=1)
+
+
+@dataclasses.dataclass
+class ShortTimeout:
+    """Counts the client's HTTP attempts (one per emulator position) and gives attempt ``at``
+    alone a timeout of TIMEOUT s."""
+
+    at: int | None = None
+    seen: int = 0
+
+    def arm(self, at: int) -> None:
+        self.at, self.seen = at, 0
+
+
+@pytest.fixture
+def short_timeout(monkeypatch: pytest.MonkeyPatch) -> ShortTimeout:
+    state = ShortTimeout()
+    original = HTTPClient.request
+
+    def request(self: HTTPClient, *args: Any, **kwargs: Any) -> requests.Response:
+        state.seen += 1
+        if state.seen != state.at:
+            return original(self, *args, **kwargs)
+        normal = self.timeout
+        self.set_timeout(TIMEOUT)
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            self.set_timeout(normal)
+
+    monkeypatch.setattr(HTTPClient, "request", request)
+    return state
+
+
 Inject = Callable[[SheetsEmulator, int], None]
 FAULTS: dict[str, Inject] = {
     "429": lambda emu, at: emu.fail(429, at=at),
@@ -47,9 +84,12 @@ FAULTS: dict[str, Inject] = {
 }
 
 
-def timeout_for(fault: str) -> float:
-    """The client's timeout: short only when the fault is a slow reply."""
-    return TIMEOUT if fault == "waktu habis" else 10.0
+def inject(fault: str, emu: SheetsEmulator, at: int, timeouts: ShortTimeout) -> None:
+    """Fault ``fault`` at request ``at`` of the run that starts next; a slow reply also gets the
+    client's short timeout at that request only."""
+    FAULTS[fault](emu, at)
+    if fault == "waktu habis":
+        timeouts.arm(at)
 
 
 def prepared(world: SheetsWorld) -> str:
@@ -146,12 +186,14 @@ def role(apis: list[str], at: int) -> str:
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
-def test_sync_rides_out_a_fault_at_every_request(world: SheetsWorld, clean_sync: Clean, fault: str) -> None:
+def test_sync_rides_out_a_fault_at_every_request(
+    world: SheetsWorld, clean_sync: Clean, fault: str, short_timeout: ShortTimeout
+) -> None:
     emu = world.emu
     for at in positions(clean_sync):
         sid = prepared(world)
-        FAULTS[fault](emu, at)
-        result = run(world.register(sid, timeout=timeout_for(fault)), UNITS, NOW)
+        inject(fault, emu, at, short_timeout)
+        result = run(world.register(sid, timeout=10.0), UNITS, NOW)
         emu.wait_idle()
         # one repeat. A lock update is never repeated blindly: the protections are read again and
         # only what is missing is sent, i.e. nothing when the lost reply's update was applied.
@@ -191,12 +233,12 @@ def test_a_lost_reply_to_a_new_lock_does_not_duplicate_it(world: SheetsWorld) ->
 
 
 def test_a_late_grid_growth_leaves_no_blank_rows_in_the_history(
-    world: SheetsWorld, clean_sync: Clean
+    world: SheetsWorld, clean_sync: Clean, short_timeout: ShortTimeout
 ) -> None:
     sid = prepared(world)
     at = next(i for i in positions(clean_sync) if role(clean_sync.apis, i) == "grow")
-    world.emu.delay(DELAY, at=at)
-    run(world.register(sid, timeout=TIMEOUT), UNITS, NOW)
+    inject("waktu habis", world.emu, at, short_timeout)
+    run(world.register(sid, timeout=10.0), UNITS, NOW)
     world.emu.wait_idle()
     assert world.state(sid)["values"][s.HISTORY_TAB] == clean_sync.state["values"][s.HISTORY_TAB]
 
@@ -217,13 +259,13 @@ def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("fault", list(FAULTS))
 def test_sync_without_retries_exits_3_leaves_the_register_consistent_and_a_rerun_finishes(
     world: SheetsWorld, clean_sync: Clean, fault: str, tmp_path: Path, fixed_clock: None,
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], short_timeout: ShortTimeout,
 ) -> None:
     emu = world.emu
     for at in positions(clean_sync):
         sid = prepared(world)
-        toml = cli_config(world, sid, tmp_path, timeout_for(fault))
-        FAULTS[fault](emu, at)
+        toml = cli_config(world, sid, tmp_path, 10.0)
+        inject(fault, emu, at, short_timeout)
         assert main(["sync", "--config", str(toml)]) == 3, (fault, at)
         err = capsys.readouterr().err
         assert err.startswith("Google Sheets sedang sibuk atau tidak dapat dihubungi"), err
@@ -231,7 +273,6 @@ def test_sync_without_retries_exits_3_leaves_the_register_consistent_and_a_rerun
         emu.wait_idle()
         emu.clear_faults()
         consistent(world, sid)
-        toml = cli_config(world, sid, tmp_path, 10.0)
         assert main(["sync", "--config", str(toml)]) == 0, capsys.readouterr().err
         assert world.state(sid) == clean_sync.state, (fault, at, clean_sync.apis[at - 1])
         assert run(world.register(sid), UNITS, NOW).applied is None  # and it is at rest
@@ -261,7 +302,7 @@ def clean_publish(sheets_world: SheetsWorld, tmp_path_factory: pytest.TempPathFa
 
 
 def test_publish_survives_a_fault_at_every_request(
-    world: SheetsWorld, clean_publish: Clean, tmp_path: Path
+    world: SheetsWorld, clean_publish: Clean, tmp_path: Path, short_timeout: ShortTimeout
 ) -> None:
     """Retries allowed: one kind of fault per position, cycling through the kinds."""
     emu = world.emu
@@ -270,8 +311,8 @@ def test_publish_survives_a_fault_at_every_request(
         fault = kinds[at % len(kinds)]
         sid = prepared(world)
         base = tmp_path / f"p{at}"
-        FAULTS[fault](emu, at)
-        result = publish(publish_config(base), world.register(sid, timeout=timeout_for(fault)),
+        inject(fault, emu, at, short_timeout)
+        result = publish(publish_config(base), world.register(sid, timeout=10.0),
                          FolderTarget(base / "situs"), now=NOW, force=True)
         emu.wait_idle()
         assert result.summary() == clean_publish.summary, (fault, at)
@@ -281,7 +322,7 @@ def test_publish_survives_a_fault_at_every_request(
 
 
 def test_publish_without_retries_stops_cleanly_and_a_rerun_finishes(
-    world: SheetsWorld, clean_publish: Clean, tmp_path: Path
+    world: SheetsWorld, clean_publish: Clean, tmp_path: Path, short_timeout: ShortTimeout
 ) -> None:
     """No retries: whatever request fails, the site is untouched or whole, step 5 is recorded only
     for what went live, and publishing again ends exactly where the clean run ended."""
@@ -292,9 +333,9 @@ def test_publish_without_retries_stops_cleanly_and_a_rerun_finishes(
         sid = prepared(world)
         base = tmp_path / f"p{at}"
         config = publish_config(base)
-        FAULTS[fault](emu, at)
+        inject(fault, emu, at, short_timeout)
         with pytest.raises(BackendUnavailable) as stopped:
-            publish(config, world.register(sid, timeout=timeout_for(fault), max_retries=0),
+            publish(config, world.register(sid, timeout=10.0, max_retries=0),
                     FolderTarget(base / "situs"), now=NOW, force=True)
         assert stopped.value.exit_code == 3
         emu.wait_idle()

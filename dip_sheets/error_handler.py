@@ -1,0 +1,115 @@
+"""The one place where a run of ``dip`` ends in an error: one sentence, an exit code, a log entry.
+
+Expected failures (:class:`~dip_sheets.errors.DipError`) are one sentence in the chosen language
+with their exit code. Anything else is a bug or an environment problem: its traceback always goes
+into ``dip.log`` (in the configuration's ``state_dir`` once known, else the current folder), and
+the person reads one sentence saying where the details are. ``--debug`` also prints the traceback
+and turns on the ``dip_sheets`` loggers at DEBUG level on stderr; like ``dip.log`` it passes
+through :func:`~dip_sheets.redact.redact`.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import DipError
+from .messages import Message, printable
+from .output import json_text
+from .redact import redact, shown
+from .runlog import RedactingFormatter, record_error
+
+log = logging.getLogger(__name__)
+
+#: exit code of an unexpected error and of an interrupted run.
+FAILED = 1
+
+
+@dataclass
+class Place:
+    """Where the details of an unexpected error go: the ``state_dir`` of the configuration being
+    run, set by the caller as soon as it is known; ``None`` means the current folder."""
+
+    folder: Path | None = None
+
+
+@contextmanager
+def debug_logging(enabled: bool) -> Iterator[None]:
+    """With ``--debug``, every ``dip_sheets`` log record at DEBUG and above goes to stderr."""
+    if not enabled:
+        yield
+        return
+    logger = logging.getLogger("dip_sheets")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(RedactingFormatter("%(levelname)s %(name)s: %(message)s"))
+    saved = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved)
+
+
+def guarded(body: Callable[[Place], int], *, command: str, lang: str, debug: bool,
+            as_json: bool) -> int:
+    """Run ``body`` and turn whatever it raises into a sentence and an exit code."""
+    place = Place()
+    with debug_logging(debug):
+        try:
+            return body(place)
+        except DipError as error:
+            return _fail(Message(error.message("id"), error.message("en")), error.exit_code, lang,
+                         as_json)
+        except KeyboardInterrupt:
+            return _fail(Message("Dihentikan.", "Interrupted."), FAILED, lang, as_json)
+        except Exception as error:  # a bug or the environment: details to dip.log
+            log.debug("unexpected error", exc_info=error)  # the traceback, with --debug
+            return _fail(unexpected(error, _record(place, command, error)), FAILED, lang, as_json)
+
+
+def unexpected(error: Exception, details: Path | None) -> Message:
+    """One sentence: what kind of failure, and where its details are."""
+    if details is None:
+        where = Message("rinciannya tidak dapat dicatat di dip.log; jalankan lagi dengan --debug.",
+                        "its details could not be written to dip.log; run again with --debug.")
+    else:
+        where = Message(f"rinciannya tercatat di {details}.", f"the details are in {details}.")
+    if isinstance(error, OSError):
+        reason = error.strerror or type(error).__name__
+        if error.errno == errno.ENOSPC:
+            reason = "disk penuh"
+        name = f" '{shown(str(error.filename))}'" if error.filename is not None else ""
+        return Message(f"Berkas atau folder{name} tidak dapat dipakai ({reason}); {where.id}",
+                       f"File or folder{name} cannot be used ({error.strerror or reason});"
+                       f" {where.en}")
+    kind = type(error).__name__
+    return Message(f"Kesalahan tak terduga ({kind}); {where.id} Laporkan berkas itu kepada"
+                   " pengelola dip-sheets.",
+                   f"Unexpected error ({kind}); {where.en} Report that file to whoever maintains"
+                   " dip-sheets.")
+
+
+def _record(place: Place, command: str, error: Exception) -> Path | None:
+    """The traceback into ``dip.log``: the state folder, else the current folder."""
+    folders = [place.folder, Path.cwd()] if place.folder is not None else [Path.cwd()]
+    for folder in folders:
+        try:
+            return record_error(folder, f"dip {command}: kesalahan tak terduga", error)
+        except OSError:
+            continue
+    return None
+
+
+def _fail(message: Message, code: int, lang: str, as_json: bool) -> int:
+    text = redact(message.text(lang))
+    print(printable(text), file=sys.stderr)
+    if as_json:
+        print(json_text({"error": text, "exit_code": code}, indent=None))
+    return code
