@@ -179,7 +179,7 @@ def test_lang_en_covers_init_sync_status_and_publish(
                       '[publish]\nfolder = "situs"\n', encoding="utf-8")
     assert main(["init", "--config", str(config), "--lang", "en"]) == 0
     out = capsys.readouterr().out
-    assert "New workbook created" in out and "Tab 'DIP' created" in out and "dibuat" not in out
+    assert "New workbook created" in out and "Tab 'DIP': columns added" in out and "dibuat" not in out
     assert main(["--lang", "en", "init", "--config", str(config)]) == 0
     assert "The register is complete; nothing was changed." in capsys.readouterr().out
     add_rows(WorkbookRegister(tmp_path / "register.xlsx"),

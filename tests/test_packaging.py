@@ -162,7 +162,7 @@ def test_a_built_wheel_installed_into_a_new_venv_publishes_the_demo(tmp_path: Pa
 
 @pytest.mark.slow
 def test_scripts_demo_a_second_time_starts_without_pip(tmp_path: Path) -> None:
-    repo = copy_source(tmp_path / "repo", "demo")
+    repo = copy_source(tmp_path / "repo", "demo", "python-check")
     first = run(["bash", repo / "scripts" / "demo", "--folder", tmp_path / "eins"], cwd=tmp_path)
     assert_demo_site(tmp_path / "eins")
     assert "Halaman DIP" in first.stdout

@@ -595,4 +595,4 @@ def test_a_key_pasted_into_dip_toml_never_reaches_the_terminal_or_the_log(
     for text in [captured.out, captured.err, *logs]:
         assert not any(piece in text for piece in _key_pieces(env.account)), text
         assert "PRIVATE KEY" not in text
-    assert "'credentials'" in captured.out + captured.err
+    assert "credentials" in captured.out + captured.err  # the setting is named (by the config check)

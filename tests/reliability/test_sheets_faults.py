@@ -285,6 +285,7 @@ def test_sync_without_retries_exits_3_leaves_the_register_consistent_and_a_rerun
 
 
 def publish_config(base: Path) -> Config:
+    base.mkdir(parents=True, exist_ok=True)  # a site's parent folder must exist (a typo never publishes)
     config = default_config(base)
     return dataclasses.replace(config, publish=PublishSettings(
         folder=base / "situs", by="PPID Contoh", base_url="https://ppid.example.go.id/dip/"))
