@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
+from .redact import looks_secret as looks_secret_text
 
 #: settings whose value is, or points at, a secret: never echoed
 SECRET_KEYS = frozenset({"key_passphrase_env", "key_file", "credentials"})
@@ -47,10 +48,9 @@ def looks_secret(key: str, value: object) -> bool:
     if not isinstance(value, str):
         return False
     text = value.strip()
-    return (
-        "PRIVATE KEY" in text or text.startswith(("{", "[")) or "\n" in text
-        or (len(text) >= 24 and not any(c in text for c in "/\\") and not any(c.isspace() for c in text))
-    )
+    # a refused value may also be a password or token: long, with no path separator or space
+    return looks_secret_text(value) or (
+        len(text) >= 24 and not any(c in text for c in "/\\") and not any(c.isspace() for c in text))
 
 
 def _kind(value: object) -> tuple[str, str]:
@@ -175,7 +175,7 @@ def check_value(where: str, key: str, value: object) -> None:
             "must be the NAME of an environment variable (e.g. DIP_KEY_PASSPHRASE), not the"
             " passphrase itself; a passphrase never goes into the configuration file",
         )
-    elif key in ("key_file", "credentials") and looks_like_key_text(text):
+    elif key in ("key_file", "credentials") and looks_secret_text(text):
         raise refuse(
             where, key, value,
             "harus path berkas kunci, bukan isi kuncinya; simpan isinya di berkas (izin 600) lalu"
@@ -191,11 +191,6 @@ def check_value(where: str, key: str, value: object) -> None:
         raise refuse(where, key, value, "harus nama host atau alamat IP saja",
                      "must be a host name or IP address only")
 
-
-def looks_like_key_text(text: str) -> bool:
-    """Key material or a JSON document pasted where a path belongs."""
-    stripped = text.strip()
-    return "PRIVATE KEY" in stripped or stripped.startswith("{") or "\n" in text or len(text) > 1024
 
 
 def check_name(where: str, value: object) -> str:

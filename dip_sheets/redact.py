@@ -20,13 +20,21 @@ _TOKEN = re.compile(r"ya29\.[\w.-]+")
 HIDDEN = "[disembunyikan]"
 
 
+#: signs of key material: PEM/OpenSSH armour, an OAuth token, a line break, or a long run of base64
+#: without any path separator
+_KEY_TEXT = re.compile(r"-----BEGIN|PRIVATE KEY|ya29\.|[\r\n]|[A-Za-z0-9+=]{40,}")
+
+
 def looks_secret(text: str) -> bool:
-    """True when ``text`` cannot be a file name or setting but looks like key material or JSON."""
+    """True when ``text`` cannot be a file name or setting but looks like key material or JSON.
+
+    The one test used wherever a value might be shown: config refusals, SFTP and Sheets key settings,
+    error messages and the log.
+    """
     return (
-        "PRIVATE KEY" in text
-        or "\n" in text
+        bool(_KEY_TEXT.search(text))
+        or text.lstrip().startswith(("{", "["))
         or ("{" in text and ":" in text)
-        or "ya29." in text
         or any(len(part.encode()) > _LONGEST_NAME for part in text.split("/"))
     )
 

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from ..errors import ConfigError
 from ..messages import Message
+from ..redact import looks_secret
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,9 +61,6 @@ class SftpWarning(Message):
 
 #: what an environment variable's name looks like by convention (``DIP_SFTP_PASSPHRASE``)
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,127}")
-#: signs that a value is key material rather than a file name: PEM/OpenSSH armour, a line break, or
-#: a long run of base64 without any path separator
-_KEY_TEXT = re.compile(r"-----BEGIN|PRIVATE KEY|[\r\n]|[A-Za-z0-9+=]{40,}")
 
 
 def check_secrets(settings: SftpSettings) -> None:
@@ -86,7 +84,7 @@ def check_secrets(settings: SftpSettings) -> None:
             " passphrase in that variable.",
         )
     for setting, path in (("key_file", settings.key_file), ("known_hosts", settings.known_hosts)):
-        if _KEY_TEXT.search(str(path)):
+        if looks_secret(str(path)):
             raise ConfigError(
                 f"{setting} di [publish.sftp] harus berisi lokasi berkas, tetapi isinya tampak seperti"
                 " kunci privat; isinya tidak ditampilkan. Simpan kunci itu dalam berkas (chmod 600),"
