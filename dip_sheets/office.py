@@ -207,6 +207,8 @@ def select(configs: Sequence[Config], name: str | None = None, *, every: bool = 
 
 
 class Result(Protocol):
+    """What every action of :class:`Office` returns: its ``--json`` document and run log line."""
+
     def summary(self) -> dict[str, Any]: ...
 
 
