@@ -12,11 +12,12 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from . import schema as s
 from .config import Config
 from .connect import open_register, open_target
-from .errors import ConfigError, DipError
+from .errors import BackendUnavailable, ConfigError, DipError
 from .messages import Message
 from .register import Register, Snapshot
 from .register.workbook import WorkbookRegister
@@ -32,19 +33,43 @@ class Check:
     detail: Message
     exit_code: int = 0
 
+    def line(self) -> Message:
+        """``ok    name: detail`` or ``GAGAL name: detail``, each part in its language."""
+        return Message(f"{'ok   ' if self.ok else 'GAGAL'} {self.name.id}: {self.detail.id}",
+                       f"{'ok  ' if self.ok else 'FAIL'} {self.name.en}: {self.detail.en}")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Every check that ran, in order (:meth:`dip_sheets.office.Office.check`)."""
+
+    checks: list[Check]
+
+    def lines(self) -> list[Message]:
+        return [check.line() for check in self.checks]
+
+    def failure(self) -> DipError | None:
+        """The error to end with when a check failed, of the most serious failure's kind."""
+        failed = [c for c in self.checks if not c.ok]
+        if not failed:
+            return None
+        kind = {2: ConfigError, 3: BackendUnavailable}.get(max(c.exit_code for c in failed), DipError)
+        return kind(f"{len(failed)} pemeriksaan gagal.", f"{len(failed)} checks failed.")
+
+    def summary(self, lang: str = "id") -> dict[str, Any]:
+        return {"checks": [{"name": c.name.text(lang), "ok": c.ok, "detail": c.detail.text(lang)}
+                           for c in self.checks]}
+
 
 def run_checks(config: Config) -> list[Check]:
-    """Run every check that applies to ``config``; later checks are skipped when they cannot run.
-
-    """
+    """Run every check that applies to ``config``; later checks are skipped when they cannot run."""
     results: list[Check] = []
 
     def attempt(name: Message, action: Callable[[], Message]) -> bool:
         try:
             detail = action()
         except DipError as error:
-            results.append(Check(name, False, Message(error.message("id"), error.message("en")),
-                                 error.exit_code))
+            results.append(Check(name, False, error.msg, error.exit_code))
             return False
         except OSError as error:
             results.append(Check(name, False, Message(str(error), str(error)), 1))

@@ -1,8 +1,11 @@
-"""The ``dip`` command: parses arguments, calls the library, prints. No rules live here.
+"""The ``dip`` command: parses arguments, calls :class:`~dip_sheets.office.Office`, prints.
+
+No rules live here: locks, backends, the run log, cron's rules and the loop over offices are in
+:mod:`dip_sheets.office`, the handling of errors in :mod:`dip_sheets.error_handler`.
 
 Exit codes: 0 done (row problems are a normal outcome and are reported), 2 bad configuration,
 register layout or command line, 3 register or website unreachable or busy, 4 another run holds
-the register's lock, 1 anything else (see :mod:`dip_sheets.error_handler`).
+the register's lock, 1 anything else.
 
 The common options (``--config``, ``--register``, ``--all``, ``--json``, ``--lang``, ``--debug``)
 may be written before or after the command: the main parser holds their defaults and the
@@ -14,24 +17,23 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from . import __version__, cron, demo, operations
+from . import __version__, demo
 from .argparse_id import Parser, argparse_language, requested_lang
-from .check import run_checks
+from .check import CheckResult
 from .config import Config, load_configs
-from .connect import open_register, open_target
 from .error_handler import Place, guarded
-from .errors import BackendUnavailable, ConfigError, DipError
+from .errors import ConfigError
 from .messages import Message
+from .office import InitResult, Office, Outcome, RollbackResult, check_by, run_offices, select
 from .output import Output, json_text, same
-from .publish import human_size
+from .publish import PublishResult, human_size
 from .reports import sync_lines
-from .runlog import run_logger, summary_line
-from .status import status, status_csv, status_lines
-from .sync import review
+from .status import StatusResult
+from .sync import SyncResult
 
 #: common options: name -> (argparse keywords). Defaults live on the main parser only.
 COMMON: dict[str, dict[str, Any]] = {
@@ -59,7 +61,7 @@ def _by(lang: str) -> Callable[[str], str]:
     """``--by`` checked while parsing: refused (exit 2) without echoing what was typed."""
     def check(text: str) -> str:
         try:
-            return operations.check_by(text)
+            return check_by(text)
         except ConfigError as error:
             raise argparse.ArgumentTypeError(error.message(lang)) from None
     return check
@@ -117,70 +119,49 @@ def build_parser(lang: str = "id") -> argparse.ArgumentParser:
     return parser
 
 
-def _select(configs: list[Config], args: argparse.Namespace) -> list[Config]:
-    if args.register_name:
-        chosen = [c for c in configs if c.name == args.register_name]
-        if not chosen:
-            names = ", ".join(c.name for c in configs)
-            raise ConfigError(
-                f"Register '{args.register_name}' tidak ada di konfigurasi (ada: {names}).",
-                f"Register '{args.register_name}' is not configured (configured: {names}).",
-            )
-        return chosen
-    if len(configs) > 1 and not args.all:
-        names = ", ".join(c.name for c in configs)
-        raise ConfigError(
-            f"Konfigurasi memuat beberapa register ({names}); pilih dengan --register NAMA atau"
-            " gunakan --all.",
-            f"The configuration has several registers ({names}); choose one with --register NAME"
-            " or use --all.",
-        )
-    return configs
+# ---- each command: call the office, then print what it says -----------------------------------
+# ``act`` runs while the office's run is under way (publish prints its progress then); ``show``
+# prints the result once the run is done and returns the ``--json`` document.
 
 
-def cmd_init(config: Config, args: argparse.Namespace, out: Output) -> dict[str, Any]:
-    if args.local:
-        config = replace(config, register=replace(config.register, backend="workbook",
-                                                  path=args.local.resolve()))
-    elif args.sheet:
-        config = replace(config, register=replace(config.register, backend="sheets",
-                                                  spreadsheet_id=args.sheet))
-    register = open_register(config)
-    done = operations.init(config, register)
-    out.say_all(done or [Message("Register sudah lengkap; tidak ada yang diubah.",
-                                   "The register is complete; nothing was changed.")])
-    out.say(same(f"Register: {register.location}"))
-    return {"location": register.location, "done": [line.text(out.lang) for line in done]}
+def _located(config: Config, args: argparse.Namespace) -> Config:
+    """``init --local`` / ``init --sheet``: the register named on the command line."""
+    if getattr(args, "local", None):
+        return replace(config, register=replace(config.register, backend="workbook",
+                                                path=args.local.resolve()))
+    if getattr(args, "sheet", None):
+        return replace(config, register=replace(config.register, backend="sheets",
+                                                spreadsheet_id=args.sheet))
+    return config
 
 
-def cmd_sync(config: Config, args: argparse.Namespace, out: Output) -> dict[str, Any]:
-    register = open_register(config)
-    result = operations.sync(config, register, dry_run=args.dry_run)
-    if args.cron:
-        again = cron.back_to_normal(config.state_dir, config.name)
-        if again is not None:
-            out.say(again)
-        if result.applied is None:
-            return result.summary()  # under cron, a run that changed nothing prints nothing
-    out.say(same(f"Register: {register.location}"))
-    out.say_all(sync_lines(result))
+def show_init(result: InitResult, office: Office, args: argparse.Namespace,
+              out: Output) -> dict[str, Any]:
+    out.say_all(result.lines())
+    out.say(same(f"Register: {result.location}"))
+    return result.summary(out.lang)
+
+
+def show_sync(result: SyncResult, office: Office, args: argparse.Namespace,
+              out: Output) -> dict[str, Any]:
+    if not (args.cron and result.applied is None):  # under cron, a run that changed nothing is silent
+        out.say(same(f"Register: {office.register.location}"))
+        out.say_all(sync_lines(result))
     return result.summary()
 
 
-def cmd_publish(config: Config, args: argparse.Namespace, out: Output) -> dict[str, Any]:
-    target = open_target(config, on_warning=out.warn)
-    try:
-        if args.rollback is not None:
-            chosen = operations.rollback_site(config, target, args.rollback or None, out.progress,
-                                              adopt=args.adopt)
-            out.say(Message(f"Versi {chosen.version} aktif kembali di {target.location}.",
-                            f"Version {chosen.version} is live again at {target.location}."))
-            return {"status": "rolled-back", "version": chosen.version}
-        result = operations.publish_site(config, open_register(config), target, by=args.by,
-                                         dry_run=args.dry_run, force=args.force,
-                                         adopt=args.adopt, progress=out.progress)
-    finally:
-        target.close()
+def act_publish(office: Office, args: argparse.Namespace, out: Output) -> PublishResult | RollbackResult:
+    if args.rollback is not None:
+        return office.rollback(args.rollback or None, adopt=args.adopt, progress=out.progress)
+    return office.publish(by=args.by, dry_run=args.dry_run, force=args.force, adopt=args.adopt,
+                          progress=out.progress)
+
+
+def show_publish(result: PublishResult | RollbackResult, office: Office, args: argparse.Namespace,
+                 out: Output) -> dict[str, Any]:
+    if isinstance(result, RollbackResult):
+        out.say_all(result.lines())
+        return result.summary()
     if result.sync is not None:
         out.say_all(sync_lines(result.sync))
     if result.status == "published":
@@ -190,31 +171,46 @@ def cmd_publish(config: Config, args: argparse.Namespace, out: Output) -> dict[s
     return result.summary()
 
 
-def cmd_status(config: Config, args: argparse.Namespace, out: Output) -> dict[str, Any]:
-    register = open_register(config)
-    now = config.now()
-    report = status(review(register.read(), config.units, now), now.date(), args.days)
+def show_status(result: StatusResult, office: Office, args: argparse.Namespace,
+                out: Output) -> dict[str, Any]:
     if args.format == "json" and not out.as_json:
-        print(json_text({"register": config.name, **report}))
+        print(json_text({"register": office.name, **result.summary()}))
     elif args.format == "csv" and not out.as_json:
-        out.print_raw(status_csv(report, config.name))
+        out.print_raw(result.csv(office.name))
     elif args.format == "table":
-        out.say(same(f"Register: {register.location}"))
-        out.say_all(status_lines(report))
-    return report
+        out.say(same(f"Register: {office.register.location}"))
+        out.say_all(result.lines())
+    return result.summary()
 
 
-def cmd_check(config: Config, args: argparse.Namespace, out: Output) -> dict[str, Any]:
-    results = run_checks(config)
-    for check in results:
-        out.say(Message(f"{'ok   ' if check.ok else 'GAGAL'} {check.name.id}: {check.detail.id}",
-                        f"{'ok  ' if check.ok else 'FAIL'} {check.name.en}: {check.detail.en}"))
-    failed = [c for c in results if not c.ok]
-    if failed:  # exit with the most serious failure's code
-        kind = {2: ConfigError, 3: BackendUnavailable}.get(max(c.exit_code for c in failed), DipError)
-        raise kind(f"{len(failed)} pemeriksaan gagal.", f"{len(failed)} checks failed.")
-    return {"checks": [{"name": c.name.text(out.lang), "ok": c.ok, "detail": c.detail.text(out.lang)}
-                       for c in results]}
+def act_check(office: Office, args: argparse.Namespace, out: Output) -> CheckResult:
+    """Printed as it ends, because a failed check still shows every line before its exit code."""
+    result = office.check()
+    out.say_all(result.lines())
+    failure = result.failure()
+    if failure is not None:
+        raise failure
+    return result
+
+
+def show_check(result: CheckResult, office: Office, args: argparse.Namespace,
+               out: Output) -> dict[str, Any]:
+    return result.summary(out.lang)
+
+
+@dataclass(frozen=True)
+class Command:
+    act: Callable[[Office, argparse.Namespace, Output], Any]
+    show: Callable[[Any, Office, argparse.Namespace, Output], dict[str, Any]]
+
+
+COMMANDS: dict[str, Command] = {
+    "init": Command(lambda office, args, out: office.init(), show_init),
+    "sync": Command(lambda office, args, out: office.sync(dry_run=args.dry_run), show_sync),
+    "publish": Command(act_publish, show_publish),
+    "status": Command(lambda office, args, out: office.status(days=args.days), show_status),
+    "check": Command(act_check, show_check),
+}
 
 
 def cmd_demo(args: argparse.Namespace, out: Output) -> dict[str, Any]:
@@ -228,16 +224,6 @@ def cmd_demo(args: argparse.Namespace, out: Output) -> dict[str, Any]:
                     f"Published version: {result.publish.version} ({result.publish.status})"))
     return {"register": str(result.register), "site": str(result.site),
             "sync": result.sync.summary(), "publish": result.publish.summary()}
-
-
-COMMANDS: dict[str, Callable[[Config, argparse.Namespace, Output], dict[str, Any]]] = {
-    "init": cmd_init, "sync": cmd_sync, "publish": cmd_publish, "status": cmd_status,
-    "check": cmd_check,
-}
-
-
-#: commands whose runs leave a line in the run log (read-only ones do not).
-LOGGED = ("sync", "publish")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -259,33 +245,30 @@ def _run(args: argparse.Namespace, out: Output, place: Place) -> int:
         if args.json:
             print(json_text(document))
         return 0
-    configs = _select(load_configs(args.config), args)
+    configs = select(load_configs(args.config), args.register_name, every=args.all)
+    offices = [Office(_located(config, args), on_warning=out.warn) for config in configs]
+    command = COMMANDS[args.command]
     documents: list[dict[str, Any]] = []
-    worst = 0
-    for config in configs:
-        place.folder = config.state_dir
-        if len(configs) > 1:
-            out.heading = same(f"== {config.name}")  # printed before its first line, if any
-        log = run_logger(config.state_dir) if args.command in LOGGED else None
-        try:
-            summary = COMMANDS[args.command](config, args, out)
-            documents.append({"register": config.name, **summary})
-            if log is not None:
-                log.info(summary_line(args.command, config.name, summary))
-        except DipError as error:
-            if log is not None:
-                log.warning(f"{args.command} {config.name}: {error.message('id')}")
-            if getattr(args, "cron", False) and not cron.worth_reporting(
-                    config.state_dir, config.name, error, config.now()):
-                worst = max(worst, error.exit_code)
-                continue
-            if len(configs) == 1:
-                raise
-            worst = max(worst, error.exit_code)
-            out.warn(Message(f"{config.name}: {error.message('id')}",
-                             f"{config.name}: {error.message('en')}"))
-            documents.append({"register": config.name, "error": error.message(args.lang),
+
+    def start(office: Office) -> None:
+        place.folder = office.config.state_dir  # an unexpected error's details go there
+        if len(offices) > 1:
+            out.heading = same(f"== {office.name}")  # printed before its first line, if any
+
+    def done(outcome: Outcome[Any]) -> None:
+        name, error = outcome.office.name, outcome.error
+        out.say_all(outcome.notices)
+        if error is None:
+            documents.append({"register": name, **command.show(outcome.result, outcome.office, args, out)})
+        elif outcome.reported and len(offices) == 1:
+            raise error
+        elif outcome.reported:
+            out.warn(Message(f"{name}: {error.msg.id}", f"{name}: {error.msg.en}"))
+            documents.append({"register": name, "error": error.message(args.lang),
                               "exit_code": error.exit_code})
+
+    run = run_offices(offices, lambda office: command.act(office, args, out), command=args.command,
+                      cron_run=getattr(args, "cron", False), on_start=start, on_done=done)
     if args.json:
         print(json_text(documents[0] if len(documents) == 1 else {"registers": documents}))
-    return worst
+    return run.exit_code

@@ -14,8 +14,7 @@ import json
 import os
 from pathlib import Path
 
-from .errors import BackendUnavailable, DipError
-from .lock import AlreadyRunning
+from .errors import AlreadyRunning, BackendUnavailable, DipError
 from .messages import Message
 
 

@@ -11,7 +11,6 @@ marker file. ``--fresh`` removes the demo's own files there (see :data:`OWN`) an
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import shutil
 from dataclasses import dataclass, replace
@@ -20,12 +19,11 @@ from pathlib import Path
 from . import schema as s
 from .config import Config, PublishSettings, default_config
 from .errors import ConfigError
-from .publish import PublishResult, publish
-from .register import Cell, Layout
-from .register.workbook import WorkbookRegister, append_rows
+from .office import Office
+from .publish import PublishResult
+from .register import Cell
+from .register.workbook import append_rows
 from .sync import SyncResult
-from .sync import run as run_sync
-from .targets.folder import FolderTarget
 
 SEKRETARIS = "Sekretaris KPU Kabupaten Contoh"
 KEU = "Sub Bagian Keuangan, Umum dan Logistik"
@@ -188,19 +186,17 @@ def demo_config(folder: Path) -> Config:
     )
 
 
-def run(folder: Path, *, fresh: bool = False, now: dt.datetime | None = None) -> DemoResult:
+def run(folder: Path, *, fresh: bool = False) -> DemoResult:
     """Create (or reuse) the demo register, sync it and publish it to a local folder."""
     config = demo_config(folder)
     claim(folder, fresh=fresh)
-    register = WorkbookRegister(config.register.path)
+    office = Office(config)
     if not config.register.path.exists():
-        register.init(Layout(s.TABS, config.units))
+        office.init()
         append_rows(config.register.path, s.DIP_TAB, SAMPLE_DIP)
         append_rows(config.register.path, s.DIK_TAB, SAMPLE_DIK)
-    now = now or config.now()
-    synced = run_sync(register, config.units, now)
-    published = publish(config, register, FolderTarget(config.publish.folder), now=now,
-                        force=True)
+    synced = office.sync()
+    published = office.publish(force=True)
     return DemoResult(folder, config.register.path, config.publish.folder, synced, published)
 
 

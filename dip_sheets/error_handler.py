@@ -65,8 +65,7 @@ def guarded(body: Callable[[Place], int], *, command: str, lang: str, debug: boo
         try:
             return body(place)
         except DipError as error:
-            return _fail(Message(error.message("id"), error.message("en")), error.exit_code, lang,
-                         as_json)
+            return _fail(error.msg, error.exit_code, lang, as_json)
         except KeyboardInterrupt:
             return _fail(Message("Dihentikan.", "Interrupted."), FAILED, lang, as_json)
         except Exception as error:  # a bug or the environment: details to dip.log

@@ -7,17 +7,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .messages import Message
 
-@dataclass(frozen=True)
-class Finding:
-    """One problem in one row; ``column`` is the header it is about, if any."""
+
+@dataclass(frozen=True, init=False)
+class Finding(Message):
+    """One problem in one row (a :class:`Message`); ``column`` is the header it is about, if any."""
 
     column: str | None
-    id: str
-    en: str
 
-    def text(self, lang: str = "id") -> str:
-        return self.en if lang == "en" else self.id
+    def __init__(self, column: str | None, id: str, en: str) -> None:
+        super().__init__(id, en)
+        object.__setattr__(self, "column", column)  # frozen: set as the dataclass itself would
 
 
 class Invalid(ValueError):

@@ -13,13 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import DipError
-
-
-class AlreadyRunning(DipError):
-    """Another run holds this register's lock; under cron the second run just exits."""
-
-    exit_code = 4
+from .errors import AlreadyRunning
 
 
 @contextmanager

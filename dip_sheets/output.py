@@ -70,9 +70,8 @@ class Output:
         """Text in a machine format (CSV): printed as it is, only made terminal-safe."""
         print(printable(text), end="")
 
-    def progress(self, line: Message | str) -> None:
-        """A publish step. ``str`` is accepted until every caller passes a :class:`Message`."""
-        message = line if isinstance(line, Message) else same(line)
+    def progress(self, message: Message) -> None:
+        """A publish step: on a terminal the per-file steps (indented) redraw one status line."""
         if self.live and message.id.startswith("  ") and not (self.as_json or self.quiet):
             self._steps += 1
             text = printable(f"[{self._steps}] {message.text(self.lang).strip()}")

@@ -3,7 +3,8 @@
 Pure: it reads a :class:`~dip_sheets.sync.Review`. The day an item entered its stage comes from the
 ``Posisi SOP`` column that the sync maintains. The report is data (``--json``); :func:`status_lines`
 turns it into what a person reads, in both languages, and :func:`status_csv` into CSV whose text
-fields can never open as a formula.
+fields can never open as a formula. :class:`StatusResult` holds the three together for
+:meth:`dip_sheets.office.Office.status`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from dataclasses import dataclass
 from typing import Any
 
 from . import schema as s
@@ -123,3 +125,19 @@ def status_lines(report: dict[str, Any]) -> list[Message]:
             f"  DIK {problem['id']} (baris {problem['row']}): {'; '.join(problem['problems'])}",
             f"  DIK {problem['id']} (row {problem['row']}): {'; '.join(problem['problems_en'])}"))
     return lines
+
+
+@dataclass(frozen=True)
+class StatusResult:
+    """What :meth:`~dip_sheets.office.Office.status` returns: the report and its two readings."""
+
+    report: dict[str, Any]
+
+    def summary(self) -> dict[str, Any]:
+        return self.report
+
+    def lines(self) -> list[Message]:
+        return status_lines(self.report)
+
+    def csv(self, register: str) -> str:
+        return status_csv(self.report, register)

@@ -1,7 +1,8 @@
 """Print the catalogue of every message dip-sheets can stop with, as Markdown (docs/PESAN.md).
 
 The messages are read from the source (each ``raise`` of an error type with its Indonesian text),
-so the catalogue cannot drift from the code: ``tests/test_docs.py`` regenerates it and compares.
+and each type's exit code and meaning from its class in ``dip_sheets/errors.py``, so the catalogue
+cannot drift from the code: ``tests/test_docs.py`` regenerates it and compares.
 Run: ``.venv/bin/python scripts/error_catalog.py > docs/PESAN.md``
 """
 
@@ -10,13 +11,14 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from dip_sheets import errors
+
 ROOT = Path(__file__).resolve().parent.parent
+#: the error types of ``dip_sheets.errors`` (not their base): name -> (exit code, meaning).
 ERRORS = {
-    "ConfigError": (2, "konfigurasi, kunci atau izin salah: perbaiki pengaturannya lalu jalankan lagi"),
-    "LayoutError": (2, "tata letak register salah: perbaiki baris judul atau jalankan `dip init`"),
-    "BackendUnavailable": (3, "register atau situs tidak terjangkau atau sedang sibuk: coba lagi nanti"),
-    "AlreadyRunning": (4, "proses lain sedang memegang register: tunggu sampai selesai"),
-    "PublishFailed": (1, "penerbitan tidak terjadi; situs yang tayang tidak berubah"),
+    name: (kind.exit_code, kind.meaning.id)
+    for name, kind in vars(errors).items()
+    if isinstance(kind, type) and issubclass(kind, errors.DipError) and kind is not errors.DipError
 }
 HEADER = """# Pesan galat dip-sheets
 

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from dip_sheets import cli, operations, runlog
+from dip_sheets import cli, runlog
 from dip_sheets import schema as s
+from dip_sheets.office import Office
 from dip_sheets.register.workbook import WorkbookRegister
 from tests.conftest import add_rows, established, good_row
 from tests.sheets_emulator import ServiceAccount, SheetsEmulator, column_letters
@@ -42,7 +43,7 @@ def explode(*_: object, **__: object) -> None:
 def test_an_unexpected_error_is_one_sentence_and_its_traceback_goes_to_a_private_dip_log(
     office: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(operations, "sync", explode)
+    monkeypatch.setattr(Office, "sync", explode)
     capsys.readouterr()
     assert cli.main(["sync", "--config", str(office)]) == 1
     captured = capsys.readouterr()
@@ -62,7 +63,7 @@ def test_an_unexpected_error_is_one_sentence_and_its_traceback_goes_to_a_private
 def test_debug_prints_the_traceback_and_turns_on_logging(
     office: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(operations, "publish_site", explode)
+    monkeypatch.setattr(Office, "publish", explode)
     capsys.readouterr()
     assert cli.main(["publish", "--config", str(office), "--debug"]) == 1
     err = capsys.readouterr().err
@@ -101,7 +102,7 @@ def test_an_interrupted_run_says_so(office: Path, monkeypatch: pytest.MonkeyPatc
     def interrupt(*_: object, **__: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(operations, "sync", interrupt)
+    monkeypatch.setattr(Office, "sync", interrupt)
     assert cli.main(["sync", "--config", str(office)]) == 1
     assert capsys.readouterr().err == "Dihentikan.\n"
 

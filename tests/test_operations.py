@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from dip_sheets import operations
+from dip_sheets import office as application
 from dip_sheets import schema as s
 from dip_sheets.cli import main
-from dip_sheets.lock import AlreadyRunning, run_lock
+from dip_sheets.errors import AlreadyRunning
+from dip_sheets.lock import run_lock
 from dip_sheets.register.workbook import WorkbookRegister
 from dip_sheets.status import status
 from dip_sheets.sync import review, run
@@ -188,7 +189,7 @@ def test_progress_redraws_one_line_on_a_terminal_and_prints_plain_lines_otherwis
 @pytest.fixture
 def short_wait(monkeypatch: pytest.MonkeyPatch) -> float:
     """init, publish and rollback wait for a running sync like a person would; shortened here."""
-    monkeypatch.setattr(operations, "MANUAL_WAIT", 0.5)
+    monkeypatch.setattr(application, "MANUAL_WAIT", 0.5)
     return 0.5
 
 

@@ -492,7 +492,7 @@ def _check_clean(error: DipError) -> None:
     """One sentence per language, no traceback chain, no key material."""
     assert error.__cause__ is None
     assert error.__context__ is None or error.__suppress_context__
-    for text in error.texts.values():
+    for text in (error.msg.id, error.msg.en):
         assert "PRIVATE KEY" not in text and "ya29." not in text
 
 
@@ -573,7 +573,7 @@ def test_a_pasted_key_is_named_by_its_setting_never_echoed(
     with pytest.raises(ConfigError) as refused:
         open_sheet(settings)
     _check_clean(refused.value)
-    for text in refused.value.texts.values():
+    for text in (refused.value.msg.id, refused.value.msg.en):
         assert where in text and not any(piece in text for piece in _key_pieces(env.account))
         assert "{" not in text
 

@@ -1,0 +1,272 @@
+"""The application layer: one office's register and site as one object, and a run over many offices.
+
+:class:`Office` is what the ``dip`` command (and any other front end) calls: each action opens the
+backends it needs, closes them again, and returns a result whose ``summary()`` is the ``--json``
+document. The actions that write the register or the site (``init``, ``sync``, ``publish``,
+``rollback``) take the register's run lock (:func:`~dip_sheets.lock.run_lock`), so an ``init``
+can never race a sync and lose its writes, nor a rollback switch the site while a publish uploads.
+A command a person types waits up to :data:`MANUAL_WAIT` seconds for a running (cron) sync;
+``sync`` itself does not wait, because under cron the next run comes in a few minutes anyway.
+
+:func:`run_offices` runs one action for several offices: one office's failure never stops the
+others, each run of ``sync`` and ``publish`` leaves a line in the run log, under cron a run that
+found another one holding the lock stays silent and a register that stays busy is reported once
+(:mod:`dip_sheets.cron`), and the exit code is the worst one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+from . import cron
+from . import schema as s
+from .check import CheckResult, run_checks
+from .config import Config
+from .connect import open_register, open_target
+from .errors import ConfigError, DipError
+from .lock import run_lock
+from .messages import Message
+from .publish import Progress, PublishResult, publish, rollback
+from .register import Layout, Register
+from .runlog import run_logger, summary_line
+from .status import StatusResult, status
+from .sync import SyncResult, review
+from .sync import run as run_sync
+from .targets import Target
+
+log = logging.getLogger(__name__)
+
+#: seconds a command typed by a person waits for another run to finish before exit code 4.
+MANUAL_WAIT = 120.0
+#: longest ``--by``: a name and a title, not a paragraph.
+MAX_BY = 100
+#: commands whose runs leave a line in the run log (read-only ones do not).
+LOGGED = ("sync", "publish")
+
+
+def _silent(_: Message) -> None:
+    """The default progress: a library caller that passes nothing hears nothing."""
+
+
+def _logged(warning: Message) -> None:
+    """The default for SFTP warnings: a library logs them; the ``dip`` command prints them."""
+    log.warning("%s", warning.id)
+
+
+@dataclass(frozen=True)
+class InitResult:
+    """What ``init`` did to the register's layout, one message per change (none: it was complete)."""
+
+    location: str
+    done: list[Message]
+
+    def lines(self) -> list[Message]:
+        return self.done or [Message("Register sudah lengkap; tidak ada yang diubah.",
+                                     "The register is complete; nothing was changed.")]
+
+    def summary(self, lang: str = "id") -> dict[str, Any]:
+        return {"location": self.location, "done": [line.text(lang) for line in self.done]}
+
+
+@dataclass(frozen=True)
+class RollbackResult:
+    """The archived version that is live again, and where."""
+
+    version: str
+    location: str
+
+    def lines(self) -> list[Message]:
+        return [Message(f"Versi {self.version} aktif kembali di {self.location}.",
+                        f"Version {self.version} is live again at {self.location}.")]
+
+    def summary(self) -> dict[str, Any]:
+        return {"status": "rolled-back", "version": self.version}
+
+
+class Office:
+    """One register and its published site, as a ``[[register]]`` of the configuration names them.
+
+    ``on_warning`` hears what must be said but does not stop publishing (an SFTP key others can
+    read, a server without atomic renames, a dropped connection being resumed).
+    """
+
+    def __init__(self, config: Config, *, on_warning: Callable[[Message], None] = _logged) -> None:
+        self.config = config
+        self.on_warning = on_warning
+        self._register: Register | None = None
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def register(self) -> Register:
+        """The register backend, opened on first use (a register holds no connection to close)."""
+        if self._register is None:
+            self._register = open_register(self.config)
+        return self._register
+
+    @contextmanager
+    def _exclusive(self, wait: float = 0.0) -> Iterator[None]:
+        """Hold the run lock of this office's register (see the module docstring)."""
+        log.debug("waiting up to %.0f s for the run lock of %s", wait, self.name)
+        with run_lock(self.config.state_dir, self.name, wait=wait):
+            log.debug("run lock of %s taken", self.name)
+            yield
+
+    @contextmanager
+    def _target(self) -> Iterator[Target]:
+        target = open_target(self.config, on_warning=self.on_warning)
+        try:
+            yield target
+        finally:
+            target.close()
+
+    def init(self) -> InitResult:
+        """Create or repair the register's layout."""
+        register = self.register
+        with self._exclusive(MANUAL_WAIT):
+            done = register.init(Layout(s.TABS, self.config.units, self.config.roles))
+        return InitResult(register.location, done)
+
+    def sync(self, *, dry_run: bool = False) -> SyncResult:
+        """Validate every row, assign IDs, write findings and SOP columns (nothing on a dry run)."""
+        register = self.register
+        with self._exclusive():
+            return run_sync(register, self.config.units, self.config.now(), dry_run=dry_run)
+
+    def publish(self, *, by: str | None = None, dry_run: bool = False, force: bool = False,
+                adopt: bool = False, progress: Progress = _silent) -> PublishResult:
+        """Sync, render and upload the list, recording SOP steps 4 and 5 (see :mod:`.publish`)."""
+        if by is not None:
+            check_by(by)
+        with self._target() as target:
+            register = self.register
+            with self._exclusive(MANUAL_WAIT):
+                return publish(self.config, register, target, by=by, dry_run=dry_run, force=force,
+                               progress=progress, adopt=adopt)
+
+    def rollback(self, version: str | None = None, *, adopt: bool = False,
+                 progress: Progress = _silent) -> RollbackResult:
+        """Make an archived version live again (the previous one when ``version`` is None)."""
+        with self._target() as target, self._exclusive(MANUAL_WAIT):
+            chosen = rollback(target, version, progress, adopt=adopt)
+            return RollbackResult(chosen.version, target.location)
+
+    def status(self, *, days: int = 14) -> StatusResult:
+        """Where every item stands in the SOP; items waiting more than ``days`` are called out."""
+        now = self.config.now()
+        return StatusResult(status(review(self.register.read(), self.config.units, now), now.date(),
+                                   days))
+
+    def check(self) -> CheckResult:
+        """Every check of the configuration that can run; nothing in the register is changed."""
+        return CheckResult(run_checks(self.config))
+
+
+def check_by(by: str) -> str:
+    """``--by`` is written into the register and the page: a plain name of at most 100 characters."""
+    if not by.strip() or len(by) > MAX_BY or not by.isprintable():
+        raise ConfigError(
+            f"Pemberi perintah unggah (--by) ditulis sebagai nama atau jabatan, 1 sampai {MAX_BY}"
+            " karakter tanpa karakter kendali (mis. ESC, baris baru, tab); tidak ada yang diubah.",
+            f"Whoever ordered the upload (--by) is given as a name or title, 1 to {MAX_BY}"
+            " characters without control characters (e.g. ESC, newline, tab); nothing was changed.",
+        )
+    return by
+
+
+# ---- many offices --------------------------------------------------------------------------------
+
+
+def select(configs: Sequence[Config], name: str | None = None, *, every: bool = False) -> list[Config]:
+    """The register called ``name``; else all of them, which must be asked for (``every``) when the
+    configuration has several, so a command never runs for more offices than meant."""
+    if name:
+        chosen = [c for c in configs if c.name == name]
+        if not chosen:
+            names = ", ".join(c.name for c in configs)
+            raise ConfigError(
+                f"Register '{name}' tidak ada di konfigurasi (ada: {names}).",
+                f"Register '{name}' is not configured (configured: {names}).",
+            )
+        return chosen
+    if len(configs) > 1 and not every:
+        names = ", ".join(c.name for c in configs)
+        raise ConfigError(
+            f"Konfigurasi memuat beberapa register ({names}); pilih dengan --register NAMA atau"
+            " gunakan --all.",
+            f"The configuration has several registers ({names}); choose one with --register NAME"
+            " or use --all.",
+        )
+    return list(configs)
+
+
+class Result(Protocol):
+    """What every action of :class:`Office` returns: its ``--json`` document and run log line."""
+
+    def summary(self) -> dict[str, Any]: ...
+
+
+R = TypeVar("R", bound=Result)
+
+
+@dataclass
+class Outcome(Generic[R]):
+    """How one office's run ended: a result, or the error that stopped it."""
+
+    office: Office
+    result: R | None = None
+    error: DipError | None = None
+    #: False when the error is not worth printing (under cron: another run holds the lock, or the
+    #: register is still busy since a run that already said so).
+    reported: bool = True
+    #: what to say before the result (under cron: the register works again).
+    notices: list[Message] = field(default_factory=list)
+
+
+@dataclass
+class Run(Generic[R]):
+    outcomes: list[Outcome[R]]
+
+    @property
+    def exit_code(self) -> int:
+        """The worst exit code of all offices (0 when all of them succeeded)."""
+        return max((o.error.exit_code for o in self.outcomes if o.error is not None), default=0)
+
+
+def run_offices(offices: Sequence[Office], action: Callable[[Office], R], *, command: str,
+                cron_run: bool = False, on_start: Callable[[Office], None] = lambda _: None,
+                on_done: Callable[[Outcome[R]], None] = lambda _: None) -> Run[R]:
+    """Run ``action`` for each office in turn; a :class:`DipError` ends that office's run only.
+
+    ``command`` names the run in the run log (only ``sync`` and ``publish`` leave a line there);
+    ``cron_run`` applies cron's rules (see the module docstring). ``on_start`` is called before an
+    office runs and ``on_done`` with each outcome as soon as it is known, so a front end can print
+    as the run goes.
+    """
+    outcomes: list[Outcome[R]] = []
+    for office in offices:
+        on_start(office)
+        config = office.config
+        logger = run_logger(config.state_dir) if command in LOGGED else None
+        try:
+            result = action(office)
+        except DipError as error:
+            if logger is not None:
+                logger.warning(f"{command} {office.name}: {error.message('id')}")
+            reported = not cron_run or cron.worth_reporting(config.state_dir, office.name, error,
+                                                           config.now())
+            outcome: Outcome[R] = Outcome(office, error=error, reported=reported)
+        else:
+            if logger is not None:
+                logger.info(summary_line(command, office.name, result.summary()))
+            again = cron.back_to_normal(config.state_dir, office.name) if cron_run else None
+            outcome = Outcome(office, result, notices=[again] if again is not None else [])
+        outcomes.append(outcome)
+        on_done(outcome)
+    return Run(outcomes)
