@@ -37,7 +37,7 @@ from .sync import SyncResult
 
 #: common options: name -> (argparse keywords). Defaults live on the main parser only.
 COMMON: dict[str, dict[str, Any]] = {
-    "--config": {"type": Path, "help": "berkas dip.toml (bawaan: contoh lokal)"},
+    "--config": {"type": Path, "metavar": "BERKAS", "help": "berkas dip.toml (bawaan: contoh lokal)"},
     "--register": {"dest": "register_name", "metavar": "NAMA",
                    "help": "nama register bila konfigurasi memuat beberapa [[register]]"},
     "--all": {"action": "store_true", "help": "jalankan untuk semua register"},
