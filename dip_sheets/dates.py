@@ -289,7 +289,7 @@ def parse_when(value: Cell, column: str = s.CREATED) -> When:
             column, f"angka {cell_text(value)} bukan tahun atau tanggal.",
             f"the number {cell_text(value)} is not a year or a date.",
         )
-    raw = " ".join(cell_text(value).split())
+    raw = " ".join((value or "").split())  # text or empty: the text a cell shows, spaces collapsed
     if not raw:
         raise bad(column, "wajib diisi.", "is required.")
     return _read_text(raw, column)
