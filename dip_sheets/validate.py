@@ -111,6 +111,8 @@ _CONTENT = tuple(c for c in s.DIP_COLUMNS if c.field and c.owner is not s.Role.S
 #: free-text columns checked for invisible control characters and length
 _FREE_TEXT = (s.TITLE, s.SUMMARY, s.REMARKS, s.SUBCATEGORY)
 MAX_TEXT = 5000
+_FORM = s.dip_field(s.FORM).attr
+#: the parsers of text cells; ``Waktu Pembuatan`` reads the cell itself (a date or a serial number)
 _PARSERS: dict[s.Parse, Callable[[str], str]] = {
     s.Parse.CATEGORY: parse_category, s.Parse.FORM: parse_form, s.Parse.RETENTION: parse_retention,
     s.Parse.LINK: parse_url,
@@ -127,6 +129,7 @@ def validate_dip_row(
     """
     findings: list[Finding] = []
     texts = {c.header: cell_text(values.get(c.header)) for c in _CONTENT}
+    read: dict[s.Parse, Callable[[str], str]] = {**_PARSERS, s.Parse.UNIT: lambda t: parse_unit(t, units)}
     fields: dict[str, str] = {}
     when: When | None = None
     for column in _CONTENT:
@@ -142,13 +145,11 @@ def validate_dip_row(
             if column.parse is s.Parse.WHEN:
                 when = parse_when(values.get(column.header), column.header)
                 fields[column.field.attr] = when.text
-            elif column.parse is s.Parse.UNIT:
-                fields[column.field.attr] = parse_unit(text, units, column.header)
             elif column.parse is not s.Parse.TEXT:
-                fields[column.field.attr] = _PARSERS[column.parse](text)
+                fields[column.field.attr] = read[column.parse](text)
         except Invalid as problem:
             findings.append(problem.finding)
-    if "Softcopy" in fields["form"] and not visible(texts[s.LINK]):
+    if "Softcopy" in fields[_FORM] and not visible(texts[s.LINK]):
         findings.append(Finding(
             s.LINK,
             f"{s.LINK}: wajib diisi karena informasi tersedia dalam bentuk softcopy.",
