@@ -26,7 +26,8 @@ class Role(StrEnum):
 
 
 class Parse(StrEnum):
-    """How a column's cell becomes its published value (the parsers are in ``validate``)."""
+    """How a column's cell becomes its published value (the parsers are in ``parsers.py``; WHEN is
+    ``dates.parse_when``)."""
 
     TEXT = "text"  # whitespace collapsed
     CATEGORY = "category"  # one of CATEGORIES; "Dikecualikan" is sent to the DIK tab
@@ -201,10 +202,10 @@ PAGE_COLUMNS: tuple[PageColumn, ...] = (
     PageColumn(dip_field(RETENTION)),
 )
 
-#: The content of an item: what the fingerprint covers and what a change to an established row means.
-CONTENT_HEADERS: tuple[str, ...] = (
-    CATEGORY, SUBCATEGORY, TITLE, SUMMARY, UNIT, RESPONSIBLE, CREATED, PLACE, FORM, RETENTION,
-    LINK, REMARKS,
+#: The content of an item (the columns units fill that are published): what the fingerprint covers
+#: and what a change to an established row means.
+CONTENT_HEADERS: tuple[str, ...] = tuple(
+    c.header for c in DIP_COLUMNS if c.field and c.owner is Role.UNIT
 )
 
 # ---- the DIK tab (excluded information, never part of the DIP) -------------------------------

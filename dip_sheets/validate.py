@@ -107,7 +107,7 @@ _INDEX = {c.header: i for i, c in enumerate(s.DIP_COLUMNS)}
 
 
 #: the DIP columns that make an item, in register order
-_CONTENT = tuple(c for c in s.DIP_COLUMNS if c.field and c.owner is not s.Role.SYSTEM)
+_CONTENT = tuple(c for c in s.DIP_COLUMNS if c.header in s.CONTENT_HEADERS)
 #: free-text columns checked for invisible control characters and length
 _FREE_TEXT = (s.TITLE, s.SUMMARY, s.REMARKS, s.SUBCATEGORY)
 MAX_TEXT = 5000
