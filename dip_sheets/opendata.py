@@ -1,7 +1,9 @@
 """The open-data files of a version: ``dip.csv``, ``dip.json`` with its schema, and ``dip.xlsx``.
 
-Deterministic like the pages: the same items and version give the same bytes. No cell of either
-spreadsheet file can open as a formula, whatever staff or the configuration wrote.
+Each takes the version's records (:func:`~dip_sheets.records.item_record`, in published order),
+made once per render. Deterministic like the pages: the same records and version give the same
+bytes. No cell of either spreadsheet file can open as a formula, whatever staff or the
+configuration wrote.
 """
 
 from __future__ import annotations
@@ -22,23 +24,22 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
 from .config import Office
-from .records import Version, item_record, neutralize_formula, sort_items
+from .history import Record
+from .records import Version, neutralize_formula
 from .schema import RECORD_FIELDS as FIELDS
-from .validate import Item
 
 
-def render_csv(items: Sequence[Item]) -> bytes:
+def render_csv(records: Sequence[Record]) -> bytes:
     """UTF-8 with a BOM, so Excel opens the Indonesian text correctly on a double click."""
     stream = io.StringIO()
     writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow([f.label for f in FIELDS])
-    for item in sort_items(items):
-        record = item_record(item)
+    for record in records:
         writer.writerow([neutralize_formula(str(record[f.key])) for f in FIELDS])
     return b"\xef\xbb\xbf" + stream.getvalue().encode("utf-8")
 
 
-def render_json(items: Sequence[Item], office: Office, version: Version) -> bytes:
+def render_json(records: Sequence[Record], office: Office, version: Version) -> bytes:
     """``dip.json``; its fields are documented by :func:`json_schema` (``dip.schema.json``)."""
     document = {
         "badan_publik": office.name,
@@ -46,8 +47,8 @@ def render_json(items: Sequence[Item], office: Office, version: Version) -> byte
         "versi": version.id,
         "diterbitkan": version.published_at,
         "keputusan_ppid": {"nomor": version.decision_number, "tanggal": version.decision_date},
-        "jumlah": len(items),
-        "item": [item_record(i) for i in sort_items(items)],
+        "jumlah": len(records),
+        "item": list(records),
     }
     return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
@@ -100,7 +101,7 @@ def _json(value: object) -> object:
     return list(value) if isinstance(value, tuple) else value
 
 
-def render_xlsx(items: Sequence[Item], office: Office, version: Version) -> bytes:
+def render_xlsx(records: Sequence[Record], office: Office, version: Version) -> bytes:
     """``dip.xlsx``: the list for spreadsheet users, with a sheet explaining the columns.
 
     openpyxl stamps the save time into the document properties and the ZIP entries; both are set
@@ -110,8 +111,7 @@ def render_xlsx(items: Sequence[Item], office: Office, version: Version) -> byte
     sheet = book.active
     sheet.title = "DIP"
     _append(sheet, [f.label for f in FIELDS])
-    for item in sort_items(items):
-        record = item_record(item)
+    for record in records:
         _append(sheet, [record[f.key] for f in FIELDS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
@@ -128,7 +128,7 @@ def render_xlsx(items: Sequence[Item], office: Office, version: Version) -> byte
         ("Diterbitkan", version.date_text),
         ("Keputusan PPID", " tanggal ".join(p for p in (version.decision_number,
                                                         version.decision_date) if p)),
-        ("Jumlah informasi", len(items)),
+        ("Jumlah informasi", len(records)),
         (),
         ("Kolom", "Kunci JSON", "Arti"),
         *((f.label, f.key, f.meaning) for f in FIELDS),

@@ -198,10 +198,10 @@ def render_site(
         "dik.html": page("dik", "dik.html.j2"),
         "riwayat.html": page("riwayat", "riwayat.html.j2"),
         "dip-fragment.html": page("fragment", "fragment.html.j2"),
-        "dip.csv": render_csv(items),
-        "dip.json": render_json(items, office, version),
+        "dip.csv": render_csv(current.records),
+        "dip.json": render_json(current.records, office, version),
         "dip.schema.json": (json.dumps(json_schema(), ensure_ascii=False, indent=1) + "\n").encode(),
-        "dip.xlsx": render_xlsx(items, office, version),
+        "dip.xlsx": render_xlsx(current.records, office, version),
         # what an aggregator (a province, a data portal) needs: the changes since the previous
         # version, and the list as a DCAT catalogue
         FEED_FILE: render_feed(current, changes[0].previous, shown_version.site_url),
