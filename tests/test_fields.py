@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
 import pytest
 
 import dip_sheets
-from dip_sheets import dates, parsers, validate
+from dip_sheets import dates, opendata, parsers, render, validate
 from dip_sheets import schema as s
 from dip_sheets.ids import format_id, id_number, id_sort, parse_id
 from dip_sheets.opendata import json_schema
@@ -97,6 +98,22 @@ def test_a_row_check_turns_each_cell_into_text_once(monkeypatch: pytest.MonkeyPa
     found, findings = validate_dip_row(row, UNITS, "DIP-0001")
     assert findings == [] and found is not None
     assert sorted(map(str, calls)) == sorted(str(row.get(h)) for h in s.CONTENT_HEADERS)
+
+
+def test_a_render_makes_each_items_record_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page's history, the CSV, the JSON and the XLSX all use the same records."""
+    made: list[str] = []
+
+    def counting(one: Item) -> dict[str, object]:
+        made.append(one.id)
+        return item_record(one)
+
+    for module in (render, opendata):
+        monkeypatch.setattr(module, "item_record", counting, raising=False)
+    items = [item(n) for n in range(1, 6)]
+    files = site(items)
+    assert sorted(made) == sorted(i.id for i in items)
+    assert [r["id"] for r in json.loads(files["dip.json"])["item"]] == [i.id for i in sort_items(items)]
 
 
 def test_ids_are_written_read_and_ordered_in_one_place() -> None:
