@@ -75,8 +75,14 @@ EXAMPLES = ("2024, Tahun Anggaran 2024, Maret 2024, 7 Februari 2022, 07/02/2022,
 
 
 def format_date(day: dt.date) -> str:
-    """``7 Februari 2022``: the long Indonesian form used on the published list."""
-    return f"{day.day} {MONTHS_ID[day.month - 1]} {day.year}"
+    """``7 Februari 2022``: the long Indonesian form of every date a person reads (the published
+    list, the page's update date, the change log, the DIK's dates)."""
+    return f"{_day_and_month(day)} {day.year}"
+
+
+def _day_and_month(day: dt.date) -> str:
+    """``7 Februari``: a date inside a period that names its year once (``1 Maret – 5 April 2024``)."""
+    return f"{day.day} {MONTHS_ID[day.month - 1]}"
 
 
 @dataclass(frozen=True)
@@ -165,7 +171,7 @@ def _point(text: str, column: str, raw: str, year: int | None = None, month: int
             return _Point(kind, number, dt.date(number, 1, 1), dt.date(number, 12, 31), "", budget)
         if kind in ("iso", "dmy"):
             day = _day(column, number, int(groups["month"]), int(groups["day"]), raw)
-            return _Point("day", number, day, day, f"{day.day} {MONTHS_ID[day.month - 1]}")
+            return _Point("day", number, day, day, _day_and_month(day))
         if kind == "part":
             return _part(groups["part"], groups["n"], number, column, raw)
         name = groups.get("name")
@@ -181,7 +187,7 @@ def _point(text: str, column: str, raw: str, year: int | None = None, month: int
             return _Point(kind, number, dt.date(number, wanted, 1), _month_end(number, wanted),
                           MONTHS_ID[wanted - 1])
         day = _day(column, number, wanted, int(groups["day"]), raw)
-        return _Point("day", number, day, day, f"{day.day} {MONTHS_ID[wanted - 1]}")
+        return _Point("day", number, day, day, _day_and_month(day))
     return None
 
 
@@ -283,7 +289,7 @@ def parse_when(value: Cell, column: str = s.CREATED) -> When:
             column, f"angka {cell_text(value)} bukan tahun atau tanggal.",
             f"the number {cell_text(value)} is not a year or a date.",
         )
-    raw = " ".join(cell_text(value).split())
+    raw = " ".join((value or "").split())  # text or empty: the text a cell shows, spaces collapsed
     if not raw:
         raise bad(column, "wajib diisi.", "is required.")
     return _read_text(raw, column)

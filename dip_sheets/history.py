@@ -15,7 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .validate import format_date
+from .dates import format_date
+from .ids import id_sort
 
 Record = Mapping[str, Any]
 
@@ -140,10 +141,7 @@ def _title(record: Record) -> str:
 
 def _by_id(changes: list[ItemChange]) -> tuple[ItemChange, ...]:
     """In ID order, numbers compared as numbers (DIP-9 before DIP-10), as a change log reads best."""
-    def key(change: ItemChange) -> list[str | int]:
-        return [int(p) if i % 2 else p for i, p in enumerate(re.split(r"([0-9]+)", change.id))]
-
-    return tuple(sorted(changes, key=key))
+    return tuple(sorted(changes, key=lambda change: id_sort(change.id)))
 
 
 def timeline(history: Sequence[PastVersion], current: PastVersion) -> list[VersionChanges]:

@@ -1,7 +1,9 @@
 """The open-data files of a version: ``dip.csv``, ``dip.json`` with its schema, and ``dip.xlsx``.
 
-Deterministic like the pages: the same items and version give the same bytes. No cell of either
-spreadsheet file can open as a formula, whatever staff or the configuration wrote.
+Each takes the version's records (:func:`~dip_sheets.records.item_record`, in published order),
+made once per render. Deterministic like the pages: the same records and version give the same
+bytes. No cell of either spreadsheet file can open as a formula, whatever staff or the
+configuration wrote.
 """
 
 from __future__ import annotations
@@ -21,24 +23,23 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from . import schema as s
 from .config import Office
-from .records import FIELDS, Version, item_record, neutralize_formula, sort_items
-from .validate import Item
+from .history import Record
+from .records import Version, neutralize_formula
+from .schema import RECORD_FIELDS as FIELDS
 
 
-def render_csv(items: Sequence[Item]) -> bytes:
+def render_csv(records: Sequence[Record]) -> bytes:
     """UTF-8 with a BOM, so Excel opens the Indonesian text correctly on a double click."""
     stream = io.StringIO()
     writer = csv.writer(stream, lineterminator="\r\n")
-    writer.writerow([label for _, label, _ in FIELDS])
-    for item in sort_items(items):
-        record = item_record(item)
-        writer.writerow([neutralize_formula(str(record[key])) for key, _, _ in FIELDS])
+    writer.writerow([f.label for f in FIELDS])
+    for record in records:
+        writer.writerow([neutralize_formula(str(record[f.key])) for f in FIELDS])
     return b"\xef\xbb\xbf" + stream.getvalue().encode("utf-8")
 
 
-def render_json(items: Sequence[Item], office: Office, version: Version) -> bytes:
+def render_json(records: Sequence[Record], office: Office, version: Version) -> bytes:
     """``dip.json``; its fields are documented by :func:`json_schema` (``dip.schema.json``)."""
     document = {
         "badan_publik": office.name,
@@ -46,8 +47,8 @@ def render_json(items: Sequence[Item], office: Office, version: Version) -> byte
         "versi": version.id,
         "diterbitkan": version.published_at,
         "keputusan_ppid": {"nomor": version.decision_number, "tanggal": version.decision_date},
-        "jumlah": len(items),
-        "item": [item_record(i) for i in sort_items(items)],
+        "jumlah": len(records),
+        "item": list(records),
     }
     return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
@@ -55,13 +56,11 @@ def render_json(items: Sequence[Item], office: Office, version: Version) -> byte
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of ``dip.json``: the documentation of every field, machine-checkable."""
     text = {"type": "string"}
-    item_properties: dict[str, Any] = {}
-    for key, label, meaning in FIELDS:
-        kind = {"type": "integer", "minimum": 0} if key == "tahun" else text
-        item_properties[key] = {**kind, "title": label, "description": meaning}
-    item_properties["id"]["minLength"] = 1
-    item_properties["kategori"]["enum"] = list(s.CATEGORIES)
-    item_properties["tautan"]["pattern"] = "^([Hh][Tt][Tt][Pp][Ss]?://|$)"
+    item_properties = {
+        f.key: {**({"type": "integer", "minimum": 0} if f.integer else text), "title": f.label,
+                "description": f.meaning, **{word: _json(value) for word, value in f.json}}
+        for f in FIELDS
+    }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "Daftar Informasi Publik (dip.json)",
@@ -90,14 +89,19 @@ def json_schema() -> dict[str, Any]:
         "$defs": {"item": {
             "type": "object",
             "description": "Satu informasi publik, dengan unsur-unsur menurut Perki 1/2021",
-            "required": [key for key, _, _ in FIELDS],
+            "required": [f.key for f in FIELDS],
             "additionalProperties": False,
             "properties": item_properties,
         }},
     }
 
 
-def render_xlsx(items: Sequence[Item], office: Office, version: Version) -> bytes:
+def _json(value: object) -> object:
+    """A keyword's value as JSON has it (the schema's tuples become arrays)."""
+    return list(value) if isinstance(value, tuple) else value
+
+
+def render_xlsx(records: Sequence[Record], office: Office, version: Version) -> bytes:
     """``dip.xlsx``: the list for spreadsheet users, with a sheet explaining the columns.
 
     openpyxl stamps the save time into the document properties and the ZIP entries; both are set
@@ -106,16 +110,14 @@ def render_xlsx(items: Sequence[Item], office: Office, version: Version) -> byte
     book = Workbook()
     sheet = book.active
     sheet.title = "DIP"
-    _append(sheet, [label for _, label, _ in FIELDS])
-    for item in sort_items(items):
-        record = item_record(item)
-        _append(sheet, [record[key] for key, _, _ in FIELDS])
+    _append(sheet, [f.label for f in FIELDS])
+    for record in records:
+        _append(sheet, [record[f.key] for f in FIELDS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="EEEEEE")
-    widths = {"ringkasan": 60, "judul": 40, "unit_penguasa": 36, "penanggung_jawab": 30, "tautan": 40}
-    for index, (key, _, _) in enumerate(FIELDS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = widths.get(key, 16)
+    for index, f in enumerate(FIELDS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = f.xlsx_width
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(FIELDS))}{sheet.max_row}"
 
@@ -126,10 +128,10 @@ def render_xlsx(items: Sequence[Item], office: Office, version: Version) -> byte
         ("Diterbitkan", version.date_text),
         ("Keputusan PPID", " tanggal ".join(p for p in (version.decision_number,
                                                         version.decision_date) if p)),
-        ("Jumlah informasi", len(items)),
+        ("Jumlah informasi", len(records)),
         (),
         ("Kolom", "Kunci JSON", "Arti"),
-        *((label, key, meaning) for key, label, meaning in FIELDS),
+        *((f.label, f.key, f.meaning) for f in FIELDS),
     ):
         _append(about, row)
     for cell in (*about["A"], about["B7"], about["C7"]):

@@ -29,6 +29,7 @@ from typing import Any
 
 from . import schema as s
 from .config import Config
+from .dates import format_date
 from .errors import PublishFailed
 from .history import PastVersion
 from .messages import Message
@@ -49,7 +50,6 @@ from .switch import (
 )
 from .sync import SINCE, Review, RowState, SyncResult, review, run
 from .targets import Target
-from .validate import MONTHS_ID
 from .workflow import Stage
 
 __all__ = ["ARCHIVE", "MANIFEST", "Manifest", "Progress", "PublishResult", "human_size", "live_manifest",
@@ -85,7 +85,7 @@ def make_version(config: Config, now: dt.datetime, version_id: str | None = None
     return Version(
         id=version_id or new_version_id(now, ()),
         published_at=now.isoformat(),
-        date_text=f"{now.day} {MONTHS_ID[now.month - 1]} {now.year}",
+        date_text=format_date(now.date()),
         decision_number=config.publish.decision_number,
         decision_date=config.publish.decision_date,
         year=now.year,

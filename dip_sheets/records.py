@@ -14,27 +14,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import schema as s
+from .ids import id_sort
 from .validate import Item
 
-#: The open-data fields, in order, with their meaning (also published in the JSON Schema).
-FIELDS: tuple[tuple[str, str, str], ...] = (
-    ("id", "ID", "Identitas tetap item (mis. DIP-0007); tidak pernah dipakai ulang"),
-    ("kategori", s.CATEGORY, "Berkala, Serta Merta atau Setiap Saat (UU 14/2008 Pasal 9, 10, 11)"),
-    ("sub_kategori", s.SUBCATEGORY, "Judul kelompok dalam kategori; boleh kosong"),
-    ("judul", s.TITLE, "Judul informasi"),
-    ("ringkasan", s.SUMMARY, "Ringkasan isi informasi"),
-    ("unit_penguasa", "Pejabat/Unit/Satker yang Menguasai Informasi", "Unit yang menguasai informasi"),
-    ("penanggung_jawab", "Penanggung Jawab Pembuatan atau Penerbitan Informasi",
-     "Pejabat yang bertanggung jawab atas pembuatan atau penerbitan informasi"),
-    ("waktu_pembuatan", s.CREATED, "Tahun atau tanggal pembuatan, seperti tertulis di daftar"),
-    ("tahun", "Tahun", "Tahun pembuatan (angka, untuk penyaringan)"),
-    ("tempat_pembuatan", s.PLACE, "Tempat pembuatan"),
-    ("bentuk", "Bentuk Informasi yang Tersedia", "Softcopy, Hardcopy, atau keduanya"),
-    ("retensi", "Jangka Waktu Penyimpanan atau Retensi Arsip", "mis. 5 tahun, Selama Berlaku, Permanen"),
-    ("tautan", s.LINK, "Alamat softcopy (http/https); kosong bila tidak ada"),
-    ("keterangan", s.REMARKS, "Keterangan; boleh kosong"),
-)
+#: The open-data fields, in order, as ``(key, label, meaning)``; defined by
+#: :data:`dip_sheets.schema.RECORD_FIELDS`.
+FIELDS: tuple[tuple[str, str, str], ...] = tuple((f.key, f.label, f.meaning) for f in s.RECORD_FIELDS)
+#: record key -> public label, for the templates (e.g. the change log names the changed fields)
 LABELS = {key: label for key, label, _ in FIELDS}
+_LINK = s.dip_field(s.LINK)
 
 #: What makes a spreadsheet read a cell as a formula (or a command): = + - @, tab and CR, and the
 #: full-width forms some spreadsheet locales accept for the first four.
@@ -96,13 +84,9 @@ def neutralize_formula(text: str) -> str:
 
 def item_record(item: Item) -> dict[str, Any]:
     """An item as an open-data record (the ``dip.json`` / ``dip.csv`` / ``dip.xlsx`` row)."""
-    return {
-        "id": item.id, "kategori": item.category, "sub_kategori": item.subcategory,
-        "judul": item.title, "ringkasan": item.summary, "unit_penguasa": item.unit,
-        "penanggung_jawab": item.responsible, "waktu_pembuatan": item.created,
-        "tahun": item.year, "tempat_pembuatan": item.place, "bentuk": item.form,
-        "retensi": item.retention, "tautan": safe_link(item.link), "keterangan": item.remarks,
-    }
+    record = {f.key: getattr(item, f.attr) for f in s.RECORD_FIELDS}
+    record[_LINK.key] = safe_link(item.link)
+    return record
 
 
 def sort_items(items: Sequence[Item]) -> list[Item]:
@@ -116,12 +100,6 @@ def sort_items(items: Sequence[Item]) -> list[Item]:
     return sorted(items, key=lambda i: (order.get(i.category, 99), i.category,
                                         first[(i.category, i.subcategory.casefold())],
                                         i.subcategory.casefold(), i.subcategory, id_sort(i.id)))
-
-
-def id_sort(item_id: str) -> tuple[str, int, str]:
-    """``DIP-0010`` after ``DIP-0009``: the number compared as a number."""
-    prefix, _, number = item_id.partition("-")
-    return prefix, int(number) if number.isdigit() else 0, item_id
 
 
 #: the category headings' HTML ids, used by the table of contents, shareable links and DCAT themes.

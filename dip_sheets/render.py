@@ -29,15 +29,15 @@ from .dcat import DCAT_FILE, render_dcat
 from .errors import ConfigError
 from .feed import FEED_FILE, render_feed
 from .history import PastVersion, VersionChanges, timeline
+from .ids import id_sort
 from .opendata import json_schema, render_csv, render_json, render_xlsx
-from .records import LABELS, category_slug, id_sort, item_record, safe_email, safe_link, sort_items
+from .records import LABELS, category_slug, item_record, safe_email, safe_link, sort_items
 from .records import Version as Version
 from .records import neutralize_formula as neutralize_formula
 from .templating import environment as environment
 from .templating import render_template, template_folder
 from .validate import Exclusion, Item
 
-#: the category headings' HTML ids, used by the table of contents and shareable links.
 LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
               ".svg": "image/svg+xml", ".webp": "image/webp"}
 #: the logo is inlined into every page, so it must stay small for visitors on a phone.
@@ -184,6 +184,7 @@ def render_site(
         "exclusions": sorted(exclusions, key=lambda x: id_sort(x.id)),
         "timeline": changes,
         "labels": LABELS,
+        "columns": s.PAGE_COLUMNS,
         "logo": logo_data_uri(office.logo),
         "colors": colors(office.color),
         "website": shown_office.website,
@@ -197,10 +198,10 @@ def render_site(
         "dik.html": page("dik", "dik.html.j2"),
         "riwayat.html": page("riwayat", "riwayat.html.j2"),
         "dip-fragment.html": page("fragment", "fragment.html.j2"),
-        "dip.csv": render_csv(items),
-        "dip.json": render_json(items, office, version),
+        "dip.csv": render_csv(current.records),
+        "dip.json": render_json(current.records, office, version),
         "dip.schema.json": (json.dumps(json_schema(), ensure_ascii=False, indent=1) + "\n").encode(),
-        "dip.xlsx": render_xlsx(items, office, version),
+        "dip.xlsx": render_xlsx(current.records, office, version),
         # what an aggregator (a province, a data portal) needs: the changes since the previous
         # version, and the list as a DCAT catalogue
         FEED_FILE: render_feed(current, changes[0].previous, shown_version.site_url),

@@ -1,7 +1,9 @@
-"""The register's layout, defined once: tabs, Indonesian headers, who owns each column, allowed values.
+"""The register's layout, defined once: tabs, Indonesian headers, who owns each column, allowed values,
+and what each DIP column publishes (its :class:`Field`: open-data key, public label, meaning, parser).
 
-Everything else (init, validation, sync, rendering, dropdowns, protections) reads this module, so a
-header is spelled in exactly one place. Columns are found by header text, never by position: staff
+Everything else (init, validation, sync, rendering, the open-data files and their JSON Schema, the
+page's table, dropdowns, protections) reads this module, so a header or a label is spelled in exactly
+one place. Columns are found by header text, never by position: staff
 may reorder columns, and a missing or duplicated header is an error that names it.
 """
 
@@ -23,6 +25,38 @@ class Role(StrEnum):
     SYSTEM = "system"  # written only by dip-sheets
 
 
+class Parse(StrEnum):
+    """How a column's cell becomes its published value (the parsers are in ``parsers.py``; WHEN is
+    ``dates.parse_when``)."""
+
+    TEXT = "text"  # whitespace collapsed
+    CATEGORY = "category"  # one of CATEGORIES; "Dikecualikan" is sent to the DIK tab
+    UNIT = "unit"  # one of the configured units
+    WHEN = "when"  # a year, date or period (``dates.parse_when``): its text, and its year
+    FORM = "form"  # one of FORMS, common spellings accepted
+    RETENTION = "retention"  # "N tahun", "Selama Berlaku" or "Permanen"
+    LINK = "link"  # an http(s) address
+
+
+@dataclass(frozen=True)
+class Field:
+    """One element of the published record (``dip.json``, ``dip.csv``, ``dip.xlsx``, the page).
+
+    ``key`` is the open-data key, ``attr`` the :class:`~dip_sheets.validate.Item` attribute holding
+    the value, ``label`` the public name (the CSV and XLSX heading, the page's column heading),
+    ``meaning`` its description in ``dip.schema.json``.
+    """
+
+    key: str
+    attr: str
+    label: str
+    meaning: str
+    integer: bool = False  # a whole number >= 0 in dip.json (else text)
+    #: further JSON Schema keywords for the field, in order
+    json: tuple[tuple[str, object], ...] = ()
+    xlsx_width: int = 16  # characters, in dip.xlsx
+
+
 @dataclass(frozen=True)
 class Column:
     header: str
@@ -31,6 +65,8 @@ class Column:
     choices: tuple[str, ...] = ()  # shown as a dropdown; empty = free text
     width: int = 18  # characters, for the workbook and the sheet
     help: str = ""  # shown as the header's note / in the README
+    field: Field | None = None  # what the column publishes, if anything
+    parse: Parse = Parse.TEXT
 
 
 # ---- values -----------------------------------------------------------------------------------
@@ -67,22 +103,51 @@ STAGE = "Posisi SOP"
 NOTE = "Catatan Sinkron"
 FINGERPRINT = "Sidik"
 
+RETENTION_EXAMPLES = "mis. 5 tahun, Selama Berlaku, Permanen"
+
 DIP_COLUMNS: tuple[Column, ...] = (
-    Column(ID, Role.SYSTEM, width=11, help="Diisi otomatis oleh sinkronisasi; jangan diubah."),
-    Column(CATEGORY, Role.UNIT, True, CATEGORIES, 14),
-    Column(SUBCATEGORY, Role.UNIT, width=22),
-    Column(TITLE, Role.UNIT, True, width=36),
-    Column(SUMMARY, Role.UNIT, True, width=48),
-    Column(UNIT, Role.UNIT, True, width=30),  # choices come from the configured unit list
-    Column(RESPONSIBLE, Role.UNIT, True, width=26),
-    Column(CREATED, Role.UNIT, True, width=16,
+    Column(ID, Role.SYSTEM, width=11, help="Diisi otomatis oleh sinkronisasi; jangan diubah.",
+           field=Field("id", "id", ID, "Identitas tetap item (mis. DIP-0007); tidak pernah dipakai ulang",
+                       json=(("minLength", 1),))),
+    Column(CATEGORY, Role.UNIT, True, CATEGORIES, 14, parse=Parse.CATEGORY,
+           field=Field("kategori", "category", CATEGORY,
+                       "Berkala, Serta Merta atau Setiap Saat (UU 14/2008 Pasal 9, 10, 11)",
+                       json=(("enum", CATEGORIES),))),
+    Column(SUBCATEGORY, Role.UNIT, width=22,
+           field=Field("sub_kategori", "subcategory", SUBCATEGORY,
+                       "Judul kelompok dalam kategori; boleh kosong")),
+    Column(TITLE, Role.UNIT, True, width=36,
+           field=Field("judul", "title", TITLE, TITLE.capitalize(), xlsx_width=40)),
+    Column(SUMMARY, Role.UNIT, True, width=48,
+           field=Field("ringkasan", "summary", SUMMARY, SUMMARY.capitalize(), xlsx_width=60)),
+    # choices come from the configured unit list
+    Column(UNIT, Role.UNIT, True, width=30, parse=Parse.UNIT,
+           field=Field("unit_penguasa", "unit", "Pejabat/Unit/Satker yang Menguasai Informasi",
+                       "Unit yang menguasai informasi", xlsx_width=36)),
+    Column(RESPONSIBLE, Role.UNIT, True, width=26,
+           field=Field("penanggung_jawab", "responsible",
+                       "Penanggung Jawab Pembuatan atau Penerbitan Informasi",
+                       "Pejabat yang bertanggung jawab atas pembuatan atau penerbitan informasi",
+                       xlsx_width=30)),
+    Column(CREATED, Role.UNIT, True, width=16, parse=Parse.WHEN,
            help="Tahun, bulan, tanggal atau rentangnya, mis. 2024, TA 2024, Maret 2024, 7 Februari 2022,"
-           " Semester I 2024, Juli s.d. Desember 2023"),
-    Column(PLACE, Role.UNIT, True, width=16),
-    Column(FORM, Role.UNIT, True, FORMS, 20),
-    Column(RETENTION, Role.UNIT, True, width=16, help="mis. 5 tahun, Selama Berlaku, Permanen"),
-    Column(LINK, Role.UNIT, width=34, help="Wajib bila tersedia softcopy; diawali http:// atau https://"),
-    Column(REMARKS, Role.UNIT, width=24),
+           " Semester I 2024, Juli s.d. Desember 2023",
+           field=Field("waktu_pembuatan", "created", CREATED,
+                       "Tahun atau tanggal pembuatan, seperti tertulis di daftar")),
+    Column(PLACE, Role.UNIT, True, width=16,
+           field=Field("tempat_pembuatan", "place", PLACE, PLACE.capitalize())),
+    Column(FORM, Role.UNIT, True, FORMS, 20, parse=Parse.FORM,
+           field=Field("bentuk", "form", "Bentuk Informasi yang Tersedia",
+                       "Softcopy, Hardcopy, atau keduanya")),
+    Column(RETENTION, Role.UNIT, True, width=16, help=RETENTION_EXAMPLES, parse=Parse.RETENTION,
+           field=Field("retensi", "retention", "Jangka Waktu Penyimpanan atau Retensi Arsip",
+                       RETENTION_EXAMPLES)),
+    Column(LINK, Role.UNIT, width=34, help="Wajib bila tersedia softcopy; diawali http:// atau https://",
+           parse=Parse.LINK,
+           field=Field("tautan", "link", LINK, "Alamat softcopy (http/https); kosong bila tidak ada",
+                       json=(("pattern", "^([Hh][Tt][Tt][Pp][Ss]?://|$)"),), xlsx_width=40)),
+    Column(REMARKS, Role.UNIT, width=24,
+           field=Field("keterangan", "remarks", REMARKS, "Keterangan; boleh kosong")),
     Column(STEP1, Role.UNIT, choices=(HANDED_OVER,), width=12),
     Column(STEP2, Role.DESK, choices=(NOT_CLASSIFIED, CLASSIFIED, NEEDS_FIX), width=16),
     Column(STEP3, Role.PPID, choices=(ESTABLISHED, REJECTED, NEEDS_REVISION), width=16),
@@ -93,10 +158,54 @@ DIP_COLUMNS: tuple[Column, ...] = (
     Column(FINGERPRINT, Role.SYSTEM, width=18),
 )
 
-#: The content of an item: what the fingerprint covers and what a change to an established row means.
-CONTENT_HEADERS: tuple[str, ...] = (
-    CATEGORY, SUBCATEGORY, TITLE, SUMMARY, UNIT, RESPONSIBLE, CREATED, PLACE, FORM, RETENTION,
-    LINK, REMARKS,
+#: the year of ``Waktu Pembuatan``, published beside it so the list can be filtered by year
+YEAR_FIELD = Field("tahun", "year", "Tahun", "Tahun pembuatan (angka, untuk penyaringan)", integer=True)
+
+#: The published record of an item, in order: each DIP column's field, the year after the time.
+RECORD_FIELDS: tuple[Field, ...] = tuple(
+    f for c in DIP_COLUMNS if c.field
+    for f in ((c.field, YEAR_FIELD) if c.parse is Parse.WHEN else (c.field,))
+)
+
+
+def dip_field(header: str) -> Field:
+    """The published field of the DIP column ``header``."""
+    found = next(c.field for c in DIP_COLUMNS if c.header == header)
+    assert found is not None, header
+    return found
+
+
+@dataclass(frozen=True)
+class PageColumn:
+    """A column of the published table (after "No"), named after the field it shows first."""
+
+    field: Field
+    heading: str = ""  # when the column shows more than its field
+
+    @property
+    def key(self) -> str:
+        return self.field.key
+
+    @property
+    def label(self) -> str:
+        return self.heading or self.field.label
+
+
+#: the published table, as Perki 1/2021's form lays it out; the title, summary and remarks share a
+#: column, as do the time and place of creation
+PAGE_COLUMNS: tuple[PageColumn, ...] = (
+    PageColumn(dip_field(SUMMARY)),
+    PageColumn(dip_field(UNIT)),
+    PageColumn(dip_field(RESPONSIBLE)),
+    PageColumn(dip_field(CREATED), "Waktu dan Tempat Pembuatan Informasi"),
+    PageColumn(dip_field(FORM)),
+    PageColumn(dip_field(RETENTION)),
+)
+
+#: The content of an item (the columns units fill that are published): what the fingerprint covers
+#: and what a change to an established row means.
+CONTENT_HEADERS: tuple[str, ...] = tuple(
+    c.header for c in DIP_COLUMNS if c.field and c.owner is Role.UNIT
 )
 
 # ---- the DIK tab (excluded information, never part of the DIP) -------------------------------

@@ -9,13 +9,14 @@ ever produces writes to system-owned columns, so a cell that staff own can never
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import schema as s
 from .errors import LayoutError
+from .ids import PREFIX as ID_PREFIX
+from .ids import format_id, parse_id
 from .ledger import (
     EVENT_EDITED,
     EVENT_ESTABLISHED,
@@ -52,8 +53,6 @@ from .validate import (
     validate_dip_row,
 )
 from .workflow import Stage, changed_columns, fingerprint, stage
-
-ID_PREFIX = {s.DIP_TAB: "DIP", s.DIK_TAB: "DIK"}
 
 
 @dataclass
@@ -174,10 +173,6 @@ class _Writer:
         self.changes.appends.setdefault(tab, []).append(row)
 
 
-def _format_id(tab: str, number: int) -> str:
-    return f"{ID_PREFIX[tab]}-{number:04d}"
-
-
 def _assign_ids(
     table: _Table, rows: list[tuple[int, list[Cell]]], last_issued: int,
     keeps_id: Mapping[int, bool],
@@ -187,22 +182,21 @@ def _assign_ids(
     When a row was copied with its ID, the copy whose content still matches the fingerprint (or
     else the first in sheet order) keeps the ID and the others get new ones.
     """
-    pattern = re.compile(rf"{ID_PREFIX[table.tab.name]}-(\d+)")
     claims: dict[str, list[int]] = {}
     for index, row in rows:
         text = cell_text(table.value(row, s.ID))
-        if pattern.fullmatch(text):
+        if parse_id(table.tab.name, text) is not None:
             claims.setdefault(text, []).append(index)
     ids: dict[int, str] = {}
     highest = last_issued
     for text, indexes in claims.items():
         owner = next((i for i in indexes if keeps_id.get(i)), indexes[0])
         ids[owner] = text
-        highest = max(highest, int(pattern.fullmatch(text)[1]))  # type: ignore[index]
+        highest = max(highest, parse_id(table.tab.name, text) or 0)
     for index, _row in rows:
         if index not in ids:
             highest += 1
-            ids[index] = _format_id(table.tab.name, highest)
+            ids[index] = format_id(table.tab.name, highest)
     return ids, highest
 
 

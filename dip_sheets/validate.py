@@ -10,125 +10,31 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from . import schema as s
 from .dates import MONTHS_ID, When, add_years, format_date, parse_date, parse_when
 from .findings import Finding, Invalid, quoted
-from .findings import bad as _bad
+from .ids import id_number
+from .parsers import (
+    parse_category,
+    parse_choice,
+    parse_form,
+    parse_retention,
+    parse_unit,
+    parse_url,
+    squash,
+    visible,
+)
 from .register import Cell, cell_text
 
 __all__ = [
     "MONTHS_ID", "Exclusion", "Finding", "Invalid", "Item", "Steps", "When", "find_duplicates",
-    "format_date", "parse_date", "parse_when", "read_steps", "validate_dik_row", "validate_dip_row",
+    "format_date", "id_number", "parse_category", "parse_choice", "parse_date", "parse_form",
+    "parse_retention", "parse_unit", "parse_url", "parse_when", "read_steps", "validate_dik_row",
+    "validate_dip_row", "visible",
 ]
-
-
-# ---- controlled values ---------------------------------------------------------------------------
-
-
-def _squash(value: Cell) -> str:
-    return " ".join(cell_text(value).split()).casefold()
-
-
-def parse_choice(value: Cell, column: str, choices: Sequence[str]) -> str:
-    """Match a dropdown value case- and space-insensitively; anything else is a finding."""
-    wanted = _squash(value).replace("-", " ")
-    for choice in choices:
-        if _squash(choice).replace("-", " ") == wanted:
-            return choice
-    listed = ", ".join(choices)
-    raise _bad(
-        column,
-        f"'{cell_text(value)}' bukan pilihan yang sah; pilih salah satu: {listed}.",
-        f"'{cell_text(value)}' is not allowed; choose one of: {listed}.",
-    )
-
-
-def parse_category(value: Cell) -> str:
-    if _squash(value) == s.EXCLUDED.casefold():
-        raise Invalid(Finding(
-            s.CATEGORY,
-            "Kategori: informasi yang dikecualikan bukan bagian dari DIP; pindahkan baris ini ke tab"
-            " 'DIK' beserta uji konsekuensinya.",
-            "Kategori: excluded information is not part of the DIP; move this row to the 'DIK' tab"
-            " with its consequence test.",
-        ))
-    return parse_choice(value, s.CATEGORY, s.CATEGORIES)
-
-
-def parse_form(value: Cell) -> str:
-    """Accept the common spellings (``Hardcopy & Softcopy``, ``Cetak dan Online``)."""
-    text = _squash(value)
-    soft = any(w in text for w in ("soft", "online", "digital", "elektronik"))
-    hard = any(w in text for w in ("hard", "cetak", "fisik"))
-    if soft and hard:
-        return "Softcopy dan Hardcopy"
-    if soft:
-        return "Softcopy"
-    if hard:
-        return "Hardcopy"
-    return parse_choice(value, s.FORM, s.FORMS)
-
-
-_RETENTION = re.compile(r"^(\d{1,3})\s*(?:tahun|thn|th|years?)?\.?$")
-
-
-def parse_retention(value: Cell) -> str:
-    """``N tahun``, ``Selama Berlaku`` or ``Permanen``, normalised."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        value = cell_text(value)
-    text = _squash(value)
-    if m := _RETENTION.match(text):
-        years = int(m[1])
-        if years < 1:
-            raise _bad(s.RETENTION, "lama retensi minimal 1 tahun.", "retention must be >= 1 year.")
-        return f"{years} tahun"
-    if text in ("selama berlaku", "selama masih berlaku", "sampai tidak berlaku"):
-        return "Selama Berlaku"
-    if text in ("permanen", "permanent", "musnah tidak", "abadi"):
-        return "Permanen"
-    raise _bad(
-        s.RETENTION,
-        f"'{cell_text(value)}' tidak dikenali; tulis 'N tahun' (mis. 5 tahun), 'Selama Berlaku' atau"
-        " 'Permanen'.",
-        f"'{cell_text(value)}' not recognised; write 'N tahun' (e.g. 5 tahun), 'Selama Berlaku' or"
-        " 'Permanen'.",
-    )
-
-
-def parse_url(value: Cell) -> str:
-    text = cell_text(value)
-    parts = urlsplit(text)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(
-        c.isspace() for c in text
-    ):
-        raise _bad(
-            s.LINK,
-            f"'{text}' bukan alamat web; tulis alamat lengkap yang diawali http:// atau https://.",
-            f"'{text}' is not a web address; write a full address starting with http:// or"
-            " https://.",
-        )
-    return text
-
-
-def parse_unit(value: Cell, units: Sequence[str], column: str = s.UNIT) -> str:
-    text = " ".join(cell_text(value).split())
-    if not units:
-        return text
-    for unit in units:
-        if unit.casefold() == text.casefold():
-            return unit
-    raise _bad(
-        column,
-        f"'{text}' tidak ada dalam daftar unit; pilih dari daftar (atau minta admin menambahkannya"
-        " di konfigurasi).",
-        f"'{text}' is not in the unit list; choose from the list (or ask the admin to add it to"
-        " the configuration).",
-    )
 
 
 # ---- a DIP row ------------------------------------------------------------------------------------
@@ -136,7 +42,8 @@ def parse_unit(value: Cell, units: Sequence[str], column: str = s.UNIT) -> str:
 
 @dataclass(frozen=True)
 class Item:
-    """A DIP row's content, normalised for publishing. Fields follow Perki 1/2021's elements."""
+    """A DIP row's content, normalised for publishing. Fields follow Perki 1/2021's elements; each
+    attribute is named by a field of :data:`dip_sheets.schema.RECORD_FIELDS` (``Field.attr``)."""
 
     id: str
     category: str
@@ -199,59 +106,63 @@ def read_steps(values: Mapping[str, Cell]) -> tuple[Steps, list[Finding]]:
 _INDEX = {c.header: i for i, c in enumerate(s.DIP_COLUMNS)}
 
 
+#: the DIP columns that make an item, in register order
+_CONTENT = tuple(c for c in s.DIP_COLUMNS if c.header in s.CONTENT_HEADERS)
+#: free-text columns checked for invisible control characters and length
+_FREE_TEXT = (s.TITLE, s.SUMMARY, s.REMARKS, s.SUBCATEGORY)
+MAX_TEXT = 5000
+_FORM = s.dip_field(s.FORM).attr
+#: the parsers of text cells; ``Waktu Pembuatan`` reads the cell itself (a date or a serial number)
+_PARSERS: dict[s.Parse, Callable[[str], str]] = {
+    s.Parse.CATEGORY: parse_category, s.Parse.FORM: parse_form, s.Parse.RETENTION: parse_retention,
+    s.Parse.LINK: parse_url,
+}
+
+
 def validate_dip_row(
     values: Mapping[str, Cell], units: Sequence[str], item_id: str = ""
 ) -> tuple[Item | None, list[Finding]]:
-    """Check one DIP row's content. Returns the normalised item (``None`` if unusable)."""
+    """Check one DIP row's content. Returns the normalised item (``None`` if unusable).
+
+    Each column is read as its schema says (:class:`~dip_sheets.schema.Parse`); each cell is turned
+    into text once.
+    """
     findings: list[Finding] = []
-    text = {h: " ".join(cell_text(values.get(h)).split()) for h in s.CONTENT_HEADERS}
-
-    def take(header: str, parse: Callable[[Cell], str] | None = None) -> str:
-        raw = values.get(header)
-        column = s.DIP_COLUMNS[_INDEX[header]]
-        if not visible(cell_text(raw)):
-            if column.required:
-                findings.append(Finding(header, f"{header}: wajib diisi.", f"{header}: required."))
-            return ""
-        if parse is None:
-            return text[header]
-        try:
-            return parse(raw)
-        except Invalid as problem:
-            findings.append(problem.finding)
-            return ""
-
-    category = take(s.CATEGORY, parse_category)
-    title = take(s.TITLE)
-    summary = take(s.SUMMARY)
-    unit = take(s.UNIT, lambda v: parse_unit(v, units))
-    responsible = take(s.RESPONSIBLE)
+    texts = {c.header: cell_text(values.get(c.header)) for c in _CONTENT}
+    read: dict[s.Parse, Callable[[str], str]] = {**_PARSERS, s.Parse.UNIT: lambda t: parse_unit(t, units)}
+    fields: dict[str, str] = {}
     when: When | None = None
-    if visible(cell_text(values.get(s.CREATED))):
+    for column in _CONTENT:
+        assert column.field is not None
+        text = texts[column.header]
+        fields[column.field.attr] = " ".join(text.split()) if column.parse is s.Parse.TEXT else ""
+        if not visible(text):
+            if column.required:
+                findings.append(Finding(column.header, f"{column.header}: wajib diisi.",
+                                        f"{column.header}: required."))
+            continue
         try:
-            when = parse_when(values.get(s.CREATED))
+            if column.parse is s.Parse.WHEN:
+                when = parse_when(values.get(column.header), column.header)
+                fields[column.field.attr] = when.text
+            elif column.parse is not s.Parse.TEXT:
+                fields[column.field.attr] = read[column.parse](text)
         except Invalid as problem:
             findings.append(problem.finding)
-    else:
-        take(s.CREATED)
-    place = take(s.PLACE)
-    form = take(s.FORM, parse_form)
-    retention = take(s.RETENTION, parse_retention)
-    link = take(s.LINK, parse_url)
-    if "Softcopy" in form and not visible(cell_text(values.get(s.LINK))):
+    if "Softcopy" in fields[_FORM] and not visible(texts[s.LINK]):
         findings.append(Finding(
             s.LINK,
             f"{s.LINK}: wajib diisi karena informasi tersedia dalam bentuk softcopy.",
             f"{s.LINK}: required because the information is available as softcopy.",
         ))
-    for header in (s.TITLE, s.SUMMARY, s.REMARKS, s.SUBCATEGORY):
-        if _has_control_chars(cell_text(values.get(header))):
+    for header in _FREE_TEXT:
+        if _has_control_chars(texts[header]):
             findings.append(Finding(
                 header,
                 f"{header}: berisi karakter kendali yang tidak terlihat; ketik ulang teksnya.",
                 f"{header}: contains invisible control characters; retype the text.",
             ))
-        if len(cell_text(values.get(header))) > MAX_TEXT:
+        if len(texts[header]) > MAX_TEXT:
             findings.append(Finding(
                 header,
                 f"{header}: terlalu panjang (lebih dari {MAX_TEXT} karakter); ringkas isinya.",
@@ -259,22 +170,7 @@ def validate_dip_row(
             ))
     if findings or when is None:
         return None, findings
-    item = Item(
-        id=item_id, category=category, subcategory=text[s.SUBCATEGORY], title=title,
-        summary=summary, unit=unit, responsible=responsible, created=when.text, year=when.year,
-        place=place, form=form, retention=retention, link=link, remarks=text[s.REMARKS],
-    )
-    return item, findings
-
-
-MAX_TEXT = 5000
-
-
-def visible(text: str) -> bool:
-    """Whether ``text`` shows anything: a cell holding only spaces or invisible characters (a
-    zero-width space pasted from a web page, a stray control character) counts as empty, so a
-    required column is not satisfied by something nobody can read."""
-    return any(not c.isspace() and unicodedata.category(c) not in ("Cf", "Cc") for c in text)
+    return Item(id=item_id, year=when.year, **fields), findings
 
 
 #: C0 controls, and the bidirectional overrides that can make a title read differently than it is
@@ -287,7 +183,7 @@ def _has_control_chars(text: str) -> bool:
 
 def duplicate_key(values: Mapping[str, Cell]) -> str:
     """Two rows are the same item when title and holding unit match, ignoring case and spacing."""
-    return f"{_squash(values.get(s.TITLE))}\x1f{_squash(values.get(s.UNIT))}"
+    return f"{squash(cell_text(values.get(s.TITLE)))}\x1f{squash(cell_text(values.get(s.UNIT)))}"
 
 
 def find_duplicates(rows: Iterable[tuple[str, Mapping[str, Cell]]]) -> dict[str, Finding]:
@@ -298,8 +194,9 @@ def find_duplicates(rows: Iterable[tuple[str, Mapping[str, Cell]]]) -> dict[str,
     """
     groups: dict[str, list[str]] = {}
     for item_id, values in rows:
-        if _squash(values.get(s.TITLE)):
-            groups.setdefault(duplicate_key(values), []).append(item_id)
+        key = duplicate_key(values)
+        if not key.startswith("\x1f"):  # a row without a title is nobody's duplicate
+            groups.setdefault(key, []).append(item_id)
     findings: dict[str, Finding] = {}
     for ids in groups.values():
         if len(ids) < 2:
@@ -314,12 +211,6 @@ def find_duplicates(rows: Iterable[tuple[str, Mapping[str, Cell]]]) -> dict[str,
                 " distinct.",
             )
     return findings
-
-
-def id_number(item_id: str) -> int:
-    """The number in ``DIP-0007``; 0 for anything else."""
-    m = re.fullmatch(r"[A-Z]+-(\d+)", item_id.strip())
-    return int(m[1]) if m else 0
 
 
 # ---- a DIK row (excluded information) --------------------------------------------------------------
@@ -362,7 +253,7 @@ def validate_dik_row(
     unit = ""
     if text[s.UNIT]:
         try:
-            unit = parse_unit(values.get(s.UNIT), units)
+            unit = parse_unit(text[s.UNIT], units)
         except Invalid as problem:
             findings.append(problem.finding)
     basis = text[s.DIK_LEGAL_BASIS]

@@ -242,7 +242,7 @@ def test_phone_width_has_no_sideways_scrolling(browser: Chromium, page_url: str)
     assert browser.js("document.documentElement.scrollWidth") <= 390
     label = browser.js("getComputedStyle(document.querySelector('tr[data-tahun] td:nth-child(3)'),"
                        " '::before').content")
-    assert label == '"Pejabat/unit yang menguasai"'
+    assert label == '"Pejabat/Unit/Satker yang Menguasai Informasi"'  # the column's one label
     browser.screenshot("dip-ponsel.png", height=2600)
     browser.js("document.getElementById('cari').focus()")
     browser.call("Input.insertText", text="lhkpn")

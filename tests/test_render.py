@@ -197,11 +197,14 @@ def test_index_shows_title_decision_update_date_columns_and_print_signature() ->
     assert '<html lang="id">' in page
     assert "Nomor <strong>12/PPID/2026</strong> tanggal <strong>2 Januari 2026</strong>" in page
     assert "Pemutakhiran terakhir" in page and "25 November 2026" in page
-    headers = ("No", "Ringkasan Isi Informasi", "Pejabat/Unit/Satker yang Menguasai Informasi",
-               "Penanggungjawab Pembuatan atau Penerbitan Informasi",
-               "Waktu dan Tempat Pembuatan Informasi", "Bentuk Informasi yang Tersedia",
-               "Jangka Waktu Penyimpanan atau Retensi Arsip")
-    assert "".join(f'<th scope="col">{h}</th>' for h in headers) in page
+    headers = (("ringkasan", "Ringkasan Isi Informasi"),
+               ("unit_penguasa", "Pejabat/Unit/Satker yang Menguasai Informasi"),
+               ("penanggung_jawab", "Penanggung Jawab Pembuatan atau Penerbitan Informasi"),
+               ("waktu_pembuatan", "Waktu dan Tempat Pembuatan Informasi"),
+               ("bentuk", "Bentuk Informasi yang Tersedia"),
+               ("retensi", "Jangka Waktu Penyimpanan atau Retensi Arsip"))
+    assert '<th scope="col">No</th>' + "".join(
+        f'<th scope="col" data-field="{key}">{h}</th>' for key, h in headers) in page
     assert '<p>Serang, 25 November 2026</p>\n<p>PPID KPU Kabupaten Serang</p>' in page
     assert "Siti Aminah, S.H." in page
     assert "@media print" in page and ".no-print,.skip{display:none!important}" in page

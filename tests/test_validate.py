@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from dip_sheets import schema as s
-from dip_sheets.register import Cell
+from dip_sheets.register import Cell, cell_text
 from dip_sheets.validate import (
     Invalid,
     find_duplicates,
@@ -81,7 +81,12 @@ def test_waktu_pembuatan_rejects_bad_values(raw: Cell, fragment: str) -> None:
      ("PERMANEN", "Permanen")],
 )
 def test_retensi_is_normalised(raw: Cell, expected: str) -> None:
-    assert parse_retention(raw) == expected
+    """Through the row check, as the sync reads it: a number cell (3) is read as its text."""
+    row = good_row()
+    row[s.RETENTION] = raw
+    item, findings = validate_dip_row(row, UNITS, "DIP-0001")
+    assert findings == [] and item is not None and item.retention == expected
+    assert parse_retention(cell_text(raw)) == expected
 
 
 @pytest.mark.parametrize("raw", ["lama", "0 tahun", "5 bulan", "-"])
