@@ -6,7 +6,7 @@ items before they do, from what an assessor would see and what the register says
 
 * the register, read once and reviewed (read-only: nothing is written back);
 * the live site over HTTP(S) at ``publish.base_url``: its ``manifest.json``, ``dip.json``, the DIK
-  page, compared with the last publish the register recorded (step 5);
+  page; the live version is compared with the last publish, as the publish target holds it;
 * the archive (``arsip/<version>/``, read through the publish target), for the list's last change
   and the previous year's list;
 * the link checker (:mod:`dip_sheets.links`, with its cache) for every ``Tautan`` and for the

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Mapping, Sequence
 from html.parser import HTMLParser
 from typing import Any
@@ -28,14 +27,13 @@ from .links import LinkSettings, check_links
 from .monev import Fetch, MonevReport, MonevSettings, http_fetch, site_url
 from .monev_items import Observed, judge_all
 from .register import Cell, Snapshot, cell_text
-from .site import ARCHIVE, MANIFEST, Manifest, scan
+from .site import ARCHIVE, MANIFEST, Manifest, Site, scan
 from .sync import Review, review
 from .targets import Target
 from .validate import Exclusion, validate_dik_row
 
 #: the optional column a unit fills when a Berkala item is updated (falls back to Waktu Pembuatan)
 LAST_UPDATED = "Terakhir Diperbarui"
-_STAMP_VERSION = re.compile(r"^(?P<when>\S+ \S+) · versi (?P<version>\S+)")
 
 
 def self_check(config: Config, *, now: dt.datetime, settings: MonevSettings | None = None,
@@ -51,7 +49,8 @@ def self_check(config: Config, *, now: dt.datetime, settings: MonevSettings | No
     owned = target is None
     target = target or open_target(config)
     try:
-        archive = read_archive(target)
+        site = scan(target)
+        archive = read_archive(target, site)
     finally:
         if owned:
             target.close()
@@ -71,7 +70,7 @@ def self_check(config: Config, *, now: dt.datetime, settings: MonevSettings | No
     observed = Observed(
         today=today, review=reviewed, berkala_updated=berkala_updated(snapshot, reviewed),
         dik_rows=dik_rows, live=live, live_version=live_version,
-        recorded_version=recorded_version(reviewed),
+        recorded_version=last_publish(site),
         dik_page=dik_page.decode("utf-8", "replace") if dik_page is not None else None,
         last_change=last_change(archive), decision_date=_date(config.publish.decision_date),
         links=links, menu_links=page_links(menu_page, fetch) if menu_page else None, higher=higher)
@@ -98,10 +97,18 @@ def read_live(config: Config, fetch: Fetch) -> tuple[str | None, Mapping[str, An
     return (manifest.version if manifest else None), live
 
 
-def read_archive(target: Target) -> list[PastVersion]:
+def last_publish(site: Site) -> str | None:
+    """The version ``dip publish`` last made live, as the publish target holds it: what the live
+    site should show (a stale web cache or a ``base_url`` pointing elsewhere shows something else)."""
+    if site.live is not None:
+        return site.live.version
+    return site.complete[-1].version if site.complete else None
+
+
+def read_archive(target: Target, site: Site) -> list[PastVersion]:
     """Every complete archived version's list, oldest first (a damaged one is left out)."""
     versions = []
-    for manifest in scan(target).complete:
+    for manifest in site.complete:
         data = target.read(f"{ARCHIVE}/{manifest.version}/dip.json")
         if data is None:
             continue
@@ -127,12 +134,6 @@ def previous_year_version(archive: Sequence[PastVersion], year: int) -> str | No
     """The version the previous year's list ended with: what the coming e-Monev round assesses."""
     last = [v.id for v in archive if moment(v.published_at).year == year - 1]
     return last[-1] if last else None
-
-
-def recorded_version(reviewed: Review) -> str | None:
-    """The newest version the register recorded as uploaded (step 5 stamps)."""
-    stamps = [m for r in reviewed.dip if (m := _STAMP_VERSION.match(cell_text(r.values.get(s.STEP5))))]
-    return max(stamps, key=lambda m: (m["when"], m["version"]))["version"] if stamps else None
 
 
 def _rows(snapshot: Snapshot, tab: str) -> tuple[list[list[Cell]], dict[str, int]]:

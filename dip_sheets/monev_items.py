@@ -43,7 +43,7 @@ class Observed:
     #: the live ``dip.json`` and the live manifest's version (None: nothing answered)
     live: Mapping[str, Any] | None = None
     live_version: str | None = None
-    #: the newest version the register recorded as uploaded (step 5)
+    #: the version ``dip publish`` last made live, as the publish target holds it
     recorded_version: str | None = None
     dik_page: str | None = None
     #: the day the list's items last changed, from the archive
@@ -91,10 +91,12 @@ def dip_online(obs: Observed, config: Config, settings: MonevSettings) -> MonevI
     else:
         if obs.live_version != obs.recorded_version:
             problems.append(Message(
-                f"situs menampilkan versi {obs.live_version}, sedangkan terbitan terakhir yang tercatat"
-                f" di register adalah versi {obs.recorded_version or '(belum ada)'}",
-                f"the site shows version {obs.live_version} while the last publish recorded in the"
-                f" register is version {obs.recorded_version or '(none)'}"))
+                f"situs menampilkan versi {obs.live_version}, sedangkan terbitan terakhir di tujuan terbit"
+                f" adalah versi {obs.recorded_version or '(belum ada)'} (publish.base_url menunjuk tempat"
+                " lain, atau salinan lama masih tersimpan di server web)",
+                f"the site shows version {obs.live_version} while the last publish at the publish target"
+                f" is version {obs.recorded_version or '(none)'} (publish.base_url points elsewhere, or"
+                " the web server still serves an old copy)"))
         decision = obs.live.get("keputusan_ppid") or {}
         if not (decision.get("nomor") and decision.get("tanggal")):
             problems.append(Message("daftar yang tayang tidak mencantumkan nomor dan tanggal Keputusan PPID",
