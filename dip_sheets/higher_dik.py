@@ -33,7 +33,7 @@ from .validate import Exclusion
 DIK_JSON = "dik.json"
 FORMAT = "dip-sheets/dik/1"
 #: "Nomor 731 Tahun 2025", "No. 12/PP.06-Kpt/2023", "Nomor: 5/PP.06-Kpt/2024"
-_NUMBER = re.compile(r"\b(?:nomor|no\.?)\s*:?\s*(?P<n>[^\s,;]+(?:\s+tahun\s+\d{4})?)", re.IGNORECASE)
+_NUMBER = re.compile(r"\b(?:nomor|no\.?)\s*:?\s*(?P<n>\d[^\s,;]*(?:\s+tahun\s+\d{4})?)", re.IGNORECASE)
 
 
 def decision_number(text: str) -> str:
