@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -118,10 +118,12 @@ def check_higher(url: str, issuer: str, rows: Sequence[tuple[str, str]],
     return HigherCheck(url, entries, revoked)
 
 
-def render_inherited(entries: Sequence[HigherEntry], source: str, issuer: str,
-                     context: Mapping[str, Any] | None = None) -> str:
+def inherited_context(entries: Sequence[HigherEntry], source: str, issuer: str) -> dict[str, Any]:
+    """What ``monev_dik_atasan.html.j2`` needs; ``dik.html.j2`` can include it with this context."""
+    return {"inherited": list(entries), "inherited_source": source, "inherited_issuer": issuer}
+
+
+def render_inherited(entries: Sequence[HigherEntry], source: str, issuer: str) -> str:
     """The inherited entries as an HTML section for the DIK page (``monev_dik_atasan.html.j2``)."""
-    env = environment(None)
-    return render_template(env, "monev_dik_atasan.html.j2",
-                           {**(context or {}), "entries": list(entries), "source": source, "issuer": issuer},
-                           None)
+    return render_template(environment(None), "monev_dik_atasan.html.j2",
+                           inherited_context(entries, source, issuer), None)
