@@ -25,14 +25,16 @@ import datetime as dt
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 
-from .config import Config
 from .config_values import check_url, convert, refuse
 from .errors import ConfigError
 from .messages import Message
+
+if TYPE_CHECKING:  # config.py may hold a MonevSettings: no import cycle at run time
+    from .config import Config
 
 #: the two answers of the self-assessment
 MEETS, NOT_YET = "memenuhi", "belum"
