@@ -1,0 +1,209 @@
+"""``dip monev``: gather what an assessor would see, then judge every item (:mod:`monev_items`).
+
+Read-only throughout: the register is read and reviewed but nothing is written back; the live site
+is fetched over HTTP(S) like a visitor; the archive is read through the publish target; links go
+through the link checker and its cache. What costs what: one register read, one archive scan (one
+read per archived ``dip.json``), a handful of GETs to the live site, one link check per link not
+fresh in the cache.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urljoin
+
+from . import schema as s
+from .config import Config
+from .connect import open_register, open_target
+from .dates import format_date, parse_date, parse_when
+from .findings import Invalid
+from .higher_dik import HigherCheck, check_higher
+from .history import PastVersion, moment
+from .links import LinkSettings, check_links
+from .monev import Fetch, MonevReport, MonevSettings, http_fetch, site_url
+from .monev_items import Observed, judge_all
+from .register import Cell, Snapshot, cell_text
+from .site import ARCHIVE, MANIFEST, Manifest, Site, scan
+from .sync import Review, review
+from .targets import Target
+from .validate import Exclusion, validate_dik_row
+
+#: the optional column a unit fills when a Berkala item is updated (falls back to Waktu Pembuatan)
+LAST_UPDATED = "Terakhir Diperbarui"
+
+
+def self_check(config: Config, *, now: dt.datetime, settings: MonevSettings | None = None,
+               fetch: Fetch | None = None, target: Target | None = None,
+               link_settings: LinkSettings | None = None) -> MonevReport:
+    """Judge every e-Monev item the tool can evidence. A "belum" is an answer; only a register or a
+    target that cannot be read raises (a :class:`~dip_sheets.errors.DipError` with its exit code)."""
+    settings = settings or MonevSettings()
+    link_settings = link_settings or LinkSettings()
+    fetch = fetch or http_fetch(settings.timeout, link_settings.verify)
+    snapshot = open_register(config).read()
+    reviewed = review(snapshot, config.units, now)
+    owned = target is None
+    target = target or open_target(config)
+    try:
+        site = scan(target)
+        archive = read_archive(target, site)
+    finally:
+        if owned:
+            target.close()
+    today = now.date()
+    dik_rows = read_dik_rows(snapshot, reviewed, config.units)
+    live_version, live = read_live(config, fetch)
+    dik_page = fetch(site_url(config, "dik.html")) if config.publish.base_url else None
+    menu_page = settings.ppid_menu_page or config.office.website
+    configured = [u for u in (settings.sop_consequence_test, settings.sop_dip, settings.request_form,
+                              settings.objection_form) if u]
+    links = check_links([*(i.link for i in reviewed.items if i.link), *configured],
+                        state_dir=config.state_dir, now=now, settings=link_settings)
+    higher: HigherCheck | None = None
+    if settings.higher_dik_url:
+        rows = [(row_id, x.decision) for row_id, x, _ in dik_rows if x is not None]
+        higher = check_higher(settings.higher_dik_url, settings.higher_issuer, rows, fetch)
+    observed = Observed(
+        today=today, review=reviewed, berkala_updated=berkala_updated(snapshot, reviewed),
+        dik_rows=dik_rows, live=live, live_version=live_version,
+        recorded_version=last_publish(site),
+        dik_page=dik_page.decode("utf-8", "replace") if dik_page is not None else None,
+        last_change=last_change(archive), decision_date=_date(config.publish.decision_date),
+        links=links, menu_links=page_links(menu_page, fetch) if menu_page else None, higher=higher)
+    report = MonevReport(now, config.office.name, site_url(config), [], live_version,
+                         previous_year_version(archive, today.year))
+    report.items = judge_all(observed, config, settings)
+    report.links = [(url, r.ok, r.reason.id if r.reason else str(r.status)) for url, r in links.items()]
+    report.expired = [(row_id, x.information, format_date(x.expires), True) for row_id, x, _ in dik_rows
+                      if x is not None and x.expires is not None and x.expires < today]
+    return report
+
+
+def read_live(config: Config, fetch: Fetch) -> tuple[str | None, Mapping[str, Any] | None]:
+    """The live manifest's version and the live ``dip.json``, as a visitor gets them."""
+    if not config.publish.base_url:
+        return None, None
+    manifest = Manifest.parse(fetch(site_url(config, MANIFEST)))
+    data = fetch(site_url(config, "dip.json"))
+    try:
+        document = json.loads(data.decode("utf-8-sig")) if data is not None else None
+    except (UnicodeDecodeError, ValueError):
+        document = None
+    live = document if isinstance(document, dict) else None
+    return (manifest.version if manifest else None), live
+
+
+def last_publish(site: Site) -> str | None:
+    """The version ``dip publish`` last made live, as the publish target holds it: what the live
+    site should show (a stale web cache or a ``base_url`` pointing elsewhere shows something else)."""
+    if site.live is not None:
+        return site.live.version
+    return site.complete[-1].version if site.complete else None
+
+
+def read_archive(target: Target, site: Site) -> list[PastVersion]:
+    """Every complete archived version's list, oldest first (a damaged one is left out)."""
+    versions = []
+    for manifest in site.complete:
+        data = target.read(f"{ARCHIVE}/{manifest.version}/dip.json")
+        if data is None:
+            continue
+        try:
+            versions.append(PastVersion.from_dip_json(data))
+        except ValueError:
+            continue
+    return versions
+
+
+def last_change(archive: Sequence[PastVersion]) -> dt.date | None:
+    """The day of the newest archived version whose items differ from the version before it."""
+    changed: dt.date | None = None
+    before: tuple[Any, ...] | None = None
+    for version in archive:
+        if version.records != before:
+            changed = version.moment.date()
+        before = version.records
+    return changed
+
+
+def previous_year_version(archive: Sequence[PastVersion], year: int) -> str | None:
+    """The version the previous year's list ended with: what the coming e-Monev round assesses."""
+    last = [v.id for v in archive if moment(v.published_at).year == year - 1]
+    return last[-1] if last else None
+
+
+def _rows(snapshot: Snapshot, tab: str) -> tuple[list[list[Cell]], dict[str, int]]:
+    grid = snapshot.tabs[tab]
+    return grid.rows, {s.normalize_header(h): i for i, h in enumerate(grid.rows[0])}
+
+
+def _cell(row: Sequence[Cell], index: int | None) -> Cell:
+    return row[index] if index is not None and index < len(row) else None
+
+
+def berkala_updated(snapshot: Snapshot, reviewed: Review) -> dict[str, dt.date]:
+    """Published Berkala items: the day each was last updated, from ``Terakhir Diperbarui`` or else
+    ``Waktu Pembuatan``. A period (a year, a semester) counts as its last day, so an item is called
+    stale only when it certainly is."""
+    rows, headers = _rows(snapshot, s.DIP_TAB)
+    column = headers.get(s.normalize_header(LAST_UPDATED))
+    found: dict[str, dt.date] = {}
+    for state in reviewed.dip:
+        if not state.publishable or state.item is None or state.item.category != "Berkala":
+            continue
+        for value in (_cell(rows[state.anchor.row], column), state.values.get(s.CREATED)):
+            if not cell_text(value):
+                continue
+            try:
+                when = parse_when(value, LAST_UPDATED)
+            except Invalid:
+                continue
+            found[state.id] = when.date or dt.date(when.year, 12, 31)
+            break
+    return found
+
+
+def read_dik_rows(snapshot: Snapshot, reviewed: Review, units: Sequence[str]
+                  ) -> list[tuple[str, Exclusion | None, list[Any]]]:
+    """Every DIK row with its exclusion read as if today were the first day of the calendar, so an
+    exclusion whose period ended still shows its end date; findings are the sync's."""
+    rows, headers = _rows(snapshot, s.DIK_TAB)
+    out: list[tuple[str, Exclusion | None, list[Any]]] = []
+    for state in reviewed.dik:
+        row = rows[state.anchor.row]
+        values = {h: _cell(row, headers.get(s.normalize_header(h))) for h in s.DIK_CONTENT_HEADERS}
+        exclusion, _ = validate_dik_row(values, units, dt.date.min, state.id)
+        out.append((state.id, exclusion, list(state.findings)))
+    return out
+
+
+class _Anchors(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self.hrefs += [v for k, v in attrs if k == "href" and v]
+
+
+def page_links(url: str, fetch: Fetch) -> frozenset[str] | None:
+    """The absolute addresses ``url``'s page links to (None: it does not open)."""
+    data = fetch(url)
+    if data is None:
+        return None
+    parser = _Anchors()
+    parser.feed(data.decode("utf-8", "replace"))
+    return frozenset(urljoin(url, href) for href in parser.hrefs)
+
+
+def _date(text: str) -> dt.date | None:
+    try:
+        return parse_date(text, "publish.decision_date") if text.strip() else None
+    except Invalid:
+        return None
+
