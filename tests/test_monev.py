@@ -26,9 +26,10 @@ from dip_sheets.messages import Message
 from dip_sheets.monev import MEETS, NOT_YET, MonevReport, MonevSettings
 from dip_sheets.monev_check import berkala_updated, last_change, read_dik_rows, self_check
 from dip_sheets.monev_items import JUDGES, Observed, judge_all
+from dip_sheets.office import Office as Application
 from dip_sheets.publish import publish
 from dip_sheets.register import Grid, Snapshot
-from dip_sheets.register.workbook import WorkbookRegister
+from dip_sheets.register.workbook import WorkbookRegister, append_rows
 from dip_sheets.sync import Review, review
 from dip_sheets.targets.folder import FolderTarget
 from tests.plugins.webservers import Reply, WebServer
@@ -90,8 +91,13 @@ class Office:
 def publish_demo(folder: Path) -> Config:
     """The demo published on ``LAST_YEAR``, then established for this year by a new decision and
     published on ``NOW`` (so the archive holds both years)."""
-    demo.run(folder, now=LAST_YEAR)
     config = demo.demo_config(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    Application(config).init()
+    append_rows(config.register.path, s.DIP_TAB, demo.SAMPLE_DIP)
+    append_rows(config.register.path, s.DIK_TAB, demo.SAMPLE_DIK)
+    publish(config, WorkbookRegister(config.register.path), FolderTarget(config.publish.folder),
+            now=LAST_YEAR, force=True)
     config = replace(config, publish=replace(config.publish, decision_number="2/PP.01-Kpt/2026",
                                              decision_date="2 Maret 2026"))
     publish(config, WorkbookRegister(config.register.path), FolderTarget(config.publish.folder), now=NOW,
