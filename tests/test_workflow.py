@@ -9,7 +9,7 @@ from openpyxl.worksheet.formula import ArrayFormula
 from dip_sheets import schema as s
 from dip_sheets.register import cell_text
 from dip_sheets.sync import run
-from dip_sheets.workflow import changed_columns, content_text, fingerprint
+from dip_sheets.workflow import changed_columns, content_text, fingerprint, read_steps
 from tests.conftest import NOW, UNITS, established, good_row
 from tests.memory_register import memory_register
 
@@ -56,3 +56,18 @@ def test_a_formula_in_a_content_cell_does_not_make_the_row_look_edited() -> None
     note = cell_text(register.get(s.DIP_TAB, index, s.NOTE))
     assert s.SUMMARY in note and s.REMARKS not in note
     assert not run(register, UNITS, NOW).review.changes  # recorded once
+
+
+def test_step_order() -> None:
+    steps, findings = read_steps({s.STEP1: "ya", s.STEP2: "sudah", s.STEP3: "ditetapkan"})
+    assert findings == [] and steps.handed_over and steps.decision == "Ditetapkan"
+    _, findings = read_steps({s.STEP3: "Ditetapkan"})
+    assert [f.column for f in findings] == [s.STEP3]
+    _, findings = read_steps({s.STEP1: "Ya", s.STEP2: "Belum", s.STEP3: "Ditetapkan"})
+    assert [f.column for f in findings] == [s.STEP3]
+    _, findings = read_steps({s.STEP2: "Sudah"})
+    assert s.STEP2 in [f.column for f in findings]
+    _, findings = read_steps({s.STEP3: "Mungkin"})
+    assert any("bukan pilihan" in f.id for f in findings)
+    _, findings = read_steps({s.STEP3: "Ditolak"})  # a rejection needs no prior step
+    assert findings == []
