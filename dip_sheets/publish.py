@@ -10,8 +10,11 @@ A failure before the switch leaves the live site untouched; leftovers (temporary
 folders without a manifest) are removed by the next run. A version byte-identical to the live one is
 not uploaded again, and a complete archived version that is not live yet (its run stopped before or
 during the switch) is switched live as it is rather than uploaded a second time, so re-running an
-interrupted publish neither duplicates nor loses anything. Step 4 (upload ordered) is recorded in
-the register before uploading, step 5 (uploaded) only after the live manifest has been read back.
+interrupted publish neither duplicates nor loses anything.
+
+The register is read and reviewed once: the sync's changes and step 4 (upload ordered) go in one
+batch before uploading, step 5 (uploaded) in a second batch only after the live manifest has been
+read back; the first batch says where its rows are afterwards, so the second needs no new read.
 
 Version ids are the UTC time of the run (``20261125-030000Z``), with ``-2``, ``-3`` … when that
 second is taken; versions are ordered by their timezone-aware publication time, never by id text.

@@ -104,7 +104,8 @@ class Register(Protocol):
         """Read every tab at once (one request on Google Sheets)."""
 
     def apply(self, changes: Changes) -> ApplyResult:
-        """Write a batch: re-read, relocate anchors, then write in one go (atomically if possible)."""
+        """Write a batch: re-read, relocate anchors, then write in one go (atomically if possible);
+        the result says where the written rows are now (:attr:`ApplyResult.anchors`)."""
 
     def init(self, layout: Layout) -> list[Message]:
         """Create the register, or repair what is missing; return what was done, one message per
