@@ -209,6 +209,8 @@ class _Review:
 
     def dip_row(self, index: int, item_id: str, issued: int, values: dict[str, Cell], item: Item | None,
                 steps: Steps, findings: list[Finding]) -> RowState:
+        """One DIP row: its ID, whether it is held, established, edited or withdrawn, its note and
+        its place in the SOP, each decided by :mod:`dip_sheets.workflow` and written if changed."""
         dip, records, writer = self.dip, self.records, self.writer
         anchor = dip.anchor(index)
         typed = cell_text(values.get(s.ID))
