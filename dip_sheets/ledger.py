@@ -9,7 +9,8 @@ an item established before (same title and unit, ignoring case and spacing, as a
 in ``Riwayat`` or in the sheet now; or it still carries another row's ``Sidik``): clearing an ID or
 copying a row must not put content live without the PPID. The hold is released only by an action
 of the PPID the sync can see: ``Perlu Revisi`` in step 3 (recorded as a ``Riwayat`` row), after which
-``Ditetapkan`` establishes it as usual. Pure: no I/O.
+``Ditetapkan`` establishes it as usual. Pure: no I/O; the decisions themselves are
+:mod:`dip_sheets.workflow`'s.
 """
 
 from __future__ import annotations
@@ -100,30 +101,6 @@ def read_records(rows: Iterable[Mapping[str, Cell]]) -> Records:
         if event in (EVENT_HELD, EVENT_RELEASED):
             records.gate[item_id] = event
     return records
-
-
-def gate(
-    records: Records, stamp: str, item_id: str, values: Mapping[str, Cell], decision: str,
-    arrived: bool, sidik: str, findings: list[Finding],
-) -> tuple[bool, dict[str, Cell] | None]:
-    """Whether a row is held (see the module docstring), and the ``Riwayat`` row to append if this
-    sync holds or releases it. A held row marked ``Ditetapkan`` gets a finding in ``findings``, so
-    it is not established."""
-    similar = records.similar(values, item_id)
-    event: dict[str, Cell] | None = None
-    if arrived:
-        held = decision == s.ESTABLISHED and (bool(similar) or sidik in records.digests())
-        if held:
-            event = history_row(stamp, item_id, EVENT_HELD, "", [], values,
-                                note=", ".join(similar) or "salinan baris yang ditetapkan")
-    elif records.held(item_id) and decision == s.NEEDS_REVISION:
-        held = False
-        event = history_row(stamp, item_id, EVENT_RELEASED, "", [], values)
-    else:
-        held = records.held(item_id)
-    if held and decision == s.ESTABLISHED:
-        findings.insert(0, held_finding(similar))
-    return held, event
 
 
 def history_row(

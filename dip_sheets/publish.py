@@ -10,8 +10,11 @@ A failure before the switch leaves the live site untouched; leftovers (temporary
 folders without a manifest) are removed by the next run. A version byte-identical to the live one is
 not uploaded again, and a complete archived version that is not live yet (its run stopped before or
 during the switch) is switched live as it is rather than uploaded a second time, so re-running an
-interrupted publish neither duplicates nor loses anything. Step 4 (upload ordered) is recorded in
-the register before uploading, step 5 (uploaded) only after the live manifest has been read back.
+interrupted publish neither duplicates nor loses anything.
+
+The register is read and reviewed once: the sync's changes and step 4 (upload ordered) go in one
+batch before uploading, step 5 (uploaded) in a second batch only after the live manifest has been
+read back; the first batch says where its rows are afterwards, so the second needs no new read.
 
 Version ids are the UTC time of the run (``20261125-030000Z``), with ``-2``, ``-3`` … when that
 second is taken; versions are ordered by their timezone-aware publication time, never by id text.
@@ -24,18 +27,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import schema as s
 from .config import Config
 from .dates import format_date
 from .errors import PublishFailed
 from .history import PastVersion
 from .messages import Message
-from .register import CellWrite, Changes, Register, cell_text
+from .register import ApplyResult, Changes, Register
 from .render import Version, render_site
-from .site import ARCHIVE, MANIFEST, Manifest, file_table, guard, scan
+from .site import ARCHIVE, MANIFEST, Manifest, Site, file_table, guard, scan
 from .switch import (
     Progress,
     clean_leftovers,
@@ -48,9 +50,9 @@ from .switch import (
     upload_version,
     versions,
 )
-from .sync import SINCE, Review, RowState, SyncResult, review, run
+from .sync import Review, SyncResult, release, review
 from .targets import Target
-from .workflow import Stage
+from .workflow import Release
 
 __all__ = ["ARCHIVE", "MANIFEST", "Manifest", "Progress", "PublishResult", "human_size", "live_manifest",
            "publish", "rollback", "versions"]
@@ -93,26 +95,151 @@ def make_version(config: Config, now: dt.datetime, version_id: str | None = None
     )
 
 
-# ---- the register side: steps 4 and 5 ---------------------------------------------------------
+# ---- the register side: the sync, then steps 4 and 5 ----------------------------------------------
 
 
 def _stamp(now: dt.datetime, version: str, tail: str) -> str:
     return f"{now.strftime('%Y-%m-%d %H:%M')} · versi {version} · {tail}"
 
 
-def stamp_changes(
-    rows: Sequence[RowState], published: set[str], header: str, text: str
-) -> Changes:
-    """Write ``text`` into ``header`` of published rows that lack it; clear it in rows no longer
-    published. Rows already stamped keep their stamp: it says when their content went live."""
-    changes = Changes()
-    for row in rows:
-        current = cell_text(row.values.get(header))
-        if row.id in published and not current:
-            changes.writes.append(CellWrite(row.anchor, header, text))
-        elif row.id not in published and current:
-            changes.writes.append(CellWrite(row.anchor, header, ""))
-    return changes
+class _Record:
+    """The register's side of a publish, read and reviewed once.
+
+    The sync's changes are written together with step 4 (or alone, when the publish stops before
+    it); step 5 once the version is live. Each batch returns where its rows are now, so the next one
+    needs no new read; only when a row changed under a batch (a write skipped) is the register
+    read and reviewed again, and that review's changes go with the next batch.
+    """
+
+    def __init__(self, register: Register, units: Sequence[str], now: dt.datetime, dry_run: bool) -> None:
+        self.register, self.units, self.now, self.dry_run = register, units, now, dry_run
+        self.review = review(register.read(), units, now)
+        self.sync = SyncResult(self.review, None, dry_run)
+        self.pending = self.review.changes
+        self.stamps = 0
+
+    def write(self, published: Release | None = None) -> None:
+        """One batch: the review's changes not written yet, and what ``published`` records."""
+        if self.dry_run:
+            return
+        sync, self.pending = self.pending, Changes()
+        stamps = release(self.review.dip, published, self.now.date()) if published else Changes()
+        taken = {(w.anchor, w.header) for w in stamps.writes}
+        batch = Changes([*(w for w in sync.writes if (w.anchor, w.header) not in taken), *stamps.writes],
+                        sync.appends, sync.locks)
+        if not batch:
+            return
+        applied = self.register.apply(batch)
+        skipped = set(applied.skipped)
+        self.stamps += sum(w not in skipped for w in stamps.writes)
+        if sync and self.sync.applied is None:
+            self.sync = SyncResult(self.review, _share(applied, batch, sync), False)
+        if skipped:  # a row changed under the batch: see it as it is now
+            self.review = review(self.register.read(), self.units, self.now)
+            self.pending = self.review.changes
+            return
+        for row in self.review.dip:
+            row.anchor = applied.anchors.get(row.anchor, row.anchor)
+
+
+def _share(applied: ApplyResult, batch: Changes, sync: Changes) -> ApplyResult:
+    """The sync's part of a batch it shared with step 4: its writes (but those a stamp replaced),
+    its appended rows and the backend's notices."""
+    mine = set(sync.writes) & set(batch.writes)
+    lost = tuple(w for w in applied.skipped if w in mine)
+    return ApplyResult(len(mine) - len(lost), applied.rows_appended, lost, applied.notices,
+                       applied.anchors)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a publish will put live, decided before anything is written."""
+
+    site: Site
+    manifest: Manifest
+    files: dict[str, bytes]
+    items: int
+    #: whether the host can make links (see :func:`~dip_sheets.switch.switch_live`)
+    links: bool
+    #: the version is whole in the archive already (or is the live one, its switch cut short)
+    resumed: bool
+    #: the version is live and settled: nothing to upload or switch
+    unchanged: bool = False
+
+
+def _refuse_blocked(current: Review) -> None:
+    """Without ``--force``, no publish while a row the PPID established cannot go live."""
+    def blockers(lang: str, row: str) -> str:
+        return "; ".join(
+            f"{r.id} ({row} {r.row_number}): {r.findings[0].text(lang).rstrip('.') if r.findings else ''}"
+            for r in current.blockers[:20]
+        )
+
+    if current.blockers:
+        raise PublishFailed(
+            f"{len(current.blockers)} baris yang ditetapkan PPID belum dapat diterbitkan:"
+            f" {blockers('id', 'baris')}. Perbaiki baris itu, atau terbitkan tanpa baris itu dengan"
+            " --force.",
+            f"{len(current.blockers)} rows established by the PPID cannot be published:"
+            f" {blockers('en', 'row')}. Fix them, or publish without them using --force.",
+        )
+
+
+def _refuse_emptying(current: Review, live: Manifest | None) -> None:
+    """Without ``--force``, no publish that would empty the published list."""
+    if not current.items and live is not None and live.items:
+        raise PublishFailed(
+            "Tidak ada satu pun informasi yang siap terbit, sedangkan situs memuat"
+            f" {live.items} informasi. Penerbitan dibatalkan agar daftar di situs tidak kosong;"
+            " gunakan --force bila memang disengaja.",
+            f"No item is ready to publish while the site lists {live.items}. Cancelled so the"
+            " published list is not emptied; use --force if this is intended.",
+        )
+
+
+def _plan(config: Config, target: Target, current: Review, now: dt.datetime, progress: Progress, *,
+          force: bool, adopt: bool, dry_run: bool) -> _Plan:
+    """Refuse what must not go live; else choose the version: the live one, an archived one not yet
+    live, or a new one."""
+    if not force:  # before the site is even read
+        _refuse_blocked(current)
+    items = current.items
+    site = scan(target)
+    live = site.live
+    if not force:
+        _refuse_emptying(current, live)
+    archived = site.complete
+    history = past_versions(target, archived, progress)
+
+    def files_for(version: Version) -> dict[str, bytes]:
+        return render_site(items, current.exclusions, config.office, version, config.publish.templates,
+                           history)
+
+    def renders_as(known: Manifest) -> dict[str, bytes] | None:
+        """The files of ``known`` if the register renders to exactly them, else None."""
+        when = dt.datetime.fromisoformat(known.published_at)
+        files = files_for(make_version(config, when, known.version))
+        return files if file_table(files) == known.files else None
+
+    live_files = renders_as(live) if live is not None else None
+    guard(target, site, {*(live_files or {}), MANIFEST}, adopt=adopt)
+    links = site.current is not None if dry_run else links_possible(target, site)
+    if live is not None and live_files is not None and site.settled(links):
+        return _Plan(site, live, live_files, len(items), links, resumed=True, unchanged=True)
+    newer = [m for m in archived if live is None or m.order > live.order]
+    reusable = renders_as(newer[-1]) if newer else None
+    if reusable is not None:  # archived whole by a run that stopped before or while going live
+        manifest, files, resumed = newer[-1], reusable, True
+    elif live is not None and live_files is not None:  # the live version, its switch cut short
+        manifest, files, resumed = live, live_files, True
+    else:
+        foreign = [path.removeprefix(f"{ARCHIVE}/").rstrip("/") for path in site.foreign]
+        version = make_version(config, now, new_version_id(now, [*archived, *site.pending, *foreign]))
+        files = files_for(version)
+        manifest = Manifest(version.id, version.published_at, file_table(files), len(items))
+        resumed = False
+    guard(target, site, {*files, MANIFEST}, adopt=adopt)
+    return _Plan(site, manifest, files, len(items), links, resumed)
 
 
 def public_url(config: Config, target: Target) -> str:
@@ -133,111 +260,66 @@ def publish(
 ) -> PublishResult:
     """Sync, check what blocks, render, upload, verify, and record steps 4 and 5.
 
-    ``adopt`` lets dip-sheets publish into a folder that already holds files it did not write;
-    those files are still never changed or removed.
+    The register is read once: one batch writes the sync's changes with step 4, the upload
+    follows, one batch writes step 5. ``adopt`` lets dip-sheets publish into a folder that already
+    holds files it did not write; those files are still never changed or removed.
     """
     now = now or config.now()
-    synced = run(register, config.units, now, dry_run=dry_run)
-    current: Review = synced.review
-    if synced.applied is not None:  # IDs may have been written: anchors must be read afresh
-        current = review(register.read(), config.units, now)
-    if current.blockers and not force:
-        def blockers(lang: str, row: str) -> str:
-            return "; ".join(
-                f"{r.id} ({row} {r.row_number}): {r.findings[0].text(lang).rstrip('.') if r.findings else ''}"
-                for r in current.blockers[:20]
-            )
-
-        raise PublishFailed(
-            f"{len(current.blockers)} baris yang ditetapkan PPID belum dapat diterbitkan:"
-            f" {blockers('id', 'baris')}. Perbaiki baris itu, atau terbitkan tanpa baris itu dengan --force.",
-            f"{len(current.blockers)} rows established by the PPID cannot be published:"
-            f" {blockers('en', 'row')}. Fix them, or publish without them using --force.",
-        )
-    items = current.items
-    site = scan(target)
-    live = site.live
-    if not items and live is not None and live.items and not force:
-        raise PublishFailed(
-            "Tidak ada satu pun informasi yang siap terbit, sedangkan situs memuat"
-            f" {live.items} informasi. Penerbitan dibatalkan agar daftar di situs tidak kosong;"
-            " gunakan --force bila memang disengaja.",
-            f"No item is ready to publish while the site lists {live.items}. Cancelled so the"
-            " published list is not emptied; use --force if this is intended.",
-        )
+    record = _Record(register, config.units, now, dry_run)
+    try:
+        plan = _plan(config, target, record.review, now, progress, force=force, adopt=adopt, dry_run=dry_run)
+    except Exception:
+        record.write()  # a publish refused or cut short still leaves the sync's findings
+        raise
     url = public_url(config, target)
-    published_ids = {i.id for i in items}
-    templates = config.publish.templates
-    archived = site.complete
-    history = past_versions(target, archived, progress)
+    version = plan.manifest.version
+    stamp_by = _stamp(now, version, f"oleh {by or config.publish.by}")
+    published = Release(frozenset(i.id for i in record.review.items), stamp_by, _stamp(now, version, url))
+    if plan.unchanged:
+        progress(Message(f"Tidak ada perubahan sejak versi {version}; tidak ada yang diunggah.",
+                         f"No change since version {version}; nothing was uploaded."))
+        record.write(published)
+        return PublishResult("unchanged", version, url=url, sync=record.sync, stamps_written=record.stamps)
+    listing = [(name, len(data)) for name, data in sorted(plan.files.items())]
+    if dry_run:
+        _say_plan(plan, listing, target, progress, dry_run=True)
+        return PublishResult("dry-run", version, listing, url=url, sync=record.sync)
+    record.write(replace(published, uploaded=None))
+    _say_plan(plan, listing, target, progress, dry_run=False)
+    if not plan.links:
+        say_no_links(target, progress)
+    clean_leftovers(target, plan.site, progress)
+    sent = 0 if plan.resumed else upload_version(target, plan.manifest, plan.files, progress)
+    sent += switch_live(target, plan.site, plan.manifest, plan.files, progress, links=plan.links)
+    record.write(published)
+    return PublishResult("published", version, listing, sent, url, record.sync, record.stamps,
+                         switch="link" if plan.links else "files")
 
-    def files_for(version: Version) -> dict[str, bytes]:
-        return render_site(items, current.exclusions, config.office, version, templates, history)
 
-    def renders_as(known: Manifest) -> dict[str, bytes] | None:
-        """The files of ``known`` if the register renders to exactly them, else None."""
-        when = dt.datetime.fromisoformat(known.published_at)
-        files = files_for(make_version(config, when, known.version))
-        return files if file_table(files) == known.files else None
-
-    by = by or config.publish.by
-    live_files = renders_as(live) if live is not None else None
-    guard(target, site, {*(live_files or {}), MANIFEST}, adopt=adopt)
-    links = site.current is not None if dry_run else links_possible(target, site)
-    if live is not None and live_files is not None and site.settled(links):
-        result = PublishResult("unchanged", live.version, url=url, sync=synced)
-        progress(Message(f"Tidak ada perubahan sejak versi {live.version}; tidak ada yang diunggah.",
-                         f"No change since version {live.version}; nothing was uploaded."))
-        if not dry_run:
-            result.stamps_written = _record(register, current, published_ids, live.version, now, by, url)
-        return result
-    newer = [m for m in archived if live is None or m.order > live.order]
-    reusable = renders_as(newer[-1]) if newer else None
-    if reusable is not None:  # archived whole by a run that stopped before or while going live
-        manifest, files, resumed = newer[-1], reusable, True
-    elif live is not None and live_files is not None:  # the live version, its switch cut short
-        manifest, files, resumed = live, live_files, True
-    else:
-        foreign = [path.removeprefix(f"{ARCHIVE}/").rstrip("/") for path in site.foreign]
-        version = make_version(config, now, new_version_id(now, [*archived, *site.pending, *foreign]))
-        files = files_for(version)
-        manifest = Manifest(version.id, version.published_at, file_table(files), len(items))
-        resumed = False
-    guard(target, site, {*files, MANIFEST}, adopt=adopt)
-    listing = [(name, len(data)) for name, data in sorted(files.items())]
+def _say_plan(plan: _Plan, listing: list[tuple[str, int]], target: Target, progress: Progress, *,
+              dry_run: bool) -> None:
+    """What is about to go live (or would, on a dry run)."""
+    version = plan.manifest.version
     total = human_size(sum(size for _, size in listing))
-    what_id = f"versi {manifest.version} ({len(items)} informasi, {len(listing)} berkas, {total})"
-    what_en = f"version {manifest.version} ({len(items)} items, {len(listing)} files, {total})"
+    what_id = f"versi {version} ({plan.items} informasi, {len(listing)} berkas, {total})"
+    what_en = f"version {version} ({plan.items} items, {len(listing)} files, {total})"
     if dry_run:
         progress(Message(
-            f"Uji coba: {what_id} akan {'diaktifkan' if resumed else 'diunggah'} di {target.location}.",
-            f"Dry run: {what_en} would be {'made live' if resumed else 'uploaded'} at {target.location}.",
+            f"Uji coba: {what_id} akan {'diaktifkan' if plan.resumed else 'diunggah'} di"
+            f" {target.location}.",
+            f"Dry run: {what_en} would be {'made live' if plan.resumed else 'uploaded'} at"
+            f" {target.location}.",
         ))
-        return PublishResult("dry-run", manifest.version, listing, url=url, sync=synced)
-    ordered = stamp_changes(current.dip, published_ids, s.STEP4,
-                            _stamp(now, manifest.version, f"oleh {by}"))
-    if ordered:
-        register.apply(ordered)
-        current = review(register.read(), config.units, now)
-    if resumed:
+    elif plan.resumed:
         progress(Message(
-            f"Versi {manifest.version} sudah lengkap di arsip {target.location} dengan isi yang sama;"
+            f"Versi {version} sudah lengkap di arsip {target.location} dengan isi yang sama;"
             " diaktifkan tanpa diunggah ulang.",
-            f"Version {manifest.version} is already complete in the archive at {target.location} with"
+            f"Version {version} is already complete in the archive at {target.location} with"
             " the same content; made live without uploading it again.",
         ))
     else:
         progress(Message(f"Mengunggah {what_id} ke {target.location}",
                          f"Uploading {what_en} to {target.location}"))
-    if not links:
-        say_no_links(target, progress)
-    clean_leftovers(target, site, progress)
-    sent = 0 if resumed else upload_version(target, manifest, files, progress)
-    sent += switch_live(target, site, manifest, files, progress, links=links)
-    result = PublishResult("published", manifest.version, listing, sent, url, synced,
-                           switch="link" if links else "files")
-    result.stamps_written = _record(register, current, published_ids, manifest.version, now, by, url)
-    return result
 
 
 def past_versions(target: Target, archived: Sequence[Manifest], progress: Progress) -> list[PastVersion]:
@@ -271,19 +353,3 @@ def new_version_id(now: dt.datetime, taken: Sequence[Manifest | str]) -> str:
         suffix += 1
         version_id = f"{base}-{suffix}"
     return version_id
-
-
-def _record(register: Register, current: Review, published: set[str], version: str,
-            now: dt.datetime, by: str, url: str) -> int:
-    """Steps 4 and 5 for every row now live; both cleared for rows no longer live.
-
-    The rows' ``Posisi SOP`` moves to step 5 in the same batch, so the next sync has nothing to redo.
-    """
-    changes = stamp_changes(current.dip, published, s.STEP4, _stamp(now, version, f"oleh {by}"))
-    changes.writes += stamp_changes(current.dip, published, s.STEP5, _stamp(now, version, url)).writes
-    live_since = f"{Stage.PUBLISHED.value}{SINCE}{now.date().isoformat()}"
-    changes.writes += [CellWrite(row.anchor, s.STAGE, live_since) for row in current.dip
-                       if row.id in published and row.stage is not Stage.PUBLISHED]
-    if not changes:
-        return 0
-    return register.apply(changes).cells_written

@@ -3,34 +3,30 @@
 :func:`review` is pure: from a :class:`~dip_sheets.register.Snapshot` it computes the state of every
 row and the :class:`~dip_sheets.register.Changes` that bring the system columns up to date. It only
 ever produces writes to system-owned columns, so a cell that staff own can never be overwritten.
-:func:`run` is the I/O around it.
+:func:`run` is the I/O around it. What a review concludes is data (:mod:`dip_sheets.states`); the
+SOP's rules it applies to each row are :mod:`dip_sheets.workflow`'s.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from . import schema as s
 from .errors import LayoutError
 from .ids import PREFIX as ID_PREFIX
 from .ids import format_id, parse_id
 from .ledger import (
-    EVENT_EDITED,
     EVENT_ESTABLISHED,
     EVENT_REMOVED,
     EVENT_RETURNED,
     EVENT_WITHDRAWN,
-    event_name,
-    gate,
     history_row,
     read_records,
     tamper_finding,
 )
 from .register import (
-    ApplyResult,
     Cell,
     CellWrite,
     Changes,
@@ -41,83 +37,29 @@ from .register import (
     cell_text,
     row_key,
 )
+from .states import DikState, Review, RowState, SyncResult
 from .validate import (
-    Exclusion,
     Finding,
     Item,
-    Steps,
     find_duplicates,
     id_number,
-    read_steps,
     validate_dik_row,
     validate_dip_row,
 )
-from .workflow import Stage, changed_columns, fingerprint, stage
+from .workflow import (
+    Establishment,
+    Position,
+    Release,
+    Steps,
+    establishment,
+    fingerprint,
+    hold,
+    position,
+    read_steps,
+)
 
-
-@dataclass
-class RowState:
-    """One DIP row as the sync sees it."""
-
-    anchor: RowAnchor
-    id: str
-    values: dict[str, Cell]
-    steps: Steps
-    item: Item | None
-    findings: list[Finding]
-    publishable: bool
-    tampered: bool
-    stage: Stage
-    #: the day the row entered its current stage (from the ``Posisi SOP`` cell).
-    since: dt.date
-
-    @property
-    def row_number(self) -> int:
-        """1-based row number as shown by the spreadsheet program (for messages only)."""
-        return self.anchor.row + 1
-
-
-@dataclass
-class DikState:
-    anchor: RowAnchor
-    id: str
-    exclusion: Exclusion | None
-    findings: list[Finding]
-
-
-@dataclass
-class Review:
-    """Everything the sync concluded, plus the writes that record it."""
-
-    dip: list[RowState]
-    dik: list[DikState]
-    changes: Changes
-    ids_assigned: list[str] = field(default_factory=list)
-    newly_established: list[str] = field(default_factory=list)
-    tampered: list[str] = field(default_factory=list)
-    withdrawn: list[str] = field(default_factory=list)
-    #: rows that arrived already established and resemble an established item: wait for the PPID
-    held: list[str] = field(default_factory=list)
-    #: established items no row carries any more, found (and recorded in Riwayat) by this sync
-    removed: list[str] = field(default_factory=list)
-
-    @property
-    def items(self) -> list[Item]:
-        """The established, valid items: exactly what may be published."""
-        return [r.item for r in self.dip if r.publishable and r.item is not None]
-
-    @property
-    def exclusions(self) -> list[Exclusion]:
-        return [d.exclusion for d in self.dik if d.exclusion is not None]
-
-    def problem_rows(self) -> list[RowState | DikState]:
-        """Every DIP and DIK row with a finding, in register order."""
-        return [*(r for r in self.dip if r.findings), *(d for d in self.dik if d.findings)]
-
-    @property
-    def blockers(self) -> list[RowState]:
-        """Rows the PPID established that cannot be published as they are."""
-        return [r for r in self.dip if r.stage is Stage.BLOCKED]
+__all__ = ["ID_PREFIX", "DikState", "Review", "RowState", "SyncResult", "release", "review", "run",
+           "sop_writes"]
 
 
 @dataclass(frozen=True)
@@ -214,183 +156,175 @@ def _last_issued(system: _Table) -> dict[str, tuple[int | None, int]]:
 
 def review(snapshot: Snapshot, units: Sequence[str], now: dt.datetime) -> Review:
     """Decide the state of every row and the system-cell writes that record it. Pure."""
-    dip, dik = _table(snapshot, s.DIP_TAB), _table(snapshot, s.DIK_TAB)
-    history, system = _table(snapshot, s.HISTORY_TAB), _table(snapshot, s.SYSTEM_TAB)
-    writer = _Writer()
-    stamp = now.strftime("%Y-%m-%d %H:%M:%S")
-    counters = _last_issued(system)
-    records = read_records(history.values(r) for r in history.grid.rows[1:])
-    result = Review([], [], writer.changes)
+    sync = _Review(snapshot, units, now)
+    dip_highest = sync.dip_rows()
+    sync.removed()
+    sync.locks()
+    dik_highest = sync.dik_rows()
+    sync.counters({s.DIP_TAB: dip_highest, s.DIK_TAB: dik_highest})
+    return sync.result
 
-    # -- DIP: identities
-    rows = dip.data_rows()
-    matches = {
-        i: bool(cell_text(dip.value(r, s.FINGERPRINT)))
-        and cell_text(dip.value(r, s.FINGERPRINT)) == fingerprint(dip.values(r))
-        for i, r in rows
-    }
-    # an ID in Riwayat was issued, even if the Sistem counter was lost: never issue it again
-    issued = max([counters[s.DIP_TAB][1], *(id_number(i) for i in records.latest
-                                             if i.startswith(f"{ID_PREFIX[s.DIP_TAB]}-"))])
-    ids, highest = _assign_ids(dip, rows, issued, matches)
 
-    # -- DIP: content, order of steps, duplicates
-    checked: list[tuple[int, list[Cell], dict[str, Cell], Item | None, Steps, list[Finding]]] = []
-    for index, row in rows:
-        values = dip.values(row)
-        item, findings = validate_dip_row(values, units, ids[index])
-        steps, step_findings = read_steps(values)
-        checked.append((index, row, values, item, steps, findings + step_findings))
-    duplicates = find_duplicates((ids[i], v) for i, _, v, *_ in checked)
+class _Review:
+    """One review under way: the tabs as read, what ``Riwayat`` says, the writes decided so far."""
 
-    locked_now = dip.grid.locked_rows
-    locked_wanted: set[int] = set()
-    for index, row, values, item, steps, findings in checked:
-        item_id = ids[index]
+    def __init__(self, snapshot: Snapshot, units: Sequence[str], now: dt.datetime) -> None:
+        self.snapshot, self.units, self.now = snapshot, units, now
+        self.dip, self.dik = _table(snapshot, s.DIP_TAB), _table(snapshot, s.DIK_TAB)
+        history, self.system = _table(snapshot, s.HISTORY_TAB), _table(snapshot, s.SYSTEM_TAB)
+        self.records = read_records(history.values(r) for r in history.grid.rows[1:])
+        self.issued = _last_issued(self.system)
+        self.stamp = now.strftime("%Y-%m-%d %H:%M:%S")
+        self.writer = _Writer()
+        self.result = Review([], [], self.writer.changes)
+        #: DIP rows that stay (or become) established, so locked
+        self.established: set[int] = set()
+
+    def dip_rows(self) -> int:
+        """Review every DIP row; returns the highest ID number issued."""
+        dip, records = self.dip, self.records
+        rows = dip.data_rows()
+        # an ID in Riwayat was issued, even if the Sistem counter was lost: never issue it again
+        issued = max([self.issued[s.DIP_TAB][1], *(id_number(i) for i in records.latest
+                                                   if i.startswith(f"{ID_PREFIX[s.DIP_TAB]}-"))])
+        ids, highest = _assign_ids(dip, rows, issued, {i: _matches(dip, r) for i, r in rows})
+        checked: list[tuple[int, dict[str, Cell], Item | None, Steps, list[Finding]]] = []
+        for index, row in rows:
+            values = dip.values(row)
+            item, findings = validate_dip_row(values, self.units, ids[index])
+            steps, step_findings = read_steps(values)
+            checked.append((index, values, item, steps, findings + step_findings))
+        duplicates = find_duplicates((ids[i], v) for i, v, *_ in checked)
+        for index, values, item, steps, findings in checked:
+            if ids[index] in duplicates:
+                findings.append(duplicates[ids[index]])
+            self.result.dip.append(self.dip_row(index, ids[index], issued, values, item, steps, findings))
+        return highest
+
+    def dip_row(self, index: int, item_id: str, issued: int, values: dict[str, Cell], item: Item | None,
+                steps: Steps, findings: list[Finding]) -> RowState:
+        """One DIP row: its ID, whether it is held, established, edited or withdrawn, its note and
+        its place in the SOP, each decided by :mod:`dip_sheets.workflow` and written if changed."""
+        dip, records, writer = self.dip, self.records, self.writer
         anchor = dip.anchor(index)
-        if item_id in duplicates:
-            findings.append(duplicates[item_id])
-        if cell_text(dip.value(row, s.ID)) != item_id:
-            result.ids_assigned.append(item_id)
+        typed = cell_text(values.get(s.ID))
+        if typed != item_id:
+            self.result.ids_assigned.append(item_id)
+        writer.set(dip, index, anchor, s.ID, item_id)
         # an ID first seen now (given now, or typed by hand above any ID ever issued)
-        arrived = cell_text(dip.value(row, s.ID)) != item_id or (
-            id_number(item_id) > issued and item_id not in records.latest)
+        arrived = typed != item_id or (id_number(item_id) > issued and item_id not in records.latest)
         # Riwayat, not the Sidik cell, says whether and how the item was established: a Sidik
         # copied from another row or cleared by hand changes nothing
         stored = "" if arrived else records.digest(item_id)
-        writer.set(dip, index, anchor, s.ID, item_id)
-        current = fingerprint(values)
-        held, event = gate(records, stamp, item_id, values, steps.decision, arrived,
-                           cell_text(dip.value(row, s.FINGERPRINT)), findings)
+        held, event = hold(records, self.stamp, item_id, values, steps.decision, arrived,
+                           cell_text(values.get(s.FINGERPRINT)), findings)
         if held:
-            result.held.append(item_id)
+            self.result.held.append(item_id)
         if event:
             writer.append(s.HISTORY_TAB, event)
-        tampered = False
-        new_stored = stored
         if records.removed(item_id):
             writer.append(s.HISTORY_TAB, history_row(
-                stamp, item_id, EVENT_RETURNED, stored, [], values))
-        if steps.decision == s.ESTABLISHED:
-            if not stored and not findings:
-                new_stored = current
-                result.newly_established.append(item_id)
-                writer.append(s.HISTORY_TAB, history_row(
-                    stamp, item_id, EVENT_ESTABLISHED, current, [], values))
-            elif stored and stored != current:
-                tampered = True
-                result.tampered.append(item_id)
-                before = records.established.get(item_id, {})
-                changed = changed_columns(
-                    {h: cell_text(v) for h, v in before.items()}, values) if before else []
-                findings.insert(0, tamper_finding(changed))
-                last = records.latest.get(item_id, {})
-                already = (event_name(last.get(s.HISTORY_EVENT)) == EVENT_EDITED
-                           and cell_text(last.get(s.FINGERPRINT)) == current)
-                if not already:
-                    writer.append(s.HISTORY_TAB, history_row(
-                        stamp, item_id, EVENT_EDITED, current, changed, values))
-        elif stored:
-            new_stored = ""
-            result.withdrawn.append(item_id)
-            writer.append(s.HISTORY_TAB, history_row(
-                stamp, item_id, EVENT_WITHDRAWN, stored, [], values,
-                note=steps.decision or "(kosong)"))
-        writer.set(dip, index, anchor, s.FINGERPRINT, new_stored)
-        if new_stored != stored and not tampered:
-            # the upload stamps describe the established content; new content has not gone live
-            writer.set(dip, index, anchor, s.STEP4, "")
-            writer.set(dip, index, anchor, s.STEP5, "")
-        if new_stored:
-            locked_wanted.add(index)
-        publishable = bool(new_stored) and not tampered and not findings and item is not None
-        uploaded = new_stored == stored and bool(cell_text(dip.value(row, s.STEP5)))
+                self.stamp, item_id, EVENT_RETURNED, stored, [], values))
+        verdict = establishment(records, item_id, values, steps.decision, stored, not findings)
+        self.record(item_id, verdict, values, findings)
+        writer.set(dip, index, anchor, s.FINGERPRINT, verdict.digest)
+        if verdict.digest:
+            self.established.add(index)
+        publishable = bool(verdict.digest) and not verdict.tampered and not findings and item is not None
         writer.set(dip, index, anchor, s.NOTE, "; ".join(f.id for f in findings))
-        where = stage(steps, publishable, uploaded)
-        since = stage_since(cell_text(dip.value(row, s.STAGE)), where) or now.date()
-        writer.set(dip, index, anchor, s.STAGE, f"{where.value}{SINCE}{since.isoformat()}")
-        result.dip.append(RowState(
-            anchor, item_id, values, steps, item, findings, publishable, tampered, where, since,
-        ))
-    # -- established items no row carries any more: recorded once, never forgotten
-    for item_id in sorted(records.on_record() - set(ids.values()), key=id_number):
-        result.removed.append(item_id)
-        writer.append(s.HISTORY_TAB, history_row(
-            stamp, item_id, EVENT_REMOVED, records.digest(item_id), [],
-            records.established.get(item_id, {}),
-            note="tidak ada lagi baris dengan ID ini; pulihkan barisnya atau catat penghapusannya"))
-    if locked_wanted != set(locked_now) or not all(g.protected for g in snapshot.tabs.values()):
-        writer.changes.locks = {s.DIP_TAB: frozenset(dip.anchor(i) for i in sorted(locked_wanted))}
+        where = position(values, steps, publishable, self.now.date(), reset=verdict.digest != stored)
+        writer.changes.writes += sop_writes(anchor, values, where)
+        return RowState(anchor, item_id, values, steps, item, findings, publishable, verdict.tampered, where)
 
-    # -- DIK
-    dik_rows = dik.data_rows()
-    dik_ids, dik_highest = _assign_ids(dik, dik_rows, counters[s.DIK_TAB][1], {})
-    for index, row in dik_rows:
-        anchor = dik.anchor(index)
-        item_id = dik_ids[index]
-        if cell_text(dik.value(row, s.ID)) != item_id:
-            result.ids_assigned.append(item_id)
-        writer.set(dik, index, anchor, s.ID, item_id)
-        exclusion, findings = validate_dik_row(dik.values(row), units, now.date(), item_id)
-        writer.set(dik, index, anchor, s.NOTE, "; ".join(f.id for f in findings))
-        result.dik.append(DikState(anchor, item_id, exclusion, findings))
+    def record(self, item_id: str, verdict: Establishment, values: dict[str, Cell],
+               findings: list[Finding]) -> None:
+        """The establishment ``verdict`` in the review's lists, the row's findings and ``Riwayat``."""
+        if verdict.tampered:
+            findings.insert(0, tamper_finding(list(verdict.changed)))
+            self.result.tampered.append(item_id)
+        if verdict.event == EVENT_ESTABLISHED:
+            self.result.newly_established.append(item_id)
+        elif verdict.event == EVENT_WITHDRAWN:
+            self.result.withdrawn.append(item_id)
+        if verdict.event:
+            self.writer.append(s.HISTORY_TAB, verdict.history(self.stamp, item_id, values))
 
-    # -- counters, so a deleted row's ID is never issued again
-    for tab, number in ((s.DIP_TAB, highest), (s.DIK_TAB, dik_highest)):
-        system_row, stored_number = counters[tab]
-        if number == stored_number:
-            continue
-        if system_row is None:
-            writer.append(s.SYSTEM_TAB, {s.SYSTEM_KEY: s.LAST_ID_KEYS[tab], s.SYSTEM_VALUE: str(number)})
-        else:
-            writer.set(system, system_row, system.anchor(system_row), s.SYSTEM_VALUE, str(number))
-    return result
+    def removed(self) -> None:
+        """Established items no row carries any more: recorded once, never forgotten."""
+        records = self.records
+        for item_id in sorted(records.on_record() - {r.id for r in self.result.dip}, key=id_number):
+            self.result.removed.append(item_id)
+            self.writer.append(s.HISTORY_TAB, history_row(
+                self.stamp, item_id, EVENT_REMOVED, records.digest(item_id), [],
+                records.established.get(item_id, {}),
+                note="tidak ada lagi baris dengan ID ini; pulihkan barisnya atau catat penghapusannya"))
+
+    def locks(self) -> None:
+        """Lock exactly the established rows; also when staff switched a tab's protection off."""
+        dip = self.dip
+        if self.established != set(dip.grid.locked_rows) or not all(
+                g.protected for g in self.snapshot.tabs.values()):
+            self.writer.changes.locks = {
+                s.DIP_TAB: frozenset(dip.anchor(i) for i in sorted(self.established))}
+
+    def dik_rows(self) -> int:
+        """Review every DIK row; returns the highest ID number issued."""
+        dik, writer = self.dik, self.writer
+        rows = dik.data_rows()
+        ids, highest = _assign_ids(dik, rows, self.issued[s.DIK_TAB][1], {})
+        for index, row in rows:
+            anchor = dik.anchor(index)
+            item_id = ids[index]
+            if cell_text(dik.value(row, s.ID)) != item_id:
+                self.result.ids_assigned.append(item_id)
+            writer.set(dik, index, anchor, s.ID, item_id)
+            exclusion, findings = validate_dik_row(dik.values(row), self.units, self.now.date(), item_id)
+            writer.set(dik, index, anchor, s.NOTE, "; ".join(f.id for f in findings))
+            self.result.dik.append(DikState(anchor, item_id, exclusion, findings))
+        return highest
+
+    def counters(self, highest: Mapping[str, int]) -> None:
+        """The counters in ``Sistem``, so a deleted row's ID is never issued again."""
+        system = self.system
+        for tab, number in highest.items():
+            system_row, stored_number = self.issued[tab]
+            if number == stored_number:
+                continue
+            if system_row is None:
+                self.writer.append(s.SYSTEM_TAB, {s.SYSTEM_KEY: s.LAST_ID_KEYS[tab],
+                                                  s.SYSTEM_VALUE: str(number)})
+            else:
+                self.writer.set(system, system_row, system.anchor(system_row), s.SYSTEM_VALUE, str(number))
 
 
-SINCE = " · sejak "
+def _matches(table: _Table, row: Sequence[Cell]) -> bool:
+    """Whether a row's content still matches the ``Sidik`` it carries (it keeps a copied ID)."""
+    stored = cell_text(table.value(row, s.FINGERPRINT))
+    return bool(stored) and stored == fingerprint(table.values(row))
 
 
-def stage_since(text: str, current: Stage) -> dt.date | None:
-    """The date recorded in a ``Posisi SOP`` cell, if it still names the ``current`` stage."""
-    label, _, day = text.partition(SINCE)
-    if label != current.value:
-        return None
-    try:
-        return dt.date.fromisoformat(day)
-    except ValueError:
-        return None
+# ---- steps 4 and 5 and ``Posisi SOP`` ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SyncResult:
-    review: Review
-    applied: ApplyResult | None  # None on a dry run or when nothing changed
-    dry_run: bool
+def sop_writes(anchor: RowAnchor, cells: Mapping[str, Cell], after: Position) -> list[CellWrite]:
+    """The writes that take a row's steps 4 and 5 and ``Posisi SOP`` from ``cells`` to ``after``.
 
-    def summary(self) -> dict[str, Any]:
-        """The ``--json`` shape of a sync (also embedded in publish's summary)."""
-        review = self.review
-        return {
-            "rows_read": len(review.dip),
-            "dik_rows_read": len(review.dik),
-            "ids_assigned": review.ids_assigned,
-            "newly_established": review.newly_established,
-            "tampered": review.tampered,
-            "withdrawn": review.withdrawn,
-            "held": review.held,
-            "removed": review.removed,
-            "publishable": len(review.items),
-            "problems": {
-                row.id: [f.id for f in row.findings] for row in review.problem_rows()
-            },
-            "cells_to_write": len(review.changes.writes),
-            "rows_to_append": sum(len(v) for v in review.changes.appends.values()),
-            "locks_changed": review.changes.locks is not None,
-            "cells_written": self.applied.cells_written if self.applied else 0,
-            "rows_appended": self.applied.rows_appended if self.applied else 0,
-            "writes_skipped": len(self.applied.skipped) if self.applied else 0,
-            "dry_run": self.dry_run,
-        }
+    The only code that writes those three cells: the sync with each row's :func:`position`, the
+    publish with :func:`release`.
+    """
+    return [CellWrite(anchor, header, text) for header, text in after.cells().items()
+            if cell_text(cells.get(header)) != text]
+
+
+def release(rows: Sequence[RowState], published: Release, today: dt.date) -> Changes:
+    """Steps 4 and 5 and ``Posisi SOP`` as ``published`` leaves them; each row's position moves on."""
+    changes = Changes()
+    for row in rows:
+        after = position(row.position.cells(), row.steps, row.publishable, today,
+                         release=published, item_id=row.id)
+        changes.writes += sop_writes(row.anchor, row.position.cells(), after)
+        row.position = after
+    return changes
 
 
 def run(register: Register, units: Sequence[str], now: dt.datetime, *, dry_run: bool = False

@@ -30,9 +30,9 @@ from .parsers import (
 from .register import Cell, cell_text
 
 __all__ = [
-    "MONTHS_ID", "Exclusion", "Finding", "Invalid", "Item", "Steps", "When", "find_duplicates",
+    "MONTHS_ID", "Exclusion", "Finding", "Invalid", "Item", "When", "find_duplicates",
     "format_date", "id_number", "parse_category", "parse_choice", "parse_date", "parse_form",
-    "parse_retention", "parse_unit", "parse_url", "parse_when", "read_steps", "validate_dik_row",
+    "parse_retention", "parse_unit", "parse_url", "parse_when", "validate_dik_row",
     "validate_dip_row", "visible",
 ]
 
@@ -59,48 +59,6 @@ class Item:
     retention: str
     link: str
     remarks: str
-
-
-@dataclass(frozen=True)
-class Steps:
-    """The SOP columns of a row, normalised (empty string = not done)."""
-
-    handed_over: bool
-    classification: str
-    decision: str
-
-
-def read_steps(values: Mapping[str, Cell]) -> tuple[Steps, list[Finding]]:
-    findings: list[Finding] = []
-
-    def choice(header: str) -> str:
-        raw = values.get(header)
-        if not cell_text(raw):
-            return ""
-        try:
-            return parse_choice(raw, header, s.DIP_COLUMNS[_INDEX[header]].choices)
-        except Invalid as problem:
-            findings.append(problem.finding)
-            return ""
-
-    steps = Steps(choice(s.STEP1) == s.HANDED_OVER, choice(s.STEP2), choice(s.STEP3))
-    if steps.classification in (s.CLASSIFIED, s.NEEDS_FIX) and not steps.handed_over:
-        findings.append(Finding(
-            s.STEP2,
-            f"{s.STEP2}: diisi sebelum unit menyerahkan informasi (kolom '{s.STEP1}' masih kosong).",
-            f"{s.STEP2}: filled before the unit handed the item over ('{s.STEP1}' is empty).",
-        ))
-    if steps.decision == s.ESTABLISHED and not (
-        steps.handed_over and steps.classification == s.CLASSIFIED
-    ):
-        findings.append(Finding(
-            s.STEP3,
-            f"{s.STEP3}: belum dapat ditetapkan; informasi harus diserahkan unit ('{s.STEP1}' = Ya)"
-            f" dan diklasifikasi Desk ('{s.STEP2}' = Sudah) lebih dulu.",
-            f"{s.STEP3}: cannot be established yet; the unit must hand it over ('{s.STEP1}' = Ya)"
-            f" and the Desk must classify it ('{s.STEP2}' = Sudah) first.",
-        ))
-    return steps, findings
 
 
 _INDEX = {c.header: i for i, c in enumerate(s.DIP_COLUMNS)}

@@ -1,9 +1,15 @@
-"""The SOP as rules on a row: where an item stands, and what establishment means.
+"""The SOP as rules on a row: where an item stands, and what establishment means. Pure: no I/O.
 
 Steps happen in order (1 handed over by the unit, 2 classified by the Desk, 3 established by the
-PPID, 4 upload ordered, 5 uploaded). An established row carries a fingerprint (``Sidik``) of its
-content; if the content no longer matches, the row was edited after establishment and goes back to
-the PPID before it may be published again.
+PPID, 4 upload ordered, 5 uploaded). Staff fill steps 1 to 3 (:func:`read_steps`); dip-sheets
+writes steps 4 and 5 and ``Posisi SOP`` (:func:`position`, the one rule for those three cells,
+used by the sync and by the publish alike).
+
+An established row carries a fingerprint (``Sidik``) of its content, and ``Riwayat`` remembers
+what was established (:mod:`dip_sheets.ledger`). :func:`establishment` decides whether a sync
+establishes a row, finds it edited after establishment (it goes back to the PPID before it may be
+published again), or sees its establishment withdrawn; :func:`hold` decides whether a row that
+arrived already established must wait for the PPID.
 """
 
 from __future__ import annotations
@@ -11,11 +17,75 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 
 from . import schema as s
+from .findings import Finding, Invalid
+from .ledger import (
+    EVENT_EDITED,
+    EVENT_ESTABLISHED,
+    EVENT_HELD,
+    EVENT_RELEASED,
+    EVENT_WITHDRAWN,
+    Records,
+    event_name,
+    held_finding,
+    history_row,
+)
 from .register import Cell, cell_text
-from .validate import Steps
+from .validate import parse_choice
+
+# ---- steps 1 to 3, as staff filled them ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Steps:
+    """The SOP columns of a row, normalised (empty string = not done)."""
+
+    handed_over: bool
+    classification: str
+    decision: str
+
+
+def read_steps(values: Mapping[str, Cell]) -> tuple[Steps, list[Finding]]:
+    """Steps 1 to 3 of a row, and a finding for each one filled out of order or with a wrong value."""
+    findings: list[Finding] = []
+
+    def choice(header: str) -> str:
+        raw = values.get(header)
+        if not cell_text(raw):
+            return ""
+        try:
+            return parse_choice(raw, header, _DIP.column(header).choices)
+        except Invalid as problem:
+            findings.append(problem.finding)
+            return ""
+
+    steps = Steps(choice(s.STEP1) == s.HANDED_OVER, choice(s.STEP2), choice(s.STEP3))
+    if steps.classification in (s.CLASSIFIED, s.NEEDS_FIX) and not steps.handed_over:
+        findings.append(Finding(
+            s.STEP2,
+            f"{s.STEP2}: diisi sebelum unit menyerahkan informasi (kolom '{s.STEP1}' masih kosong).",
+            f"{s.STEP2}: filled before the unit handed the item over ('{s.STEP1}' is empty).",
+        ))
+    if steps.decision == s.ESTABLISHED and not (
+        steps.handed_over and steps.classification == s.CLASSIFIED
+    ):
+        findings.append(Finding(
+            s.STEP3,
+            f"{s.STEP3}: belum dapat ditetapkan; informasi harus diserahkan unit ('{s.STEP1}' = Ya)"
+            f" dan diklasifikasi Desk ('{s.STEP2}' = Sudah) lebih dulu.",
+            f"{s.STEP3}: cannot be established yet; the unit must hand it over ('{s.STEP1}' = Ya)"
+            f" and the Desk must classify it ('{s.STEP2}' = Sudah) first.",
+        ))
+    return steps, findings
+
+
+_DIP = s.TAB_BY_NAME[s.DIP_TAB]
+
+
+# ---- where an item stands ------------------------------------------------------------------------
 
 
 class Stage(StrEnum):
@@ -99,3 +169,144 @@ def changed_columns(before: Mapping[str, str], after: Mapping[str, Cell]) -> lis
         h for h in s.CONTENT_HEADERS
         if content_text(before.get(h)) != content_text(after.get(h))
     ]
+
+
+# ---- steps 4 and 5 and ``Posisi SOP``: the cells dip-sheets writes -----------------------------
+
+#: between a stage and the day it began, in a ``Posisi SOP`` cell
+SINCE = " · sejak "
+
+
+def stage_since(text: str, current: Stage) -> dt.date | None:
+    """The date recorded in a ``Posisi SOP`` cell, if it still names the ``current`` stage."""
+    label, _, day = text.partition(SINCE)
+    if label != current.value:
+        return None
+    try:
+        return dt.date.fromisoformat(day)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Release:
+    """A publish as steps 4 and 5 record it: the items it puts live, and each step's text.
+
+    ``uploaded`` stays ``None`` until the live manifest was read back: step 4 is written before
+    the upload, step 5 only after it.
+    """
+
+    items: frozenset[str]
+    ordered: str
+    uploaded: str | None = None
+
+
+@dataclass(frozen=True)
+class Position:
+    """Steps 4 and 5 and ``Posisi SOP`` of a row: where it stands, in the cells only dip-sheets writes."""
+
+    ordered: str
+    uploaded: str
+    stage: Stage
+    #: the day the row entered ``stage``
+    since: dt.date
+
+    def cells(self) -> dict[str, str]:
+        return {s.STEP4: self.ordered, s.STEP5: self.uploaded,
+                s.STAGE: f"{self.stage.value}{SINCE}{self.since.isoformat()}"}
+
+
+def position(
+    cells: Mapping[str, Cell], steps: Steps, publishable: bool, today: dt.date, *,
+    reset: bool = False, release: Release | None = None, item_id: str = "",
+) -> Position:
+    """Steps 4 and 5 and ``Posisi SOP`` of a row, from those ``cells`` as they are now.
+
+    ``reset``: the establishment changed (established anew, or withdrawn), so the upload stamps,
+    which describe the content that went live, are cleared. A ``release`` stamps the items it puts
+    live (a row keeps an earlier stamp: it says when its content went live) and clears the stamps
+    of every other row. A stage keeps its date for as long as the row stays in it.
+    """
+    ordered, uploaded = ("", "") if reset else (cell_text(cells.get(s.STEP4)),
+                                                 cell_text(cells.get(s.STEP5)))
+    if release is not None:
+        live = item_id in release.items
+        ordered = (ordered or release.ordered) if live else ""
+        if release.uploaded is not None:
+            uploaded = (uploaded or release.uploaded) if live else ""
+    where = stage(steps, publishable, bool(uploaded))
+    return Position(ordered, uploaded, where, stage_since(cell_text(cells.get(s.STAGE)), where) or today)
+
+
+# ---- establishment -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Establishment:
+    """What a sync makes of a row's establishment (see :func:`establishment`)."""
+
+    #: the ``Sidik`` the row carries after this sync; ``""``: not established
+    digest: str
+    #: the ``Riwayat`` event this sync records (``""``: none), with the ``Sidik`` and note it records
+    event: str = ""
+    recorded: str = ""
+    note: str = ""
+    #: edited after establishment, and the content columns that changed since
+    tampered: bool = False
+    changed: tuple[str, ...] = ()
+
+    def history(self, stamp: str, item_id: str, values: Mapping[str, Cell]) -> dict[str, Cell]:
+        """The ``Riwayat`` row for :attr:`event`."""
+        return history_row(stamp, item_id, self.event, self.recorded, list(self.changed), values,
+                           note=self.note)
+
+
+def establishment(
+    records: Records, item_id: str, values: Mapping[str, Cell], decision: str, stored: str,
+    valid: bool,
+) -> Establishment:
+    """Whether this sync establishes a row, finds it edited since its establishment, or sees the
+    establishment withdrawn.
+
+    ``stored`` is the ``Sidik`` ``Riwayat`` holds for the row (``""``: not established), ``decision``
+    its step 3 and ``valid`` whether it has no finding. An edit is recorded once, not at every sync.
+    """
+    current = fingerprint(values)
+    if decision != s.ESTABLISHED:
+        return Establishment("", EVENT_WITHDRAWN, stored, decision or "(kosong)") if stored \
+            else Establishment("")
+    if not stored:
+        return Establishment(current, EVENT_ESTABLISHED, current) if valid else Establishment("")
+    if stored == current:
+        return Establishment(stored)
+    before = records.established.get(item_id, {})
+    changed = changed_columns({h: cell_text(v) for h, v in before.items()}, values) if before else []
+    last = records.latest.get(item_id, {})
+    already = (event_name(last.get(s.HISTORY_EVENT)) == EVENT_EDITED
+               and cell_text(last.get(s.FINGERPRINT)) == current)
+    return Establishment(stored, "" if already else EVENT_EDITED, current, tampered=True,
+                         changed=tuple(changed))
+
+
+def hold(
+    records: Records, stamp: str, item_id: str, values: Mapping[str, Cell], decision: str,
+    arrived: bool, sidik: str, findings: list[Finding],
+) -> tuple[bool, dict[str, Cell] | None]:
+    """Whether a row is held (see :mod:`dip_sheets.ledger`), and the ``Riwayat`` row to append if
+    this sync holds or releases it. A held row marked ``Ditetapkan`` gets a finding in
+    ``findings``, so it is not established."""
+    similar = records.similar(values, item_id)
+    event: dict[str, Cell] | None = None
+    if arrived:
+        held = decision == s.ESTABLISHED and (bool(similar) or sidik in records.digests())
+        if held:
+            event = history_row(stamp, item_id, EVENT_HELD, "", [], values,
+                                note=", ".join(similar) or "salinan baris yang ditetapkan")
+    elif records.held(item_id) and decision == s.NEEDS_REVISION:
+        held = False
+        event = history_row(stamp, item_id, EVENT_RELEASED, "", [], values)
+    else:
+        held = records.held(item_id)
+    if held and decision == s.ESTABLISHED:
+        findings.insert(0, held_finding(similar))
+    return held, event

@@ -11,7 +11,19 @@ from collections.abc import Callable
 
 from dip_sheets import schema as s
 from dip_sheets.messages import Message
-from dip_sheets.register import ApplyResult, Cell, CellWrite, Changes, Grid, Layout, Row, Snapshot, relocate
+from dip_sheets.register import (
+    ApplyResult,
+    Cell,
+    CellWrite,
+    Changes,
+    Grid,
+    Layout,
+    Row,
+    RowAnchor,
+    Snapshot,
+    anchors_after,
+    relocate,
+)
 
 
 class MemoryRegister:
@@ -55,11 +67,13 @@ class MemoryRegister:
             self.before_apply(self)
         skipped = []
         written = 0
+        anchors: dict[RowAnchor, RowAnchor] = {}
         locks = changes.locks or {}
         for name in {w.anchor.tab for w in changes.writes} | set(locks):
             rows = self.tabs[name]
             writes = [w for w in changes.writes if w.anchor.tab == name]
             where = relocate(s.TAB_BY_NAME[name], [*(w.anchor for w in writes), *locks.get(name, ())], rows)
+            anchors.update(anchors_after(s.TAB_BY_NAME[name], rows, where, writes))
             for write in writes:
                 index = where[write.anchor]
                 if index is None:
@@ -79,7 +93,7 @@ class MemoryRegister:
             for values in new_rows:
                 self.tabs[name].append([values.get(h) for h in header])
                 appended += 1
-        return ApplyResult(written, appended, tuple(skipped))
+        return ApplyResult(written, appended, tuple(skipped), anchors=anchors)
 
 
 def memory_register() -> MemoryRegister:

@@ -16,7 +16,6 @@ from dip_sheets.validate import (
     parse_retention,
     parse_url,
     parse_when,
-    read_steps,
     validate_dik_row,
     validate_dip_row,
 )
@@ -172,21 +171,6 @@ def test_control_characters_and_overlong_text_are_findings() -> None:
     assert any("karakter kendali" in f.id for f in findings)
     _, findings = validate_dip_row(good_row(**{s.SUMMARY: "x" * 6000}), UNITS)
     assert any("terlalu panjang" in f.id for f in findings)
-
-
-def test_step_order() -> None:
-    steps, findings = read_steps({s.STEP1: "ya", s.STEP2: "sudah", s.STEP3: "ditetapkan"})
-    assert findings == [] and steps.handed_over and steps.decision == "Ditetapkan"
-    _, findings = read_steps({s.STEP3: "Ditetapkan"})
-    assert [f.column for f in findings] == [s.STEP3]
-    _, findings = read_steps({s.STEP1: "Ya", s.STEP2: "Belum", s.STEP3: "Ditetapkan"})
-    assert [f.column for f in findings] == [s.STEP3]
-    _, findings = read_steps({s.STEP2: "Sudah"})
-    assert s.STEP2 in [f.column for f in findings]
-    _, findings = read_steps({s.STEP3: "Mungkin"})
-    assert any("bukan pilihan" in f.id for f in findings)
-    _, findings = read_steps({s.STEP3: "Ditolak"})  # a rejection needs no prior step
-    assert findings == []
 
 
 def test_duplicates_flag_all_but_the_lowest_id() -> None:

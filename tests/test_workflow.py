@@ -1,15 +1,31 @@
-"""Comparing a row with its establishment is stable for formula text, however it was read back."""
+"""The SOP's rules on a row: steps 1 to 3 read in order, steps 4 and 5 and ``Posisi SOP`` decided by
+one function, establishment decided from ``Riwayat``; and comparing a row with its establishment is
+stable for formula text, however it was read back."""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 from openpyxl.worksheet.formula import ArrayFormula
 
 from dip_sheets import schema as s
+from dip_sheets.ledger import EVENT_EDITED, EVENT_ESTABLISHED, EVENT_WITHDRAWN, Records, read_records
 from dip_sheets.register import cell_text
 from dip_sheets.sync import run
-from dip_sheets.workflow import changed_columns, content_text, fingerprint
+from dip_sheets.workflow import (
+    SINCE,
+    Establishment,
+    Release,
+    Stage,
+    Steps,
+    changed_columns,
+    content_text,
+    establishment,
+    fingerprint,
+    position,
+    read_steps,
+)
 from tests.conftest import NOW, UNITS, established, good_row
 from tests.memory_register import memory_register
 
@@ -56,3 +72,76 @@ def test_a_formula_in_a_content_cell_does_not_make_the_row_look_edited() -> None
     note = cell_text(register.get(s.DIP_TAB, index, s.NOTE))
     assert s.SUMMARY in note and s.REMARKS not in note
     assert not run(register, UNITS, NOW).review.changes  # recorded once
+
+
+def test_step_order() -> None:
+    steps, findings = read_steps({s.STEP1: "ya", s.STEP2: "sudah", s.STEP3: "ditetapkan"})
+    assert findings == [] and steps.handed_over and steps.decision == "Ditetapkan"
+    _, findings = read_steps({s.STEP3: "Ditetapkan"})
+    assert [f.column for f in findings] == [s.STEP3]
+    _, findings = read_steps({s.STEP1: "Ya", s.STEP2: "Belum", s.STEP3: "Ditetapkan"})
+    assert [f.column for f in findings] == [s.STEP3]
+    _, findings = read_steps({s.STEP2: "Sudah"})
+    assert s.STEP2 in [f.column for f in findings]
+    _, findings = read_steps({s.STEP3: "Mungkin"})
+    assert any("bukan pilihan" in f.id for f in findings)
+    _, findings = read_steps({s.STEP3: "Ditolak"})  # a rejection needs no prior step
+    assert findings == []
+
+
+# ---- the SOP's decisions, as pure functions ------------------------------------------------------
+
+DONE = Steps(True, s.CLASSIFIED, s.ESTABLISHED)
+TODAY = NOW.date()
+EARLIER = "2026-11-01"
+
+
+def test_position_keeps_stamps_and_the_stage_date_until_something_changes() -> None:
+    cells = {s.STEP4: "step 4", s.STEP5: "step 5", s.STAGE: f"5 Diunggah{SINCE}{EARLIER}"}
+    kept = position(cells, DONE, True, TODAY)
+    assert kept.cells() == cells and kept.stage is Stage.PUBLISHED
+    fresh = position(cells, DONE, True, TODAY, reset=True)  # established anew: not live yet
+    assert fresh.cells() == {s.STEP4: "", s.STEP5: "", s.STAGE: f"4 Ditetapkan, belum diunggah{SINCE}{TODAY}"}
+    blocked = position(cells, DONE, False, TODAY)  # stamps stay: they say what went live
+    assert blocked.ordered == "step 4" and blocked.stage is Stage.BLOCKED and blocked.since == TODAY
+
+
+def test_a_release_stamps_its_items_and_clears_the_others() -> None:
+    ordered = Release(frozenset({"DIP-0001"}), "urut")
+    empty = {s.STAGE: f"4 Ditetapkan, belum diunggah{SINCE}{EARLIER}"}
+    step4 = position(empty, DONE, True, TODAY, release=ordered, item_id="DIP-0001")
+    assert (step4.ordered, step4.uploaded, step4.stage) == ("urut", "", Stage.ESTABLISHED)
+    assert step4.since.isoformat() == EARLIER
+    live = replace(ordered, uploaded="unggah")
+    step5 = position(step4.cells(), DONE, True, TODAY, release=live, item_id="DIP-0001")
+    assert (step5.ordered, step5.uploaded, step5.stage, step5.since) == (
+        "urut", "unggah", Stage.PUBLISHED, TODAY)
+    again = position(step5.cells(), DONE, True, TODAY, release=replace(live, ordered="x", uploaded="y"),
+                     item_id="DIP-0001")
+    assert again == step5, "an earlier stamp says when the content went live"
+    gone = position(step5.cells(), DONE, True, TODAY, release=live, item_id="DIP-0002")
+    assert (gone.ordered, gone.uploaded) == ("", "")
+    only_ordered = position(step5.cells(), DONE, True, TODAY, release=ordered, item_id="DIP-0002")
+    assert (only_ordered.ordered, only_ordered.uploaded) == ("", "unggah"), "step 5 waits for the upload"
+
+
+def test_establishment_establishes_flags_an_edit_once_and_withdraws() -> None:
+    values = established("A")
+    digest = fingerprint(values)
+    new = establishment(Records(), "DIP-0001", values, s.ESTABLISHED, "", valid=True)
+    assert (new.digest, new.event, new.recorded, new.tampered) == (digest, EVENT_ESTABLISHED, digest, False)
+    assert establishment(Records(), "DIP-0001", values, s.ESTABLISHED, "", valid=False).digest == ""
+    records = read_records([new.history("2026-11-25 10:00:00", "DIP-0001", values)])
+    assert establishment(records, "DIP-0001", values, s.ESTABLISHED, digest, valid=True).event == ""
+    edited_values = {**values, s.SUMMARY: "lain"}
+    edited = establishment(records, "DIP-0001", edited_values, s.ESTABLISHED, digest, valid=True)
+    assert (edited.digest, edited.event, edited.tampered, edited.changed) == (
+        digest, EVENT_EDITED, True, (s.SUMMARY,))
+    records = read_records([new.history("t", "DIP-0001", values),
+                            edited.history("t", "DIP-0001", edited_values)])
+    again = establishment(records, "DIP-0001", edited_values, s.ESTABLISHED, digest, valid=True)
+    assert again.tampered and again.event == "", "an edit is recorded once"
+    withdrawn = establishment(records, "DIP-0001", edited_values, s.NEEDS_REVISION, digest, valid=True)
+    assert (withdrawn.digest, withdrawn.event, withdrawn.recorded, withdrawn.note) == (
+        "", EVENT_WITHDRAWN, digest, s.NEEDS_REVISION)
+    assert establishment(Records(), "DIP-0001", values, "", "", valid=True) == Establishment("")

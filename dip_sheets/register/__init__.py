@@ -82,6 +82,9 @@ class ApplyResult:
     #: what the backend repaired on the way, for the person running the sync (e.g. a protection
     #: staff removed and forgot, put back).
     notices: tuple[Message, ...] = ()
+    #: the anchor of every write made, mapped to where its row is after the batch with the key it
+    #: has now (writing an ID changes it), so later batches need no re-read to find the row.
+    anchors: Mapping[RowAnchor, RowAnchor] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,8 @@ class Register(Protocol):
         """Read every tab at once (one request on Google Sheets)."""
 
     def apply(self, changes: Changes) -> ApplyResult:
-        """Write a batch: re-read, relocate anchors, then write in one go (atomically if possible)."""
+        """Write a batch: re-read, relocate anchors, then write in one go (atomically if possible);
+        the result says where the written rows are now (:attr:`ApplyResult.anchors`)."""
 
     def init(self, layout: Layout) -> list[Message]:
         """Create the register, or repair what is missing; return what was done, one message per
@@ -164,6 +168,25 @@ def relocate(tab: Tab, anchors: Sequence[RowAnchor], rows: Sequence[Sequence[Cel
         hits = found.get(anchor.key, [])
         result[anchor] = hits[0] if len(hits) == 1 else None
     return result
+
+
+def anchors_after(
+    tab: Tab, rows: Sequence[Sequence[Cell]], where: Mapping[RowAnchor, int | None],
+    writes: Sequence[CellWrite],
+) -> dict[RowAnchor, RowAnchor]:
+    """The anchors of ``writes`` as they are once the writes are in ``rows`` (the grid as re-read for
+    the batch; ``where`` is :func:`relocate`'s answer for it): the same row, its key recomputed."""
+    columns = locate_columns(tab, rows[0] if rows else [])
+    after: dict[int, list[Cell]] = {}
+    for write in writes:
+        index = where.get(write.anchor)
+        if index is not None:
+            row = after.setdefault(index, list(rows[index]))
+            column = columns[write.header]
+            row.extend([None] * (column + 1 - len(row)))
+            row[column] = write.value
+    return {w.anchor: RowAnchor(w.anchor.tab, i, row_key(tab, columns, after[i]))
+            for w in writes if (i := where.get(w.anchor)) is not None}
 
 
 def tab_of(name: str) -> Tab:

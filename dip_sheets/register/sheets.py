@@ -62,6 +62,7 @@ from . import (
     Row,
     RowAnchor,
     Snapshot,
+    anchors_after,
     relocate,
     tab_of,
 )
@@ -406,6 +407,7 @@ class SheetsRegister:
         appended: dict[tuple[str, int, int], Json] = {}
         written: set[tuple[str, int, int]] = set()
         skipped: list[CellWrite] = []
+        anchors: dict[RowAnchor, RowAnchor] = {}
         grow: list[Json] = []
         for name in names:
             rows, height = current[name]
@@ -421,6 +423,7 @@ class SheetsRegister:
                         continue
                     cells[(name, row, columns[write.header])] = _encode(write.value)
                     written.add((name, row, columns[write.header]))
+                anchors.update(anchors_after(tab, rows, where, writes))
             appends = changes.appends.get(name) or []
             if appends:
                 columns = s.locate_columns(tab, rows[0] if rows else [])
@@ -444,7 +447,7 @@ class SheetsRegister:
         if changes.locks is not None:
             self._replace_locks(changes.locks, current, tabs)
         return ApplyResult(len(written), sum(len(r) for r in changes.appends.values()),
-                           tuple(skipped))
+                           tuple(skipped), anchors=anchors)
 
     def _replace_locks(self, locks: Mapping[str, Iterable[RowAnchor]],
                        current: Mapping[str, tuple[list[Row], int]],

@@ -34,7 +34,19 @@ import python_calamine
 from .. import schema as s
 from ..errors import BackendUnavailable, ConfigError, LayoutError
 from ..messages import Message
-from . import ApplyResult, Cell, CellWrite, Changes, Grid, Layout, Row, Snapshot, relocate
+from . import (
+    ApplyResult,
+    Cell,
+    CellWrite,
+    Changes,
+    Grid,
+    Layout,
+    Row,
+    RowAnchor,
+    Snapshot,
+    anchors_after,
+    relocate,
+)
 from . import workbook_layout as layout_
 from .xlsx import Package
 from .xlsx_sheet import Format, Styles, Worksheet
@@ -97,6 +109,7 @@ class WorkbookRegister:
         book = _Book.open(self.path)
         written, appended = 0, 0
         skipped: list[CellWrite] = []
+        anchors: dict[RowAnchor, RowAnchor] = {}
         locks = changes.locks or {}
         for name in sorted({w.anchor.tab for w in changes.writes} | set(locks)):
             tab = s.TAB_BY_NAME[name]
@@ -118,6 +131,7 @@ class WorkbookRegister:
             for row_number, column, value in targets:
                 book.set(name, row_number, column, value)
             written += len(targets)
+            anchors.update(anchors_after(tab, grid, where, writes))
             if name in locks:
                 wanted = frozenset(i for i in (where[a] for a in locks[name]) if i is not None)
                 book.lock_rows(tab, columns, grid, wanted)
@@ -126,7 +140,7 @@ class WorkbookRegister:
                 appended += book.append(name, rows, staff=False)
         notices = book.protect_all() if changes.locks is not None else []
         self._save(book.save)
-        return ApplyResult(written, appended, tuple(skipped), tuple(notices))
+        return ApplyResult(written, appended, tuple(skipped), tuple(notices), anchors)
 
     def _save(self, write: Callable[[BinaryIO], None]) -> None:
         """Save atomically: temp file in the same folder, flushed, then renamed over the original.

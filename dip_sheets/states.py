@@ -1,0 +1,120 @@
+"""What a review concluded, as data: each row's state, and the review of a whole register.
+
+:func:`dip_sheets.sync.review` produces a :class:`Review`; the status report, the publish and the
+CLI read it. :class:`SyncResult` adds what writing it back did.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from .register import ApplyResult, Cell, Changes, RowAnchor
+from .validate import Exclusion, Finding, Item
+from .workflow import Position, Stage, Steps
+
+
+@dataclass
+class RowState:
+    """One DIP row as the sync sees it."""
+
+    anchor: RowAnchor
+    id: str
+    values: dict[str, Cell]
+    steps: Steps
+    item: Item | None
+    findings: list[Finding]
+    publishable: bool
+    tampered: bool
+    #: steps 4 and 5 and ``Posisi SOP`` as they stand once the review's writes are made
+    position: Position
+
+    @property
+    def stage(self) -> Stage:
+        return self.position.stage
+
+    @property
+    def since(self) -> dt.date:
+        """The day the row entered its current stage (from the ``Posisi SOP`` cell)."""
+        return self.position.since
+
+    @property
+    def row_number(self) -> int:
+        """1-based row number as shown by the spreadsheet program (for messages only)."""
+        return self.anchor.row + 1
+
+
+@dataclass
+class DikState:
+    anchor: RowAnchor
+    id: str
+    exclusion: Exclusion | None
+    findings: list[Finding]
+
+
+@dataclass
+class Review:
+    """Everything the sync concluded, plus the writes that record it."""
+
+    dip: list[RowState]
+    dik: list[DikState]
+    changes: Changes
+    ids_assigned: list[str] = field(default_factory=list)
+    newly_established: list[str] = field(default_factory=list)
+    tampered: list[str] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)
+    #: rows that arrived already established and resemble an established item: wait for the PPID
+    held: list[str] = field(default_factory=list)
+    #: established items no row carries any more, found (and recorded in Riwayat) by this sync
+    removed: list[str] = field(default_factory=list)
+
+    @property
+    def items(self) -> list[Item]:
+        """The established, valid items: exactly what may be published."""
+        return [r.item for r in self.dip if r.publishable and r.item is not None]
+
+    @property
+    def exclusions(self) -> list[Exclusion]:
+        return [d.exclusion for d in self.dik if d.exclusion is not None]
+
+    def problem_rows(self) -> list[RowState | DikState]:
+        """Every DIP and DIK row with a finding, in register order."""
+        return [*(r for r in self.dip if r.findings), *(d for d in self.dik if d.findings)]
+
+    @property
+    def blockers(self) -> list[RowState]:
+        """Rows the PPID established that cannot be published as they are."""
+        return [r for r in self.dip if r.stage is Stage.BLOCKED]
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    review: Review
+    applied: ApplyResult | None  # None on a dry run or when nothing changed
+    dry_run: bool
+
+    def summary(self) -> dict[str, Any]:
+        """The ``--json`` shape of a sync (also embedded in publish's summary)."""
+        review = self.review
+        return {
+            "rows_read": len(review.dip),
+            "dik_rows_read": len(review.dik),
+            "ids_assigned": review.ids_assigned,
+            "newly_established": review.newly_established,
+            "tampered": review.tampered,
+            "withdrawn": review.withdrawn,
+            "held": review.held,
+            "removed": review.removed,
+            "publishable": len(review.items),
+            "problems": {
+                row.id: [f.id for f in row.findings] for row in review.problem_rows()
+            },
+            "cells_to_write": len(review.changes.writes),
+            "rows_to_append": sum(len(v) for v in review.changes.appends.values()),
+            "locks_changed": review.changes.locks is not None,
+            "cells_written": self.applied.cells_written if self.applied else 0,
+            "rows_appended": self.applied.rows_appended if self.applied else 0,
+            "writes_skipped": len(self.applied.skipped) if self.applied else 0,
+            "dry_run": self.dry_run,
+        }

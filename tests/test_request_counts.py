@@ -1,0 +1,89 @@
+"""What a publish costs on Google Sheets, counted from the emulator's log.
+
+Google allows 60 reads and 60 writes a minute per service account, and an office with several
+registers shares that budget, so a publish must read and review the register once: one read of the
+sheet, one batch for the sync's changes plus step 4, the upload, one batch for step 5.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from dip_sheets import schema as s
+from dip_sheets.config import Config, PublishSettings, default_config
+from dip_sheets.publish import publish
+from dip_sheets.register import Cell, Layout, cell_text
+from dip_sheets.register.sheets import SheetsRegister, SheetsSettings, load_credentials
+from dip_sheets.sync import review
+from dip_sheets.targets.folder import FolderTarget
+from tests.conftest import NOW, UNITS, established, good_row
+from tests.sheets_emulator import ServiceAccount, SheetsEmulator
+
+LATER = NOW.replace(hour=NOW.hour + 1)
+ROLES = {s.Role.PPID: ("ppid@kpu-contoh.go.id",), s.Role.DESK: ("desk@kpu-contoh.go.id",)}
+ROWS: list[dict[str, Cell]] = [
+    established("Profil Badan Publik"),
+    established("Laporan Keuangan", **{s.CATEGORY: "Setiap Saat"}),
+    good_row("Draf Unit"),
+    established("Tautan Rusak", **{s.LINK: "bukan alamat"}),
+]
+
+
+@dataclasses.dataclass
+class Office:
+    emu: SheetsEmulator
+    account: ServiceAccount
+    sid: str
+    config: Config
+
+    def register(self) -> SheetsRegister:
+        """A new register object, as each run of ``dip`` makes (its metadata is read once)."""
+        settings = SheetsSettings(self.sid, self.account.path, roles=ROLES)
+        return SheetsRegister(settings, load_credentials(settings))
+
+    def publish(self, when: object = NOW) -> str:
+        self.emu.reset_log()
+        result = publish(self.config, self.register(), FolderTarget(self.config.publish.folder),
+                         now=NOW if when is NOW else LATER, force=True)
+        return result.status
+
+
+@pytest.fixture
+def office(sheets_emulator: SheetsEmulator, sheets_account: ServiceAccount, tmp_path: Path) -> Office:
+    """A sheet laid out by ``dip init`` in which staff typed rows that no sync has seen yet."""
+    headers = list(s.TAB_BY_NAME[s.DIP_TAB].headers)
+    values: list[list[Cell]] = [list(headers), *([row.get(h, "") for h in headers] for row in ROWS)]
+    sid = sheets_emulator.create_spreadsheet(
+        {**{t.name: [list(t.headers)] for t in s.TABS}, s.DIP_TAB: values}, rows=100,
+        shared_with=[sheets_account.email])
+    base = default_config(tmp_path)
+    config = dataclasses.replace(base, publish=PublishSettings(
+        folder=tmp_path / "situs", by="PPID Contoh", base_url="https://ppid.example.go.id/dip/"))
+    office = Office(sheets_emulator, sheets_account, sid, config)
+    office.register().init(Layout(s.TABS, UNITS, ROLES))
+    return office
+
+
+def test_a_first_publish_reads_the_register_once_and_writes_two_batches(office: Office) -> None:
+    assert office.publish() == "published"
+    emu = office.emu
+    assert (emu.reads, emu.writes) == (5, 3), emu.apis()
+    assert emu.apis() == [
+        "spreadsheets.get", "values.batchGet",  # the register, read and reviewed once
+        # the sync's changes and step 4 in one batch (its locks re-read the protections first)
+        "spreadsheets.get", "values.batchGet", "values.batchUpdate", "spreadsheets.batchUpdate",
+        "values.batchGet", "values.batchUpdate",  # step 5, after the upload was read back
+    ]
+    rows = {cell_text(r.values[s.TITLE]): r for r in review(office.register().read(), UNITS, NOW).dip}
+    for title in ("Profil Badan Publik", "Laporan Keuangan"):
+        assert rows[title].values[s.ID] and cell_text(rows[title].values[s.STEP4])
+        assert cell_text(rows[title].values[s.STEP5]) and rows[title].stage.value == "5 Diunggah"
+
+
+def test_an_unchanged_publish_reads_twice_and_writes_nothing(office: Office) -> None:
+    office.publish()
+    assert office.publish(LATER) == "unchanged"
+    assert (office.emu.reads, office.emu.writes) == (2, 0), office.emu.apis()
