@@ -28,6 +28,7 @@ from .config import Config, load_configs
 from .error_handler import Place, guarded
 from .errors import ConfigError
 from .messages import Message
+from .monev import MonevReport
 from .office import InitResult, Office, Outcome, RollbackResult, check_by, run_offices, select
 from .output import Output, json_text, same
 from .publish import PublishResult, human_size
@@ -111,6 +112,10 @@ def build_parser(lang: str = "id") -> argparse.ArgumentParser:
     stat.add_argument("--format", choices=("table", "json", "csv"), default="table", help="bentuk keluaran")
     stat.add_argument("--days", type=int, default=14, metavar="N",
                       help="sebutkan item yang menunggu lebih dari N hari di satu langkah (bawaan 14)")
+
+    monev = command("monev", "swanilai e-Monev: apa yang sudah dan belum memenuhi")
+    monev.add_argument("--bukti", type=Path, metavar="FOLDER",
+                       help="tulis satu PDF bukti per item (masing-masing paling besar 2 MB)")
 
     dem = command("demo", "contoh lengkap di folder lokal")
     dem.add_argument("--folder", type=Path, default=Path("dip-demo"), help="folder kerja")
@@ -198,6 +203,12 @@ def show_check(result: CheckResult, office: Office, args: argparse.Namespace,
     return result.summary(out.lang)
 
 
+def show_monev(result: MonevReport, office: Office, args: argparse.Namespace,
+               out: Output) -> dict[str, Any]:
+    out.say_all(result.lines())
+    return result.summary()
+
+
 @dataclass(frozen=True)
 class Command:
     act: Callable[[Office, argparse.Namespace, Output], Any]
@@ -210,6 +221,7 @@ COMMANDS: dict[str, Command] = {
     "publish": Command(act_publish, show_publish),
     "status": Command(lambda office, args, out: office.status(days=args.days), show_status),
     "check": Command(act_check, show_check),
+    "monev": Command(lambda office, args, out: office.monev(evidence=args.bukti), show_monev),
 }
 
 

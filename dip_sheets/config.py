@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .config_values import check_name, check_value, convert, refuse, remote_key, shared_places
 from .errors import ConfigError
+from .monev import MonevSettings
 from .schema import Role
 
 if TYPE_CHECKING:
@@ -82,6 +83,8 @@ class Config:
     roles: Mapping[Role, tuple[str, ...]] = field(default_factory=dict)
     register: RegisterSettings = field(default_factory=RegisterSettings)
     publish: PublishSettings = field(default_factory=PublishSettings)
+    #: the e-Monev self-check's own settings (``[monev]``: SOP and form URLs, the higher PPID's DIK)
+    monev: MonevSettings = field(default_factory=MonevSettings)
     timezone: str = "Asia/Jakarta"
     #: where state that is not part of the register lives (lock files, logs).
     state_dir: Path = Path("dip-kerja")
@@ -208,7 +211,7 @@ def _section(cls: type[Any], data: Any, where: str) -> Any:
 
 
 #: what a ``[[register]]`` table may override; its other keys are the register's own settings.
-SECTIONS = {"name", "office", "units", "roles", "publish", "timezone", "state_dir"}
+SECTIONS = {"name", "office", "units", "roles", "publish", "monev", "timezone", "state_dir"}
 
 
 def _parse(data: Mapping[str, Any], where: str) -> Config:
@@ -272,6 +275,8 @@ def _parse(data: Mapping[str, Any], where: str) -> Config:
                 " known_hosts and remote_dir.",
             )
         config = replace(config, publish=settings_p)
+    if "monev" in data:
+        config = replace(config, monev=MonevSettings.from_toml(data["monev"], f"{where} [monev]"))
     for key in ("timezone", "state_dir"):
         if key in data:
             config = replace(config, **{key: convert(where, _CONFIG_FIELDS[key], data[key])})

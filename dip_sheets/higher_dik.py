@@ -23,7 +23,7 @@ import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .config import Office
 from .records import Version
@@ -116,6 +116,14 @@ def check_higher(url: str, issuer: str, rows: Sequence[tuple[str, str]],
     revoked = [(row_id, decision) for row_id, decision in rows
                if cites(decision, issuer) and decision_number(decision) not in standing]
     return HigherCheck(url, entries, revoked)
+
+
+class Inherited(NamedTuple):
+    """The higher PPID's entries as the DIK page shows them, with where they were read."""
+
+    entries: Sequence[HigherEntry] = ()
+    source: str = ""
+    issuer: str = ""
 
 
 def inherited_context(entries: Sequence[HigherEntry], source: str, issuer: str) -> dict[str, Any]:

@@ -25,6 +25,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import requests
@@ -147,6 +148,8 @@ class MonevReport:
     links: list[tuple[str, bool, str]] = field(default_factory=list)
     #: DIK entries whose period ended: (id, information, end date, still in the DIK)
     expired: list[tuple[str, str, str, bool]] = field(default_factory=list)
+    #: the evidence pack's files, when one was written (``dip monev --bukti DIR``)
+    evidence: list[Path] = field(default_factory=list)
 
     def item(self, key: str) -> MonevItem:
         return next(i for i in self.items if i.key == key)
@@ -161,6 +164,7 @@ class MonevReport:
             "memenuhi": sum(i.meets for i in self.items),
             "belum": sum(not i.meets for i in self.items),
             "item": [i.summary() for i in self.items],
+            "bukti": {p.name: p.stat().st_size for p in self.evidence},
         }
 
     def lines(self) -> list[Message]:
@@ -175,6 +179,9 @@ class MonevReport:
                                f"{mark} {item.title.en}: {state_en}. {item.reason.en}"))
             if not item.meets and item.todo.id:
                 out.append(Message(f"    Tindakan: {item.todo.id}", f"    To do: {item.todo.en}"))
+        for path in self.evidence:
+            size = f"{path.stat().st_size:,}".replace(",", ".")
+            out.append(Message(f"Bukti: {path} ({size} bita)", f"Evidence: {path} ({size} bytes)"))
         return out
 
     def to_json(self) -> str:

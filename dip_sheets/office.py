@@ -20,6 +20,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 from . import cron
@@ -28,8 +29,11 @@ from .check import CheckResult, run_checks
 from .config import Config
 from .connect import open_register, open_target
 from .errors import ConfigError, DipError
+from .evidence import write_evidence
 from .lock import run_lock
 from .messages import Message
+from .monev import MonevReport
+from .monev_check import self_check
 from .publish import Progress, PublishResult, publish, rollback
 from .register import Layout, Register
 from .runlog import run_logger, summary_line
@@ -166,6 +170,13 @@ class Office:
     def check(self) -> CheckResult:
         """Every check of the configuration that can run; nothing in the register is changed."""
         return CheckResult(run_checks(self.config))
+
+    def monev(self, *, evidence: Path | None = None) -> MonevReport:
+        """The e-Monev self-check (read-only); with ``evidence``, one PDF per item written there."""
+        report = self_check(self.config, now=self.config.now(), settings=self.config.monev)
+        if evidence is not None:
+            report.evidence = write_evidence(report, evidence)
+        return report
 
 
 def check_by(by: str) -> str:

@@ -33,8 +33,10 @@ from typing import Any
 from .config import Config
 from .dates import format_date
 from .errors import PublishFailed
+from .higher_dik import Inherited, read_higher
 from .history import PastVersion
 from .messages import Message
+from .monev import http_fetch
 from .register import ApplyResult, Changes, Register
 from .render import Version, render_site
 from .site import ARCHIVE, MANIFEST, Manifest, Site, file_table, guard, scan
@@ -211,9 +213,11 @@ def _plan(config: Config, target: Target, current: Review, now: dt.datetime, pro
     archived = site.complete
     history = past_versions(target, archived, progress)
 
+    inherited = inherited_dik(config, progress)
+
     def files_for(version: Version) -> dict[str, bytes]:
         return render_site(items, current.exclusions, config.office, version, config.publish.templates,
-                           history)
+                           history, inherited)
 
     def renders_as(known: Manifest) -> dict[str, bytes] | None:
         """The files of ``known`` if the register renders to exactly them, else None."""
@@ -353,3 +357,21 @@ def new_version_id(now: dt.datetime, taken: Sequence[Manifest | str]) -> str:
         suffix += 1
         version_id = f"{base}-{suffix}"
     return version_id
+
+
+def inherited_dik(config: Config, progress: Progress) -> Inherited | None:
+    """The higher PPID's DIK entries (``[monev] higher_dik_url``), shown read-only on the DIK page.
+
+    An unreachable list never stops a publish: the page then goes out without it, and this says so.
+    """
+    url = config.monev.higher_dik_url
+    if not url:
+        return None
+    data = http_fetch(config.monev.timeout)(url)
+    entries = read_higher(data) if data is not None else None
+    if entries is None:
+        progress(Message(
+            f"DIK PPID atasan ({url}) tidak dapat dibaca; halaman DIK terbit tanpa daftar itu.",
+            f"The higher PPID's DIK ({url}) could not be read; the DIK page is published without it."))
+        return None
+    return Inherited(entries, url, config.monev.higher_issuer)

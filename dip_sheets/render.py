@@ -28,6 +28,7 @@ from .config import Office
 from .dcat import DCAT_FILE, render_dcat
 from .errors import ConfigError
 from .feed import FEED_FILE, render_feed
+from .higher_dik import DIK_JSON, Inherited, inherited_context, render_dik_json
 from .history import PastVersion, VersionChanges, timeline
 from .ids import id_sort
 from .opendata import json_schema, render_csv, render_json, render_xlsx
@@ -159,6 +160,7 @@ def render_site(
     version: Version,
     templates: Path | None = None,
     history: Sequence[PastVersion] = (),
+    inherited: Inherited | None = None,
 ) -> dict[str, bytes]:
     """All files of one version. ``exclusions`` never enter the DIP files.
 
@@ -188,6 +190,8 @@ def render_site(
         "logo": logo_data_uri(office.logo),
         "colors": colors(office.color),
         "website": shown_office.website,
+        # the higher PPID's DIK entries, shown read-only on the DIK page (KPU: decided centrally)
+        **inherited_context(*(inherited or Inherited())),
     }
 
     def page(name: str, template: str) -> bytes:
@@ -204,6 +208,7 @@ def render_site(
         "dip.xlsx": render_xlsx(current.records, office, version),
         # what an aggregator (a province, a data portal) needs: the changes since the previous
         # version, and the list as a DCAT catalogue
+        DIK_JSON: render_dik_json(exclusions, office, shown_version),
         FEED_FILE: render_feed(current, changes[0].previous, shown_version.site_url),
         DCAT_FILE: render_dcat(current.records, office, shown_version, history),
     }

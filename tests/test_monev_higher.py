@@ -23,11 +23,14 @@ from dip_sheets.higher_dik import (
     render_dik_json,
     render_inherited,
 )
+from dip_sheets.messages import Message
 from dip_sheets.monev import MEETS, NOT_YET, MonevSettings
 from dip_sheets.monev_check import self_check
+from dip_sheets.publish import publish
 from dip_sheets.records import Version
 from dip_sheets.register import Cell
-from dip_sheets.register.workbook import append_rows
+from dip_sheets.register.workbook import WorkbookRegister, append_rows
+from dip_sheets.targets.folder import FolderTarget
 from dip_sheets.validate import Exclusion
 from tests.plugins.webservers import Reply, WebServer
 from tests.test_monev import FAST, NOW, StaticSite, publish_demo, seed_links
@@ -154,3 +157,26 @@ def test_a_row_cites_the_higher_body_only_when_it_names_it() -> None:
                                   json.dumps({"format": FORMAT, "item": [{}]}).encode()])
 def test_what_is_not_a_dik_json_is_refused(data: bytes) -> None:
     assert read_higher(data) is None
+
+
+def test_a_publish_shows_the_higher_dik_read_only_and_its_own_dik_json(
+    kabupaten: Config, ri_site: WebServer
+) -> None:
+    config = replace(kabupaten, monev=MonevSettings(higher_dik_url=ri_site.url("/dik.json"),
+                                                    higher_issuer=ISSUER))
+    publish(config, WorkbookRegister(config.register.path), FolderTarget(config.publish.folder),
+            now=NOW + dt.timedelta(hours=1), force=True)
+    page = (config.publish.folder / "dik.html").read_text(encoding="utf-8")
+    assert STANDING.information in page and REVOKED.information in page
+    own = json.loads((config.publish.folder / "dik.json").read_bytes())
+    assert own["format"] == "dip-sheets/dik/1" and ri_site.hits("/dik.json") == 1
+
+
+def test_an_unreachable_higher_dik_never_stops_a_publish(kabupaten: Config) -> None:
+    config = replace(kabupaten, monev=MonevSettings(higher_dik_url="http://127.0.0.1:9/dik.json",
+                                                    higher_issuer=ISSUER, timeout=2.0))
+    said: list[Message] = []
+    result = publish(config, WorkbookRegister(config.register.path), FolderTarget(config.publish.folder),
+                     now=NOW + dt.timedelta(hours=1), force=True, progress=said.append)
+    assert result.status == "published"
+    assert any("tidak dapat dibaca" in m.id for m in said)

@@ -260,7 +260,7 @@ def test_an_office_template_overrides_by_name(tmp_path: Path) -> None:
 def test_render_site_returns_every_file() -> None:
     assert sorted(site([item(1)])) == sorted([
         "index.html", "dik.html", "riwayat.html", "dip-fragment.html", "dip.csv", "dip.json",
-        "dip.schema.json", "dip.xlsx", "perubahan.json", "dcat.jsonld"])
+        "dip.schema.json", "dip.xlsx", "dik.json", "perubahan.json", "dcat.jsonld"])
 
 
 def test_every_version_carries_its_change_feed_and_dcat_catalogue() -> None:
