@@ -26,7 +26,7 @@ from .xlsx import attrs, children, column_letter, escape, start_tag
 from .xlsx_sheet import Format, Styles, Worksheet, normal_form
 
 if TYPE_CHECKING:
-    from .workbook import _Book
+    from .workbook_book import Book
 
 CHOICES_TAB = "Pilihan"  # hidden tab holding dropdown lists (unit names contain commas)
 #: dropdowns reach this many rows past the last row holding data (``dip init`` extends them).
@@ -94,7 +94,7 @@ def protect(sheet: Worksheet) -> bool:
     return True
 
 
-def repair(book: _Book, layout: Layout) -> list[Message]:
+def repair(book: Book, layout: Layout) -> list[Message]:
     """Add what is missing and set again what dip-sheets owns; report what changed."""
     done: list[Message] = []
     for tab in layout.tabs:
@@ -113,7 +113,7 @@ def repair(book: _Book, layout: Layout) -> list[Message]:
     return done
 
 
-def _ensure_headers(book: _Book, tab: s.Tab) -> list[str]:
+def _ensure_headers(book: Book, tab: s.Tab) -> list[str]:
     """Write missing headers after the last used one in row 1; refuse if a header appears twice."""
     present = list(book.rows(tab.name)[0])
     s.refuse_duplicated_headers(tab, present)
@@ -142,7 +142,7 @@ def _choice_lists(layout: Layout) -> dict[str, tuple[str, ...]]:
     return lists
 
 
-def _ensure_choices(book: _Book, layout: Layout) -> bool:
+def _ensure_choices(book: Book, layout: Layout) -> bool:
     """Keep the hidden list tab (ours alone) in step with the schema and the configured units."""
     wanted = [[header, *values] for header, values in _choice_lists(layout).items()]
     present = CHOICES_TAB in book.paths
@@ -172,7 +172,7 @@ def _ensure_choices(book: _Book, layout: Layout) -> bool:
     return True
 
 
-def _format(book: _Book, tab: s.Tab) -> None:
+def _format(book: Book, tab: s.Tab) -> None:
     """Set again, idempotently, what dip-sheets owns in a tab's formatting."""
     sheet, styles = book.sheet(tab.name), book.styles
     columns = s.locate_columns(tab, book.rows(tab.name)[0])
@@ -260,7 +260,7 @@ def _frozen_header(sheet: Worksheet) -> bytes | None:
     return views[:match.end()] + pane + views[match.end():]
 
 
-def _validations(book: _Book, tab: s.Tab, columns: Mapping[str, int]) -> bytes | None:
+def _validations(book: Book, tab: s.Tab, columns: Mapping[str, int]) -> bytes | None:
     """Our dropdowns over the rows that hold data plus a margin; staff's own rules are kept."""
     sheet, p = book.sheet(tab.name), book.sheet(tab.name).prefix
     existing = sheet.element("dataValidations") or b""
