@@ -21,7 +21,8 @@ from ..messages import Message
 from . import Cell, Row
 from . import workbook_layout as layout_
 from .xlsx import Package
-from .xlsx_sheet import Format, Styles, Worksheet
+from .xlsx_sheet import Worksheet
+from .xlsx_styles import Format, Styles
 
 #: Excel's built-in number formats for a date and a date with time.
 DATE_FORMAT, DATETIME_FORMAT = 14, 22

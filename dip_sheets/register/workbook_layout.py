@@ -23,7 +23,8 @@ from .. import schema as s
 from ..messages import Message
 from . import Cell, Layout, cell_text, plan
 from .xlsx import attrs, children, column_letter, escape, start_tag
-from .xlsx_sheet import Format, Styles, Worksheet, normal_form
+from .xlsx_sheet import Worksheet
+from .xlsx_styles import Format, Styles, normal_form
 
 if TYPE_CHECKING:
     from .workbook_book import Book
