@@ -1,9 +1,8 @@
-"""Edits to one worksheet part and to ``styles.xml``, spliced into the original bytes.
+"""Edits to one worksheet part, spliced into the original bytes.
 
 :class:`Worksheet` queues cell edits (a value, a style index, or both) and worksheet-level elements
 (protection, validations, columns) and returns the part with only those spans replaced: every other
-row, cell and element keeps its exact bytes. :class:`Styles` finds or adds the cell formats (``xf``)
-a lock or a header needs, derived from the cell's own format so staff formatting survives a lock.
+row, cell and element keeps its exact bytes. The cell formats it refers to are :mod:`.xlsx_styles`'.
 """
 
 from __future__ import annotations
