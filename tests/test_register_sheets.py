@@ -1,4 +1,9 @@
-"""The Google Sheets register backend, against our emulator through gspread's real HTTP path."""
+"""The Google Sheets register backend, against our emulator through gspread's real HTTP path.
+
+The emulator is passed in (``api_url``); gspread's module-wide URLs are left alone, so every
+request here proves the backend sends where it is told. The token still comes from google-auth's
+real service-account flow: a signed JWT grant to the emulator's /token.
+"""
 
 from __future__ import annotations
 
@@ -58,7 +63,8 @@ class Env:
     def register(self, **settings: Any) -> SheetsRegister:
         """A register with quick retries, so failure tests stay fast."""
         fast: dict[str, Any] = {"timeout": 2.0, "retry_budget": 5.0, "max_retries": 6,
-                                "backoff_base": 0.001, "backoff_cap": 0.01}
+                                "backoff_base": 0.001, "backoff_cap": 0.01,
+                                "api_url": self.emu.base_url}
         settings.setdefault("spreadsheet_id", self.sid)
         return SheetsRegister(SheetsSettings(credentials_file=self.account.path,
                                              **{**fast, **settings}), self.credentials)
@@ -73,9 +79,10 @@ class Env:
 
 
 @pytest.fixture
-def env(sheets_emulator: SheetsEmulator, sheets_account: ServiceAccount) -> Env:
-    sid = sheets_emulator.create_spreadsheet(shared_with=[sheets_account.email])
-    return Env(sheets_emulator, sheets_account, sid)
+def env(sheets_api: SheetsEmulator, tmp_path: Path) -> Env:
+    account = sheets_api.service_account(tmp_path)
+    sid = sheets_api.create_spreadsheet(shared_with=[account.email])
+    return Env(sheets_api, account, sid)
 
 
 def item(number: int, **extra: Cell) -> dict[str, Cell]:
@@ -536,7 +543,8 @@ def test_key_file_problems_are_config_errors(env: Env, tmp_path: Path, problem: 
         key.write_text(json.dumps({**info, "client_email": "hilang@dip-test.iam.gserviceaccount"
                                                            ".com"}))
     with pytest.raises(ConfigError) as refused:
-        open_sheet(SheetsSettings(env.sid, key, backoff_base=0.001)).read()
+        open_sheet(SheetsSettings(env.sid, key, backoff_base=0.001,
+                                  api_url=env.emu.base_url)).read()
     _check_clean(refused.value)
     assert str(key) in refused.value.message() or "hilang@" in refused.value.message()
 
@@ -547,7 +555,7 @@ def test_the_key_file_can_come_from_the_environment(env: Env,
     with pytest.raises(ConfigError, match="GOOGLE_APPLICATION_CREDENTIALS"):
         open_sheet(SheetsSettings(env.sid))
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(env.account.path))
-    assert open_sheet(SheetsSettings(env.sid)).read() == Snapshot({})
+    assert open_sheet(SheetsSettings(env.sid, api_url=env.emu.base_url)).read() == Snapshot({})
 
 
 # ---- key material pasted where a file name belongs ------------------------------------------------
