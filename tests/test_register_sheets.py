@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import gspread.http_client
 import pytest
 from google.oauth2 import service_account
 
@@ -109,6 +110,16 @@ def row_protections(emu: SheetsEmulator, sid: str) -> list[dict[str, Any]]:
 def spans(protections: Sequence[dict[str, Any]]) -> list[tuple[int, int]]:
     return sorted((p["range"].get("startRowIndex", 0), p["range"]["endRowIndex"])
                   for p in protections)
+
+
+def test_the_emulator_is_passed_in_and_the_token_comes_from_a_jwt_grant(env: Env) -> None:
+    """The real service-account path: google-auth signs a JWT grant and posts it to the key
+    file's token_uri (the emulator's /token); the API address is the register's own setting."""
+    env.emu.reset_log()
+    env.register().read()
+    assert env.emu.count(kind="auth") == 1
+    assert env.emu.apis() == ["spreadsheets.get"]  # no tab of the register yet: nothing to get
+    assert gspread.http_client.SPREADSHEET_URL.startswith("https://sheets.googleapis.com/")
 
 
 # ---- init -------------------------------------------------------------------------------------
