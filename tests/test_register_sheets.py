@@ -119,7 +119,7 @@ def test_the_emulator_is_passed_in_and_the_token_comes_from_a_jwt_grant(env: Env
     env.register().read()
     assert env.emu.count(kind="auth") == 1
     assert env.emu.apis() == ["spreadsheets.get"]  # no tab of the register yet: nothing to get
-    assert gspread.http_client.SPREADSHEET_URL.startswith("https://sheets.googleapis.com/")
+    assert vars(gspread.http_client)["SPREADSHEET_URL"].startswith("https://sheets.googleapis.com/")
 
 
 # ---- init -------------------------------------------------------------------------------------
