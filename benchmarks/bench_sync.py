@@ -244,8 +244,8 @@ def _count_header_bytes() -> None:
 class Emulator:
     """Our Sheets API emulator in a separate process, driven over a pipe.
 
-    gspread in this process is pointed at it the way ``SheetsEmulator.redirect_gspread`` does
-    (that method needs the emulator object, which lives in the other process).
+    gspread in this process is pointed at it with ``tests.sheets_emulator.redirect_gspread`` (the
+    naive approaches build plain gspread clients, so they cannot be handed the address).
     """
 
     def __init__(self) -> None:
