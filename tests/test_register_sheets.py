@@ -38,6 +38,7 @@ from dip_sheets.register.sheets import (
     load_credentials,
     open_sheet,
 )
+from dip_sheets.register.sheets_client import RebasedSession
 from tests.sheets_emulator import ServiceAccount, SheetsEmulator
 
 PPID = "ppid@kpu-contoh.go.id"
@@ -120,6 +121,21 @@ def test_the_emulator_is_passed_in_and_the_token_comes_from_a_jwt_grant(env: Env
     assert env.emu.count(kind="auth") == 1
     assert env.emu.apis() == ["spreadsheets.get"]  # no tab of the register yet: nothing to get
     assert vars(gspread.http_client)["SPREADSHEET_URL"].startswith("https://sheets.googleapis.com/")
+
+
+def test_a_session_can_be_passed_in(env: Env) -> None:
+    """``open_sheet(settings, session)``: the caller's session carries every request."""
+    sent: list[str] = []
+
+    class Recording(RebasedSession):
+        def request(self, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
+            sent.append(str(url))
+            return super().request(method, url, *args, **kwargs)
+
+    settings = SheetsSettings(env.sid, env.account.path)  # Google's address: the session rebases
+    register = open_sheet(settings, Recording(env.credentials, env.emu.base_url))
+    assert register.read() == Snapshot({})
+    assert sent and all(u.startswith("https://sheets.googleapis.com/") for u in sent)
 
 
 # ---- init -------------------------------------------------------------------------------------

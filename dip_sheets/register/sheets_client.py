@@ -187,12 +187,11 @@ class SheetsClient(HTTPClient):
         reason = unreachable(error)
         if reason is None:
             return
-        host = self.settings.api_url.split("://")[-1].split("/")[0]
         raise BackendUnavailable(
-            f"Google Sheets tidak dapat dihubungi ({CONNECTION_FAILED.id}: {reason.id}, {host})."
-            " Periksa sambungan internet, DNS dan proxy komputer ini, lalu jalankan lagi.",
-            f"Google Sheets cannot be reached ({CONNECTION_FAILED.en}: {reason.en}, {host})."
-            " Check this computer's internet connection, DNS and proxy, then run again.",
+            f"Google Sheets tidak dapat dihubungi ({CONNECTION_FAILED.id}: {reason.id}). Periksa"
+            " sambungan internet, DNS dan proxy komputer ini, lalu jalankan lagi.",
+            f"Google Sheets cannot be reached ({CONNECTION_FAILED.en}: {reason.en}). Check this"
+            " computer's internet connection, DNS and proxy, then run again.",
         ) from None
 
     def _explain(self, status: int, error: APIError) -> DipError:
