@@ -31,7 +31,6 @@ import math
 import multiprocessing
 import os
 import platform
-import re
 import resource
 import sys
 import tempfile
@@ -39,7 +38,7 @@ import time
 import traceback
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from multiprocessing.connection import Connection
 from numbers import Real
@@ -47,7 +46,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import gspread
-import gspread.http_client
 import pandas as pd
 from google.oauth2 import service_account
 from gspread.utils import ValueInputOption, ValueRenderOption, rowcol_to_a1
@@ -61,7 +59,7 @@ from dip_sheets.register.workbook import WorkbookRegister, append_rows
 from dip_sheets.sync import review
 from dip_sheets.sync import run as sync
 from tests.conftest import NOW, UNITS, established, good_row
-from tests.sheets_emulator import _URL_NAMES, SheetsEmulator
+from tests.sheets_emulator import SheetsEmulator, redirect_gspread
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -246,8 +244,8 @@ def _count_header_bytes() -> None:
 class Emulator:
     """Our Sheets API emulator in a separate process, driven over a pipe.
 
-    gspread in this process is pointed at it the way ``SheetsEmulator.redirect_gspread`` does
-    (that method needs the emulator object, which lives in the other process).
+    gspread in this process is pointed at it with ``tests.sheets_emulator.redirect_gspread`` (the
+    naive approaches build plain gspread clients, so they cannot be handed the address).
     """
 
     def __init__(self) -> None:
@@ -258,9 +256,8 @@ class Emulator:
         self._process.start()
         base_url = self._conn.recv()
         _count_header_bytes()
-        for name in _URL_NAMES:
-            url = getattr(gspread.http_client, name)
-            setattr(gspread.http_client, name, re.sub(r"^https://[^/]+", base_url, url))
+        self._redirect = ExitStack()
+        self._redirect.enter_context(redirect_gspread(base_url))
 
     def call(self, command: str, *args: Any) -> Any:
         self._conn.send((command, args))
@@ -273,6 +270,7 @@ class Emulator:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._redirect.close()
         self._conn.send(None)
         self._process.join(timeout=60)
 

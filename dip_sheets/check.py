@@ -16,7 +16,7 @@ from typing import Any
 
 from . import schema as s
 from .config import Config
-from .connect import open_register, open_target
+from .connect import open_register, open_target, register_backend
 from .errors import BackendUnavailable, ConfigError, DipError
 from .messages import Message
 from .register import Register, Snapshot
@@ -110,7 +110,7 @@ def run_checks(config: Config) -> list[Check]:
     if (attempt(Message("register dapat dibuka", "register can be opened"), open_reg)
             and attempt(Message("register dapat dibaca", "register can be read"), read_reg)):
         attempt(Message("tata letak register", "register layout"), layout)
-    if config.register.backend == "sheets":
+    if register_backend(config).needs_roles:
         attempt(Message("peran (roles) diisi", "roles are filled in"), lambda: _roles(config))
     target: list[Target] = []
 

@@ -1,40 +1,73 @@
-"""Open the register backend and the publishing target a configuration names."""
+"""Open the register backend and the publishing target a configuration names.
+
+Backends are chosen from one table (:data:`REGISTERS`, a name -> what to open and what it needs),
+so a new backend is one entry here plus its module under ``register/``.
+"""
 
 from __future__ import annotations
 
-import builtins
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .config import Config
-from .errors import BackendUnavailable
 from .register import Register
-from .register.workbook import WorkbookRegister
-from .targets import Entry, Target
+from .retry import Wait, log_wait
+from .targets import Target
 from .targets.folder import FolderTarget
+from .targets.reconnecting import Reconnecting
 
 if TYPE_CHECKING:
     from .targets.sftp import SftpWarning
 
-T = TypeVar("T")
+__all__ = ["REGISTERS", "Reconnecting", "RegisterBackend", "open_register", "open_target",
+           "print_warning", "register_backend"]
 
 
-def open_register(config: Config) -> Register:
-    if config.register.backend == "sheets":
-        from .register.sheets import SheetsSettings, open_sheet
+def _workbook(config: Config, on_retry: Callable[[Wait], None]) -> Register:
+    from .register.workbook import WorkbookRegister
 
-        return open_sheet(SheetsSettings(
-            spreadsheet_id=config.register.spreadsheet_id,
-            credentials_file=config.register.credentials,
-            timeout=config.register.timeout,
-            retry_budget=config.register.retry_budget,
-            roles=config.roles,
-            quota_dir=config.state_dir,
-            quota_per_window=config.register.quota_per_window,
-            quota_window=config.register.quota_window,
-        ))
     return WorkbookRegister(config.register.path)
+
+
+def _sheets(config: Config, on_retry: Callable[[Wait], None]) -> Register:
+    from .register.sheets import SheetsSettings, open_sheet
+
+    return open_sheet(SheetsSettings(
+        spreadsheet_id=config.register.spreadsheet_id,
+        credentials_file=config.register.credentials,
+        timeout=config.register.timeout,
+        retry_budget=config.register.retry_budget,
+        roles=config.roles,
+        quota_dir=config.state_dir,
+        quota_per_window=config.register.quota_per_window,
+        quota_window=config.register.quota_window,
+        on_retry=on_retry,
+    ))
+
+
+@dataclass(frozen=True)
+class RegisterBackend:
+    open: Callable[[Config, Callable[[Wait], None]], Register]
+    #: the backend locks columns per role, so ``[roles]`` must name people (``dip check``).
+    needs_roles: bool
+
+
+#: every register backend, by the name ``[register] backend`` gives it.
+REGISTERS: dict[str, RegisterBackend] = {
+    "workbook": RegisterBackend(_workbook, needs_roles=False),
+    "sheets": RegisterBackend(_sheets, needs_roles=True),
+}
+
+
+def register_backend(config: Config) -> RegisterBackend:
+    return REGISTERS[config.register.backend]
+
+
+def open_register(config: Config, *, on_retry: Callable[[Wait], None] = log_wait) -> Register:
+    """The register ``config`` names; ``on_retry`` hears each wait before a retried request."""
+    return register_backend(config).open(config, on_retry)
 
 
 def print_warning(warning: SftpWarning) -> None:
@@ -71,90 +104,3 @@ def open_target(config: Config, *, on_warning: Callable[[SftpWarning], None] = p
         ))
 
     return Reconnecting(lambda: connect(sftp, on_warning=warn_once), sftp.reconnects, resuming)
-
-
-class Reconnecting:
-    """A target that opens a new connection when the current one drops, and redoes the operation.
-
-    This is where retrying belongs rather than in the publish algorithm: repeating one operation
-    is safe for every operation of the protocol (``put`` overwrites, ``remove`` ignores what is
-    missing, reads change nothing) except ``replace`` and ``symlink``, which may have gone through
-    just before the connection dropped: a repeated ``replace`` whose source is gone while its
-    destination exists is done, and so is a repeated ``symlink`` whose link is there as asked.
-    ``reconnects`` bounds the reconnections over the target's whole life, so a connection that
-    keeps dropping ends in :class:`BackendUnavailable`.
-    """
-
-    def __init__(self, open_: Callable[[], Target], reconnects: int,
-                 on_reconnect: Callable[[int, int], None] = lambda done, limit: None) -> None:
-        self._open, self._limit, self._on_reconnect = open_, max(0, reconnects), on_reconnect
-        self._target = open_()
-        self.location = self._target.location
-        #: how many times the connection was opened again
-        self.reconnected = 0
-
-    def _call(self, operation: Callable[[Target, bool], T]) -> T:
-        """Run ``operation(target, again)``; ``again`` is True when it is being repeated."""
-        again = False
-        while True:
-            try:
-                return operation(self._target, again)
-            except BackendUnavailable as exc:
-                if self.reconnected >= self._limit:
-                    if not self.reconnected:
-                        raise
-                    raise BackendUnavailable(
-                        f"Sambungan sudah {self.reconnected} kali disambung ulang dan terputus lagi."
-                        f" {exc.message('id')}",
-                        f"The connection was reopened {self.reconnected} times and dropped again."
-                        f" {exc.message('en')}",
-                    ) from exc
-            self._target.close()
-            self.reconnected += 1
-            self._on_reconnect(self.reconnected, self._limit)
-            self._target = self._open()
-            again = True
-
-    @property
-    def atomic_replace(self) -> bool:
-        return self._target.atomic_replace
-
-    def read(self, path: str) -> bytes | None:
-        return self._call(lambda target, _: target.read(path))
-
-    def list(self, path: str) -> list[str]:
-        return self._call(lambda target, _: target.list(path))
-
-    def entries(self, path: str) -> builtins.list[Entry]:
-        return self._call(lambda target, _: target.entries(path))
-
-    def symlink(self, link: str, path: str) -> None:
-        def symlink(target: Target, again: bool) -> None:
-            folder, _, name = path.rpartition("/")
-            if again and Entry(name, "link", link) in target.entries(folder):
-                return  # made just before the connection dropped
-            target.symlink(link, path)
-
-        self._call(symlink)
-
-    def put(self, path: str, data: bytes) -> None:
-        self._call(lambda target, _: target.put(path, data))
-
-    def replace(self, src: str, dst: str) -> None:
-        def replace(target: Target, again: bool) -> None:
-            if again and not _exists(target, src) and _exists(target, dst):
-                return  # renamed just before the connection dropped
-            target.replace(src, dst)
-
-        self._call(replace)
-
-    def remove(self, path: str) -> None:
-        self._call(lambda target, _: target.remove(path))
-
-    def close(self) -> None:
-        self._target.close()
-
-
-def _exists(target: Target, path: str) -> bool:
-    folder, _, name = path.rpartition("/")
-    return name in target.list(folder)

@@ -35,7 +35,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -64,6 +64,27 @@ _URL_NAMES = (
     "SPREADSHEET_VALUES_CLEAR_URL", "SPREADSHEET_SHEETS_COPY_TO_URL", "DRIVE_FILES_API_V3_URL",
     "DRIVE_FILES_UPLOAD_API_V2_URL",
 )
+
+
+@contextmanager
+def redirect_gspread(base_url: str) -> Iterator[None]:
+    """Point gspread's HTTP client at ``base_url`` (its ``*_URL`` names), undone on exit.
+
+    gspread copies the URLs into ``gspread.http_client`` at import, so that is where they are
+    replaced; patching ``gspread.urls`` would have no effect. Also used by benchmarks/bench_sync.py,
+    whose emulator runs in another process.
+    """
+    module = gspread.http_client
+    saved = {name: getattr(module, name) for name in _URL_NAMES}
+    try:
+        for name, url in saved.items():
+            setattr(module, name, re.sub(r"^https://[^/]+", base_url, url))
+        yield
+    finally:
+        for name, url in saved.items():
+            setattr(module, name, url)
+
+
 _STATUS_NAMES = {
     400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
     409: "ABORTED", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 502: "UNAVAILABLE",
@@ -813,22 +834,11 @@ class SheetsEmulator:
             self._accounts[email] = key.public_key()
         return ServiceAccount(email, path)
 
-    @contextmanager
-    def redirect_gspread(self) -> Iterator[None]:
-        """Point gspread's HTTP client at this emulator (its ``*_URL`` names), undone on exit.
-
-        gspread copies the URLs into ``gspread.http_client`` at import, so that is where they
-        are replaced; patching ``gspread.urls`` would have no effect.
-        """
-        module = gspread.http_client
-        saved = {name: getattr(module, name) for name in _URL_NAMES}
-        try:
-            for name, url in saved.items():
-                setattr(module, name, re.sub(r"^https://[^/]+", self.base_url, url))
-            yield
-        finally:
-            for name, url in saved.items():
-                setattr(module, name, url)
+    def redirect_gspread(self) -> AbstractContextManager[None]:
+        """Point gspread's module-wide URLs at this emulator, undone on exit (see
+        :func:`redirect_gspread`). Only for code that builds its own gspread client, such as
+        ``dip`` run from a dip.toml; a register made in a test takes ``api_url`` instead."""
+        return redirect_gspread(self.base_url)
 
     def gspread_client(self, account: ServiceAccount) -> gspread.Client:
         """A real gspread client (real service-account flow); use inside redirect_gspread()."""

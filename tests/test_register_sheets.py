@@ -1,4 +1,9 @@
-"""The Google Sheets register backend, against our emulator through gspread's real HTTP path."""
+"""The Google Sheets register backend, against our emulator through gspread's real HTTP path.
+
+The emulator is passed in (``api_url``); gspread's module-wide URLs are left alone, so every
+request here proves the backend sends where it is told. The token still comes from google-auth's
+real service-account flow: a signed JWT grant to the emulator's /token.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import gspread.http_client
 import pytest
 from google.oauth2 import service_account
 
@@ -32,6 +38,7 @@ from dip_sheets.register.sheets import (
     load_credentials,
     open_sheet,
 )
+from dip_sheets.register.sheets_client import RebasedSession
 from tests.sheets_emulator import ServiceAccount, SheetsEmulator
 
 PPID = "ppid@kpu-contoh.go.id"
@@ -58,7 +65,8 @@ class Env:
     def register(self, **settings: Any) -> SheetsRegister:
         """A register with quick retries, so failure tests stay fast."""
         fast: dict[str, Any] = {"timeout": 2.0, "retry_budget": 5.0, "max_retries": 6,
-                                "backoff_base": 0.001, "backoff_cap": 0.01}
+                                "backoff_base": 0.001, "backoff_cap": 0.01,
+                                "api_url": self.emu.base_url}
         settings.setdefault("spreadsheet_id", self.sid)
         return SheetsRegister(SheetsSettings(credentials_file=self.account.path,
                                              **{**fast, **settings}), self.credentials)
@@ -73,9 +81,10 @@ class Env:
 
 
 @pytest.fixture
-def env(sheets_emulator: SheetsEmulator, sheets_account: ServiceAccount) -> Env:
-    sid = sheets_emulator.create_spreadsheet(shared_with=[sheets_account.email])
-    return Env(sheets_emulator, sheets_account, sid)
+def env(sheets_api: SheetsEmulator, tmp_path: Path) -> Env:
+    account = sheets_api.service_account(tmp_path)
+    sid = sheets_api.create_spreadsheet(shared_with=[account.email])
+    return Env(sheets_api, account, sid)
 
 
 def item(number: int, **extra: Cell) -> dict[str, Cell]:
@@ -102,6 +111,31 @@ def row_protections(emu: SheetsEmulator, sid: str) -> list[dict[str, Any]]:
 def spans(protections: Sequence[dict[str, Any]]) -> list[tuple[int, int]]:
     return sorted((p["range"].get("startRowIndex", 0), p["range"]["endRowIndex"])
                   for p in protections)
+
+
+def test_the_emulator_is_passed_in_and_the_token_comes_from_a_jwt_grant(env: Env) -> None:
+    """The real service-account path: google-auth signs a JWT grant and posts it to the key
+    file's token_uri (the emulator's /token); the API address is the register's own setting."""
+    env.emu.reset_log()
+    env.register().read()
+    assert env.emu.count(kind="auth") == 1
+    assert env.emu.apis() == ["spreadsheets.get"]  # no tab of the register yet: nothing to get
+    assert vars(gspread.http_client)["SPREADSHEET_URL"].startswith("https://sheets.googleapis.com/")
+
+
+def test_a_session_can_be_passed_in(env: Env) -> None:
+    """``open_sheet(settings, session)``: the caller's session carries every request."""
+    sent: list[str] = []
+
+    class Recording(RebasedSession):
+        def request(self, method: Any, url: Any, *args: Any, **kwargs: Any) -> Any:
+            sent.append(str(url))
+            return super().request(method, url, *args, **kwargs)
+
+    settings = SheetsSettings(env.sid, env.account.path)  # Google's address: the session rebases
+    register = open_sheet(settings, Recording(env.credentials, env.emu.base_url))
+    assert register.read() == Snapshot({})
+    assert sent and all(u.startswith("https://sheets.googleapis.com/") for u in sent)
 
 
 # ---- init -------------------------------------------------------------------------------------
@@ -481,6 +515,18 @@ def test_timeouts_and_lost_connections_are_retried(env: Env) -> None:
     assert env.emu.count(api="values.batchUpdate") == 3  # rewriting the same cells is harmless
 
 
+def test_init_whose_reply_is_lost_is_planned_again_not_resent(env: Env) -> None:
+    """Google applied the first batch but its reply never came: resending it would add every tab a
+    second time ("already exists"). The retry reads the sheet again and has nothing left to send."""
+    env.emu.drop(times=1, when=lambda r: r.api == "spreadsheets.batchUpdate", after_processing=True)
+    done = env.register().init(LAYOUT)
+    env.emu.wait_idle()
+    assert "Tab 'DIP' dibuat dengan" in done[0].id  # what was missing when init began
+    assert env.emu.count(api="spreadsheets.batchUpdate") == 1
+    assert env.emu.tab_titles(env.sid) == ["Sheet1", *(t.name for t in s.TABS)]
+    assert env.register().init(LAYOUT) == []
+
+
 def test_an_unreachable_network_is_backend_unavailable(env: Env) -> None:
     register = env.register(max_retries=2)
     env.emu.close()
@@ -536,7 +582,8 @@ def test_key_file_problems_are_config_errors(env: Env, tmp_path: Path, problem: 
         key.write_text(json.dumps({**info, "client_email": "hilang@dip-test.iam.gserviceaccount"
                                                            ".com"}))
     with pytest.raises(ConfigError) as refused:
-        open_sheet(SheetsSettings(env.sid, key, backoff_base=0.001)).read()
+        open_sheet(SheetsSettings(env.sid, key, backoff_base=0.001,
+                                  api_url=env.emu.base_url)).read()
     _check_clean(refused.value)
     assert str(key) in refused.value.message() or "hilang@" in refused.value.message()
 
@@ -547,7 +594,7 @@ def test_the_key_file_can_come_from_the_environment(env: Env,
     with pytest.raises(ConfigError, match="GOOGLE_APPLICATION_CREDENTIALS"):
         open_sheet(SheetsSettings(env.sid))
     monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", str(env.account.path))
-    assert open_sheet(SheetsSettings(env.sid)).read() == Snapshot({})
+    assert open_sheet(SheetsSettings(env.sid, api_url=env.emu.base_url)).read() == Snapshot({})
 
 
 # ---- key material pasted where a file name belongs ------------------------------------------------

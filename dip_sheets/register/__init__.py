@@ -4,9 +4,14 @@ The protocol is narrow and takes plain data, so the sync is written once and the
 interchangeable: read every tab in one go, apply one batch of changes, create or repair the layout.
 
 Writes never address a row by its number. Each write carries a :class:`RowAnchor` (the row's
-position *and* its key when it was read); a backend re-reads before writing and maps every anchor to
-the row that now holds that key with :func:`relocate`, so a row inserted, deleted or sorted by a
-person while the sync ran can never receive another item's write.
+position *and* its key when it was read); before writing, the tabs are re-read and every anchor is
+mapped to the row that now holds that key with :func:`relocate`, so a row inserted, deleted or
+sorted by a person while the sync ran can never receive another item's write. That is done once for
+every backend (:mod:`.relocating`); a backend only provides a session that reads tabs and writes by
+position. What ``dip init`` wants of a register is decided once too (:mod:`.plan`).
+
+A new backend: a module here with ``read``, ``init`` and ``session`` (``apply`` is
+``relocating.apply_changes(self, changes)``), and one entry in :data:`dip_sheets.connect.REGISTERS`.
 """
 
 from __future__ import annotations

@@ -21,12 +21,13 @@ from openpyxl import Workbook
 
 from .. import schema as s
 from ..messages import Message
-from . import Cell, Layout, cell_text
+from . import Cell, Layout, cell_text, plan
 from .xlsx import attrs, children, column_letter, escape, start_tag
-from .xlsx_sheet import Format, Styles, Worksheet, normal_form
+from .xlsx_sheet import Worksheet
+from .xlsx_styles import Format, Styles, normal_form
 
 if TYPE_CHECKING:
-    from .workbook import _Book
+    from .workbook_book import Book
 
 CHOICES_TAB = "Pilihan"  # hidden tab holding dropdown lists (unit names contain commas)
 #: dropdowns reach this many rows past the last row holding data (``dip init`` extends them).
@@ -36,8 +37,6 @@ LOCKED_FILL = "EDEDED"
 HEADER_FILL = {
     s.Role.SYSTEM: "D9D9D9", s.Role.UNIT: "DDEBF7", s.Role.DESK: "FFF2CC", s.Role.PPID: "E2EFDA",
 }
-#: tabs staff edit; the others are written only by the sync and fully locked.
-STAFF_TABS = (s.DIP_TAB, s.DIK_TAB)
 #: what staff may still do on a protected tab (the rest of Excel's defaults stays protected).
 ALLOWED = {b"formatColumns": b"0", b"formatRows": b"0", b"insertRows": b"0", b"deleteRows": b"0",
            b"sort": b"0", b"autoFilter": b"0"}
@@ -94,7 +93,7 @@ def protect(sheet: Worksheet) -> bool:
     return True
 
 
-def repair(book: _Book, layout: Layout) -> list[Message]:
+def repair(book: Book, layout: Layout) -> list[Message]:
     """Add what is missing and set again what dip-sheets owns; report what changed."""
     done: list[Message] = []
     for tab in layout.tabs:
@@ -113,38 +112,21 @@ def repair(book: _Book, layout: Layout) -> list[Message]:
     return done
 
 
-def _ensure_headers(book: _Book, tab: s.Tab) -> list[str]:
+def _ensure_headers(book: Book, tab: s.Tab) -> list[str]:
     """Write missing headers after the last used one in row 1; refuse if a header appears twice."""
     present = list(book.rows(tab.name)[0])
-    s.refuse_duplicated_headers(tab, present)
-    normalized = {s.normalize_header(v) for v in present}
-    used = len(present)
-    while used and not cell_text(present[used - 1]):
-        used -= 1
-    added = []
-    for header in tab.headers:
-        if s.normalize_header(header) not in normalized:
-            used += 1
-            book.set(tab.name, 1, used, header)
-            present[used - 1:used] = [header]
-            added.append(header)
+    missing = plan.missing_headers(tab, present)
+    for offset, column in enumerate(missing.columns):
+        book.set(tab.name, 1, missing.start + offset + 1, column.header)
+    added = [c.header for c in missing.columns]
+    present[missing.start:missing.start + len(added)] = added
     book.grids[tab.name][0] = present
     return added
 
 
-def _choice_lists(layout: Layout) -> dict[str, tuple[str, ...]]:
-    lists: dict[str, tuple[str, ...]] = {}
-    for tab in layout.tabs:
-        for column in tab.columns:
-            values = layout.units if column.header == s.UNIT else column.choices
-            if values and column.header not in lists:
-                lists[column.header] = values
-    return lists
-
-
-def _ensure_choices(book: _Book, layout: Layout) -> bool:
+def _ensure_choices(book: Book, layout: Layout) -> bool:
     """Keep the hidden list tab (ours alone) in step with the schema and the configured units."""
-    wanted = [[header, *values] for header, values in _choice_lists(layout).items()]
+    wanted = [[header, *values] for header, values in plan.choice_lists(layout).items()]
     present = CHOICES_TAB in book.paths
     if present:
         book.package.hide_sheet(CHOICES_TAB)
@@ -172,11 +154,11 @@ def _ensure_choices(book: _Book, layout: Layout) -> bool:
     return True
 
 
-def _format(book: _Book, tab: s.Tab) -> None:
+def _format(book: Book, tab: s.Tab) -> None:
     """Set again, idempotently, what dip-sheets owns in a tab's formatting."""
     sheet, styles = book.sheet(tab.name), book.styles
     columns = s.locate_columns(tab, book.rows(tab.name)[0])
-    staff_tab = tab.name in STAFF_TABS
+    staff_tab = not plan.is_system_tab(tab.name)
     bold = styles.bold_font()
     wrap = b'<%salignment vertical="top" wrapText="1"/>' % styles.prefix
     for column in tab.columns:
@@ -260,7 +242,7 @@ def _frozen_header(sheet: Worksheet) -> bytes | None:
     return views[:match.end()] + pane + views[match.end():]
 
 
-def _validations(book: _Book, tab: s.Tab, columns: Mapping[str, int]) -> bytes | None:
+def _validations(book: Book, tab: s.Tab, columns: Mapping[str, int]) -> bytes | None:
     """Our dropdowns over the rows that hold data plus a margin; staff's own rules are kept."""
     sheet, p = book.sheet(tab.name), book.sheet(tab.name).prefix
     existing = sheet.element("dataValidations") or b""

@@ -4,8 +4,11 @@ Load it with ``pytest_plugins = ["tests.plugins.sheets"]`` (or ``pytest -p tests
 
 A server starts in milliseconds, so every test gets its own, with fresh state. Fixtures:
 
-* ``sheets_emulator``: the running :class:`SheetsEmulator`; for the test's duration gspread's
-  ``*_URL`` names point at it (undone afterwards), so any gspread client talks to it.
+* ``sheets_api``: the running :class:`SheetsEmulator`, nothing else touched: a register reaches it
+  because the test passes it in (``SheetsSettings(api_url=emulator.base_url)``).
+* ``sheets_emulator``: the same, and for the test's duration gspread's ``*_URL`` names point at it
+  (undone afterwards), for code that builds its own client: ``dip`` run from a dip.toml, or a
+  plain gspread client.
 * ``sheets_account``: a :class:`ServiceAccount` the emulator accepts (``.email``, and ``.path``,
   its JSON key file, whose ``token_uri`` is the emulator).
 * ``sheets_spreadsheet``: the id of an empty spreadsheet (one tab, "Sheet1") shared with it.
@@ -25,9 +28,15 @@ from tests.sheets_emulator import ServiceAccount, SheetsEmulator
 
 
 @pytest.fixture
-def sheets_emulator() -> Iterator[SheetsEmulator]:
-    with SheetsEmulator() as emulator, emulator.redirect_gspread():
+def sheets_api() -> Iterator[SheetsEmulator]:
+    with SheetsEmulator() as emulator:
         yield emulator
+
+
+@pytest.fixture
+def sheets_emulator(sheets_api: SheetsEmulator) -> Iterator[SheetsEmulator]:
+    with sheets_api.redirect_gspread():
+        yield sheets_api
 
 
 @pytest.fixture

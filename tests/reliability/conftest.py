@@ -195,7 +195,8 @@ class SheetsWorld:
     def register(self, sid: str, **settings: Any) -> SheetsRegister:
         """A new register object (no cached metadata), with quick retries unless told otherwise."""
         fast: dict[str, Any] = {"timeout": 2.0, "retry_budget": 5.0, "max_retries": 6,
-                                "backoff_base": 0.001, "backoff_cap": 0.01, "roles": ROLES}
+                                "backoff_base": 0.001, "backoff_cap": 0.01, "roles": ROLES,
+                                "api_url": self.emu.base_url}
         return SheetsRegister(SheetsSettings(sid, self.account.path, **{**fast, **settings}),
                               self.credentials)
 
@@ -239,6 +240,8 @@ class SheetsWorld:
 
 @pytest.fixture(scope="module")
 def sheets_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SheetsWorld]:
-    """An emulator for the whole module, gspread pointed at it until the module ends."""
+    """An emulator for the whole module. Registers made by :meth:`SheetsWorld.register` are given
+    its address; gspread's module-wide URLs also point at it until the module ends, for the runs
+    of ``dip`` from a dip.toml."""
     with SheetsEmulator() as emu, emu.redirect_gspread():
         yield SheetsWorld(emu, emu.service_account(tmp_path_factory.mktemp("akun")))

@@ -1,8 +1,8 @@
-"""Random registers and random staff edits between syncs, on the workbook and on the Sheets backend.
+"""Random registers and random staff edits between syncs, on every backend.
 
-tests/test_sync.py checks the same promises on the in-memory register; here they run through the
-real backends (openpyxl files, and gspread against the emulator) and through a real publish to a
-local folder, whose every byte is searched:
+The same scenario runs on the in-memory register (tests/memory_register.py), the workbook and the
+Sheets backend (gspread against the emulator), each followed by a real publish to a local folder,
+whose every byte is searched:
 
 * no staff-owned cell is ever written (cells compared, and on Sheets every write request inspected);
 * an excluded or unestablished item never appears in any published file;
@@ -39,6 +39,7 @@ from dip_sheets.register.workbook import WorkbookRegister, append_rows
 from dip_sheets.sync import review, run
 from dip_sheets.targets.folder import FolderTarget
 from tests.conftest import NOW, UNITS, established, good_row, site_files
+from tests.memory_register import MemoryRegister
 from tests.plugins import reliability as counts
 from tests.reliability.conftest import (
     SheetsWorld,
@@ -161,6 +162,86 @@ def _sort_key(value: Cell) -> tuple[int, Any]:
     if isinstance(value, dt.date):
         return (0, (value - dt.date(1899, 12, 30)).days)
     return (1, str(value).casefold())
+
+
+class MemoryEditor:
+    """Edits on the in-memory grid; a row's lock moves with it, as a cell format does in Excel."""
+
+    def __init__(self, register: MemoryRegister) -> None:
+        self.rows, self.locked = register.tabs[s.DIP_TAB], register.locked[s.DIP_TAB]
+        self.columns = _columns(self.rows)
+
+    def grid(self) -> list[list[Cell]]:
+        return [list(r) for r in self.rows]
+
+    def set(self, row: int, header: str, value: Cell) -> None:
+        cells, column = self.rows[row], self.columns[header]
+        cells.extend([None] * (column + 1 - len(cells)))
+        cells[column] = value
+
+    def _reorder(self, order: list[int]) -> None:
+        """Rows 1.. become ``order`` (old indexes; -1 is a new blank row), locks following."""
+        old, locked = self.rows[:], set(self.locked)
+        self.rows[1:] = [old[i] if i >= 0 else [] for i in order]
+        self.locked.clear()
+        self.locked.update(n for n, i in enumerate(order, start=1) if i in locked)
+
+    def insert(self, row: int, values: dict[str, Cell]) -> None:
+        indexes = list(range(1, len(self.rows)))
+        self._reorder([*indexes[:row - 1], -1, *indexes[row - 1:]])
+        for header, value in values.items():
+            self.set(row, header, value)
+
+    def delete(self, row: int) -> None:
+        self._reorder([i for i in range(1, len(self.rows)) if i != row])
+
+    def sort(self, header: str, descending: bool) -> None:
+        key = self.columns[header]
+
+        def value(i: int) -> Cell:
+            return self.rows[i][key] if key < len(self.rows[i]) else None
+
+        body = range(1, len(self.rows))
+        filled = [i for i in body if any(v is not None for v in self.rows[i])]
+        empty = [i for i in filled if _sort_key(value(i))[0] == 3]
+        full = sorted((i for i in filled if _sort_key(value(i))[0] != 3),
+                      key=lambda i: _sort_key(value(i)), reverse=descending)
+        self._reorder([*full, *empty, *(i for i in body if i not in filled)])
+
+    def append(self, values: dict[str, Cell]) -> None:
+        last = max((i for i, r in enumerate(self.rows) if any(v is not None for v in r)), default=0)
+        while len(self.rows) < last + 2:
+            self.rows.append([])
+        for header, value in values.items():
+            self.set(last + 1, header, value)
+
+
+class MemoryStaff:
+    """The register held in memory: the same relocation as the real backends, without I/O."""
+
+    def __init__(self) -> None:
+        self.memory = MemoryRegister()
+        self.memory.init(Layout(s.TABS, UNITS))
+        self.register: Register = self.memory
+        self.since = 0
+
+    def grids(self) -> dict[str, list[list[Cell]]]:
+        return {tab: copy.deepcopy(self.memory.tabs[tab]) for tab in (s.DIP_TAB, s.DIK_TAB)}
+
+    def append(self, tab: str, rows: list[dict[str, Cell]]) -> None:
+        for values in rows:
+            self.memory.add(tab, values)
+
+    @contextmanager
+    def editing(self) -> Iterator[Editor]:
+        yield MemoryEditor(self.memory)
+
+    def begin(self) -> None:
+        self.since = len(self.memory.written)
+
+    def written_headers(self) -> list[tuple[str, str]]:
+        return [(w.anchor.tab, w.header) for w in self.memory.written[self.since:]
+                if w.anchor.tab in (s.DIP_TAB, s.DIK_TAB)]
 
 
 class WorkbookEditor:
@@ -490,6 +571,13 @@ def _scenario(staff: Staff, rows: list[RowSpec], rounds: list[list[Edit]], base:
 
 SCENARIO = given(st.lists(ROW_SPEC, min_size=1, max_size=10),
                  st.lists(st.lists(EDIT, max_size=5), min_size=1, max_size=2))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@SCENARIO
+def test_memory_register_keeps_every_promise(rows: list[RowSpec], rounds: list[list[Edit]]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        _scenario(MemoryStaff(), rows, rounds, Path(folder))
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

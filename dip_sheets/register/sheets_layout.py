@@ -1,0 +1,160 @@
+"""``dip init`` on a Google sheet: the plan of :mod:`.plan` as one ``:batchUpdate``.
+
+Missing tabs are created; missing headers are added after the last used header cell (with their
+width and note); the header row is frozen; every staff column with fixed choices gets a strict
+dropdown; the plan's protections are added or repaired. Nothing is sent when nothing is missing.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+from .. import schema as s
+from ..messages import Message
+from . import Layout, plan
+from .sheets_grid import NEW_TAB_ROWS, Json, TabInfo, quoted
+from .sheets_protections import layout_requests, role_editors
+
+
+class _Api(Protocol):
+    account: str
+
+    def metadata(self, refresh: bool = False) -> dict[str, TabInfo]: ...
+    def get(self, params: Json) -> Json: ...
+
+
+def missing(api: _Api, layout: Layout) -> tuple[list[Json], list[Message]]:
+    """The one ``:batchUpdate`` that repairs the sheet as it is now, and what it does (nothing is
+    sent by this function: the caller sends it once and plans again after a lost reply)."""
+    who = role_editors(layout, api.account)
+    tabs = api.metadata(refresh=True)
+    present = [t.name for t in layout.tabs if t.name in tabs]
+    grids = _grid_data(api, present) if present else {}
+    ids = {t.sheet_id for t in tabs.values()}
+    requests_: list[Json] = []
+    done: list[Message] = []
+    for tab in layout.tabs:
+        info = tabs.get(tab.name)
+        created = info is None
+        if info is None:
+            sheet_id = _free_id(ids)
+            ids.add(sheet_id)
+            info = TabInfo(tab.name, sheet_id, NEW_TAB_ROWS, max(26, len(tab.columns)), 1, [])
+            requests_.append({"addSheet": {"properties": {
+                "sheetId": sheet_id, "title": tab.name,
+                "gridProperties": {"rowCount": info.row_count, "columnCount": info.col_count,
+                                   "frozenRowCount": 1}}}})
+            done.append(Message(f"Tab '{tab.name}' dibuat dengan {len(tab.columns)} kolom.",
+                                f"Tab '{tab.name}' created with {len(tab.columns)} columns."))
+            cells: list[list[Json]] = []
+        else:
+            cells = grids.get(tab.name, [])
+        header = [_cell_text(c) for c in (cells[0] if cells else [])]
+        columns = _repair_header(tab, info, header, requests_, [] if created else done)
+        if info.frozen_rows < 1:
+            requests_.append({"updateSheetProperties": {"properties": {
+                "sheetId": info.sheet_id, "gridProperties": {"frozenRowCount": 1}},
+                "fields": "gridProperties.frozenRowCount"}})
+            done.append(Message(f"Tab '{tab.name}': baris judul dibekukan.",
+                                f"Tab '{tab.name}': header row frozen."))
+        _repair_dropdowns(tab, info, columns, cells, layout, requests_, done)
+        protect, protected = layout_requests(tab, info, columns, who)
+        requests_ += protect
+        done += protected
+    return requests_, done
+
+
+def _grid_data(api: _Api, names: Sequence[str]) -> dict[str, list[list[Json]]]:
+    """Cells (value and dropdown rule) of whole tabs, in one request."""
+    data = api.get({
+        "includeGridData": "true", "ranges": [quoted(n) for n in names],
+        "fields": "sheets(properties(title),data(rowData(values(effectiveValue,dataValidation))))"})
+    result: dict[str, list[list[Json]]] = {}
+    for sheet in data.get("sheets", []):
+        blocks = sheet.get("data") or [{}]
+        result[sheet["properties"]["title"]] = [
+            row.get("values", []) for row in blocks[0].get("rowData", [])]
+    return result
+
+
+def _repair_header(tab: s.Tab, info: TabInfo, header: list[str], requests_: list[Json],
+                   done: list[Message]) -> dict[str, int]:
+    """Add the missing headers; ``done`` is not told about those of a tab just created."""
+    missing = plan.missing_headers(tab, header)
+    del header[missing.start:]
+    if missing.columns:
+        start, count = missing.start, len(missing.columns)
+        if start + count > info.col_count:
+            requests_.append({"appendDimension": {
+                "sheetId": info.sheet_id, "dimension": "COLUMNS",
+                "length": start + count - info.col_count}})
+            info.col_count = start + count
+        requests_.append({"updateCells": {
+            "start": {"sheetId": info.sheet_id, "rowIndex": 0, "columnIndex": start},
+            "rows": [{"values": [{"userEnteredValue": {"stringValue": c.header},
+                                  **({"note": c.help} if c.help else {})}
+                                 for c in missing.columns]}],
+            "fields": "userEnteredValue,note"}})
+        for offset, column in enumerate(missing.columns):
+            requests_.append({"updateDimensionProperties": {
+                "range": {"sheetId": info.sheet_id, "dimension": "COLUMNS",
+                          "startIndex": start + offset, "endIndex": start + offset + 1},
+                "properties": {"pixelSize": column.width * 7 + 12}, "fields": "pixelSize"}})
+        header += [c.header for c in missing.columns]
+        names = ", ".join(f"'{c.header}'" for c in missing.columns)
+        done.append(Message(f"Tab '{tab.name}': kolom {names} ditambahkan di akhir baris judul.",
+                            f"Tab '{tab.name}': columns {names} added at the end of the header"
+                            " row."))
+    return s.locate_columns(tab, header)
+
+
+def _repair_dropdowns(tab: s.Tab, info: TabInfo, columns: Mapping[str, int],
+                      cells: Sequence[Sequence[Json]], layout: Layout,
+                      requests_: list[Json], done: list[Message]) -> None:
+    """A strict dropdown on every row below the header of each column with fixed choices."""
+    for dropdown in plan.dropdowns(tab, layout):
+        if not dropdown.choices:
+            done.append(plan.no_units_warning(tab))
+            continue
+        rule = {"condition": {"type": "ONE_OF_LIST",
+                              "values": [{"userEnteredValue": v} for v in dropdown.choices]},
+                "strict": True, "showCustomUi": True}
+        index = columns[dropdown.header]
+        if all(_same_rule(_cell(cells, row, index).get("dataValidation"), rule)
+               for row in range(1, info.row_count)):
+            continue
+        requests_.append({"setDataValidation": {"range": {
+            "sheetId": info.sheet_id, "startRowIndex": 1, "endRowIndex": info.row_count,
+            "startColumnIndex": index, "endColumnIndex": index + 1}, "rule": rule}})
+        done.append(Message(f"Tab '{tab.name}': dropdown dipasang di kolom '{dropdown.header}'.",
+                            f"Tab '{tab.name}': dropdown set on column '{dropdown.header}'."))
+
+
+def _cell(cells: Sequence[Sequence[Json]], row: int, col: int) -> Json:
+    if row < len(cells) and col < len(cells[row]):
+        return cells[row][col] or {}
+    return {}
+
+
+def _cell_text(cell: Json) -> str:
+    value = (cell or {}).get("effectiveValue") or {}
+    return str(next(iter(value.values()), ""))
+
+
+def _same_rule(found: Json, wanted: Json) -> bool:
+    if not found:
+        return False
+    condition = found.get("condition") or {}
+    return (condition.get("type") == wanted["condition"]["type"]
+            and [v.get("userEnteredValue") for v in condition.get("values") or []]
+            == [v["userEnteredValue"] for v in wanted["condition"]["values"]]
+            and bool(found.get("strict")) == wanted["strict"])
+
+
+def _free_id(taken: set[int]) -> int:
+    while True:
+        candidate = random.randint(1, 2**31 - 1)
+        if candidate not in taken:
+            return candidate
