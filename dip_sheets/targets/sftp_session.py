@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import paramiko
 
 from ..errors import BackendUnavailable, DipError, PublishFailed
+from ..messages import Message
 from . import POSIX_RENAME, Entry, Kind, LinksUnsupported, link_refused, temp_name
 from .sftp_client import Client
 from .ssh_keys import SftpSettings, SftpWarning
@@ -45,19 +46,14 @@ def _kind(mode: int | None) -> Kind:
     return "dir" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode) else "other"
 
 
-@dataclass(frozen=True)
-class _Action:
-    id: str
-    en: str
-
-
-_READ = _Action("membaca", "reading")
-_LIST = _Action("membaca isi folder", "listing")
-_WRITE = _Action("menulis", "writing")
-_MKDIR = _Action("membuat folder", "creating the folder")
-_RENAME = _Action("mengganti nama", "renaming")
-_REMOVE = _Action("menghapus", "removing")
-_LINK = _Action("membuat tautan", "creating the link")
+#: what was being done when a remote operation failed, as messages name it
+_READ = Message("membaca", "reading")
+_LIST = Message("membaca isi folder", "listing")
+_WRITE = Message("menulis", "writing")
+_MKDIR = Message("membuat folder", "creating the folder")
+_RENAME = Message("mengganti nama", "renaming")
+_REMOVE = Message("menghapus", "removing")
+_LINK = Message("membuat tautan", "creating the link")
 
 
 @dataclass(eq=False)
@@ -111,7 +107,7 @@ class SftpTarget:
         return posixpath.join(self.root, *parts)
 
     @contextlib.contextmanager
-    def _errors(self, action: _Action, remote: str) -> Iterator[None]:
+    def _errors(self, action: Message, remote: str) -> Iterator[None]:
         """Turn paramiko/socket errors during an operation into the project's errors."""
         s = self.settings
         try:
