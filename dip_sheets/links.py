@@ -271,3 +271,17 @@ def _host(url: str) -> str:
         return (urlsplit(url).hostname or "").lower()
     except ValueError:
         return ""
+
+
+def http_fetch(timeout: float, verify: bool | str = True) -> Callable[[str], bytes | None]:
+    """A page fetcher for the self-check and the higher PPID's DIK (``monev.Fetch``): a GET with
+    redirects, ``timeout`` seconds per step; None for anything but a 2xx answer."""
+    def fetch(url: str) -> bytes | None:
+        try:
+            response = requests.get(url, timeout=timeout, verify=verify,
+                                    headers={"User-Agent": "dip-sheets (swanilai e-Monev)"})
+        except (requests.RequestException, ValueError, OSError):
+            return None
+        return response.content if 200 <= response.status_code < 300 else None
+
+    return fetch

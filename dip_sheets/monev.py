@@ -28,8 +28,6 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import requests
-
 from .config_values import check_url, convert, refuse
 from .errors import ConfigError
 from .messages import Message
@@ -186,19 +184,6 @@ class MonevReport:
 
     def to_json(self) -> str:
         return json.dumps(self.summary(), ensure_ascii=False, indent=1)
-
-
-def http_fetch(timeout: float, verify: bool | str = True) -> Fetch:
-    """The default :data:`Fetch`: a GET with redirects, ``timeout`` seconds per step."""
-    def fetch(url: str) -> bytes | None:
-        try:
-            response = requests.get(url, timeout=timeout, verify=verify,
-                                    headers={"User-Agent": "dip-sheets (swanilai e-Monev)"})
-        except (requests.RequestException, ValueError, OSError):
-            return None
-        return response.content if 200 <= response.status_code < 300 else None
-
-    return fetch
 
 
 def site_url(config: Config, name: str = "") -> str:

@@ -23,8 +23,8 @@ from .dates import format_date, parse_date, parse_when
 from .findings import Invalid
 from .higher_dik import HigherCheck, check_higher
 from .history import PastVersion, moment
-from .links import LinkSettings, check_links
-from .monev import Fetch, MonevReport, MonevSettings, http_fetch, site_url
+from .links import LinkSettings, check_links, http_fetch
+from .monev import Fetch, MonevReport, MonevSettings, site_url
 from .monev_items import Observed, judge_all
 from .register import Cell, Snapshot, cell_text
 from .site import ARCHIVE, MANIFEST, Manifest, Site, scan

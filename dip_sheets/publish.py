@@ -35,8 +35,8 @@ from .dates import format_date
 from .errors import PublishFailed
 from .higher_dik import Inherited, read_higher
 from .history import PastVersion
+from .links import http_fetch
 from .messages import Message
-from .monev import http_fetch
 from .register import ApplyResult, Changes, Register
 from .render import Version, render_site
 from .site import ARCHIVE, MANIFEST, Manifest, Site, file_table, guard, scan

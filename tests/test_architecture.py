@@ -1,0 +1,96 @@
+"""The layers the README describes, checked from the imports, so the architecture cannot drift.
+
+- core (pure: schema, rules, review, rendering) imports no backend, target, application or CLI module;
+- backends (``register/``) and targets (``targets/``) import only the core and each other's
+  package, never the application layer or the CLI;
+- the application layer (``office``, ``publish``, ``check`` …) never imports the CLI.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "dip_sheets"
+
+CORE = {
+    "messages", "findings", "errors", "schema", "ids", "dates", "parsers", "validate", "workflow",
+    "ledger", "states", "sync", "records", "opendata", "history", "feed", "dcat", "templating",
+    "render", "status", "reports", "redact", "config", "config_values", "higher_dik", "linkreasons",
+    "monev", "register", "__version__",
+}
+APPLICATION = {"office", "publish", "switch", "site", "check", "demo", "monev_check", "monev_items",
+               "evidence", "connect", "cron", "runlog", "lock", "links", "retry",
+               "ratelimit"}
+CLI = {"cli", "output", "argparse_id", "error_handler", "__main__"}
+
+
+#: the one import across layers the layering allows: the SFTP settings type lives with its target, so
+#: that paramiko is imported only when a configuration names an SFTP target.
+SETTINGS_OF_A_TARGET = {("config", "targets.sftp")}
+
+
+def layer(module: str) -> str:
+    top = module.split(".")[0]
+    if module == "register":  # the register protocol and its plain data (Cell, Snapshot, Changes)
+        return "core"
+    if top in ("register", "targets"):
+        return "backend"
+    if top in CORE:
+        return "core"
+    if top in CLI:
+        return "cli"
+    if top in APPLICATION:
+        return "application"
+    return "unknown"
+
+
+def imports(path: Path) -> set[str]:
+    """The package-relative modules ``path`` imports (``from .x import``, ``from ..x import``)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    here = path.relative_to(PACKAGE).with_suffix("").parts
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = list(here[: len(here) - node.level])
+            if node.module:
+                found.add(".".join([*base, *node.module.split(".")]))
+            else:
+                found.update(".".join([*base, alias.name]) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("dip_sheets."):
+            found.add(node.module.removeprefix("dip_sheets."))  # type: ignore[union-attr]
+    return {m for m in found if m and m != "__init__"}
+
+
+ALLOWED = {
+    "core": {"core"},
+    "backend": {"core", "backend", "application"},  # retry/ratelimit/lock are shared plumbing
+    "application": {"core", "backend", "application"},
+    "cli": {"core", "backend", "application", "cli"},
+}
+MODULES = sorted(p for p in PACKAGE.rglob("*.py"))
+
+
+def test_every_module_belongs_to_a_layer() -> None:
+    names = [".".join(p.relative_to(PACKAGE).with_suffix("").parts) for p in MODULES]
+    assert [n for n in names if layer(n) == "unknown" and not n.endswith("__init__")] == []
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_imports_follow_the_layers(path: Path) -> None:
+    name = ".".join(path.relative_to(PACKAGE).with_suffix("").parts).removesuffix(".__init__")
+    mine = "core" if name == "__init__" else layer(name)
+    if name == "__init__":
+        return  # the package's front door re-exports the application layer
+    wrong = sorted(m for m in imports(path)
+                   if layer(m) not in ALLOWED[mine] and (name, m) not in SETTINGS_OF_A_TARGET)
+    assert wrong == [], f"{name} ({mine}) imports {wrong}"
+
+
+@pytest.mark.parametrize("path", [p for p in MODULES if layer(
+    ".".join(p.relative_to(PACKAGE).with_suffix("").parts)) in ("backend", "application")],
+    ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_backends_and_the_application_never_import_the_cli(path: Path) -> None:
+    assert not {m for m in imports(path) if layer(m) == "cli"}
