@@ -63,11 +63,14 @@ def _text(table: dict[str, Any], key: str, where: str, required: bool = True) ->
     return value.strip()
 
 
-def _number(table: dict[str, Any], key: str, default: float, low: float, high: float) -> float:
+def _number(table: dict[str, Any], key: str, default: float, low: float, high: float,
+            whole: bool = False) -> float:
     value = table.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        raise _fail(f"[province] {key} harus angka antara {low:g} dan {high:g}.",
-                    f"[province] {key} must be a number between {low:g} and {high:g}.")
+    kinds = int if whole else int | float
+    if isinstance(value, bool) or not isinstance(value, kinds) or not low <= value <= high:
+        what = ("bilangan bulat", "a whole number") if whole else ("angka", "a number")
+        raise _fail(f"[province] {key} harus {what[0]} antara {low:g} dan {high:g}.",
+                    f"[province] {key} must be {what[1]} between {low:g} and {high:g}.")
     return float(value)
 
 
@@ -149,7 +152,7 @@ def load_province_config(path: Path) -> ProvinceConfig:
         state_dir=base / state if state else output.parent / f".{output.name}-data",
         offices=offices,
         timeout=_number(province, "timeout", 20.0, 1.0, 300.0),
-        concurrency=int(_number(province, "concurrency", 8, 1, 64)),
+        concurrency=int(_number(province, "concurrency", 8, 1, 64, whole=True)),
         ca_bundle=base / ca if ca else None,
         color=color,
     )

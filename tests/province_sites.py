@@ -23,7 +23,7 @@ from dip_sheets.history import PastVersion
 from dip_sheets.records import Version
 from dip_sheets.render import render_site
 from dip_sheets.validate import Exclusion, Item
-from tests.plugins.webservers import Reply, Request, WebServer
+from tests.plugins.webservers import Reply, Request, Route, WebServer
 
 WIB = ZoneInfo("Asia/Jakarta")
 #: what a province reads; the rest of a version (pages, xlsx) is published too but not needed here
@@ -42,7 +42,7 @@ class OfficeSite:
         self.down: int = 0  # a status to answer everything with (an office whose site is broken)
         self.delay: float = 0.0
         for name in (*SERVED, *OPTIONAL):  # answered (404 when absent) and counted from the start
-            self.server.route(self.prefix + name, lambda request, name=name: self._answer(name, request))
+            self.server.route(self.prefix + name, self._route(name))
 
     @property
     def office(self) -> Office:
@@ -71,7 +71,10 @@ class OfficeSite:
 
     def put(self, name: str, data: bytes, mtime: float) -> None:
         self.files[name] = (data, mtime)
-        self.server.route(self.prefix + name, lambda request, name=name: self._answer(name, request))
+        self.server.route(self.prefix + name, self._route(name))
+
+    def _route(self, name: str) -> Route:
+        return lambda request: self._answer(name, request)
 
     def remove(self, name: str) -> None:
         self.files.pop(name, None)

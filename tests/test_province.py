@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 from dip_sheets.errors import BackendUnavailable
 from dip_sheets.province import ProvinceResult, raise_if_all_unreachable, run_province
 from dip_sheets.province_checks import COLUMNS, GridRow
+from dip_sheets.validate import Item
 from tests.plugins.webservers import WebServer
 from tests.province_sites import WIB, OfficeSite, toml
 from tests.test_render import EXCLUDED, item
@@ -32,10 +33,11 @@ ENDED = dataclasses.replace(EXCLUDED, id="DIK-0002", information="Berita Acara R
 LINKS = json.dumps({"version": 1, "links": {
     "https://a.example/1.pdf": {"ok": True}, "https://a.example/2.pdf": {"ok": True},
     "https://a.example/3.pdf": {"ok": False, "reason": "404"}}}).encode()
-SELFCHECK = json.dumps({"butir": [{"status": "memenuhi"}, {"status": "memenuhi"}, {"status": "belum"}]}).encode()
+SELFCHECK = json.dumps({"butir": [{"status": "memenuhi"}, {"status": "memenuhi"},
+                                  {"status": "belum"}]}).encode()
 
 
-def fresh_items(offset: int, count: int = 6) -> list[object]:
+def fresh_items(offset: int, count: int = 6) -> list[Item]:
     """Items made this autumn: Berkala ones are recent."""
     return [item(offset + n, created="1 Oktober 2026", year=2026) for n in range(count)]
 
@@ -71,7 +73,8 @@ def province(tmp_path: Path, http_server: WebServer) -> Iterator[Province]:
     no_dik.publish(fresh_items(40), at=dt.datetime(2026, 11, 1, 9, 0, tzinfo=WIB), dik=False)
     with WebServer() as gone:
         dead_url = gone.url("/3204/")  # the port is closed once this block ends: nothing answers
-    offices = [(s.code, s.name, s.url) for s in (good, stale, no_dik)] + [("3204", "KPU Kabupaten Padam", dead_url)]
+    offices = [(s.code, s.name, s.url) for s in (good, stale, no_dik)]
+    offices.append(("3204", "KPU Kabupaten Padam", dead_url))
     config = tmp_path / "provinsi.toml"
     config.write_text(toml("KPU Provinsi Contoh", offices, timeout=2, concurrency=2), encoding="utf-8")
     yield Province(tmp_path, config, {s.code: s for s in (good, stale, no_dik)}, dead_url)
@@ -123,8 +126,9 @@ def test_grid_and_catalogue_as_csv_xlsx_and_pages(province: Province) -> None:
         "perubahan.txt"} == set(result.files)
     grid = pd.read_csv(out / "kepatuhan.csv", encoding="utf-8-sig", dtype=str)
     assert list(grid["Kode Kantor"]) == ["3201", "3202", "3203", "3204"]
-    assert grid.loc[3, "Situs"].startswith("belum: tidak terjangkau")
-    assert list(pd.read_excel(out / "kepatuhan.xlsx", dtype=str, engine="openpyxl")["DIK"]) == list(grid["DIK"])
+    assert str(grid.loc[3, "Situs"]).startswith("belum: tidak terjangkau")
+    grid_xlsx = pd.read_excel(out / "kepatuhan.xlsx", dtype=str, engine="openpyxl")
+    assert list(grid_xlsx["DIK"]) == list(grid["DIK"])
     catalogue = pd.read_csv(out / "katalog.csv", encoding="utf-8-sig", dtype=str)
     assert len(catalogue) == 18 == result.items  # 6 items from each office that answered
     assert catalogue.groupby("Kode Kantor").size().to_dict() == {"3201": 6, "3202": 6, "3203": 6}
@@ -135,10 +139,12 @@ def test_grid_and_catalogue_as_csv_xlsx_and_pages(province: Province) -> None:
     assert '<option value="3204">KPU Kabupaten Padam</option>' in page  # filterable, though empty
     grid_page = (out / "kepatuhan.html").read_text(encoding="utf-8")
     assert 'id="kantor-3204"' in grid_page and "tidak terjangkau" in grid_page
-    assert (out / "perubahan.txt").read_text(encoding="utf-8") == "Pengambilan pertama: 4 kantor, 18 informasi.\n"
+    digest = (out / "perubahan.txt").read_text(encoding="utf-8")
+    assert digest == "Pengambilan pertama: 4 kantor, 18 informasi.\n"
 
 
-def test_a_rerun_with_nothing_changed_sends_only_conditional_requests_answered_304(province: Province) -> None:
+def test_a_rerun_with_nothing_changed_sends_only_conditional_requests_answered_304(
+        province: Province) -> None:
     first = province.run()
     assert sum(s.count(200, "dip.json") for s in province.sites.values()) == 3  # first run: in full
     province.reset()
@@ -150,7 +156,8 @@ def test_a_rerun_with_nothing_changed_sends_only_conditional_requests_answered_3
     assert again.requests == 4 and again.not_modified == 3 and again.downloaded == 0  # + the dead office
     assert [r.checks for r in again.rows] == [r.checks for r in first.rows]
     assert again.digest == []
-    assert (province.folder / "keluaran" / "perubahan.txt").read_text(encoding="utf-8") == "Tidak ada perubahan.\n"
+    digest = (province.folder / "keluaran" / "perubahan.txt").read_text(encoding="utf-8")
+    assert digest == "Tidak ada perubahan.\n"
 
 
 def test_a_new_version_is_read_from_the_feed_and_named_in_the_digest(province: Province) -> None:
@@ -199,7 +206,8 @@ def test_no_office_answering_is_exit_code_3_with_the_grid_still_written(tmp_path
     assert caught.value.exit_code == 3
 
 
-def test_what_an_office_published_cannot_become_a_formula_or_markup(tmp_path: Path, http_server: WebServer) -> None:
+def test_what_an_office_published_cannot_become_a_formula_or_markup(
+        tmp_path: Path, http_server: WebServer) -> None:
     site = OfficeSite(http_server, "9", "KPU <b>Kota</b>")
     hostile = item(1, '=HYPERLINK("http://evil.example","klik")', summary="<script>alert(1)</script>",
                    link="javascript:alert(1)")
