@@ -18,6 +18,7 @@ Only when no office answered at all does the run end with exit code 3 (the grid 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterable
@@ -33,19 +34,12 @@ from .messages import Message
 from .province_checks import GridRow, grid_rows
 from .province_config import OfficeSource, ProvinceConfig, load_province_config
 from .province_fetch import Http, OfficeFetch, fetch_office, load_state, save_state, write_atomic
-from .province_render import (
-    catalogue_frame,
-    catalogue_labels,
-    grid_frame,
-    grid_labels,
-    render_pages,
-    to_csv,
-    to_xlsx,
-)
+from .province_render import catalogue_files, grid_files
 
 Progress = Callable[[Message], None]
 INDEX_FILE = "terakhir.json"
 DIGEST_FILE = "perubahan.txt"
+CATALOGUE_FILES = ("katalog.html", "katalog.csv", "katalog.xlsx")
 #: how many titles a digest line names before it says "and N more"
 _TITLES = 3
 
@@ -62,7 +56,7 @@ class ProvinceResult:
     downloaded: int
     unreachable: list[tuple[str, str, Message]] = field(default_factory=list)  # code, name, error
     digest: list[str] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # written by this run (katalog.* only when changed)
     rows: list[GridRow] = field(default_factory=list)
 
     @property
@@ -94,25 +88,24 @@ def _run(config: ProvinceConfig, now: dt.datetime, progress: Progress) -> Provin
     previous = _read_index(config.state_dir)
     outcomes = fetch_all(config, now, progress, previous.get("offices", {}))
     rows = grid_rows(outcomes, now)
-    digest = change_digest(outcomes, previous, now)
-    catalogue = catalogue_frame(outcomes)
+    digest = change_digest(outcomes, previous)
     generated = f"{format_date(now.date())} {now:%H.%M}"
-    grid = grid_frame(rows)
-    files = render_pages(config.name, config.color, generated, catalogue, rows, digest)
-    files["kepatuhan.csv"] = to_csv(grid, grid_labels())
-    files["kepatuhan.xlsx"] = to_xlsx(grid, grid_labels(), "Kepatuhan")
-    files["katalog.csv"] = to_csv(catalogue, catalogue_labels())
-    files["katalog.xlsx"] = to_xlsx(catalogue, catalogue_labels(), "Katalog")
+    files = grid_files(config.name, config.color, generated, rows, digest)
     files[DIGEST_FILE] = ("".join(f"{line}\n" for line in digest) or "Tidak ada perubahan.\n").encode()
+    items = sum(len(o.state.records) for o in outcomes if o.state is not None)
+    key = catalogue_key(outcomes)
+    if key != previous.get("catalogue") or not all((config.output / n).is_file() for n in CATALOGUE_FILES):
+        catalogue, items = catalogue_files(config.name, config.color, generated, outcomes)
+        files.update(catalogue)
     config.output.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
         write_atomic(config.output / name, data)
-    write_atomic(config.state_dir / INDEX_FILE, json.dumps(_index(outcomes, now), ensure_ascii=False,
-                                                     indent=1).encode())
+    index = {**_index(outcomes, now), "catalogue": key}
+    write_atomic(config.state_dir / INDEX_FILE, json.dumps(index, ensure_ascii=False, indent=1).encode())
     unreachable = [(o.source.code, o.source.name, o.error) for o in outcomes if o.error is not None]
     result = ProvinceResult(
         province=config.name, output=config.output, offices=len(outcomes),
-        reachable=len(outcomes) - len(unreachable), items=len(catalogue),
+        reachable=len(outcomes) - len(unreachable), items=items,
         requests=sum(o.requests for o in outcomes), not_modified=sum(o.not_modified for o in outcomes),
         downloaded=sum(o.downloaded for o in outcomes), unreachable=unreachable, digest=digest,
         files=sorted(files), rows=rows)
@@ -122,6 +115,14 @@ def _run(config: ProvinceConfig, now: dt.datetime, progress: Progress) -> Provin
         f"{result.reachable} of {result.offices} offices reachable, {result.items} items;"
         f" {result.requests} requests ({result.not_modified} not modified). Output: {config.output}"))
     return result
+
+
+def catalogue_key(outcomes: list[OfficeFetch]) -> str:
+    """What the catalogue is made of: each office's name, code and version held. The catalogue
+    (150,000 rows nationally) is rebuilt only when this changes; the grid, which depends on the
+    day, is rebuilt every run."""
+    parts = [(o.source.code, o.source.name, o.state.version if o.state else None) for o in outcomes]
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
 
 
 def raise_if_all_unreachable(result: ProvinceResult) -> None:
@@ -177,7 +178,7 @@ def _titles(titles: Iterable[str]) -> str:
     return shown + (f" dan {len(names) - _TITLES} lainnya" if len(names) > _TITLES else "")
 
 
-def change_digest(outcomes: list[OfficeFetch], previous: dict[str, Any], now: dt.datetime) -> list[str]:
+def change_digest(outcomes: list[OfficeFetch], previous: dict[str, Any]) -> list[str]:
     """What changed since the last run, in Indonesian, one line per office that changed."""
     before: dict[str, Any] = previous.get("offices", {})
     if not before:

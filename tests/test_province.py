@@ -133,7 +133,9 @@ def test_grid_and_catalogue_as_csv_xlsx_and_pages(province: Province) -> None:
     assert len(catalogue) == 18 == result.items  # 6 items from each office that answered
     assert catalogue.groupby("Kode Kantor").size().to_dict() == {"3201": 6, "3202": 6, "3203": 6}
     assert set(catalogue["Kantor"]) == {"KPU Kabupaten Baik", "KPU Kabupaten Lama", "KPU Kabupaten Tanpa DIK"}
-    assert len(pd.read_excel(out / "katalog.xlsx", dtype=str, engine="openpyxl")) == 18
+    for engine in ("openpyxl", "calamine"):  # Excel's format as two independent readers see it
+        sheet = pd.read_excel(out / "katalog.xlsx", dtype=str, engine=engine)
+        assert sheet.fillna("").equals(catalogue.fillna("")), engine
     page = (out / "katalog.html").read_text(encoding="utf-8")
     assert page.count('<tr data-kantor="3202"') == 6
     assert '<option value="3204">KPU Kabupaten Padam</option>' in page  # filterable, though empty
@@ -156,6 +158,7 @@ def test_a_rerun_with_nothing_changed_sends_only_conditional_requests_answered_3
     assert again.requests == 4 and again.not_modified == 3 and again.downloaded == 0  # + the dead office
     assert [r.checks for r in again.rows] == [r.checks for r in first.rows]
     assert again.digest == []
+    assert "kepatuhan.html" in again.files and "katalog.html" not in again.files  # nothing to rebuild
     digest = (province.folder / "keluaran" / "perubahan.txt").read_text(encoding="utf-8")
     assert digest == "Tidak ada perubahan.\n"
 
@@ -169,6 +172,7 @@ def test_a_new_version_is_read_from_the_feed_and_named_in_the_digest(province: P
     province.reset()
     result = province.run(NOW + dt.timedelta(days=1))
     assert site.count(name="dip.json") == 0  # caught up from the feed alone
+    assert {"katalog.html", "katalog.csv", "katalog.xlsx"} <= set(result.files)
     assert site.count(200, "perubahan.json") == 1
     assert site.count(404, "dik.html") == 1  # the other files are asked for only after a new version
     assert [s.count() for s in province.sites.values()] == [1, 1, 4]
