@@ -50,16 +50,12 @@ class ProvinceConfig:
         return str(self.ca_bundle) if self.ca_bundle is not None else True
 
 
-def _fail(id_text: str, en_text: str) -> ConfigError:
-    return ConfigError(f"provinsi.toml: {id_text}", f"provinsi.toml: {en_text}")
-
-
 def _text(table: dict[str, Any], key: str, where: str, required: bool = True) -> str:
     value = table.get(key, "")
     if not isinstance(value, str):
-        raise _fail(f"{where} {key} harus teks.", f"{where} {key} must be text.")
+        raise ConfigError(f"{where} {key} harus teks.", f"{where} {key} must be text.")
     if required and not value.strip():
-        raise _fail(f"{where} {key} wajib diisi.", f"{where} {key} is required.")
+        raise ConfigError(f"{where} {key} wajib diisi.", f"{where} {key} is required.")
     return value.strip()
 
 
@@ -69,35 +65,35 @@ def _number(table: dict[str, Any], key: str, default: float, low: float, high: f
     kinds = int if whole else int | float
     if isinstance(value, bool) or not isinstance(value, kinds) or not low <= value <= high:
         what = ("bilangan bulat", "a whole number") if whole else ("angka", "a number")
-        raise _fail(f"[province] {key} harus {what[0]} antara {low:g} dan {high:g}.",
-                    f"[province] {key} must be {what[1]} between {low:g} and {high:g}.")
+        raise ConfigError(f"[province] {key} harus {what[0]} antara {low:g} dan {high:g}.",
+                          f"[province] {key} must be {what[1]} between {low:g} and {high:g}.")
     return float(value)
 
 
 def _unknown(table: dict[str, Any], allowed: set[str], where: str) -> None:
     extra = sorted(set(table) - allowed)
     if extra:
-        raise _fail(f"kunci {', '.join(extra)} di {where} tidak dikenal; yang dikenal:"
-                    f" {', '.join(sorted(allowed))}.",
-                    f"unknown key {', '.join(extra)} in {where}; known: {', '.join(sorted(allowed))}.")
+        raise ConfigError(f"kunci {', '.join(extra)} di {where} tidak dikenal; yang dikenal:"
+                          f" {', '.join(sorted(allowed))}.",
+                          f"unknown key {', '.join(extra)} in {where}; known: {', '.join(sorted(allowed))}.")
 
 
 def _office(entry: Any, index: int) -> OfficeSource:
     where = f"[[office]] ke-{index}"
     if not isinstance(entry, dict):
-        raise _fail(f"{where} harus tabel [[office]].", f"office {index} must be an [[office]] table.")
+        raise ConfigError(f"{where} harus tabel [[office]].", f"office {index} must be an [[office]] table.")
     _unknown(entry, _OFFICE_KEYS, where)
     name, code, url = (_text(entry, key, where) for key in ("name", "code", "url"))
     if not _CODE.match(code):
-        raise _fail(f"{where} code '{code}' hanya boleh huruf, angka, titik, garis bawah dan tanda hubung"
-                    " (mis. kode wilayah 3201).",
-                    f"office {index} code '{code}' may only hold letters, digits, dots, underscores and"
-                    " hyphens (e.g. the region code 3201).")
+        raise ConfigError(f"{where} code '{code}' hanya boleh huruf, angka, titik, garis bawah dan tanda"
+                          " hubung (mis. kode wilayah 3201).",
+                          f"office {index} code '{code}' may only hold letters, digits, dots, underscores and"
+                          " hyphens (e.g. the region code 3201).")
     if not safe_link(url):
-        raise _fail(f"{where} url '{url}' harus alamat http:// atau https:// folder tempat kantor itu"
-                    " menerbitkan dip.json.",
-                    f"office {index} url '{url}' must be the http:// or https:// address of the folder"
-                    " where that office publishes dip.json.")
+        raise ConfigError(f"{where} url '{url}' harus alamat http:// atau https:// folder tempat kantor itu"
+                          " menerbitkan dip.json.",
+                          f"office {index} url '{url}' must be the http:// or https:// address of the folder"
+                          " where that office publishes dip.json.")
     return OfficeSource(name=name, code=code, url=url if url.endswith("/") else url + "/")
 
 
@@ -115,25 +111,26 @@ def load_province_config(path: Path) -> ProvinceConfig:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"Berkas '{path}' bukan TOML yang sah: {exc}.",
                           f"File '{path}' is not valid TOML: {exc}.") from None
-    _unknown(document, {"province", "office"}, "berkas")
+    _unknown(document, {"province", "office"}, path.name)
     province = document.get("province")
     if not isinstance(province, dict):
-        raise _fail("tabel [province] (name, output) wajib ada.",
-                    "the [province] table (name, output) is required.")
+        raise ConfigError(f"{path.name}: tabel [province] (name, output) wajib ada.",
+                          f"{path.name}: the [province] table (name, output) is required.")
     _unknown(province, _PROVINCE_KEYS, "[province]")
     offices_raw = document.get("office", [])
     if not isinstance(offices_raw, list) or not offices_raw:
-        raise _fail("belum ada kantor; tambahkan tabel [[office]] dengan name, code dan url.",
-                    "no office yet; add [[office]] tables with name, code and url.")
+        raise ConfigError(f"{path.name}: belum ada kantor; tambahkan tabel [[office]] dengan name, code"
+                          " dan url.",
+                          f"{path.name}: no office yet; add [[office]] tables with name, code and url.")
     offices = tuple(_office(entry, n) for n, entry in enumerate(offices_raw, start=1))
     for key in ("code", "url"):
         seen: set[str] = set()
         for office in offices:
             value = getattr(office, key).casefold()
             if value in seen:
-                raise _fail(f"{key} '{getattr(office, key)}' dipakai dua kantor; setiap kantor harus"
-                            " berbeda.",
-                            f"{key} '{getattr(office, key)}' is used by two offices; each must differ.")
+                raise ConfigError(f"{key} '{getattr(office, key)}' dipakai dua kantor; setiap kantor harus"
+                                  " berbeda.",
+                                  f"{key} '{getattr(office, key)}' is used by two offices; each must differ.")
             seen.add(value)
     base = path.parent
     output = base / _text(province, "output", "[province]")
@@ -141,11 +138,13 @@ def load_province_config(path: Path) -> ProvinceConfig:
     ca = _text(province, "ca_bundle", "[province]", required=False)
     color = _text(province, "color", "[province]", required=False) or "#8a1c1c"
     if not _COLOR.match(color):
-        raise _fail(f"[province] color '{color}' harus kode warna seperti #8a1c1c.",
-                    f"[province] color '{color}' must be a colour code such as #8a1c1c.")
+        raise ConfigError(f"[province] color '{color}' harus kode warna seperti #8a1c1c.",
+                          f"[province] color '{color}' must be a colour code such as #8a1c1c.")
     if ca and not (base / ca).is_file():
-        raise _fail(f"[province] ca_bundle '{ca}' tidak ada; beri jalur berkas PEM atau hapus barisnya.",
-                    f"[province] ca_bundle '{ca}' does not exist; give a PEM file's path or remove the line.")
+        raise ConfigError(f"[province] ca_bundle '{ca}' tidak ada; beri jalur berkas PEM atau hapus"
+                          " barisnya.",
+                          f"[province] ca_bundle '{ca}' does not exist; give a PEM file's path or remove"
+                          " the line.")
     return ProvinceConfig(
         name=_text(province, "name", "[province]"),
         output=output,
