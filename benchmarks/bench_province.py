@@ -163,6 +163,8 @@ def publish(folder: Path, code: int, count: int, at: dt.datetime, previous: Past
 def one_run(config: Path, now: str) -> None:
     """The child: one province run, then its figures as one JSON line."""
     from dip_sheets.province import run_province
+    from dip_sheets.province_config import load_province_config
+    state = load_province_config(config).state_dir
     started, cpu = time.perf_counter(), time.process_time()
     result = run_province(config, now=dt.datetime.fromisoformat(now))
     out = result.output
@@ -173,6 +175,9 @@ def one_run(config: Path, now: str) -> None:
         "requests": result.requests, "not_modified": result.not_modified, "downloaded": result.downloaded,
         "digest_lines": len(result.digest),
         "sizes": {p.name: p.stat().st_size for p in sorted(out.iterdir())},
+        "state_bytes": sum(p.stat().st_size for p in state.rglob("*") if p.is_file()),
+        # other processes share the machine: the 1-minute load average says how much wall time is theirs
+        "load_1m": round(os.getloadavg()[0], 1),
     }))
 
 
@@ -249,14 +254,18 @@ def table(report: dict[str, Any]) -> str:
             f" {report['python']}: {report['offices']} offices x {report['items_per_office']} items on"
             f" {report['server_processes']} loopback HTTP server processes, {report['concurrency']} offices"
             " fetched at once, each run in a fresh interpreter.\n\n")
-    rows = ["| run | wall s | CPU s | peak RSS MB | requests | 304 | 200 | downloaded MB | items |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = ["| run | wall s | CPU s | load (1 min) | peak RSS MB | requests | 304 | 200 | downloaded MB"
+            " | items |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, r in report["runs"].items():
-        rows.append(f"| {name} | {r['wall_s']} | {r['cpu_s']} | {r['peak_rss_mb']} | {r['requests']:,} |"
+        rows.append(f"| {name} | {r['wall_s']} | {r['cpu_s']} | {r['load_1m']} | {r['peak_rss_mb']} |"
+                    f" {r['requests']:,} |"
                     f" {r['served'].get('304', 0):,} | {r['served'].get('200', 0):,} |"
                     f" {r['downloaded'] / 1e6:.1f} | {r['items']:,} |")
     sizes = report["runs"]["first"]["sizes"]
-    tail = "\n\nOutput of a run: " + ", ".join(f"{n} {s / 1e6:.1f} MB" for n, s in sizes.items()) + ".\n"
+    tail = ("\n\nOutput of a run: " + ", ".join(f"{n} {s / 1e6:.1f} MB" for n, s in sizes.items())
+            + "; the state folder (every office's last copy)"
+            f" {report['runs']['first']['state_bytes'] / 1e6:.1f} MB.\n")
     return head + "\n".join(rows) + tail
 
 
