@@ -75,13 +75,14 @@ class ProvinceResult:
         }
 
 
-def run_province(config_path: Path, *, now: dt.datetime,
+def run_province(config_path: Path, *, now: dt.datetime | None = None,
                  progress: Progress = lambda _: None) -> ProvinceResult:
-    """One run of the province's view; see the module. Raises ConfigError (exit 2) for a bad
-    configuration and AlreadyRunning (exit 4) while another run holds the state folder."""
+    """One run of the province's view; see the module. ``now`` defaults to the present in the
+    configured time zone. Raises ConfigError (exit 2) for a bad configuration and AlreadyRunning
+    (exit 4) while another run holds the state folder."""
     config = load_province_config(config_path)
     with run_lock(config.state_dir, "provinsi"):
-        return _run(config, now, progress)
+        return _run(config, now or config.now(), progress)
 
 
 def _run(config: ProvinceConfig, now: dt.datetime, progress: Progress) -> ProvinceResult:

@@ -8,18 +8,20 @@ silently to a default. The code names the office's cache file, so it is kept to 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
 from .records import safe_link
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
-_PROVINCE_KEYS = {"name", "output", "state_dir", "timeout", "concurrency", "ca_bundle", "color"}
+_PROVINCE_KEYS = {"name", "output", "state_dir", "timeout", "concurrency", "ca_bundle", "color", "timezone"}
 _OFFICE_KEYS = {"name", "code", "url"}
 #: the cap a dip.json or a page may not exceed: a site serving endless bytes cannot exhaust memory.
 MAX_BYTES = 64 * 1024 * 1024
@@ -44,6 +46,10 @@ class ProvinceConfig:
     concurrency: int = 8  # offices fetched at once
     ca_bundle: Path | None = None  # a CA file to trust instead of the system's
     color: str = "#8a1c1c"
+    timezone: str = "Asia/Jakarta"  # of the dates on the pages and of "today" in the checks
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(ZoneInfo(self.timezone)).replace(microsecond=0)
 
     @property
     def verify(self) -> bool | str:
@@ -140,6 +146,14 @@ def load_province_config(path: Path) -> ProvinceConfig:
     if not _COLOR.match(color):
         raise ConfigError(f"[province] color '{color}' harus kode warna seperti #8a1c1c.",
                           f"[province] color '{color}' must be a colour code such as #8a1c1c.")
+    timezone = _text(province, "timezone", "[province]", required=False) or "Asia/Jakarta"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"[province] timezone '{timezone}' tidak dikenal; contoh: Asia/Jakarta,"
+                          " Asia/Makassar.",
+                          f"[province] timezone '{timezone}' is unknown; e.g. Asia/Jakarta, Asia/Makassar.",
+                          ) from None
     if ca and not (base / ca).is_file():
         raise ConfigError(f"[province] ca_bundle '{ca}' tidak ada; beri jalur berkas PEM atau hapus"
                           " barisnya.",
@@ -154,4 +168,5 @@ def load_province_config(path: Path) -> ProvinceConfig:
         concurrency=int(_number(province, "concurrency", 8, 1, 64, whole=True)),
         ca_bundle=base / ca if ca else None,
         color=color,
+        timezone=timezone,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,7 @@ def test_defaults_and_the_url_given_without_its_last_slash(tmp_path: Path) -> No
     assert config.offices[0].url == "https://ppid.kpu-contohkab.go.id/dip/"
     assert (config.timeout, config.concurrency, config.verify) == (20.0, 8, True)
     assert config.state_dir == tmp_path / ".keluaran-data"
+    assert config.now().utcoffset() == dt.timedelta(hours=7)  # WIB unless [province] timezone says
 
 
 @pytest.mark.parametrize(("text", "says"), [
@@ -58,6 +60,8 @@ def test_defaults_and_the_url_given_without_its_last_slash(tmp_path: Path) -> No
     (GOOD.replace('output = "keluaran"', 'output = "keluaran"\nca_bundle = "tidak-ada.pem"'),
      "ca_bundle 'tidak-ada.pem' tidak ada"),
     ("[province\n", "bukan TOML yang sah"),
+    (GOOD.replace('output = "keluaran"', 'output = "keluaran"\ntimezone = "Asia/Bandung"'),
+     "timezone 'Asia/Bandung' tidak dikenal"),
 ])
 def test_mistakes_are_named_in_indonesian_with_exit_code_2(tmp_path: Path, text: str, says: str) -> None:
     with pytest.raises(ConfigError) as caught:
