@@ -20,8 +20,10 @@ import pytest
 from openpyxl import load_workbook
 
 from dip_sheets.errors import BackendUnavailable
+from dip_sheets.lock import AlreadyRunning, run_lock
 from dip_sheets.province import ProvinceResult, raise_if_all_unreachable, run_province
 from dip_sheets.province_checks import COLUMNS, GridRow
+from dip_sheets.province_config import load_province_config
 from dip_sheets.validate import Item
 from tests.plugins.webservers import WebServer
 from tests.province_sites import WIB, OfficeSite, toml
@@ -228,3 +230,11 @@ def test_what_an_office_published_cannot_become_a_formula_or_markup(
     sheet = load_workbook(io.BytesIO((out / "katalog.xlsx").read_bytes())).active
     cells = [c for row in sheet.iter_rows() for c in row if str(c.value).startswith("=")]
     assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_a_second_run_while_one_holds_the_state_folder_stops_with_exit_code_4(province: Province) -> None:
+    config = load_province_config(province.config)
+    with run_lock(config.state_dir, "provinsi"), pytest.raises(AlreadyRunning) as caught:
+        province.run()
+    assert caught.value.exit_code == 4
+    assert not (province.folder / "keluaran").exists()  # it changed nothing
