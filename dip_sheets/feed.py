@@ -75,6 +75,8 @@ def render_feed(current: PastVersion, previous: PastVersion | None, site_url: st
         "format": FORMAT,
         "versi": current.id,
         "diterbitkan": current.published_at,
+        # the decision travels with the changes, so a consumer catching up needs no dip.json
+        "keputusan_ppid": {"nomor": current.decision_number, "tanggal": current.decision_date},
         "versi_sebelumnya": previous.id if previous is not None else None,
         "perubahan_sebelumnya": site_url + feed_path(previous.id) if previous is not None else None,
         "daftar_lengkap": SNAPSHOT_FILE,
@@ -112,6 +114,8 @@ class Feed:
     added: tuple[Mapping[str, Any], ...]
     changed: tuple[tuple[str, Mapping[str, FieldChange]], ...]
     removed: tuple[str, ...]
+    #: ``(number, date)`` of the Keputusan PPID; ``None`` in feeds written before it was carried
+    decision: tuple[str, str] | None = None
 
     @property
     def empty(self) -> bool:
@@ -153,6 +157,7 @@ def parse_feed(data: bytes) -> Feed:
             added=added,
             changed=tuple(changed),
             removed=tuple(_text(_dict(r)["id"]) for r in doc["dihapus"]),
+            decision=_decision(doc.get("keputusan_ppid")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise FeedError(f"perubahan.json tidak lengkap atau rusak ({type(exc).__name__}: {exc}).") from None
@@ -169,6 +174,12 @@ def _dict(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise TypeError(f"bukan objek: {value!r}")
     return value
+
+
+def _decision(value: Any) -> tuple[str, str] | None:
+    if value is None:
+        return None
+    return _text(_dict(value)["nomor"]), _text(value["tanggal"])
 
 
 def _side(values: Any, key: str) -> tuple[Any] | None:

@@ -22,8 +22,9 @@ CORE = {
     "monev", "register", "__version__",
 }
 APPLICATION = {"office", "publish", "switch", "site", "check", "demo", "monev_check", "monev_items",
-               "evidence", "connect", "cron", "runlog", "lock", "links", "retry",
-               "ratelimit"}
+               "evidence", "province", "province_checks", "province_config", "province_dik",
+               "province_fetch", "province_render", "province_xlsx", "connect", "cron", "runlog",
+               "lock", "links", "retry", "ratelimit"}
 CLI = {"cli", "output", "argparse_id", "error_handler", "__main__"}
 
 
