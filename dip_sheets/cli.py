@@ -117,6 +117,8 @@ def build_parser(lang: str = "id") -> argparse.ArgumentParser:
     monev.add_argument("--bukti", type=Path, metavar="FOLDER",
                        help="tulis satu PDF bukti per item (masing-masing paling besar 2 MB)")
 
+    command("provinsi", "tampilan provinsi: kisi kepatuhan dan katalog kantor-kantor (provinsi.toml)")
+
     dem = command("demo", "contoh lengkap di folder lokal")
     dem.add_argument("--folder", type=Path, default=Path("dip-demo"), help="folder kerja")
     dem.add_argument("--fresh", action="store_true",
@@ -251,9 +253,30 @@ def main(argv: Sequence[str] | None = None) -> int:
                    debug=args.debug, as_json=args.json)
 
 
+def cmd_provinsi(args: argparse.Namespace, out: Output) -> dict[str, Any]:
+    from .province import raise_if_all_unreachable, run_province  # pandas loads for this command only
+
+    result = run_province(args.config or Path("provinsi.toml"), progress=out.progress)
+    for code, name, error in result.unreachable:
+        out.warn(Message(f"{code} {name}: tidak terjangkau, {error.id}",
+                         f"{code} {name}: unreachable, {error.en}"))
+    grid, catalogue = result.output / "kepatuhan.html", result.output / "katalog.html"
+    out.say(Message(f"Kisi kepatuhan: {grid} · katalog: {catalogue}",
+                    f"Compliance grid: {grid} · catalogue: {catalogue}"))
+    raise_if_all_unreachable(result)  # exit 3 when no office answered; the grid is still written
+    return result.summary(out.lang)
+
+
+#: commands that do not run over the offices of a dip.toml
+STANDALONE: dict[str, Callable[[argparse.Namespace, Output], dict[str, Any]]] = {
+    "demo": cmd_demo,
+    "provinsi": cmd_provinsi,
+}
+
+
 def _run(args: argparse.Namespace, out: Output, place: Place) -> int:
-    if args.command == "demo":
-        document = cmd_demo(args, out)
+    if args.command in STANDALONE:
+        document = STANDALONE[args.command](args, out)
         if args.json:
             print(json_text(document))
         return 0

@@ -86,7 +86,9 @@ def to_xlsx(frame: pd.DataFrame, labels: dict[str, str], title: str) -> bytes:
 
 
 def _base(province: str, color: str, generated: str, offices: list[tuple[str, str]]) -> dict[str, Any]:
-    return {"province": province, "colors": colors(color), "generated": generated, "offices": offices}
+    # the office page's shared styles (_table.css.j2) label the list's columns from the field table
+    return {"province": province, "colors": colors(color), "generated": generated, "offices": offices,
+            "columns": s.PAGE_COLUMNS}
 
 
 def catalogue_files(province: str, color: str, generated: str,
@@ -116,7 +118,7 @@ def grid_files(province: str, color: str, generated: str, rows: Sequence[GridRow
               for state in (MET, NOT_YET, UNKNOWN)}
     context = {
         **_base(province, color, generated, [(r.code, r.name) for r in rows]),
-        "page": "kepatuhan", "rows": rows, "columns": COLUMNS, "digest": digest, "counts": counts,
+        "page": "kepatuhan", "rows": rows, "grid_columns": COLUMNS, "digest": digest, "counts": counts,
         "reachable": sum(1 for r in rows if r.checks[0].state == MET),
     }
     frame = grid_frame(rows)
