@@ -63,8 +63,10 @@ class Env:
         return load_credentials(SheetsSettings(self.sid, self.account.path))
 
     def register(self, **settings: Any) -> SheetsRegister:
-        """A register with quick retries, so failure tests stay fast."""
-        fast: dict[str, Any] = {"timeout": 2.0, "retry_budget": 5.0, "max_retries": 6,
+        """A register with quick retries, so failure tests stay fast. The request timeout is generous:
+        on a loaded 2-core CI machine a 2 s timeout fired on healthy requests and turned exact
+        request counts into flakes; tests about timeouts set their own."""
+        fast: dict[str, Any] = {"timeout": 15.0, "retry_budget": 30.0, "max_retries": 6,
                                 "backoff_base": 0.001, "backoff_cap": 0.01,
                                 "api_url": self.emu.base_url}
         settings.setdefault("spreadsheet_id", self.sid)
