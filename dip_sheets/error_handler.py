@@ -70,7 +70,29 @@ def guarded(body: Callable[[Place], int], *, command: str, lang: str, debug: boo
             return _fail(Message("Dihentikan.", "Interrupted."), FAILED, lang, as_json)
         except Exception as error:  # a bug or the environment: details to dip.log
             log.debug("unexpected error", exc_info=error)  # the traceback, with --debug
-            return _fail(unexpected(error, _record(place, command, error)), FAILED, lang, as_json)
+            code = ENVIRONMENT_CODES.get(error.errno or 0, FAILED) if isinstance(error, OSError) else FAILED
+            return _fail(unexpected(error, _record(place, command, error)), code, lang, as_json)
+
+
+#: what the file system said, in words a PPID officer reads
+OS_REASONS = {
+    errno.ENOSPC: Message("disk penuh", "the disk is full"),
+    errno.EDQUOT: Message("kuota disk habis", "the disk quota is used up"),
+    errno.EACCES: Message("izin ditolak", "permission denied"),
+    errno.EPERM: Message("tidak diizinkan", "not permitted"),
+    errno.EROFS: Message("disk hanya dapat dibaca", "the disk is read-only"),
+    errno.EISDIR: Message("itu sebuah folder, bukan berkas", "it is a folder, not a file"),
+    errno.ENOTDIR: Message("bagian path-nya bukan folder", "part of the path is not a folder"),
+    errno.ENOENT: Message("tidak ada", "it does not exist"),
+    errno.ENAMETOOLONG: Message("namanya terlalu panjang", "its name is too long"),
+    errno.EEXIST: Message("sudah ada berkas dengan nama itu", "a file of that name already exists"),
+}
+#: a path that names the wrong thing is the configuration's fault (2); a full or read-only disk is
+#: the machine's state, to be fixed and retried (3); anything else stays 1
+ENVIRONMENT_CODES = {
+    errno.EACCES: 2, errno.EPERM: 2, errno.EISDIR: 2, errno.ENOTDIR: 2, errno.ENOENT: 2,
+    errno.ENAMETOOLONG: 2, errno.EEXIST: 2, errno.ENOSPC: 3, errno.EDQUOT: 3, errno.EROFS: 3,
+}
 
 
 def unexpected(error: Exception, details: Path | None) -> Message:
@@ -81,13 +103,13 @@ def unexpected(error: Exception, details: Path | None) -> Message:
     else:
         where = Message(f"rinciannya tercatat di {details}.", f"the details are in {details}.")
     if isinstance(error, OSError):
-        reason = error.strerror or type(error).__name__
-        if error.errno == errno.ENOSPC:
-            reason = "disk penuh"
+        reason = OS_REASONS.get(error.errno or 0, Message(error.strerror or type(error).__name__,
+                                                          error.strerror or type(error).__name__))
         name = f" '{shown(str(error.filename))}'" if error.filename is not None else ""
-        return Message(f"Berkas atau folder{name} tidak dapat dipakai ({reason}); {where.id}",
-                       f"File or folder{name} cannot be used ({error.strerror or reason});"
-                       f" {where.en}")
+        return Message(f"Berkas atau folder{name} tidak dapat dipakai: {reason.id}. Periksa path itu"
+                       f" di dip.toml dan izin foldernya; {where.id}",
+                       f"File or folder{name} cannot be used: {reason.en}. Check that path in dip.toml"
+                       f" and the folder's permissions; {where.en}")
     kind = type(error).__name__
     return Message(f"Kesalahan tak terduga ({kind}); {where.id} Laporkan berkas itu kepada"
                    " pengelola dip-sheets.",

@@ -9,6 +9,7 @@ import io
 import json
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,10 +92,31 @@ def test_a_state_folder_that_cannot_be_used_is_named_and_the_log_falls_back(
     (tmp_path / "berkas").write_text("bukan folder")
     config = tmp_path / "dip.toml"
     config.write_text('state_dir = "berkas"\n[register]\npath = "register.xlsx"\n', encoding="utf-8")
-    assert cli.main(["sync", "--config", str(config)]) == 1
+    assert cli.main(["sync", "--config", str(config)]) == 2  # the configuration names a file
     err = capsys.readouterr().err
-    assert err.startswith(f"Berkas atau folder '{tmp_path / 'berkas'}' tidak dapat dipakai (")
+    assert err.startswith(f"Berkas atau folder '{tmp_path / 'berkas'}' tidak dapat dipakai: sudah ada"
+                          " berkas dengan nama itu. Periksa path itu di dip.toml")
     assert f"rinciannya tercatat di {tmp_path / 'dip.log'}." in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(("make", "reason", "code"), [
+    (lambda p: p.mkdir(), "itu sebuah folder, bukan berkas", 2),
+    (lambda p: None, "", 0),
+])
+def test_a_register_path_that_names_a_folder_is_a_configuration_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    make: Any, reason: str, code: int,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "dip.toml"
+    config.write_text('[register]\npath = "register.xlsx"\n[publish]\nfolder = "situs"\n',
+                      encoding="utf-8")
+    make(tmp_path / "register.xlsx")
+    if code == 0:  # the ordinary case: init makes the workbook, sync reads it
+        assert cli.main(["init", "--config", str(config)]) == 0
+    assert cli.main(["sync", "--config", str(config)]) == code
+    err = capsys.readouterr().err
+    assert reason in err and "Traceback" not in err
 
 
 def test_an_interrupted_run_says_so(office: Path, monkeypatch: pytest.MonkeyPatch,
