@@ -120,3 +120,15 @@ def test_missing_or_damaged_workbook(tmp_path: Path) -> None:
     damaged.write_bytes(b"not a zip")
     with pytest.raises(ConfigError, match="bukan workbook"):
         WorkbookRegister(damaged).read()
+
+
+def test_init_refuses_a_path_whose_folders_do_not_exist(tmp_path: Path) -> None:
+    from dip_sheets.errors import ConfigError
+
+    register = WorkbookRegister(tmp_path / "salah-ketik" / "kantor" / "register.xlsx")
+    with pytest.raises(ConfigError) as refused:
+        register.init(Layout(s.TABS, UNITS))
+    assert refused.value.exit_code == 2 and "salah ketik" in refused.value.message("id")
+    assert not (tmp_path / "salah-ketik").exists()
+    fresh = WorkbookRegister(tmp_path / "dip-kerja" / "register.xlsx")
+    assert fresh.init(Layout(s.TABS, UNITS))  # one new folder for the workbook is fine

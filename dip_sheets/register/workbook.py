@@ -91,6 +91,19 @@ class WorkbookRegister:
         self._refuse_if_open()
         return _Session(self, Book.open(self.path), locks)
 
+    def _refuse_a_mistyped_folder(self) -> None:
+        """A new workbook may get its own folder (``dip-kerja/``), but a path whose folder's parent
+        does not exist is a typo: nothing is created there."""
+        folder = self.path.parent
+        if not folder.is_dir() and not folder.parent.is_dir():
+            raise ConfigError(
+                f"Folder {folder.parent} untuk register {self.path.name} tidak ada. Periksa path-nya"
+                " (mungkin salah ketik), atau buat foldernya dulu bila memang benar; tidak ada yang"
+                " dibuat.",
+                f"The folder {folder.parent} for the register {self.path.name} does not exist. Check"
+                " the path (a typo?), or create the folder first if it is right; nothing was created.",
+            )
+
     def _save(self, write: Callable[[BinaryIO], None]) -> None:
         """Save atomically: temp file in the same folder, flushed, then renamed over the original.
 
@@ -98,7 +111,7 @@ class WorkbookRegister:
         killed process left behind (no lock) from one being written right now, and remove it.
         """
         folder = self.path.parent
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(exist_ok=True)
         self._remove_abandoned_copies()
         handle, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
         guard = os.open(temp, os.O_RDONLY)
@@ -148,6 +161,7 @@ class WorkbookRegister:
             self._refuse_if_open()
             book = Book.open(self.path)
         else:
+            self._refuse_a_mistyped_folder()
             book = Book.from_bytes(layout_.new_workbook([t.name for t in layout.tabs]), self.path)
             done.append(Message(f"Workbook baru dibuat: {self.path}", f"New workbook created: {self.path}"))
         done += layout_.repair(book, layout)
