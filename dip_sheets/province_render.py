@@ -102,7 +102,7 @@ def catalogue_files(province: str, color: str, generated: str,
     found = set(frame["kategori"])
     context = {
         **_base(province, color, generated, [(o.source.code, o.source.name) for o in outcomes]),
-        "page": "katalog", "items": items,
+        "page": "katalog", "items": items, "labels": catalogue_labels(),
         "years": sorted({int(y) for y in frame["tahun"] if y}, reverse=True),
         "categories": [*(c for c in s.CATEGORIES if c in found), *sorted(found - set(s.CATEGORIES))],
     }
