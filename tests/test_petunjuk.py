@@ -67,6 +67,7 @@ def test_findings_are_shaded_and_printing_is_set_up(workbook: WorkbookRegister) 
     rules = [r for cf in sheet.conditional_formatting for r in cf.rules]
     assert any(r.formula == [f"LEN(TRIM(${note}2))>0"] and r.dxf.fill.bgColor.rgb.endswith(g.FINDING_COLOUR)
                for r in rules)
+    assert sheet.column_dimensions[note].alignment.wrap_text  # a finding reads whole
     title = openpyxl.utils.get_column_letter(header.index(s.TITLE) + 2)
     assert sheet.freeze_panes == f"{title}2"
     assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.paperSize == 9

@@ -165,7 +165,7 @@ def _format(book: Book, tab: s.Tab) -> None:
     columns = s.locate_columns(tab, book.rows(tab.name)[0])
     staff_tab = not plan.is_system_tab(tab.name)
     bold = styles.sans_bold_font()
-    wrap = b'<%salignment vertical="top" wrapText="1"/>' % styles.prefix
+    wrap = _wrap(styles)
     for column in tab.columns:
         number = columns[column.header] + 1
         wanted = styles.derive(book.base_style(tab.name, 1, number), Format(
@@ -174,7 +174,8 @@ def _format(book: Book, tab: s.Tab) -> None:
             sheet.set_style(1, number, wanted)
     editable = {columns[c.header] + 1 for c in tab.columns if staff_tab and c.owner is not s.Role.SYSTEM}
     widths = {columns[c.header] + 1: c.width for c in tab.columns}
-    _put_if_changed(sheet, "cols", _cols(sheet, styles, widths, editable))
+    wrapped = {columns[s.NOTE] + 1} if s.NOTE in columns else set()  # findings read whole
+    _put_if_changed(sheet, "cols", _cols(sheet, styles, widths, editable, wrapped))
     frozen = max(columns[s.ID], columns[s.TITLE]) + 1 if s.TITLE in columns and s.ID in columns else 0
     _put_if_changed(sheet, "sheetViews", _frozen_header(sheet, frozen))
     guide.header_row(sheet)
@@ -194,6 +195,10 @@ def _format(book: Book, tab: s.Tab) -> None:
     _put_if_changed(sheet, "sheetProtection", protection_xml(sheet))
 
 
+def _wrap(styles: Styles) -> bytes:
+    return b'<%salignment vertical="top" wrapText="1"/>' % styles.prefix
+
+
 def _put_if_changed(sheet: Worksheet, name: str, xml: bytes | None) -> None:
     """Set an element unless it already means the same (as another program may have spelled it)."""
     existing = sheet.element(name)
@@ -201,8 +206,10 @@ def _put_if_changed(sheet: Worksheet, name: str, xml: bytes | None) -> None:
         sheet.put(name, xml)
 
 
-def _cols(sheet: Worksheet, styles: Styles, widths: Mapping[int, int], editable: set[int]) -> bytes | None:
-    """``<cols>`` with each register column's lock set, and a width where staff set none."""
+def _cols(sheet: Worksheet, styles: Styles, widths: Mapping[int, int], editable: set[int],
+          wrapped: set[int]) -> bytes | None:
+    """``<cols>`` with each register column's lock (and wrapping, for ``wrapped``) set, and a width
+    where staff set none."""
     ranges: list[tuple[int, int, dict[bytes, bytes]]] = []
     for tag in re.findall(rb"<(?:[\w.-]+:)?col\b[^>]*>", sheet.element("cols") or b""):
         a = attrs(tag)
@@ -212,7 +219,8 @@ def _cols(sheet: Worksheet, styles: Styles, widths: Mapping[int, int], editable:
         at = next((i for i, (low, high, _) in enumerate(ranges) if low <= column <= high), None)
         current = dict(ranges[at][2]) if at is not None else {}
         new = dict(current)
-        style = styles.derive(int(current.get(b"style", b"0")), Format(locked=column not in editable))
+        style = styles.derive(int(current.get(b"style", b"0")), Format(
+            locked=column not in editable, alignment=_wrap(styles) if column in wrapped else None))
         if style or b"style" in current:
             new[b"style"] = str(style).encode()
         if b"width" not in new:
