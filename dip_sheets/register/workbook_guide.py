@@ -94,8 +94,10 @@ def header_notes(book: Book, tab: s.Tab, columns: Mapping[str, int]) -> None:
              re.finditer(rb"<(?:[\w.-]+:)?Relationship\b[^>]*>", rels)}
     stem = path.rsplit("/", 1)[1].removesuffix(".xml")
     comments_part, vml_part = f"xl/dip_notes_{stem}.xml", f"xl/drawings/dip_notes_{stem}.vml"
-    if COMMENTS_TYPE in found and found[COMMENTS_TYPE].get(b"Target") != f"../dip_notes_{stem}.xml".encode():
-        return  # staff's own comments: theirs to keep, byte for byte
+    ours = {COMMENTS_TYPE: f"../dip_notes_{stem}.xml".encode(),
+            VML_TYPE: f"../drawings/dip_notes_{stem}.vml".encode()}
+    if any(kind in found and found[kind].get(b"Target") != target for kind, target in ours.items()):
+        return  # staff's own comments or drawn controls: theirs to keep, byte for byte
     notes = sorted((columns[c.header] + 1, g.column_help(c)) for c in tab.columns)
     book.package.write(comments_part, _comments_xml(notes))
     number = int(re.sub(r"\D", "", stem) or "1")
