@@ -104,27 +104,32 @@ NOTE = "Catatan Sinkron"
 FINGERPRINT = "Sidik"
 
 RETENTION_EXAMPLES = "mis. 5 tahun, Selama Berlaku, Permanen"
+NOTE_HELP = "Temuan sinkronisasi pada baris ini; artinya dijelaskan di tab Petunjuk"
 
 DIP_COLUMNS: tuple[Column, ...] = (
     Column(ID, Role.SYSTEM, width=11, help="Diisi otomatis oleh sinkronisasi; jangan diubah.",
            field=Field("id", "id", ID, "Identitas tetap item (mis. DIP-0007); tidak pernah dipakai ulang",
                        json=(("minLength", 1),))),
     Column(CATEGORY, Role.UNIT, True, CATEGORIES, 14, parse=Parse.CATEGORY,
+           help="Pilih Berkala, Serta Merta atau Setiap Saat (UU 14/2008 Pasal 9, 10, 11)",
            field=Field("kategori", "category", CATEGORY,
                        "Berkala, Serta Merta atau Setiap Saat (UU 14/2008 Pasal 9, 10, 11)",
                        json=(("enum", CATEGORIES),))),
     Column(SUBCATEGORY, Role.UNIT, width=22,
+           help="Kelompok dalam kategori, mis. Laporan Keuangan; boleh kosong",
            field=Field("sub_kategori", "subcategory", SUBCATEGORY,
                        "Judul kelompok dalam kategori; boleh kosong")),
-    Column(TITLE, Role.UNIT, True, width=36,
+    Column(TITLE, Role.UNIT, True, width=36, help="Nama informasi, mis. Laporan Realisasi Anggaran TA 2024",
            field=Field("judul", "title", TITLE, TITLE.capitalize(), xlsx_width=40)),
-    Column(SUMMARY, Role.UNIT, True, width=48,
+    Column(SUMMARY, Role.UNIT, True, width=48, help="Satu-dua kalimat isi informasi, untuk pembaca umum",
            field=Field("ringkasan", "summary", SUMMARY, SUMMARY.capitalize(), xlsx_width=60)),
     # choices come from the configured unit list
     Column(UNIT, Role.UNIT, True, width=30, parse=Parse.UNIT,
+           help="Pilih Sub Bagian yang menguasai informasi",
            field=Field("unit_penguasa", "unit", "Pejabat/Unit/Satker yang Menguasai Informasi",
                        "Unit yang menguasai informasi", xlsx_width=36)),
     Column(RESPONSIBLE, Role.UNIT, True, width=26,
+           help="Jabatan penanggung jawab, mis. Kepala Sub Bagian Keuangan",
            field=Field("penanggung_jawab", "responsible",
                        "Penanggung Jawab Pembuatan atau Penerbitan Informasi",
                        "Pejabat yang bertanggung jawab atas pembuatan atau penerbitan informasi",
@@ -134,9 +139,10 @@ DIP_COLUMNS: tuple[Column, ...] = (
            " Semester I 2024, Juli s.d. Desember 2023",
            field=Field("waktu_pembuatan", "created", CREATED,
                        "Tahun atau tanggal pembuatan, seperti tertulis di daftar")),
-    Column(PLACE, Role.UNIT, True, width=16,
+    Column(PLACE, Role.UNIT, True, width=16, help="Kota tempat informasi dibuat, mis. Bandung",
            field=Field("tempat_pembuatan", "place", PLACE, PLACE.capitalize())),
     Column(FORM, Role.UNIT, True, FORMS, 20, parse=Parse.FORM,
+           help="Pilih Softcopy, Hardcopy atau keduanya; softcopy wajib disertai Tautan",
            field=Field("bentuk", "form", "Bentuk Informasi yang Tersedia",
                        "Softcopy, Hardcopy, atau keduanya")),
     Column(RETENTION, Role.UNIT, True, width=16, help=RETENTION_EXAMPLES, parse=Parse.RETENTION,
@@ -146,16 +152,19 @@ DIP_COLUMNS: tuple[Column, ...] = (
            parse=Parse.LINK,
            field=Field("tautan", "link", LINK, "Alamat softcopy (http/https); kosong bila tidak ada",
                        json=(("pattern", "^([Hh][Tt][Tt][Pp][Ss]?://|$)"),), xlsx_width=40)),
-    Column(REMARKS, Role.UNIT, width=24,
+    Column(REMARKS, Role.UNIT, width=24, help="Catatan tambahan; boleh kosong",
            field=Field("keterangan", "remarks", REMARKS, "Keterangan; boleh kosong")),
-    Column(STEP1, Role.UNIT, choices=(HANDED_OVER,), width=12),
-    Column(STEP2, Role.DESK, choices=(NOT_CLASSIFIED, CLASSIFIED, NEEDS_FIX), width=16),
-    Column(STEP3, Role.PPID, choices=(ESTABLISHED, REJECTED, NEEDS_REVISION), width=16),
-    Column(STEP4, Role.SYSTEM, width=30),
-    Column(STEP5, Role.SYSTEM, width=30),
+    Column(STEP1, Role.UNIT, choices=(HANDED_OVER,), width=12,
+           help="Langkah 1, unit: pilih Ya bila baris lengkap dan diserahkan ke Desk"),
+    Column(STEP2, Role.DESK, choices=(NOT_CLASSIFIED, CLASSIFIED, NEEDS_FIX), width=16,
+           help="Langkah 2, Desk: Sudah bila benar, Perlu Perbaikan bila unit harus memperbaiki"),
+    Column(STEP3, Role.PPID, choices=(ESTABLISHED, REJECTED, NEEDS_REVISION), width=16,
+           help="Langkah 3, PPID: Ditetapkan, Ditolak, atau Perlu Revisi (untuk koreksi)"),
+    Column(STEP4, Role.SYSTEM, width=30, help="Langkah 4: diisi sinkronisasi; jangan diubah"),
+    Column(STEP5, Role.SYSTEM, width=30, help="Langkah 5: diisi saat daftar terbit; jangan diubah"),
     Column(STAGE, Role.SYSTEM, width=34, help="Langkah SOP tempat item berada, dan sejak tanggal berapa"),
-    Column(NOTE, Role.SYSTEM, width=48),
-    Column(FINGERPRINT, Role.SYSTEM, width=18),
+    Column(NOTE, Role.SYSTEM, width=48, help=NOTE_HELP),
+    Column(FINGERPRINT, Role.SYSTEM, width=18, help="Sidik isi baris saat ditetapkan; jangan diubah"),
 )
 
 #: the year of ``Waktu Pembuatan``, published beside it so the list can be filtered by year
@@ -220,17 +229,18 @@ DIK_TEST_DATE = "Tanggal Uji Konsekuensi"
 DIK_DECISION = "Nomor Keputusan"
 
 DIK_COLUMNS: tuple[Column, ...] = (
-    Column(ID, Role.SYSTEM, width=11),
-    Column(DIK_INFORMATION, Role.PPID, True, width=40),
-    Column(UNIT, Role.PPID, True, width=30),
+    Column(ID, Role.SYSTEM, width=11, help="Diisi otomatis oleh sinkronisasi; jangan diubah."),
+    Column(DIK_INFORMATION, Role.PPID, True, width=40,
+           help="Informasi yang dikecualikan, mis. Data pribadi pemilih"),
+    Column(UNIT, Role.PPID, True, width=30, help="Sub Bagian yang menguasai informasi"),
     Column(DIK_LEGAL_BASIS, Role.PPID, True, width=36,
            help="Undang-undang dan pasalnya, mis. UU 14/2008 Pasal 17 huruf h"),
-    Column(DIK_IF_OPENED, Role.PPID, True, width=40),
-    Column(DIK_IF_CLOSED, Role.PPID, True, width=40),
+    Column(DIK_IF_OPENED, Role.PPID, True, width=40, help="Akibat yang timbul bila informasi dibuka"),
+    Column(DIK_IF_CLOSED, Role.PPID, True, width=40, help="Akibat bila informasi tetap ditutup"),
     Column(DIK_PERIOD, Role.PPID, True, width=20, help="mis. 5 tahun, sampai 31 Desember 2027, Permanen"),
-    Column(DIK_TEST_DATE, Role.PPID, True, width=18),
-    Column(DIK_DECISION, Role.PPID, True, width=28),
-    Column(NOTE, Role.SYSTEM, width=48),
+    Column(DIK_TEST_DATE, Role.PPID, True, width=18, help="Tanggal uji konsekuensi, mis. 7 Februari 2024"),
+    Column(DIK_DECISION, Role.PPID, True, width=28, help="Nomor keputusan PPID tentang pengecualian"),
+    Column(NOTE, Role.SYSTEM, width=48, help=NOTE_HELP),
 )
 
 DIK_CONTENT_HEADERS: tuple[str, ...] = tuple(

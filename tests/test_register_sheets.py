@@ -23,6 +23,7 @@ from google.oauth2 import service_account
 
 from dip_sheets import schema as s
 from dip_sheets.errors import BackendUnavailable, ConfigError, DipError, LayoutError
+from dip_sheets.guide_tab import column_help
 from dip_sheets.register import (
     Cell,
     CellWrite,
@@ -164,7 +165,8 @@ def test_init_creates_tabs_headers_dropdowns_and_role_protections(env: Env) -> N
             continue
         assert rules[0] is None and all(r == rules[1] for r in rules[1:]), column.header
         assert rules[1] == {"condition": {"type": "ONE_OF_LIST", "values": [
-            {"userEnteredValue": c} for c in choices]}, "strict": True, "showCustomUi": True}
+            {"userEnteredValue": c} for c in choices]}, "strict": True, "showCustomUi": True,
+            "inputMessage": column_help(column)}
 
     me = env.account.email
     for tab in s.TABS:

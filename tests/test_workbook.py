@@ -22,7 +22,9 @@ def test_init_creates_tabs_headers_dropdowns_frozen_row_and_protection(workbook:
     assert set(book.sheetnames) >= {s.DIP_TAB, s.DIK_TAB, s.HISTORY_TAB, s.SYSTEM_TAB}
     sheet = book[s.DIP_TAB]
     assert [c.value for c in sheet[1]] == list(s.TAB_BY_NAME[s.DIP_TAB].headers)
-    assert sheet.freeze_panes == "A2"
+    # the header row and ID to title stay in view (issue 14; was "A2", the header row only)
+    title = openpyxl.utils.get_column_letter([c.value for c in sheet[1]].index(s.TITLE) + 2)
+    assert sheet.freeze_panes == f"{title}2"
     assert sheet.protection.sheet
     validated = {str(r.sqref).split(":")[0] for r in sheet.data_validations.dataValidation}
     header = [c.value for c in sheet[1]]

@@ -31,6 +31,7 @@ from dip_sheets import schema as s
 from dip_sheets.errors import LayoutError
 from dip_sheets.register import Layout
 from dip_sheets.register.workbook import WorkbookRegister
+from dip_sheets.register.workbook_guide import FINDING_RULE
 from dip_sheets.register.xlsx import Package
 from dip_sheets.sync import run
 from tests.conftest import NOW, UNITS, add_rows, established, good_row
@@ -49,7 +50,9 @@ def part(path: Path, tab: str) -> str:
 
 
 def element(xml: bytes, name: str) -> bytes:
-    found = re.search(rb"<%s\b[^>]*/>|<%s\b.*?</%s>" % ((name.encode(),) * 3), xml, re.S)
+    """The first such element that is not dip-sheets' own (its finding shading comes first)."""
+    found = [m[0] for m in re.finditer(rb"<%s\b[^>]*/>|<%s\b.*?</%s>" % ((name.encode(),) * 3), xml, re.S)
+             if FINDING_RULE.encode() not in m[0]]
     assert found, f"<{name}> is gone"
     return found[0]
 

@@ -11,6 +11,7 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
+from .. import guide_tab
 from .. import schema as s
 from ..messages import Message
 from . import Layout, plan
@@ -94,8 +95,7 @@ def _repair_header(tab: s.Tab, info: TabInfo, header: list[str], requests_: list
         requests_.append({"updateCells": {
             "start": {"sheetId": info.sheet_id, "rowIndex": 0, "columnIndex": start},
             "rows": [{"values": [{"userEnteredValue": {"stringValue": c.header},
-                                  **({"note": c.help} if c.help else {})}
-                                 for c in missing.columns]}],
+                                  "note": guide_tab.column_help(c)} for c in missing.columns]}],
             "fields": "userEnteredValue,note"}})
         for offset, column in enumerate(missing.columns):
             requests_.append({"updateDimensionProperties": {
@@ -120,7 +120,8 @@ def _repair_dropdowns(tab: s.Tab, info: TabInfo, columns: Mapping[str, int],
             continue
         rule = {"condition": {"type": "ONE_OF_LIST",
                               "values": [{"userEnteredValue": v} for v in dropdown.choices]},
-                "strict": True, "showCustomUi": True}
+                "strict": True, "showCustomUi": True,
+                "inputMessage": guide_tab.column_help(tab.column(dropdown.header))}
         index = columns[dropdown.header]
         if all(_same_rule(_cell(cells, row, index).get("dataValidation"), rule)
                for row in range(1, info.row_count)):
@@ -150,7 +151,8 @@ def _same_rule(found: Json, wanted: Json) -> bool:
     return (condition.get("type") == wanted["condition"]["type"]
             and [v.get("userEnteredValue") for v in condition.get("values") or []]
             == [v["userEnteredValue"] for v in wanted["condition"]["values"]]
-            and bool(found.get("strict")) == wanted["strict"])
+            and bool(found.get("strict")) == wanted["strict"]
+            and found.get("inputMessage") == wanted["inputMessage"])
 
 
 def _free_id(taken: set[int]) -> int:

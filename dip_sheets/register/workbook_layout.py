@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 
+from .. import guide_tab
 from .. import schema as s
 from ..messages import Message
 from . import Cell, Layout, cell_text, plan
+from . import workbook_guide as guide
 from .xlsx import attrs, children, column_letter, escape, start_tag
 from .xlsx_sheet import Worksheet
 from .xlsx_styles import Format, Styles, normal_form
@@ -33,14 +35,15 @@ CHOICES_TAB = "Pilihan"  # hidden tab holding dropdown lists (unit names contain
 #: dropdowns reach this many rows past the last row holding data (``dip init`` extends them).
 VALIDATION_MARGIN = 1000
 #: established rows are shaded, so staff see why they cannot type there.
-LOCKED_FILL = "EDEDED"
-HEADER_FILL = {
-    s.Role.SYSTEM: "D9D9D9", s.Role.UNIT: "DDEBF7", s.Role.DESK: "FFF2CC", s.Role.PPID: "E2EFDA",
-}
+LOCKED_FILL = guide_tab.LOCKED_COLOUR
+#: header colours by owner (the Petunjuk tab's legend shows the same)
+HEADER_FILL = guide_tab.ROLE_COLOURS
 #: what staff may still do on a protected tab (the rest of Excel's defaults stays protected).
 ALLOWED = {b"formatColumns": b"0", b"formatRows": b"0", b"insertRows": b"0", b"deleteRows": b"0",
            b"sort": b"0", b"autoFilter": b"0"}
 MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+#: ends the prompt of every data validation dip-sheets writes: how ``dip init`` finds its own again.
+PROMPT_MARK = b" (lihat tab Petunjuk)"
 EMPTY_SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="%s"'
                b' xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
                b"<sheetData/></worksheet>" % MAIN)
@@ -102,6 +105,8 @@ def repair(book: Book, layout: Layout) -> list[Message]:
             done.append(Message(f"Tab '{tab.name}' dibuat", f"Tab '{tab.name}' created"))
     if _ensure_choices(book, layout):
         done.append(Message("Daftar pilihan (dropdown) diperbarui", "Dropdown lists updated"))
+    if guide.ensure_guide(book):
+        done.append(Message("Tab 'Petunjuk' ditulis", "Tab 'Petunjuk' written"))
     for tab in layout.tabs:
         added = _ensure_headers(book, tab)
         if added:
@@ -159,8 +164,8 @@ def _format(book: Book, tab: s.Tab) -> None:
     sheet, styles = book.sheet(tab.name), book.styles
     columns = s.locate_columns(tab, book.rows(tab.name)[0])
     staff_tab = not plan.is_system_tab(tab.name)
-    bold = styles.bold_font()
-    wrap = b'<%salignment vertical="top" wrapText="1"/>' % styles.prefix
+    bold = styles.sans_bold_font()
+    wrap = _wrap(styles)
     for column in tab.columns:
         number = columns[column.header] + 1
         wanted = styles.derive(book.base_style(tab.name, 1, number), Format(
@@ -169,16 +174,29 @@ def _format(book: Book, tab: s.Tab) -> None:
             sheet.set_style(1, number, wanted)
     editable = {columns[c.header] + 1 for c in tab.columns if staff_tab and c.owner is not s.Role.SYSTEM}
     widths = {columns[c.header] + 1: c.width for c in tab.columns}
-    _put_if_changed(sheet, "cols", _cols(sheet, styles, widths, editable))
-    _put_if_changed(sheet, "sheetViews", _frozen_header(sheet))
+    wrapped = {columns[s.NOTE] + 1} if s.NOTE in columns else set()  # findings read whole
+    _put_if_changed(sheet, "cols", _cols(sheet, styles, widths, editable, wrapped))
+    frozen = max(columns[s.ID], columns[s.TITLE]) + 1 if s.TITLE in columns and s.ID in columns else 0
+    _put_if_changed(sheet, "sheetViews", _frozen_header(sheet, frozen))
+    guide.header_row(sheet)
     if staff_tab:
         _put_if_changed(sheet, "dataValidations", _validations(book, tab, columns))
+        last = last_used_row(book.rows(tab.name)) + 1 + VALIDATION_MARGIN
+        _put_if_changed(sheet, "conditionalFormatting", guide.finding_rule(book, tab, columns, last))
+        _put_if_changed(sheet, "sheetPr", guide.fit_to_page(sheet))
+        _put_if_changed(sheet, "pageSetup", guide.page_setup(sheet))
+        guide.print_titles(book, tab)
+        guide.header_notes(book, tab, columns)
     unlocked = styles.derive(0, Format(locked=False))
     for number in editable:  # cells present without a format of their own would be locked
         for row, style in list(column_cell_styles(sheet, number)):
             if row > 1 and not style:
                 sheet.set_style(row, number, unlocked)
     _put_if_changed(sheet, "sheetProtection", protection_xml(sheet))
+
+
+def _wrap(styles: Styles) -> bytes:
+    return b'<%salignment vertical="top" wrapText="1"/>' % styles.prefix
 
 
 def _put_if_changed(sheet: Worksheet, name: str, xml: bytes | None) -> None:
@@ -188,8 +206,10 @@ def _put_if_changed(sheet: Worksheet, name: str, xml: bytes | None) -> None:
         sheet.put(name, xml)
 
 
-def _cols(sheet: Worksheet, styles: Styles, widths: Mapping[int, int], editable: set[int]) -> bytes | None:
-    """``<cols>`` with each register column's lock set, and a width where staff set none."""
+def _cols(sheet: Worksheet, styles: Styles, widths: Mapping[int, int], editable: set[int],
+          wrapped: set[int]) -> bytes | None:
+    """``<cols>`` with each register column's lock (and wrapping, for ``wrapped``) set, and a width
+    where staff set none."""
     ranges: list[tuple[int, int, dict[bytes, bytes]]] = []
     for tag in re.findall(rb"<(?:[\w.-]+:)?col\b[^>]*>", sheet.element("cols") or b""):
         a = attrs(tag)
@@ -199,7 +219,8 @@ def _cols(sheet: Worksheet, styles: Styles, widths: Mapping[int, int], editable:
         at = next((i for i, (low, high, _) in enumerate(ranges) if low <= column <= high), None)
         current = dict(ranges[at][2]) if at is not None else {}
         new = dict(current)
-        style = styles.derive(int(current.get(b"style", b"0")), Format(locked=column not in editable))
+        style = styles.derive(int(current.get(b"style", b"0")), Format(
+            locked=column not in editable, alignment=_wrap(styles) if column in wrapped else None))
         if style or b"style" in current:
             new[b"style"] = str(style).encode()
         if b"width" not in new:
@@ -222,10 +243,19 @@ def _cols(sheet: Worksheet, styles: Styles, widths: Mapping[int, int], editable:
     return b"<%scols>%s</%scols>" % (p, body, p)
 
 
-def _frozen_header(sheet: Worksheet) -> bytes | None:
-    """Freeze the header row, unless the first view already has a pane of its own."""
+#: the pane earlier versions froze (the header row only): ours to widen.
+OLD_PANE = b'<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+
+
+def _frozen_header(sheet: Worksheet, columns: int) -> bytes | None:
+    """Freeze the header row and the first ``columns`` (ID to title), unless the first view has a
+    pane of its own."""
     p = sheet.prefix
-    pane = b'<%spane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>' % p
+    if columns:
+        pane = b'<%spane xSplit="%d" ySplit="1" topLeftCell="%s2" activePane="bottomRight"' \
+            b' state="frozen"/>' % (p, columns, column_letter(columns + 1).encode())
+    else:
+        pane = b'<%spane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>' % p
     views = sheet.element("sheetViews")
     if views is None:
         return b'<%ssheetViews><%ssheetView workbookViewId="0">%s</%ssheetView></%ssheetViews>' % (
@@ -238,7 +268,10 @@ def _frozen_header(sheet: Worksheet) -> bytes | None:
         return views[:match.start()] + opened + pane + b"</%ssheetView>" % p + views[match.end():]
     first = children(views, match.end(), len(views))
     if first and first[0].name == "pane":
-        return None
+        old = views[first[0].start:first[0].end]
+        if old.replace(p, b"") != OLD_PANE or old == pane:
+            return None
+        return views[:first[0].start] + pane + views[first[0].end:]
     return views[:match.end()] + pane + views[match.end():]
 
 
@@ -248,19 +281,26 @@ def _validations(book: Book, tab: s.Tab, columns: Mapping[str, int]) -> bytes | 
     existing = sheet.element("dataValidations") or b""
     inner_start = existing.find(b">") + 1
     kept = [existing[e.start:e.end] for e in children(existing, inner_start, len(existing))
-            if e.name == "dataValidation" and f"{CHOICES_TAB}!".encode() not in existing[e.start:e.end]]
+            if e.name == "dataValidation" and f"{CHOICES_TAB}!".encode() not in existing[e.start:e.end]
+            and PROMPT_MARK not in existing[e.start:e.end]]
     choices = book.rows(CHOICES_TAB)
     sources = {cell_text(v): i + 1 for i, v in enumerate(choices[0])}
     last = last_used_row(book.rows(tab.name)) + 1 + VALIDATION_MARGIN
     ours = []
     for column in tab.columns:
+        letter = column_letter(columns[column.header] + 1)
+        prompt = {b"showInputMessage": b"1", b"promptTitle": escape(column.header[:32]),
+                  b"prompt": escape(guide_tab.column_help(column)[:200]) + PROMPT_MARK}
         if column.header not in sources:
+            if column.owner is not s.Role.SYSTEM:  # a hint only: dates, retention, links, free text
+                ours.append(start_tag(p, b"dataValidation", {b"allowBlank": b"1", **prompt,
+                                                             b"sqref": f"{letter}2:{letter}{last}".encode()},
+                                      True))
             continue
         source = column_letter(sources[column.header])
         count = sum(1 for r in choices[1:] if sources[column.header] - 1 < len(r)
                     and cell_text(r[sources[column.header] - 1]))
-        letter = column_letter(columns[column.header] + 1)
-        a = {b"type": b"list", b"allowBlank": b"1", b"showErrorMessage": b"1",
+        a = {b"type": b"list", b"allowBlank": b"1", b"showErrorMessage": b"1", **prompt,
              b"errorTitle": b"Nilai tidak sah",
              b"error": escape(f"Pilih salah satu nilai dari daftar untuk kolom '{column.header}'."),
              b"sqref": f"{letter}2:{letter}{last}".encode()}

@@ -59,6 +59,7 @@ class Worksheet:
         self.close = close
         self.edits: dict[int, dict[int, _Edit]] = {}
         self.elements: dict[str, bytes | None] = {}
+        self.row_attrs: dict[int, dict[bytes, bytes]] = {}
         self.overwrote_formula = False
         self._rows: list[RowSpan] | None = None
         self._numbers: list[int] = []
@@ -146,13 +147,21 @@ class Worksheet:
         value, _ = self.edits.get(row, {}).get(column, (KEEP, None))
         self.edits.setdefault(row, {})[column] = (value, style)
 
+    def set_row(self, number: int, attributes: dict[bytes, bytes]) -> None:
+        """Set attributes of a row's own tag (e.g. its height), if they differ."""
+        span = self.row(number)
+        current = attrs(span.tag) if span else {}
+        if any(current.get(k) != v for k, v in attributes.items()):
+            self.row_attrs[number] = attributes
+
     def put(self, name: str, xml: bytes | None) -> None:
         """Replace (or add, in schema order; or with ``None`` remove) a worksheet-level element."""
         self.elements[name] = xml
 
     @property
     def changed(self) -> bool:
-        return bool(self.edits) or any(self.element(n) != self._original(n) for n in self.elements)
+        return bool(self.edits or self.row_attrs) or any(
+            self.element(n) != self._original(n) for n in self.elements)
 
     def _original(self, name: str) -> bytes | None:
         found = self._find(name)
@@ -176,8 +185,13 @@ class Worksheet:
                 at = bisect.bisect_left(numbers, number)
                 position = rows[at].start if at < len(rows) else self.data_end
                 cells = b"".join(self._cell(number, c, None, e) for c, e in sorted(edits.items()))
-                ops.append((position, position, number, b"<%srow r=\"%d\">%s</%srow>" % (
-                    self.prefix, number, cells, self.prefix)))
+                tag = start_tag(self.prefix, b"row", {b"r": b"%d" % number, **self.row_attrs.get(number, {})},
+                                False)
+                ops.append((position, position, number, b"%s%s</%srow>" % (tag, cells, self.prefix)))
+        for number in self.row_attrs:
+            span = self.row(number)
+            if span is not None and number not in self.edits:
+                ops.append((span.start, span.start + len(span.tag), 0, self._row_tag(span)))
         if self.data_tag[2] and self.edits:  # <sheetData/> becomes <sheetData>...</sheetData>
             start, end, _ = self.data_tag
             ops.append((start, end, -1, self.source[start:end - 2] + b">"))
@@ -219,8 +233,15 @@ class Worksheet:
         new = f"{first.decode()}:{column_letter(max(column, last_column))}{max(row, last_row)}".encode()
         return [(found.start, found.end, 0, re.sub(rb'ref="[^"]*"', b'ref="%s"' % new, tag))]
 
+    def _row_tag(self, span: RowSpan) -> bytes:
+        """A row's start tag with its queued attributes."""
+        extra = self.row_attrs.get(span.number)
+        if not extra:
+            return span.tag
+        return start_tag(self.prefix, b"row", {**attrs(span.tag), **extra}, span.tag.endswith(b"/>"))
+
     def _patched_row(self, span: RowSpan, edits: dict[int, _Edit]) -> bytes:
-        tag = span.tag
+        tag = self._row_tag(span)
         existing = self.cells(span.number)
         a = attrs(tag)
         if b"spans" in a and any(c not in existing for c in edits):

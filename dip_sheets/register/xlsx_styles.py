@@ -27,7 +27,10 @@ class Format:
 class Styles:
     """``styles.xml``: cell formats (``cellXfs``), fills and fonts, extended only by appending."""
 
-    GROUPS: ClassVar[dict[str, bytes]] = {"cellXfs": b"xf", "fills": b"fill", "fonts": b"font"}
+    GROUPS: ClassVar[dict[str, bytes]] = {"cellXfs": b"xf", "fills": b"fill", "fonts": b"font",
+                                          "dxfs": b"dxf"}
+    #: where a missing ``<dxfs>`` goes: before the first of these (CT_Stylesheet's order).
+    AFTER_DXFS = (b"tableStyles", b"colors", b"extLst")
 
     def __init__(self, source: bytes) -> None:
         self.source = source
@@ -111,6 +114,19 @@ class Styles:
         tag_end = font.index(b">") + 1
         return self._find_or_add("fonts", font[:tag_end] + b"<%sb/>" % self.prefix + font[tag_end:])
 
+    def sans_bold_font(self) -> int:
+        """A bold sans-serif font (headers wrap legibly in LibreOffice and Excel alike)."""
+        p = self.prefix
+        return self._find_or_add("fonts", b'<%sfont><%sb/><%ssz val="10"/><%sname val="Arial"/>'
+                                 b'<%sfamily val="2"/></%sfont>' % (p, p, p, p, p, p))
+
+    def dxf_fill(self, rgb: str) -> int:
+        """A differential format (for conditional formatting) that shades a cell ``rgb``."""
+        p = self.prefix
+        return self._find_or_add("dxfs", b'<%sdxf><%sfill><%spatternFill patternType="solid"><%sbgColor'
+                                 b' rgb="FF%s"/></%spatternFill></%sfill></%sdxf>' % (
+                                     p, p, p, p, rgb.encode(), p, p, p))
+
     def _find_or_add(self, group: str, new: bytes) -> int:
         """The index of an item that means the same as ``new`` (however another program spelled
         it), or of ``new`` appended, so repeated runs and staff saves never pile up formats."""
@@ -135,6 +151,9 @@ class Styles:
         for group, number in self.added.items():
             extra = b"".join(self.items[group][-number:])
             match = self._group(out, group)
+            if match is None and group == "dxfs":
+                out = self._add_dxfs(out)
+                match = self._group(out, group)
             if match is None:
                 raise ValueError(f"styles.xml has no <{group}>")
             a = attrs(match[0])
@@ -148,11 +167,22 @@ class Styles:
                 out = out[:match.start()] + opening + out[match.end():end] + extra + out[end:]
         return out
 
+    def _add_dxfs(self, xml: bytes) -> bytes:
+        """An empty ``<dxfs/>`` in its place (openpyxl writes none when there is no rule)."""
+        p = re.escape(self.prefix)
+        for name in self.AFTER_DXFS:
+            found = re.search(rb"<%s%s\b" % (p, name), xml)
+            if found:
+                return xml[:found.start()] + b'<%sdxfs count="0"/>' % self.prefix + xml[found.start():]
+        close = xml.rindex(b"</%sstyleSheet>" % self.prefix)
+        return xml[:close] + b'<%sdxfs count="0"/>' % self.prefix + xml[close:]
+
 
 #: attribute values that mean the same as leaving the attribute out.
 _DEFAULTS = {b"pivotButton": b"0", b"quotePrefix": b"0", b"numFmtId": b"0", b"fontId": b"0",
              b"fillId": b"0", b"borderId": b"0", b"xfId": b"0", b"locked": b"1", b"hidden": b"0",
-             b"showDropDown": b"0", b"showInputMessage": b"0"}
+             b"showDropDown": b"0", b"showInputMessage": b"0",
+             b"showErrorMessage": b"0"}
 _TRUE_BY_DEFAULT = {"b", "i", "strike", "outline", "shadow", "condense", "extend"}
 
 

@@ -1,0 +1,150 @@
+"""The content of the register's ``Petunjuk`` tab, generated so it never drifts from the code.
+
+What to type in each column comes from the schema (owner, choices, help texts); what each kind of
+``Catatan Sinkron`` message means comes from the findings the rules can raise, read from the
+package's own source the way ``scripts/error_catalog.py`` reads the errors. The backends only lay
+these rows out (the workbook patches them into a tab; nothing here does I/O beyond reading the
+package's source).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from . import schema as s
+
+GUIDE_TAB = "Petunjuk"
+PACKAGE = Path(__file__).resolve().parent
+#: the modules whose findings end up in ``Catatan Sinkron`` (the row rules and the SOP's memory).
+FINDING_MODULES = ("validate.py", "parsers.py", "dates.py", "workflow.py", "ledger.py")
+
+ROLE_NAMES = {
+    s.Role.UNIT: "Unit (Penyedia Informasi / Tim Penghubung Sub Bagian)",
+    s.Role.DESK: "Desk Pelayanan Informasi",
+    s.Role.PPID: "PPID",
+    s.Role.SYSTEM: "Sinkronisasi (dip-sheets)",
+}
+ROLE_COLOURS = {s.Role.SYSTEM: "D9D9D9", s.Role.UNIT: "DDEBF7", s.Role.DESK: "FFF2CC", s.Role.PPID: "E2EFDA"}
+#: the shade of a row already established (its staff cells are locked).
+LOCKED_COLOUR = "EDEDED"
+#: the shade of a row with a finding in ``Catatan Sinkron``.
+FINDING_COLOUR = "FCE4D6"
+
+STEPS = (
+    (s.STEP1, s.Role.UNIT, "Unit mengisi baris (kolom biru) lalu memilih 'Ya' bila informasi"
+     " sudah lengkap dan diserahkan."),
+    (s.STEP2, s.Role.DESK, "Desk memeriksa dan mengklasifikasi: 'Sudah' bila benar, 'Perlu Perbaikan'"
+     " bila unit harus memperbaiki (tulis alasannya di Keterangan)."),
+    (s.STEP3, s.Role.PPID, "PPID menetapkan: 'Ditetapkan', 'Ditolak', atau 'Perlu Revisi'."),
+    (s.STEP4, s.Role.SYSTEM, "Diisi sinkronisasi saat item yang ditetapkan siap diunggah."),
+    (s.STEP5, s.Role.SYSTEM, "Diisi saat daftar terbit di situs (versi dan tanggal)."),
+)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One row of the tab: ``kind`` is ``title``, ``heading``, ``head`` (a table's header) or ``row``;
+    ``colour`` (RGB) shades the first cell (the legend)."""
+
+    kind: str
+    cells: tuple[str, ...]
+    colour: str = ""
+
+
+def column_help(column: s.Column) -> str:
+    """What to type in a column: its help text, else its choices, else who fills it."""
+    if column.help:
+        return column.help
+    if column.choices:
+        return "Pilih dari daftar: " + ", ".join(column.choices)
+    if column.header == s.UNIT:
+        return "Pilih unit dari daftar (diatur di konfigurasi)."
+    if column.owner is s.Role.SYSTEM:
+        return "Diisi oleh sinkronisasi; jangan diubah."
+    return column.field.meaning if column.field else "Teks bebas."
+
+
+def _text(node: ast.expr) -> str:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(_text(v) if isinstance(v, ast.Constant) else "…" for v in node.values)
+    if isinstance(node, ast.FormattedValue):
+        return _column(node.value) or "…"
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _text(node.left) + _text(node.right)
+    return "…"
+
+
+def _column(node: ast.expr) -> str:
+    """A column named as ``s.TITLE`` (resolved through the schema), else empty."""
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "s":
+        value = getattr(s, node.attr, "")
+        return value if isinstance(value, str) else ""
+    return ""
+
+
+@cache
+def finding_messages() -> tuple[tuple[str, str], ...]:
+    """``(column or "", Indonesian message)`` for every finding the rules can write, ``…`` for the
+    parts filled in when it appears."""
+    found: list[tuple[str, str]] = []
+    for name in FINDING_MODULES:
+        for node in ast.walk(ast.parse((PACKAGE / name).read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                continue
+            if node.func.id == "Finding" and len(node.args) >= 2:
+                column, text = _column(node.args[0]), _text(node.args[1])
+            elif node.func.id in ("bad", "_bad") and len(node.args) >= 2:
+                column = _column(node.args[0])
+                text = f"{column or '…'}: {_text(node.args[1])}"
+            else:
+                continue
+            found.append((column, " ".join(text.split())))
+    return tuple(sorted(set(found), key=lambda m: (m[0] == "", m[0], m[1])))
+
+
+def _fix(column: str) -> str:
+    """How to fix a finding about ``column``: who changes which cell."""
+    owners = [t.column(column).owner for t in s.TABS if column in t.headers]
+    if not owners:
+        return "Yang mengisi kolom yang disebut pesan memperbaikinya; pesan menyebut langkah berikutnya."
+    return f"{ROLE_NAMES[owners[0]]} memperbaiki kolom '{column}' di baris itu; sinkronisasi berikut" \
+        " menghapus catatan bila sudah benar."
+
+
+def lines() -> list[Line]:
+    """The whole tab, top to bottom."""
+    out = [Line("title", ("Petunjuk Register Daftar Informasi Publik",)),
+           Line("row", ("Tab ini ditulis ulang oleh 'dip init'; perubahan di sini tidak disimpan.",)),
+           Line("heading", ("Lima langkah SOP",)),
+           Line("head", ("Kolom", "Siapa", "Apa yang dilakukan"))]
+    out += [Line("row", (header, ROLE_NAMES[role], what), ROLE_COLOURS[role])
+            for header, role, what in STEPS]
+    out += [Line("heading", ("Warna judul kolom: siapa mengisi",)),
+            *(Line("row", (ROLE_NAMES[r], "Judul kolom berwarna ini diisi oleh peran tersebut."),
+                   ROLE_COLOURS[r]) for r in s.Role),
+            Line("row", ("Baris abu-abu", "Sudah ditetapkan PPID: sel unit terkunci."), LOCKED_COLOUR),
+            Line("row", ("Baris jingga", f"Ada temuan di '{s.NOTE}': perbaiki lalu tunggu sinkronisasi."),
+                 FINDING_COLOUR)]
+    for tab in (s.TAB_BY_NAME[s.DIP_TAB], s.TAB_BY_NAME[s.DIK_TAB]):
+        out += [Line("heading", (f"Kolom tab '{tab.name}'",)),
+                Line("head", ("Kolom", "Diisi oleh", "Wajib", "Apa yang diketik"))]
+        out += [Line("row", (c.header, ROLE_NAMES[c.owner], "ya" if c.required else "",
+                             column_help(c)), ROLE_COLOURS[c.owner]) for c in tab.columns]
+    out += [Line("heading", (f"Arti pesan di '{s.NOTE}' dan cara memperbaikinya",)),
+            Line("head", ("Kolom", "Pesan (… diisi saat muncul)", "Cara memperbaiki"))]
+    out += [Line("row", (column or "(kolom yang disebut)", text, _fix(column)))
+            for column, text in finding_messages()]
+    out += [Line("heading", ("Koreksi dan persetujuannya",)),
+            Line("row", ("1", f"Baris yang sudah '{s.ESTABLISHED}' terkunci (abu-abu). Untuk mengoreksinya,"
+                         f" unit meminta PPID memilih '{s.NEEDS_REVISION}' di kolom '{s.STEP3}'.")),
+            Line("row", ("2", "Sinkronisasi berikut membuka kunci baris itu; unit memperbaiki isinya. Nilai"
+                         f" lama tetap tercatat di tab '{s.HISTORY_TAB}'.")),
+            Line("row", ("3", f"PPID memeriksa lalu memilih '{s.ESTABLISHED}' lagi; sinkronisasi berikut"
+                         " menerbitkan isi yang baru. Isi yang diubah tanpa penetapan ulang tidak"
+                         " diterbitkan."))]
+    return out
