@@ -31,6 +31,19 @@ DEFAULT_UNITS = (
 )
 
 
+#: the usual abbreviations of a PPID's list, each with what it stands for (see Office.synonyms)
+DEFAULT_SYNONYMS = (
+    "sk, surat keputusan, keputusan; "
+    "lhkpn, laporan harta kekayaan penyelenggara negara, harta kekayaan; "
+    "rka, rencana kerja dan anggaran; "
+    "dpa, dokumen pelaksanaan anggaran; "
+    "dipa, daftar isian pelaksanaan anggaran; "
+    "renstra, rencana strategis; "
+    "jdih, jaringan dokumentasi dan informasi hukum, produk hukum; "
+    "lra, laporan realisasi anggaran"
+)
+
+
 @dataclass(frozen=True)
 class Office:
     """The public body, as shown on the published page and the printed list."""
@@ -45,6 +58,15 @@ class Office:
     ppid_name: str = ""
     logo: str = ""  # path of an image shipped with the page
     color: str = "#8a1c1c"
+    #: the signing official's NIP, under the name in the printed list's signature block
+    ppid_nip: str = ""
+    #: where a citizen asks for information or objects to an answer (shown on every page)
+    request_url: str = ""
+    objection_url: str = ""
+    whatsapp: str = ""  # a number such as 0812-3456-7890 or +62 812 3456 7890
+    hours: str = ""  # e.g. "Senin-Jumat 08.00-16.00 WIB"
+    #: words the page's search treats as one: groups split by ";", the words of a group by ","
+    synonyms: str = DEFAULT_SYNONYMS
 
 
 @dataclass(frozen=True)

@@ -153,6 +153,41 @@ def colors(color: str) -> dict[str, str]:
     }
 
 
+def synonym_groups(text: str) -> list[list[str]]:
+    """``[office] synonyms`` as groups of lower-case words the search treats as one."""
+    groups = [[w.strip().casefold() for w in group.split(",") if w.strip()] for group in text.split(";")]
+    for group in groups:
+        if len(group) == 1:
+            raise ConfigError(
+                f"[office] synonyms: kelompok '{group[0]}' hanya berisi satu kata; tulis kata-kata yang"
+                " sama artinya dipisah koma, dan kelompok dipisah titik koma.",
+                f"[office] synonyms: group '{group[0]}' holds one word only; separate words of the same"
+                " meaning by commas and groups by semicolons.",
+            )
+    return [g for g in groups if g]
+
+
+def whatsapp_link(number: str) -> str:
+    """A ``https://wa.me/`` link for an Indonesian number as people write it (0812-..., +62 812 ...)."""
+    digits = re.sub(r"\D", "", number)
+    if digits.startswith("0"):
+        digits = "62" + digits[1:]
+    return f"https://wa.me/{digits}" if len(digits) >= 9 else ""
+
+
+def channels(office: Office) -> dict[str, str]:
+    """Where a citizen asks for information or objects, each address checked like a cell's link."""
+    return {
+        "request": safe_link(office.request_url),
+        "objection": safe_link(office.objection_url),
+        "email": safe_email(office.email),
+        "whatsapp": office.whatsapp.strip() if whatsapp_link(office.whatsapp) else "",
+        "whatsapp_link": whatsapp_link(office.whatsapp),
+        "address": office.address,
+        "hours": office.hours,
+    }
+
+
 def render_site(
     items: Sequence[Item],
     exclusions: Sequence[Exclusion],
@@ -190,6 +225,9 @@ def render_site(
         "logo": logo_data_uri(office.logo),
         "colors": colors(office.color),
         "website": shown_office.website,
+        "channels": channels(office),
+        "synonyms": synonym_groups(office.synonyms),
+        "base_url": shown_version.site_url,
         # the higher PPID's DIK entries, shown read-only on the DIK page (KPU: decided centrally)
         **inherited_context(*(inherited or Inherited())),
     }
@@ -197,10 +235,13 @@ def render_site(
     def page(name: str, template: str) -> bytes:
         return render_template(env, template, {**context, "page": name}, templates).encode("utf-8")
 
-    return {
+    files = {
         "index.html": page("index", "index.html.j2"),
         "dik.html": page("dik", "dik.html.j2"),
         "riwayat.html": page("riwayat", "riwayat.html.j2"),
+        "aksesibilitas.html": page("aksesibilitas", "aksesibilitas.html.j2"),
+        # followed and found: an Atom feed of the published versions; a sitemap needs full addresses
+        "feed.xml": page("feed", "feed.xml.j2"),
         "dip-fragment.html": page("fragment", "fragment.html.j2"),
         "dip.csv": render_csv(current.records),
         "dip.json": render_json(current.records, office, version),
@@ -212,3 +253,6 @@ def render_site(
         FEED_FILE: render_feed(current, changes[0].previous, shown_version.site_url),
         DCAT_FILE: render_dcat(current.records, office, shown_version, history),
     }
+    if shown_version.site_url:
+        files["sitemap.xml"] = page("sitemap", "sitemap.xml.j2")
+    return files

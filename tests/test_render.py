@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import gzip
 import io
 import json
+import re
 import time
 import zipfile
 from collections.abc import Sequence
@@ -218,8 +220,11 @@ def test_pages_load_nothing_from_elsewhere() -> None:
     for name, body in files.items():
         if name.endswith(".html"):
             page = body.decode()
-            for external in ('src="http', "src='http", 'href="//', "@import", "url(http", "<link"):
+            for external in ('src="http', "src='http", 'href="//', "@import", "url(http"):
                 assert external not in page, (name, external)
+            # a <link> may only point at the page's feed or its canonical address: neither loads
+            for link in re.findall(r"<link\b[^>]*>", page):
+                assert re.match(r'<link rel="(alternate|canonical)"', link), (name, link)
 
 
 def test_logo_is_embedded_and_colour_is_checked(tmp_path: Path) -> None:
@@ -260,7 +265,11 @@ def test_an_office_template_overrides_by_name(tmp_path: Path) -> None:
 def test_render_site_returns_every_file() -> None:
     assert sorted(site([item(1)])) == sorted([
         "index.html", "dik.html", "riwayat.html", "dip-fragment.html", "dip.csv", "dip.json",
-        "dip.schema.json", "dip.xlsx", "dik.json", "perubahan.json", "dcat.jsonld"])
+        "dip.schema.json", "dip.xlsx", "dik.json", "perubahan.json", "dcat.jsonld",
+        "aksesibilitas.html", "feed.xml"])
+    # a sitemap needs full addresses: only with the site's public address
+    public = dataclasses.replace(version(), site_url="https://ppid.example.go.id/dip/")
+    assert sorted(render_site([item(1)], [], OFFICE, public)) == sorted([*site([item(1)]), "sitemap.xml"])
 
 
 def test_every_version_carries_its_change_feed_and_dcat_catalogue() -> None:
@@ -304,8 +313,14 @@ def test_a_thousand_items_weigh_under_400_kb_with_all_assets() -> None:
     elapsed = time.perf_counter() - started
     page = files["index.html"]
     assert page.count(b'data-tahun="') == 1000
-    assert b"<link" not in page and b"<script src" not in page  # CSS and JS are inside the page
+    # CSS and JS are inside the page (the one <link> names the feed, which is not loaded)
+    assert b'<link rel="stylesheet' not in page and b"<script src" not in page
+    assert re.findall(rb"<link\b[^>]*>", page) == [
+        b'<link rel="alternate" type="application/atom+xml" title="Pemutakhiran Daftar Informasi'
+        b' Publik KPU Kabupaten Serang" href="feed.xml">']
     assert len(page) < 400_000, len(page)
+    # what a visitor on a phone downloads (the server compresses): 20.7 KB at 1,000 items
+    assert len(gzip.compress(page, 6)) < 24_000, len(gzip.compress(page, 6))
     assert elapsed < 5, elapsed
 
 
