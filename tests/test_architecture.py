@@ -21,7 +21,8 @@ CORE = {
     "render", "status", "reports", "redact", "config", "config_values", "higher_dik", "linkreasons",
     "monev", "register", "__version__",
 }
-APPLICATION = {"office", "publish", "switch", "site", "check", "demo", "monev_check", "monev_items",
+APPLICATION = {"office", "publish", "switch", "site", "render_digest", "archive_history", "check", "demo",
+               "monev_check", "monev_items",
                "evidence", "province", "province_checks", "province_config", "province_dik",
                "province_fetch", "province_render", "province_xlsx", "connect", "cron", "runlog",
                "lock", "links", "retry", "ratelimit"}
