@@ -19,6 +19,7 @@ from dip_sheets.publish import ARCHIVE, live_manifest, publish, versions
 from dip_sheets.records import Version
 from dip_sheets.register import CellWrite, Changes
 from dip_sheets.register.workbook import WorkbookRegister
+from dip_sheets.render import render_site
 from dip_sheets.render_digest import render_digest
 from dip_sheets.sync import review
 from dip_sheets.targets.folder import FolderTarget
@@ -51,13 +52,13 @@ class Renders:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.count = 0
-        real = publishing.render_site
+        real = render_site
 
         def counting(*args: Any, **kwargs: Any) -> dict[str, bytes]:
             self.count += 1
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(publishing, "render_site", counting)
+        monkeypatch.setattr(publishing, "render_site", counting)  # as publish looks it up
 
 
 class ReadCounting(FolderTarget):
@@ -109,7 +110,7 @@ def test_every_field_of_an_item_is_in_the_digest() -> None:
 
     seen = {digest(item)}
     for name, value in dataclasses.asdict(item).items():
-        other = value + 1 if isinstance(value, int) else value + "x"
+        other: Any = value + 1 if isinstance(value, int) else value + "x"
         seen.add(digest(dataclasses.replace(item, **{name: other})))
     assert len(seen) == 1 + len(dataclasses.fields(Item))
 
