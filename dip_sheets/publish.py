@@ -34,6 +34,7 @@ from .archive_history import past_versions
 from .config import Config
 from .dates import format_date
 from .errors import PublishFailed
+from .gc_pause import collection_paused
 from .higher_dik import Inherited, read_higher
 from .history import PastVersion, summary, timeline, version_order
 from .links import http_fetch
@@ -118,7 +119,8 @@ class _Record:
 
     def __init__(self, register: Register, units: Sequence[str], now: dt.datetime, dry_run: bool) -> None:
         self.register, self.units, self.now, self.dry_run = register, units, now, dry_run
-        self.review = review(register.read(), units, now)
+        with collection_paused():
+            self.review = review(register.read(), units, now)
         self.sync = SyncResult(self.review, None, dry_run)
         self.pending = self.review.changes
         self.stamps = 0
@@ -140,7 +142,8 @@ class _Record:
         if sync and self.sync.applied is None:
             self.sync = SyncResult(self.review, _share(applied, batch, sync), False)
         if skipped:  # a row changed under the batch: see it as it is now
-            self.review = review(self.register.read(), self.units, self.now)
+            with collection_paused():
+                self.review = review(self.register.read(), self.units, self.now)
             self.pending = self.review.changes
             return
         for row in self.review.dip:

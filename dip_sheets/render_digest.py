@@ -7,8 +7,10 @@ does it render and compare bytes, as it always did. The inputs are: the items an
 normalised content, not row numbers), the office settings and the logo's bytes, the version's
 metadata except its own id and timestamp (those are the live version's by construction), the
 archived versions older than it (their ids and times: archives never change once complete), the
-higher PPID's entries, the office's template folder, and dip-sheets' own templates and code, so a
-new release or an edited template re-renders.
+higher PPID's entries, the office's template folder, and dip-sheets' own templates and version, so
+a new release or an edited template re-renders. Not the package's code itself: a digest that changed
+with every edit of any module would make every unchanged publish after an upgrade render again, until
+the register changes; a release that renders differently has a new version number.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from . import __version__
 from .config import Office
 from .higher_dik import Inherited
 from .records import Version
@@ -37,7 +40,7 @@ def render_digest(items: Sequence[Item], exclusions: Sequence[Exclusion], office
     def add(label: str, value: object) -> None:
         digest.update(f"{label}\0{value!r}\0".encode())
 
-    add("code", _package_digest())
+    add("dip-sheets", (__version__, _builtin_templates()))
     add("templates", _folder_digest(templates) if templates is not None else "")
     add("items", sorted(dataclasses.astuple(i) for i in items))
     add("exclusions", sorted(dataclasses.astuple(x) for x in exclusions))
@@ -50,9 +53,9 @@ def render_digest(items: Sequence[Item], exclusions: Sequence[Exclusion], office
 
 
 @functools.lru_cache(maxsize=1)
-def _package_digest() -> str:
-    """dip-sheets' own code and templates: what renders the files (read once per process)."""
-    return _folder_digest(PACKAGE)
+def _builtin_templates() -> str:
+    """dip-sheets' own templates (read once per process)."""
+    return _folder_digest(PACKAGE / "templates")
 
 
 def _folder_digest(folder: Path) -> str:
