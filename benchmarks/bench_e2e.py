@@ -159,7 +159,7 @@ def floor_jinja(base: str) -> dict[str, Any]:
 
 
 def floor_xlsxwriter(base: str) -> dict[str, Any]:
-    xlsxwriter = importlib.import_module("xlsxwriter")  # a benchmark tool, not a dependency
+    import xlsxwriter
     rows = _published_rows(base)
     with measured() as timing:
         out = io.BytesIO()
