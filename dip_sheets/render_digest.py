@@ -18,8 +18,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-from collections.abc import Iterable, Sequence
+import operator
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .config import Office
@@ -42,14 +44,20 @@ def render_digest(items: Sequence[Item], exclusions: Sequence[Exclusion], office
 
     add("dip-sheets", (__version__, _builtin_templates()))
     add("templates", _folder_digest(templates) if templates is not None else "")
-    add("items", sorted(dataclasses.astuple(i) for i in items))
-    add("exclusions", sorted(dataclasses.astuple(x) for x in exclusions))
+    add("items", sorted(map(_fields(Item), items)))
+    add("exclusions", sorted(map(_fields(Exclusion), exclusions)))
     add("office", dataclasses.astuple(office))
     add("logo", _file_digest(Path(office.logo)) if office.logo else "")
     add("version", dataclasses.replace(version, id="", published_at=""))
     add("older", sorted(older))
     add("inherited", tuple(inherited) if inherited is not None else None)
     return digest.hexdigest()
+
+
+def _fields(kind: type[Any]) -> Callable[[Any], tuple[Any, ...]]:
+    """A flat tuple of a plain dataclass's fields (``dataclasses.astuple`` copies deeply: 3x slower)."""
+    getter = operator.attrgetter(*(f.name for f in dataclasses.fields(kind)))
+    return lambda value: tuple(getter(value))
 
 
 @functools.lru_cache(maxsize=1)
