@@ -4,6 +4,12 @@ The PPID must keep the list up to date and a citizen should be able to see what 
 Every published version keeps its ``dip.json`` in the archive; this module reads those documents back
 and compares versions by item ID (never by position), so an item that moves or is renamed is
 "changed", not "removed and added".
+
+A version also keeps its own changes, computed once when it is published (:func:`summary`, stored in
+its manifest): the history is then built from those summaries, with a version's records read only
+when something iterates them (:class:`LazyRecords`), so publishing costs the same with 1 or 50
+archived versions. A version without a summary (published before summaries were kept) is compared
+from its records, as always.
 """
 
 from __future__ import annotations
@@ -11,8 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from .dates import format_date
@@ -47,7 +53,9 @@ class PastVersion:
     published_at: str  # ISO 8601 with offset, as in the manifest and dip.json
     decision_number: str = ""
     decision_date: str = ""
-    records: tuple[Record, ...] = ()
+    records: Sequence[Record] = ()
+    #: the changes stored when this version was published (None: compared from the records)
+    stored: StoredChanges | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def from_dip_json(cls, data: bytes) -> PastVersion:
@@ -99,6 +107,73 @@ class ItemChange:
     id: str
     title: str
     fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoredChanges:
+    """A version's changes against ``previous`` (its predecessor's id), as stored at publish time."""
+
+    previous: str
+    added: tuple[ItemChange, ...]
+    removed: tuple[ItemChange, ...]
+    changed: tuple[ItemChange, ...]
+
+
+class LazyRecords(Sequence[Record]):
+    """An archived version's records: the count is known from its summary, the records themselves
+    are read (once) only when something iterates them: the newest version's predecessor and the
+    oldest version, at most, in a publish."""
+
+    def __init__(self, count: int, load: Callable[[], Sequence[Record]]) -> None:
+        self._count, self._load = count, load
+        self._records: Sequence[Record] | None = None
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index: Any) -> Any:
+        if self._records is None:
+            self._records = tuple(self._load())
+        return self._records[index]
+
+    def __iter__(self) -> Any:
+        return iter(self[:])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and tuple(self) == tuple(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def summary(entry: VersionChanges) -> dict[str, Any]:
+    """What a version's manifest keeps for the history (read back by :func:`from_summary`)."""
+    version = entry.version
+
+    def listed(changes: tuple[ItemChange, ...]) -> list[list[Any]]:
+        return [[c.id, c.title, list(c.fields)] for c in changes]
+
+    return {"count": len(version.records), "decision_number": version.decision_number,
+            "decision_date": version.decision_date,
+            "previous": entry.previous.id if entry.previous is not None else None,
+            "added": listed(entry.added), "removed": listed(entry.removed), "changed": listed(entry.changed)}
+
+
+def from_summary(version_id: str, published_at: str, document: Mapping[str, Any],
+                 load: Callable[[], Sequence[Record]]) -> PastVersion:
+    """An archived version from its stored summary; ``load`` reads its records if they are needed.
+    Raises ``ValueError`` for a summary that is not one."""
+    try:
+        def changes(key: str) -> tuple[ItemChange, ...]:
+            return tuple(ItemChange(str(i), str(title), tuple(map(str, fields)))
+                         for i, title, fields in document[key])
+
+        previous = document["previous"]
+        stored = (StoredChanges(str(previous), changes("added"), changes("removed"), changes("changed"))
+                  if previous is not None else None)
+        return PastVersion(version_id, published_at, str(document["decision_number"]),
+                           str(document["decision_date"]), LazyRecords(int(document["count"]), load), stored)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"ringkasan riwayat versi {version_id} tidak sah: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -158,6 +233,9 @@ def timeline(history: Sequence[PastVersion], current: PastVersion) -> list[Versi
     for version in [*older, current]:
         if previous is None:
             result.append(VersionChanges(version, None, (), (), ()))
+        elif version.stored is not None and version.stored.previous == previous.id:
+            stored = version.stored
+            result.append(VersionChanges(version, previous, stored.added, stored.removed, stored.changed))
         else:
             result.append(VersionChanges(version, previous, *diff(previous.records, version.records)))
         previous = version

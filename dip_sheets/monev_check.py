@@ -122,7 +122,7 @@ def read_archive(target: Target, site: Site) -> list[PastVersion]:
 def last_change(archive: Sequence[PastVersion]) -> dt.date | None:
     """The day of the newest archived version whose items differ from the version before it."""
     changed: dt.date | None = None
-    before: tuple[Any, ...] | None = None
+    before: Sequence[Any] | None = None
     for version in archive:
         if version.records != before:
             changed = version.moment.date()

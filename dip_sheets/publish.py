@@ -30,15 +30,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .archive_history import past_versions
 from .config import Config
 from .dates import format_date
 from .errors import PublishFailed
+from .gc_pause import collection_paused
 from .higher_dik import Inherited, read_higher
-from .history import PastVersion
+from .history import PastVersion, summary, timeline, version_order
 from .links import http_fetch
 from .messages import Message
+from .records import item_record, sort_items
 from .register import ApplyResult, Changes, Register
 from .render import Version, render_site
+from .render_digest import render_digest
 from .site import ARCHIVE, MANIFEST, Manifest, Site, file_table, guard, scan
 from .switch import (
     Progress,
@@ -115,7 +119,8 @@ class _Record:
 
     def __init__(self, register: Register, units: Sequence[str], now: dt.datetime, dry_run: bool) -> None:
         self.register, self.units, self.now, self.dry_run = register, units, now, dry_run
-        self.review = review(register.read(), units, now)
+        with collection_paused():
+            self.review = review(register.read(), units, now)
         self.sync = SyncResult(self.review, None, dry_run)
         self.pending = self.review.changes
         self.stamps = 0
@@ -137,7 +142,8 @@ class _Record:
         if sync and self.sync.applied is None:
             self.sync = SyncResult(self.review, _share(applied, batch, sync), False)
         if skipped:  # a row changed under the batch: see it as it is now
-            self.review = review(self.register.read(), self.units, self.now)
+            with collection_paused():
+                self.review = review(self.register.read(), self.units, self.now)
             self.pending = self.review.changes
             return
         for row in self.review.dip:
@@ -211,25 +217,39 @@ def _plan(config: Config, target: Target, current: Review, now: dt.datetime, pro
     if not force:
         _refuse_emptying(current, live)
     archived = site.complete
-    history = past_versions(target, archived, progress)
-
     inherited = inherited_dik(config, progress)
+    history: list[PastVersion] = []
 
     def files_for(version: Version) -> dict[str, bytes]:
+        if not history and archived:
+            history.extend(past_versions(target, archived, progress))
         return render_site(items, current.exclusions, config.office, version, config.publish.templates,
                            history, inherited)
 
+    def digest_of(version: Version) -> str:
+        order = version_order(version.id, version.published_at)
+        return render_digest(items, current.exclusions, config.office, version, config.publish.templates,
+                             [(m.version, m.published_at) for m in archived if m.order < order], inherited)
+
+    def version_of(known: Manifest) -> Version:
+        return make_version(config, dt.datetime.fromisoformat(known.published_at), known.version)
+
     def renders_as(known: Manifest) -> dict[str, bytes] | None:
         """The files of ``known`` if the register renders to exactly them, else None."""
-        when = dt.datetime.fromisoformat(known.published_at)
-        files = files_for(make_version(config, when, known.version))
+        files = files_for(version_of(known))
         return files if file_table(files) == known.files else None
 
-    live_files = renders_as(live) if live is not None else None
-    guard(target, site, {*(live_files or {}), MANIFEST}, adopt=adopt)
+    # the live version's recorded inputs are the register's: it is what the register renders to,
+    # without rendering it
+    same = live is not None and bool(live.digest) and live.digest == digest_of(version_of(live))
+    live_files = None if same or live is None else renders_as(live)
+    names = {*(live.files if same and live is not None else live_files or {}), MANIFEST}
+    guard(target, site, names, adopt=adopt)
     links = site.current is not None if dry_run else links_possible(target, site)
-    if live is not None and live_files is not None and site.settled(links):
-        return _Plan(site, live, live_files, len(items), links, resumed=True, unchanged=True)
+    if live is not None and (same or live_files is not None) and site.settled(links):
+        return _Plan(site, live, live_files or {}, len(items), links, resumed=True, unchanged=True)
+    if same and live is not None:  # its switch was cut short: the files are needed after all
+        live_files = files_for(version_of(live))
     newer = [m for m in archived if live is None or m.order > live.order]
     reusable = renders_as(newer[-1]) if newer else None
     if reusable is not None:  # archived whole by a run that stopped before or while going live
@@ -240,7 +260,10 @@ def _plan(config: Config, target: Target, current: Review, now: dt.datetime, pro
         foreign = [path.removeprefix(f"{ARCHIVE}/").rstrip("/") for path in site.foreign]
         version = make_version(config, now, new_version_id(now, [*archived, *site.pending, *foreign]))
         files = files_for(version)
-        manifest = Manifest(version.id, version.published_at, file_table(files), len(items))
+        record = PastVersion(version.id, version.published_at, version.decision_number,
+                             version.decision_date, tuple(item_record(i) for i in sort_items(items)))
+        manifest = Manifest(version.id, version.published_at, file_table(files), len(items),
+                            digest_of(version), summary(timeline(history, record)[0]))
         resumed = False
     guard(target, site, {*files, MANIFEST}, adopt=adopt)
     return _Plan(site, manifest, files, len(items), links, resumed)
@@ -324,24 +347,6 @@ def _say_plan(plan: _Plan, listing: list[tuple[str, int]], target: Target, progr
     else:
         progress(Message(f"Mengunggah {what_id} ke {target.location}",
                          f"Uploading {what_en} to {target.location}"))
-
-
-def past_versions(target: Target, archived: Sequence[Manifest], progress: Progress) -> list[PastVersion]:
-    """Every archived version's items, for the update history (``riwayat.html``).
-
-    This reads each archived ``dip.json`` once per publish: fine for the few hundred items of an
-    office's DIP; a damaged archive entry is reported and left out of the history.
-    """
-    history = []
-    for manifest in archived:
-        data = target.read(f"{ARCHIVE}/{manifest.version}/dip.json")
-        if data is None:
-            continue
-        try:
-            history.append(PastVersion.from_dip_json(data))
-        except ValueError as problem:
-            progress(Message(f"  riwayat: {problem}", f"  history: {problem}"))
-    return history
 
 
 def new_version_id(now: dt.datetime, taken: Sequence[Manifest | str]) -> str:

@@ -52,15 +52,24 @@ class Manifest:
     published_at: str
     files: dict[str, dict[str, Any]]  # name -> {"size", "sha256"}
     items: int = 0
+    #: SHA-256 of the render's inputs (:mod:`dip_sheets.render_digest`): equal inputs, no re-render
+    digest: str = ""
+    #: the version's changes against its predecessor (:func:`dip_sheets.history.summary`), stored
+    #: once so the update history never re-reads every archived version
+    history: dict[str, Any] | None = None
 
     def to_bytes(self) -> bytes:
-        document = {
+        document: dict[str, Any] = {
             "generator": f"{GENERATOR} {__version__}",
             "version": self.version,
             "published_at": self.published_at,
             "items": self.items,
             "files": self.files,
         }
+        if self.digest:
+            document["render_digest"] = self.digest
+        if self.history is not None:
+            document["history"] = self.history
         return (json.dumps(document, indent=1, sort_keys=True) + "\n").encode()
 
     @classmethod
@@ -72,8 +81,10 @@ class Manifest:
             document = json.loads(data)
             if not str(document.get("generator", "")).startswith(GENERATOR):
                 return None
+            history = document.get("history")
             manifest = cls(document["version"], document["published_at"], dict(document["files"]),
-                           int(document.get("items", 0)))
+                           int(document.get("items", 0)), str(document.get("render_digest", "")),
+                           history if isinstance(history, dict) else None)
             moment(manifest.published_at)
         except (ValueError, KeyError, TypeError, AttributeError):
             return None

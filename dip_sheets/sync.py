@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from . import schema as s
 from .errors import LayoutError
+from .gc_pause import collection_paused
 from .ids import PREFIX as ID_PREFIX
 from .ids import format_id, parse_id
 from .ledger import (
@@ -333,7 +334,8 @@ def run(register: Register, units: Sequence[str], now: dt.datetime, *, dry_run: 
 
     The notes written into the register are Indonesian, like its headers.
     """
-    result = review(register.read(), units, now)
+    with collection_paused():
+        result = review(register.read(), units, now)
     if dry_run or not result.changes:
         return SyncResult(result, None, dry_run)
     return SyncResult(result, register.apply(result.changes), dry_run)

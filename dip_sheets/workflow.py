@@ -129,7 +129,9 @@ def content_text(value: object) -> str:
     it was read back. A formula stored as text with a leading ``'`` compares equal to itself, and a
     value that is not plain data (openpyxl's ``ArrayFormula``) is compared by its formula text,
     never by a ``repr`` that changes on every read, so such a row does not look edited each sync."""
-    if value is None or isinstance(value, str | int | float | bool | dt.date):
+    if type(value) is str:  # most cells: split() trims as cell_text would
+        text = value
+    elif value is None or isinstance(value, str | int | float | bool | dt.date):
         text = cell_text(value)
     else:
         text = str(getattr(value, "text", "") or type(value).__name__).strip()

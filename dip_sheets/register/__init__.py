@@ -119,6 +119,8 @@ class Register(Protocol):
 
 def cell_text(value: Cell) -> str:
     """A cell as the text a person sees, trimmed; numbers without a spurious ``.0``."""
+    if type(value) is str:  # most cells: one check, not four
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):
