@@ -36,6 +36,7 @@ from .monev import MonevReport
 from .monev_check import self_check
 from .publish import Progress, PublishResult, publish, rollback
 from .register import Layout, Register
+from .row_watch import link_settings, watch
 from .runlog import run_logger, summary_line
 from .status import StatusResult, status
 from .sync import SyncResult, review
@@ -139,9 +140,10 @@ class Office:
 
     def sync(self, *, dry_run: bool = False) -> SyncResult:
         """Validate every row, assign IDs, write findings and SOP columns (nothing on a dry run)."""
-        register = self.register
+        register, config, now = self.register, self.config, self.config.now()
         with self._exclusive():
-            return run_sync(register, self.config.units, self.config.now(), dry_run=dry_run)
+            return run_sync(register, config.units, now, dry_run=dry_run,
+                            watch=lambda snapshot: watch(config, snapshot, now, network=not dry_run))
 
     def publish(self, *, by: str | None = None, dry_run: bool = False, force: bool = False,
                 adopt: bool = False, progress: Progress = _silent) -> PublishResult:
@@ -163,9 +165,9 @@ class Office:
 
     def status(self, *, days: int = 14) -> StatusResult:
         """Where every item stands in the SOP; items waiting more than ``days`` are called out."""
-        now = self.config.now()
-        return StatusResult(status(review(self.register.read(), self.config.units, now), now.date(),
-                                   days))
+        now, snapshot = self.config.now(), self.register.read()
+        reviewed = review(snapshot, self.config.units, now, watch(self.config, snapshot, now))
+        return StatusResult(status(reviewed, now.date(), days))
 
     def check(self) -> CheckResult:
         """Every check of the configuration that can run; nothing in the register is changed."""
@@ -173,7 +175,8 @@ class Office:
 
     def monev(self, *, evidence: Path | None = None) -> MonevReport:
         """The e-Monev self-check (read-only); with ``evidence``, one PDF per item written there."""
-        report = self_check(self.config, now=self.config.now(), settings=self.config.monev)
+        report = self_check(self.config, now=self.config.now(), settings=self.config.monev,
+                            link_settings=link_settings(self.config))
         if evidence is not None:
             report.evidence = write_evidence(report, evidence)
         return report

@@ -26,10 +26,11 @@ Reconnecting after a dropped connection is not done here but by the target
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from . import row_watch
 from .config import Config
 from .dates import format_date
 from .errors import PublishFailed
@@ -37,7 +38,7 @@ from .higher_dik import Inherited, read_higher
 from .history import PastVersion
 from .links import http_fetch
 from .messages import Message
-from .register import ApplyResult, Changes, Register
+from .register import ApplyResult, Changes, Register, Snapshot
 from .render import Version, render_site
 from .site import ARCHIVE, MANIFEST, Manifest, Site, file_table, guard, scan
 from .switch import (
@@ -52,7 +53,7 @@ from .switch import (
     upload_version,
     versions,
 )
-from .sync import Review, SyncResult, release, review
+from .sync import Review, SyncResult, Watch, release, review
 from .targets import Target
 from .workflow import Release
 
@@ -113,12 +114,19 @@ class _Record:
     read and reviewed again, and that review's changes go with the next batch.
     """
 
-    def __init__(self, register: Register, units: Sequence[str], now: dt.datetime, dry_run: bool) -> None:
+    def __init__(self, register: Register, units: Sequence[str], now: dt.datetime, dry_run: bool,
+                 watch: Callable[[Snapshot], Watch]) -> None:
         self.register, self.units, self.now, self.dry_run = register, units, now, dry_run
-        self.review = review(register.read(), units, now)
+        self.watch = watch
+        self.review = self.read()
         self.sync = SyncResult(self.review, None, dry_run)
         self.pending = self.review.changes
         self.stamps = 0
+
+    def read(self) -> Review:
+        """The register reviewed with the link warnings the cache holds (never the network)."""
+        snapshot = self.register.read()
+        return review(snapshot, self.units, self.now, self.watch(snapshot))
 
     def write(self, published: Release | None = None) -> None:
         """One batch: the review's changes not written yet, and what ``published`` records."""
@@ -137,7 +145,7 @@ class _Record:
         if sync and self.sync.applied is None:
             self.sync = SyncResult(self.review, _share(applied, batch, sync), False)
         if skipped:  # a row changed under the batch: see it as it is now
-            self.review = review(self.register.read(), self.units, self.now)
+            self.review = self.read()
             self.pending = self.review.changes
             return
         for row in self.review.dip:
@@ -269,7 +277,8 @@ def publish(
     holds files it did not write; those files are still never changed or removed.
     """
     now = now or config.now()
-    record = _Record(register, config.units, now, dry_run)
+    record = _Record(register, config.units, now, dry_run,
+                     lambda snapshot: row_watch.watch(config, snapshot, now))
     try:
         plan = _plan(config, target, record.review, now, progress, force=force, adopt=adopt, dry_run=dry_run)
     except Exception:

@@ -19,12 +19,12 @@ CORE = {
     "messages", "findings", "errors", "schema", "ids", "dates", "parsers", "validate", "workflow",
     "ledger", "states", "sync", "records", "opendata", "history", "feed", "dcat", "templating",
     "render", "status", "reports", "redact", "config", "config_values", "higher_dik", "linkreasons",
-    "monev", "register", "__version__",
+    "monev", "register", "staleness", "__version__",
 }
 APPLICATION = {"office", "publish", "switch", "site", "check", "demo", "monev_check", "monev_items",
                "evidence", "province", "province_checks", "province_config", "province_dik",
                "province_fetch", "province_render", "province_xlsx", "connect", "cron", "runlog",
-               "lock", "links", "retry", "ratelimit"}
+               "lock", "links", "retry", "ratelimit", "row_watch"}
 CLI = {"cli", "output", "argparse_id", "error_handler", "__main__"}
 
 
