@@ -19,7 +19,8 @@ from dip_sheets.register import cell_text
 from dip_sheets.register.workbook import WorkbookRegister
 from dip_sheets.reports import sync_lines
 from dip_sheets.staleness import Watch
-from dip_sheets.sync import review
+from dip_sheets.status import status, status_lines
+from dip_sheets.sync import Review, review
 from dip_sheets.workflow import Stage
 from tests.conftest import NOW, UNITS, add_rows, established, good_row
 from tests.memory_register import memory_register
@@ -223,3 +224,39 @@ def test_the_office_applies_its_monev_rules_in_the_sync(tmp_path: Path) -> None:
               good_row("B", **{s.CREATED: "2 Maret 2025", s.FORM: "Hardcopy", s.LINK: ""})])
     office.sync()
     assert notes(office)["DIP-0001"] == "" and "lebih dari 12 bulan" in notes(office)["DIP-0002"]
+
+
+# ---- dip status --------------------------------------------------------------------------------------
+
+def test_status_shows_broken_links_from_the_cache_without_opening_them(office: Office,
+                                                                       http_server: WebServer) -> None:
+    assert office.status().report["broken_links"] == [], "nothing checked yet, nothing opened"
+    assert http_server.log == []
+    office.sync()
+    before = len(http_server.log)
+    report = office.status().report
+    assert len(http_server.log) == before
+    [broken] = report["broken_links"]
+    assert (broken["id"], broken["row"], broken["url"]) == ("DIP-0002", 3, http_server.url("/hilang.pdf"))
+    assert broken["warning"].startswith(BROKEN) and report["stale"] == []
+    said = [line.id for line in office.status().lines()]
+    assert "Tautan yang tidak dapat dibuka (pemeriksaan terakhir):" in said
+    assert any(line.startswith("  DIP-0002 (baris 3): Tautan tidak dapat dibuka") for line in said)
+
+
+def test_status_shows_stale_items(tmp_path: Path) -> None:
+    office = make_office(tmp_path, links=None)
+    add_rows(WorkbookRegister(office.config.register.path),
+             [good_row("A", **{s.CREATED: "2 Maret 2025", s.FORM: "Hardcopy", s.LINK: ""})])
+    add_rows(WorkbookRegister(office.config.register.path),
+             [dik_row(**{s.DIK_PERIOD: "sampai 10 Desember 2026"})], tab=s.DIK_TAB)
+    today = dt.datetime(2026, 11, 25, 10, 0, tzinfo=NOW.tzinfo)
+    report = status(review_of(office, today), today.date())
+    assert [(w["tab"], w["id"]) for w in report["stale"]] == [("DIP", "DIP-0001"), ("DIK", "DIK-0001")]
+    said = [line.id for line in status_lines(report)]
+    assert "Perlu diperbarui:" in said and any("Masa pengecualian berakhir" in line for line in said)
+
+
+def review_of(office: Office, now: dt.datetime) -> Review:
+    snapshot = office.register.read()
+    return review(snapshot, office.config.units, now, row_watch.watch(office.config, snapshot, now))
