@@ -35,6 +35,7 @@ from .messages import Message
 from .monev import MonevReport
 from .monev_check import self_check
 from .publish import Progress, PublishResult, publish, rollback
+from .published_state import save_selfcheck
 from .register import Layout, Register
 from .row_watch import link_settings, watch
 from .runlog import run_logger, summary_line
@@ -174,9 +175,11 @@ class Office:
         return CheckResult(run_checks(self.config))
 
     def monev(self, *, evidence: Path | None = None) -> MonevReport:
-        """The e-Monev self-check (read-only); with ``evidence``, one PDF per item written there."""
+        """The e-Monev self-check (the register is only read); its summary is kept in ``state_dir``
+        for the next publish; with ``evidence``, one PDF per item written there."""
         report = self_check(self.config, now=self.config.now(), settings=self.config.monev,
                             link_settings=link_settings(self.config))
+        save_selfcheck(self.config, report)  # published with the next new version (monev.json)
         if evidence is not None:
             report.evidence = write_evidence(report, evidence)
         return report

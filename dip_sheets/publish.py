@@ -38,6 +38,7 @@ from .higher_dik import Inherited, read_higher
 from .history import PastVersion
 from .links import http_fetch
 from .messages import Message
+from .published_state import archived_extras, extra_files, list_files
 from .register import ApplyResult, Changes, Register, Snapshot
 from .render import Version, render_site
 from .site import ARCHIVE, MANIFEST, Manifest, Site, file_table, guard, scan
@@ -228,10 +229,14 @@ def _plan(config: Config, target: Target, current: Review, now: dt.datetime, pro
                            history, inherited)
 
     def renders_as(known: Manifest) -> dict[str, bytes] | None:
-        """The files of ``known`` if the register renders to exactly them, else None."""
+        """The files of ``known`` if the register renders to exactly its list's files (with the
+        extra files it was published with, see :mod:`.published_state`), else None."""
         when = dt.datetime.fromisoformat(known.published_at)
         files = files_for(make_version(config, when, known.version))
-        return files if file_table(files) == known.files else None
+        if file_table(files) != list_files(known.files):
+            return None
+        extras = archived_extras(target, known)
+        return {**files, **extras} if extras is not None else None
 
     live_files = renders_as(live) if live is not None else None
     guard(target, site, {*(live_files or {}), MANIFEST}, adopt=adopt)
@@ -247,7 +252,7 @@ def _plan(config: Config, target: Target, current: Review, now: dt.datetime, pro
     else:
         foreign = [path.removeprefix(f"{ARCHIVE}/").rstrip("/") for path in site.foreign]
         version = make_version(config, now, new_version_id(now, [*archived, *site.pending, *foreign]))
-        files = files_for(version)
+        files = {**files_for(version), **extra_files(config, (i.link for i in items if i.link))}
         manifest = Manifest(version.id, version.published_at, file_table(files), len(items))
         resumed = False
     guard(target, site, {*files, MANIFEST}, adopt=adopt)

@@ -24,7 +24,7 @@ CORE = {
 APPLICATION = {"office", "publish", "switch", "site", "check", "demo", "monev_check", "monev_items",
                "evidence", "province", "province_checks", "province_config", "province_dik",
                "province_fetch", "province_render", "province_xlsx", "connect", "cron", "runlog",
-               "lock", "links", "retry", "ratelimit", "row_watch"}
+               "lock", "links", "retry", "ratelimit", "row_watch", "published_state"}
 CLI = {"cli", "output", "argparse_id", "error_handler", "__main__"}
 
 
