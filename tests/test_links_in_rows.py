@@ -260,3 +260,21 @@ def test_status_shows_stale_items(tmp_path: Path) -> None:
 def review_of(office: Office, now: dt.datetime) -> Review:
     snapshot = office.register.read()
     return review(snapshot, office.config.units, now, row_watch.watch(office.config, snapshot, now))
+
+
+def test_the_demo_and_the_embedded_default_open_no_link(tmp_path: Path) -> None:
+    from dip_sheets.config import default_config
+    from dip_sheets.demo import demo_config
+
+    assert demo_config(tmp_path).links.check is False and default_config(tmp_path).links.check is False
+
+
+def test_a_register_table_may_override_the_links_section(tmp_path: Path) -> None:
+    (tmp_path / "dip.toml").write_text(
+        '[links]\ntimeout = 4\n'
+        '[[register]]\nname = "a"\npath = "a.xlsx"\npublish = { folder = "situs-a" }\n'
+        '[[register]]\nname = "b"\npath = "b.xlsx"\npublish = { folder = "situs-b" }\n'
+        'links = { check = false }\n', encoding="utf-8")
+    a, b = load_configs(tmp_path / "dip.toml")
+    assert (a.links.check, a.links.timeout) == (True, 4.0)
+    assert (b.links.check, b.links.timeout) == (False, 4.0)
