@@ -37,7 +37,7 @@ from .monev_check import self_check
 from .publish import Progress, PublishResult, publish, rollback
 from .published_state import save_selfcheck
 from .register import Layout, Register
-from .row_watch import link_settings, watch
+from .row_watch import link_settings, watch, watcher
 from .runlog import run_logger, summary_line
 from .status import StatusResult, status
 from .sync import SyncResult, review
@@ -144,7 +144,7 @@ class Office:
         register, config, now = self.register, self.config, self.config.now()
         with self._exclusive():
             return run_sync(register, config.units, now, dry_run=dry_run,
-                            watch=lambda snapshot: watch(config, snapshot, now, network=not dry_run))
+                            watch=watcher(config, now, network=not dry_run))
 
     def publish(self, *, by: str | None = None, dry_run: bool = False, force: bool = False,
                 adopt: bool = False, progress: Progress = _silent) -> PublishResult:

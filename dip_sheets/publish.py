@@ -282,8 +282,7 @@ def publish(
     holds files it did not write; those files are still never changed or removed.
     """
     now = now or config.now()
-    record = _Record(register, config.units, now, dry_run,
-                     lambda snapshot: row_watch.watch(config, snapshot, now))
+    record = _Record(register, config.units, now, dry_run, row_watch.watcher(config, now))
     try:
         plan = _plan(config, target, record.review, now, progress, force=force, adopt=adopt, dry_run=dry_run)
     except Exception:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 
 from .config import Config
 from .links import CACHE_FILE, LinkResult, LinkSettings, check_links, link_warning, load_cache
@@ -56,3 +57,8 @@ def watch(config: Config, snapshot: Snapshot, now: dt.datetime, *, network: bool
         if warning is not None:
             broken[url] = warning
     return Watch(broken, config.monev.berkala_months, config.monev.exclusion_warning_days)
+
+
+def watcher(config: Config, now: dt.datetime, *, network: bool = False) -> Callable[[Snapshot], Watch]:
+    """:func:`watch` for :func:`dip_sheets.sync.run`, which asks once it has read the register."""
+    return lambda snapshot: watch(config, snapshot, now, network=network)

@@ -31,7 +31,7 @@ from dip_sheets.register import (
     row_key,
 )
 from dip_sheets.register.workbook import WorkbookRegister
-from dip_sheets.row_watch import watch
+from dip_sheets.row_watch import watcher
 from dip_sheets.sync import Watch, review, run
 from dip_sheets.targets.folder import FolderTarget
 from tests.conftest import NOW, UNITS, add_rows, established, good_row
@@ -67,7 +67,7 @@ def config(tmp_path: Path) -> Config:
 def office_watch(config: Config) -> Callable[[Snapshot], Watch]:
     """What the office's own sync watches besides findings (staleness, cached link results): the
     publish writes the same warnings, so a sync after it has nothing left to write."""
-    return lambda snapshot: watch(config, snapshot, NOW)
+    return watcher(config, NOW)
 
 
 def by_title(register: Register) -> dict[str, dict[str, str]]:
