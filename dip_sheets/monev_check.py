@@ -19,21 +19,19 @@ from urllib.parse import urljoin
 from . import schema as s
 from .config import Config
 from .connect import open_register, open_target
-from .dates import format_date, parse_date, parse_when
+from .dates import format_date, parse_date
 from .findings import Invalid
 from .higher_dik import HigherCheck, check_higher
 from .history import PastVersion, moment
 from .links import LinkSettings, check_links, http_fetch
 from .monev import Fetch, MonevReport, MonevSettings, site_url
 from .monev_items import Observed, judge_all
-from .register import Cell, Snapshot, cell_text
+from .register import Cell, Snapshot
 from .site import ARCHIVE, MANIFEST, Manifest, Site, scan
+from .staleness import last_updated
 from .sync import Review, review
 from .targets import Target
 from .validate import Exclusion, validate_dik_row
-
-#: the optional column a unit fills when a Berkala item is updated (falls back to Waktu Pembuatan)
-LAST_UPDATED = "Terakhir Diperbarui"
 
 
 def self_check(config: Config, *, now: dt.datetime, settings: MonevSettings | None = None,
@@ -146,24 +144,17 @@ def _cell(row: Sequence[Cell], index: int | None) -> Cell:
 
 
 def berkala_updated(snapshot: Snapshot, reviewed: Review) -> dict[str, dt.date]:
-    """Published Berkala items: the day each was last updated, from ``Terakhir Diperbarui`` or else
-    ``Waktu Pembuatan``. A period (a year, a semester) counts as its last day, so an item is called
-    stale only when it certainly is."""
+    """Published Berkala items: the day each was last updated (:func:`~dip_sheets.staleness.last_updated`,
+    the rule the sync's row warning uses)."""
     rows, headers = _rows(snapshot, s.DIP_TAB)
-    column = headers.get(s.normalize_header(LAST_UPDATED))
+    column = headers.get(s.normalize_header(s.LAST_UPDATED))
     found: dict[str, dt.date] = {}
     for state in reviewed.dip:
         if not state.publishable or state.item is None or state.item.category != "Berkala":
             continue
-        for value in (_cell(rows[state.anchor.row], column), state.values.get(s.CREATED)):
-            if not cell_text(value):
-                continue
-            try:
-                when = parse_when(value, LAST_UPDATED)
-            except Invalid:
-                continue
-            found[state.id] = when.date or dt.date(when.year, 12, 31)
-            break
+        day = last_updated(_cell(rows[state.anchor.row], column), state.values.get(s.CREATED))
+        if day is not None:
+            found[state.id] = day
     return found
 
 

@@ -9,7 +9,6 @@ list) is judged here too, as items of its own.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from .higher_dik import HigherCheck
 from .links import LinkResult
 from .messages import Message
 from .monev import MonevItem, MonevSettings, judged, site_url
+from .staleness import is_stale
 from .sync import Review
 from .validate import Exclusion, Finding
 
@@ -216,20 +216,13 @@ def exclusions_ending(obs: Observed, config: Config, settings: MonevSettings) ->
                           "prepare a new consequence test or the opening of the information before that day"))
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` plus ``months`` calendar months (the 31st becomes the month's last day)."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def berkala(obs: Observed, config: Config, settings: MonevSettings) -> MonevItem:
     months = settings.berkala_months
     title = Message(f"Informasi Berkala diperbarui paling lambat setiap {months} bulan",
                     f"Periodic information updated at least every {months} months")
     published = _published(obs, "Berkala")
     stale = [i for i in published if i in obs.berkala_updated
-             and add_months(obs.berkala_updated[i], months) < obs.today]
+             and is_stale(obs.berkala_updated[i], obs.today, months)]
     problems = []
     if not published:
         problems.append(Message("tidak ada informasi Berkala yang terbit", "no Berkala item is published"))

@@ -35,7 +35,9 @@ from .messages import Message
 from .monev import MonevReport
 from .monev_check import self_check
 from .publish import Progress, PublishResult, publish, rollback
+from .published_state import save_selfcheck
 from .register import Layout, Register
+from .row_watch import link_settings, watch, watcher
 from .runlog import run_logger, summary_line
 from .status import StatusResult, status
 from .sync import SyncResult, review
@@ -139,9 +141,10 @@ class Office:
 
     def sync(self, *, dry_run: bool = False) -> SyncResult:
         """Validate every row, assign IDs, write findings and SOP columns (nothing on a dry run)."""
-        register = self.register
+        register, config, now = self.register, self.config, self.config.now()
         with self._exclusive():
-            return run_sync(register, self.config.units, self.config.now(), dry_run=dry_run)
+            return run_sync(register, config.units, now, dry_run=dry_run,
+                            watch=watcher(config, now, network=not dry_run))
 
     def publish(self, *, by: str | None = None, dry_run: bool = False, force: bool = False,
                 adopt: bool = False, progress: Progress = _silent) -> PublishResult:
@@ -163,17 +166,20 @@ class Office:
 
     def status(self, *, days: int = 14) -> StatusResult:
         """Where every item stands in the SOP; items waiting more than ``days`` are called out."""
-        now = self.config.now()
-        return StatusResult(status(review(self.register.read(), self.config.units, now), now.date(),
-                                   days))
+        now, snapshot = self.config.now(), self.register.read()
+        reviewed = review(snapshot, self.config.units, now, watch(self.config, snapshot, now))
+        return StatusResult(status(reviewed, now.date(), days))
 
     def check(self) -> CheckResult:
         """Every check of the configuration that can run; nothing in the register is changed."""
         return CheckResult(run_checks(self.config))
 
     def monev(self, *, evidence: Path | None = None) -> MonevReport:
-        """The e-Monev self-check (read-only); with ``evidence``, one PDF per item written there."""
-        report = self_check(self.config, now=self.config.now(), settings=self.config.monev)
+        """The e-Monev self-check (the register is only read); its summary is kept in ``state_dir``
+        for the next publish; with ``evidence``, one PDF per item written there."""
+        report = self_check(self.config, now=self.config.now(), settings=self.config.monev,
+                            link_settings=link_settings(self.config))
+        save_selfcheck(self.config, report)  # published with the next new version (monev.json)
         if evidence is not None:
             report.evidence = write_evidence(report, evidence)
         return report

@@ -26,10 +26,11 @@ Reconnecting after a dropped connection is not done here but by the target
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from . import row_watch
 from .archive_history import past_versions
 from .config import Config
 from .dates import format_date
@@ -39,8 +40,9 @@ from .higher_dik import Inherited, read_higher
 from .history import PastVersion, summary, timeline, version_order
 from .links import http_fetch
 from .messages import Message
+from .published_state import archived_extras, extra_files, list_files
 from .records import item_record, sort_items
-from .register import ApplyResult, Changes, Register
+from .register import ApplyResult, Changes, Register, Snapshot
 from .render import Version, render_site
 from .render_digest import render_digest
 from .site import ARCHIVE, MANIFEST, Manifest, Site, file_table, guard, scan
@@ -56,7 +58,7 @@ from .switch import (
     upload_version,
     versions,
 )
-from .sync import Review, SyncResult, release, review
+from .sync import Review, SyncResult, Watch, release, review
 from .targets import Target
 from .workflow import Release
 
@@ -117,13 +119,20 @@ class _Record:
     read and reviewed again, and that review's changes go with the next batch.
     """
 
-    def __init__(self, register: Register, units: Sequence[str], now: dt.datetime, dry_run: bool) -> None:
+    def __init__(self, register: Register, units: Sequence[str], now: dt.datetime, dry_run: bool,
+                 watch: Callable[[Snapshot], Watch]) -> None:
         self.register, self.units, self.now, self.dry_run = register, units, now, dry_run
-        with collection_paused():
-            self.review = review(register.read(), units, now)
+        self.watch = watch
+        self.review = self.read()
         self.sync = SyncResult(self.review, None, dry_run)
         self.pending = self.review.changes
         self.stamps = 0
+
+    def read(self) -> Review:
+        """The register reviewed with the link warnings the cache holds (never the network)."""
+        with collection_paused():
+            snapshot = self.register.read()
+            return review(snapshot, self.units, self.now, self.watch(snapshot))
 
     def write(self, published: Release | None = None) -> None:
         """One batch: the review's changes not written yet, and what ``published`` records."""
@@ -142,8 +151,7 @@ class _Record:
         if sync and self.sync.applied is None:
             self.sync = SyncResult(self.review, _share(applied, batch, sync), False)
         if skipped:  # a row changed under the batch: see it as it is now
-            with collection_paused():
-                self.review = review(self.register.read(), self.units, self.now)
+            self.review = self.read()
             self.pending = self.review.changes
             return
         for row in self.review.dip:
@@ -235,9 +243,13 @@ def _plan(config: Config, target: Target, current: Review, now: dt.datetime, pro
         return make_version(config, dt.datetime.fromisoformat(known.published_at), known.version)
 
     def renders_as(known: Manifest) -> dict[str, bytes] | None:
-        """The files of ``known`` if the register renders to exactly them, else None."""
+        """The files of ``known`` if the register renders to exactly its list's files (with the
+        extra files it was published with, see :mod:`.published_state`), else None."""
         files = files_for(version_of(known))
-        return files if file_table(files) == known.files else None
+        if file_table(files) != list_files(known.files):
+            return None
+        extras = archived_extras(target, known)
+        return {**files, **extras} if extras is not None else None
 
     # the live version's recorded inputs are the register's: it is what the register renders to,
     # without rendering it
@@ -259,7 +271,7 @@ def _plan(config: Config, target: Target, current: Review, now: dt.datetime, pro
     else:
         foreign = [path.removeprefix(f"{ARCHIVE}/").rstrip("/") for path in site.foreign]
         version = make_version(config, now, new_version_id(now, [*archived, *site.pending, *foreign]))
-        files = files_for(version)
+        files = {**files_for(version), **extra_files(config, (i.link for i in items if i.link))}
         record = PastVersion(version.id, version.published_at, version.decision_number,
                              version.decision_date, tuple(item_record(i) for i in sort_items(items)))
         manifest = Manifest(version.id, version.published_at, file_table(files), len(items),
@@ -292,7 +304,7 @@ def publish(
     holds files it did not write; those files are still never changed or removed.
     """
     now = now or config.now()
-    record = _Record(register, config.units, now, dry_run)
+    record = _Record(register, config.units, now, dry_run, row_watch.watcher(config, now))
     try:
         plan = _plan(config, target, record.review, now, progress, force=force, adopt=adopt, dry_run=dry_run)
     except Exception:

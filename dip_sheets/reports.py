@@ -48,6 +48,14 @@ def sync_lines(result: SyncResult) -> list[Message]:
         for item_id, row, findings in problems:
             lines += [Message(f"  {item_id} (baris {row}): {finding.id}",
                               f"  {item_id} (row {row}): {finding.en}") for finding in findings]
+    warned = [(r.id, r.anchor.row + 1, r.warnings) for r in result.review.warned_rows()]
+    if warned:
+        lines.append(Message(
+            f"Peringatan pada {len(warned)} baris (tidak menghambat penerbitan; lihat kolom '{s.NOTE}'):",
+            f"Warnings in {len(warned)} rows (they do not block publishing; see the '{s.NOTE}' column):"))
+        for item_id, row, warnings in warned:
+            lines += [Message(f"  {item_id} (baris {row}): {warning.id}",
+                              f"  {item_id} (row {row}): {warning.en}") for warning in warnings]
     if result.dry_run:
         lines.append(Message(
             f"Uji coba: {data['cells_to_write']} sel dan {data['rows_to_append']} baris baru"

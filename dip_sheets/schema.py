@@ -102,6 +102,9 @@ STEP5 = "5 Diunggah"
 STAGE = "Posisi SOP"
 NOTE = "Catatan Sinkron"
 FINGERPRINT = "Sidik"
+#: optional, owned by the unit and not in ``DIP_COLUMNS`` (a register without it stays valid): the
+#: day a Berkala item was last updated; when absent or empty, ``Waktu Pembuatan`` stands for it
+LAST_UPDATED = "Terakhir Diperbarui"
 
 RETENTION_EXAMPLES = "mis. 5 tahun, Selama Berlaku, Permanen"
 NOTE_HELP = "Temuan sinkronisasi pada baris ini; artinya dijelaskan di tab Petunjuk"

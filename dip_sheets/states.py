@@ -29,6 +29,8 @@ class RowState:
     tampered: bool
     #: steps 4 and 5 and ``Posisi SOP`` as they stand once the review's writes are made
     position: Position
+    #: what the row's owner is told without it blocking anything (:mod:`dip_sheets.staleness`)
+    warnings: list[Finding] = field(default_factory=list)
 
     @property
     def stage(self) -> Stage:
@@ -51,6 +53,7 @@ class DikState:
     id: str
     exclusion: Exclusion | None
     findings: list[Finding]
+    warnings: list[Finding] = field(default_factory=list)
 
 
 @dataclass
@@ -82,6 +85,10 @@ class Review:
         """Every DIP and DIK row with a finding, in register order."""
         return [*(r for r in self.dip if r.findings), *(d for d in self.dik if d.findings)]
 
+    def warned_rows(self) -> list[RowState | DikState]:
+        """Every DIP and DIK row with a warning (a broken link, staleness), in register order."""
+        return [*(r for r in self.dip if r.warnings), *(d for d in self.dik if d.warnings)]
+
     @property
     def blockers(self) -> list[RowState]:
         """Rows the PPID established that cannot be published as they are."""
@@ -109,6 +116,9 @@ class SyncResult:
             "publishable": len(review.items),
             "problems": {
                 row.id: [f.id for f in row.findings] for row in review.problem_rows()
+            },
+            "warnings": {
+                row.id: [w.id for w in row.warnings] for row in review.warned_rows()
             },
             "cells_to_write": len(review.changes.writes),
             "rows_to_append": sum(len(v) for v in review.changes.appends.values()),

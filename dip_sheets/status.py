@@ -19,7 +19,7 @@ from . import schema as s
 from .messages import Message
 from .register import cell_text
 from .render import neutralize_formula
-from .sync import Review
+from .sync import Review, RowState
 from .workflow import Stage
 
 #: stages where an item waits for somebody; items longer than the threshold are called out.
@@ -59,7 +59,24 @@ def status(review: Review, today: dt.date, overdue_days: int = 14) -> dict[str, 
              "problems_en": [f.en for f in d.findings]}
             for d in review.dik if d.findings
         ],
+        **warnings(review),
     }
+
+
+def warnings(review: Review) -> dict[str, list[dict[str, Any]]]:
+    """Links that do not open (as the link cache last saw them) and stale items (a Berkala item not
+    updated in time, an exclusion ending soon): what blocks nothing but an assessor would see."""
+    broken, stale = [], []
+    for row in review.warned_rows():
+        tab = s.DIP_TAB if isinstance(row, RowState) else s.DIK_TAB
+        for warning in row.warnings:
+            entry = {"id": row.id, "tab": tab, "row": row.anchor.row + 1, "warning": warning.id,
+                     "warning_en": warning.en}
+            if warning.column == s.LINK and isinstance(row, RowState):
+                broken.append({**entry, "url": cell_text(row.values.get(s.LINK)).strip()})
+            else:
+                stale.append(entry)
+    return {"broken_links": broken, "stale": stale}
 
 
 def status_csv(report: dict[str, Any], register: str) -> str:
@@ -124,6 +141,13 @@ def status_lines(report: dict[str, Any]) -> list[Message]:
         lines.append(Message(
             f"  DIK {problem['id']} (baris {problem['row']}): {'; '.join(problem['problems'])}",
             f"  DIK {problem['id']} (row {problem['row']}): {'; '.join(problem['problems_en'])}"))
+    for key, heading in (("broken_links", Message("Tautan yang tidak dapat dibuka (pemeriksaan terakhir):",
+                                                  "Links that do not open (last check):")),
+                         ("stale", Message("Perlu diperbarui:", "Needs updating:"))):
+        if report[key]:
+            lines.append(heading)
+        lines += [Message(f"  {w['id']} (baris {w['row']}): {w['warning']}",
+                          f"  {w['id']} (row {w['row']}): {w['warning_en']}") for w in report[key]]
     return lines
 
 

@@ -10,7 +10,7 @@ SOP's rules it applies to each row are :mod:`dip_sheets.workflow`'s.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from . import schema as s
@@ -38,6 +38,7 @@ from .register import (
     cell_text,
     row_key,
 )
+from .staleness import Watch, berkala_finding, ending_finding, last_updated, link_finding
 from .states import DikState, Review, RowState, SyncResult
 from .validate import (
     Finding,
@@ -59,8 +60,8 @@ from .workflow import (
     read_steps,
 )
 
-__all__ = ["ID_PREFIX", "DikState", "Review", "RowState", "SyncResult", "release", "review", "run",
-           "sop_writes"]
+__all__ = ["ID_PREFIX", "DikState", "Review", "RowState", "SyncResult", "Watch", "links_in", "release",
+           "review", "run", "sop_writes"]
 
 
 @dataclass(frozen=True)
@@ -155,9 +156,13 @@ def _last_issued(system: _Table) -> dict[str, tuple[int | None, int]]:
     return found
 
 
-def review(snapshot: Snapshot, units: Sequence[str], now: dt.datetime) -> Review:
-    """Decide the state of every row and the system-cell writes that record it. Pure."""
-    sync = _Review(snapshot, units, now)
+def review(snapshot: Snapshot, units: Sequence[str], now: dt.datetime, watch: Watch | None = None
+           ) -> Review:
+    """Decide the state of every row and the system-cell writes that record it. Pure.
+
+    ``watch`` brings the link results and the staleness rules: what they find is written into the
+    row's note as a warning, which blocks nothing."""
+    sync = _Review(snapshot, units, now, watch or Watch())
     dip_highest = sync.dip_rows()
     sync.removed()
     sync.locks()
@@ -169,9 +174,11 @@ def review(snapshot: Snapshot, units: Sequence[str], now: dt.datetime) -> Review
 class _Review:
     """One review under way: the tabs as read, what ``Riwayat`` says, the writes decided so far."""
 
-    def __init__(self, snapshot: Snapshot, units: Sequence[str], now: dt.datetime) -> None:
-        self.snapshot, self.units, self.now = snapshot, units, now
+    def __init__(self, snapshot: Snapshot, units: Sequence[str], now: dt.datetime, watch: Watch) -> None:
+        self.snapshot, self.units, self.now, self.watch = snapshot, units, now, watch
         self.dip, self.dik = _table(snapshot, s.DIP_TAB), _table(snapshot, s.DIK_TAB)
+        #: the optional ``Terakhir Diperbarui`` column, when the register has it
+        self.updated_column = _optional_column(self.dip, s.LAST_UPDATED)
         history, self.system = _table(snapshot, s.HISTORY_TAB), _table(snapshot, s.SYSTEM_TAB)
         self.records = read_records(history.values(r) for r in history.grid.rows[1:])
         self.issued = _last_issued(self.system)
@@ -232,10 +239,23 @@ class _Review:
         if verdict.digest:
             self.established.add(index)
         publishable = bool(verdict.digest) and not verdict.tampered and not findings and item is not None
-        writer.set(dip, index, anchor, s.NOTE, "; ".join(f.id for f in findings))
+        warnings = self.dip_warnings(index, values, item)
+        writer.set(dip, index, anchor, s.NOTE, "; ".join(f.id for f in [*findings, *warnings]))
         where = position(values, steps, publishable, self.now.date(), reset=verdict.digest != stored)
         writer.changes.writes += sop_writes(anchor, values, where)
-        return RowState(anchor, item_id, values, steps, item, findings, publishable, verdict.tampered, where)
+        return RowState(anchor, item_id, values, steps, item, findings, publishable, verdict.tampered, where,
+                        warnings)
+
+    def dip_warnings(self, index: int, values: dict[str, Cell], item: Item | None) -> list[Finding]:
+        """A broken ``Tautan``; a Berkala item not updated for too long."""
+        row = self.dip.grid.rows[index]
+        column = self.updated_column
+        updated = row[column] if column is not None and column < len(row) else None
+        found = [link_finding(cell_text(values.get(s.LINK)), self.watch)]
+        if item is not None:
+            found.append(berkala_finding(item.category, last_updated(updated, values.get(s.CREATED)),
+                                         self.now.date(), self.watch))
+        return [f for f in found if f is not None]
 
     def record(self, item_id: str, verdict: Establishment, values: dict[str, Cell],
                findings: list[Finding]) -> None:
@@ -280,8 +300,10 @@ class _Review:
                 self.result.ids_assigned.append(item_id)
             writer.set(dik, index, anchor, s.ID, item_id)
             exclusion, findings = validate_dik_row(dik.values(row), self.units, self.now.date(), item_id)
-            writer.set(dik, index, anchor, s.NOTE, "; ".join(f.id for f in findings))
-            self.result.dik.append(DikState(anchor, item_id, exclusion, findings))
+            ending = ending_finding(exclusion.expires, self.now.date(), self.watch) if exclusion else None
+            warnings = [ending] if ending is not None else []
+            writer.set(dik, index, anchor, s.NOTE, "; ".join(f.id for f in [*findings, *warnings]))
+            self.result.dik.append(DikState(anchor, item_id, exclusion, findings, warnings))
         return highest
 
     def counters(self, highest: Mapping[str, int]) -> None:
@@ -296,6 +318,12 @@ class _Review:
                                                   s.SYSTEM_VALUE: str(number)})
             else:
                 self.writer.set(system, system_row, system.anchor(system_row), s.SYSTEM_VALUE, str(number))
+
+
+def _optional_column(table: _Table, header: str) -> int | None:
+    """Where an optional column (not in the tab's layout) is, if the register has it."""
+    wanted = s.normalize_header(header)
+    return next((i for i, text in enumerate(table.grid.rows[0]) if s.normalize_header(text) == wanted), None)
 
 
 def _matches(table: _Table, row: Sequence[Cell]) -> bool:
@@ -328,14 +356,25 @@ def release(rows: Sequence[RowState], published: Release, today: dt.date) -> Cha
     return changes
 
 
-def run(register: Register, units: Sequence[str], now: dt.datetime, *, dry_run: bool = False
-        ) -> SyncResult:
+def links_in(snapshot: Snapshot) -> list[str]:
+    """Every web address in the ``Tautan`` column of the DIP tab's rows, once each, in order
+    (anything else there is a finding of its own, not a link to open)."""
+    dip = _table(snapshot, s.DIP_TAB)
+    links = (cell_text(dip.value(row, s.LINK)).strip() for _, row in dip.data_rows())
+    return list(dict.fromkeys(u for u in links if u.lower().startswith(("http://", "https://"))))
+
+
+def run(register: Register, units: Sequence[str], now: dt.datetime, *, dry_run: bool = False,
+        watch: Callable[[Snapshot], Watch] | None = None) -> SyncResult:
     """Read, review, and (unless ``dry_run``) write back what changed. Nothing changed, no write.
 
-    The notes written into the register are Indonesian, like its headers.
+    ``watch`` is asked, with the register as read, for the link results and staleness rules (the
+    application layer checks the links there). The notes written into the register are Indonesian,
+    like its headers.
     """
     with collection_paused():
-        result = review(register.read(), units, now)
+        snapshot = register.read()
+        result = review(snapshot, units, now, watch(snapshot) if watch is not None else None)
     if dry_run or not result.changes:
         return SyncResult(result, None, dry_run)
     return SyncResult(result, register.apply(result.changes), dry_run)

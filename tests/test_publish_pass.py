@@ -11,6 +11,7 @@ import copy
 import dataclasses
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,8 @@ from dip_sheets.register import (
     row_key,
 )
 from dip_sheets.register.workbook import WorkbookRegister
-from dip_sheets.sync import review, run
+from dip_sheets.row_watch import watcher
+from dip_sheets.sync import Watch, review, run
 from dip_sheets.targets.folder import FolderTarget
 from tests.conftest import NOW, UNITS, add_rows, established, good_row
 from tests.memory_register import MemoryRegister, memory_register
@@ -60,6 +62,12 @@ class CountingRegister(MemoryRegister):
 def config(tmp_path: Path) -> Config:
     return dataclasses.replace(default_config(tmp_path), publish=PublishSettings(
         folder=tmp_path / "situs", by="PPID Contoh", base_url="https://ppid.example.go.id/dip/"))
+
+
+def office_watch(config: Config) -> Callable[[Snapshot], Watch]:
+    """What the office's own sync watches besides findings (staleness, cached link results): the
+    publish writes the same warnings, so a sync after it has nothing left to write."""
+    return watcher(config, NOW)
 
 
 def by_title(register: Register) -> dict[str, dict[str, str]]:
@@ -118,7 +126,8 @@ def test_a_first_publish_reads_once_and_writes_the_sync_with_step_4_then_step_5(
         assert "https://ppid.example.go.id/dip/" in rows[title][s.STEP5]
         assert rows[title][s.STAGE] == "5 Diunggah · sejak 2026-11-25"
     assert not rows["Draf Unit"][s.STEP4] and not rows["Draf Unit"][s.STEP5]
-    assert run(register, UNITS, NOW).applied is None, "the publish left nothing for the sync"
+    synced = run(register, UNITS, NOW, watch=office_watch(config))
+    assert synced.applied is None, "the publish left nothing for the sync"
     again = CountingRegister([])
     again.tabs, again.locked = register.tabs, register.locked
     assert publish(config, again, FolderTarget(config.publish.folder), now=NOW).status == "unchanged"
@@ -128,7 +137,7 @@ def test_a_first_publish_reads_once_and_writes_the_sync_with_step_4_then_step_5(
 def test_the_sync_part_of_a_publish_reports_what_a_sync_alone_would(config: Config) -> None:
     """Step 4 shares the sync's batch; the summary still tells the sync's writes from the stamps."""
     alone, published = CountingRegister(ROWS), CountingRegister(ROWS)
-    synced = run(alone, UNITS, NOW)
+    synced = run(alone, UNITS, NOW, watch=office_watch(config))
     result = publish(config, published, FolderTarget(config.publish.folder), now=NOW)
     assert result.sync is not None and result.sync.summary() == synced.summary()
     assert result.stamps_written == 3 * 3  # steps 4 and 5 and Posisi SOP of the three live rows
@@ -152,14 +161,14 @@ def test_rows_sorted_while_a_publish_runs_get_their_own_stamps(config: Config) -
         assert (register.reads, register.applies) == (1, 2), seed
         rows = by_title(register)
         assert all(bool(rows[t][s.STEP5]) == (t != "Draf Unit") for t in rows), (seed, rows)
-        assert run(register, UNITS, NOW).applied is None, seed
+        assert run(register, UNITS, NOW, watch=office_watch(config)).applied is None, seed
 
 
 def test_a_row_edited_while_a_publish_runs_is_read_again_before_step_5(config: Config) -> None:
     """The edit makes the batch skip that row: the register is read again, the edit flagged, and
     the site keeps the content the PPID established."""
     register = CountingRegister(ROWS)
-    run(register, UNITS, NOW)
+    run(register, UNITS, NOW, watch=office_watch(config))
 
     def edit_once(reg: MemoryRegister) -> None:
         row = next(r for r in reg.tabs[s.DIP_TAB][1:] if "Laporan Keuangan" in r)
@@ -175,7 +184,8 @@ def test_a_row_edited_while_a_publish_runs_is_read_again_before_step_5(config: C
     assert "Diubah setelah ditetapkan" in rows["Laporan Keuangan"][s.NOTE]
     assert rows["Laporan Keuangan"][s.STAGE].startswith("3 Ditetapkan tetapi bermasalah")
     assert rows["Profil Badan Publik"][s.STAGE].startswith("5 Diunggah")
-    assert run(register, UNITS, NOW).applied is None, "the second read's changes were written too"
+    again = run(register, UNITS, NOW, watch=office_watch(config))
+    assert again.applied is None, "the second read's changes were written too"
 
 
 def test_a_refused_publish_still_writes_the_sync(config: Config) -> None:
@@ -184,5 +194,5 @@ def test_a_refused_publish_still_writes_the_sync(config: Config) -> None:
     with pytest.raises(Exception, match="--force"):
         publish(config, register, FolderTarget(config.publish.folder), now=NOW)
     assert register.tabs != before and register.applies == 1
-    assert run(register, UNITS, NOW).applied is None
+    assert run(register, UNITS, NOW, watch=office_watch(config)).applied is None
     assert not by_title(register)["Profil Badan Publik"][s.STEP4], "no step 4 for a refused publish"

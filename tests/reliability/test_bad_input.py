@@ -24,13 +24,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
+from dip_sheets import load_configs, row_watch
 from dip_sheets import schema as s
 from dip_sheets.cli import main
 from dip_sheets.config import PublishSettings, default_config
 from dip_sheets.publish import publish
 from dip_sheets.register import Cell, Grid, Layout, Snapshot, cell_text
 from dip_sheets.register.workbook import WorkbookRegister, append_rows
-from dip_sheets.sync import Review, review, run
+from dip_sheets.sync import Review, SyncResult, Watch, review, run
 from dip_sheets.targets.folder import FolderTarget
 from tests.conftest import NOW, UNITS, established
 from tests.plugins import reliability as counts
@@ -40,6 +41,8 @@ CORPUS: dict[str, Any] = json.loads(Path(__file__).with_name("corpus.json").read
 VALUES: list[dict[str, Any]] = CORPUS["values"]
 LAYOUTS: list[dict[str, Any]] = CORPUS["layouts"]
 SHEET_EPOCH = dt.date(1899, 12, 30)
+#: the staleness rules a configured office's sync applies (``[monev]`` defaults): its notes carry them
+OFFICE_RULES = Watch(berkala_months=6, ending_days=30)
 #: what must never appear unescaped in a published page
 LIVE_MARKUP = (b"<script>alert", b"<img src=x", b"\"><script>")
 
@@ -74,12 +77,12 @@ def check_rows(result: Review, chosen: list[dict[str, Any]], published: dict[str
     for number, entry in enumerate(chosen, start=1):
         state = states[number]
         note = cell_text(state.values.get(s.NOTE))
-        assert note == "; ".join(f.id for f in state.findings), entry["name"]
+        assert note == "; ".join(f.id for f in [*state.findings, *state.warnings]), entry["name"]
         if entry["expect"] == "note":
             assert entry["note"] in note, (entry["name"], note)
             assert state.id not in live, entry["name"]
         elif entry["expect"] == "ok":
-            assert note == "" and state.id in live, (entry["name"], note)
+            assert state.findings == [] and state.id in live, (entry["name"], note)
         counts.cases()
 
 
@@ -119,7 +122,7 @@ def test_every_corpus_value_through_the_workbook_and_the_cli(
     assert main(["publish", "--config", str(toml), "--force", "--quiet"]) == 0, capsys.readouterr().err
     assert main(["sync", "--config", str(toml)]) == 0
     assert "Tidak ada yang berubah" in capsys.readouterr().out
-    check_rows(review(register.read(), UNITS, NOW), chosen, check_site(tmp_path / "situs"))
+    check_rows(review(register.read(), UNITS, NOW, OFFICE_RULES), chosen, check_site(tmp_path / "situs"))
 
 
 def to_sheet(value: Cell) -> Cell:
@@ -137,10 +140,13 @@ def test_every_corpus_value_through_the_sheets_backend(sheets_world: SheetsWorld
         sheets_world.put_row(sid, s.DIP_TAB, number + 1, values)
     register = sheets_world.register(sid)
     config = dataclasses.replace(default_config(tmp_path), publish=PublishSettings(folder=tmp_path / "situs"))
-    run(register, UNITS, NOW)
+    def office_sync() -> SyncResult:  # the office's own sync: the publish writes the same warnings
+        return run(register, UNITS, NOW, watch=row_watch.watcher(config, NOW))
+
+    office_sync()
     publish(config, register, FolderTarget(tmp_path / "situs"), now=NOW, force=True)
-    assert run(register, UNITS, NOW).applied is None
-    check_rows(review(register.read(), UNITS, NOW), chosen, check_site(tmp_path / "situs"))
+    assert office_sync().applied is None
+    check_rows(review(register.read(), UNITS, NOW, OFFICE_RULES), chosen, check_site(tmp_path / "situs"))
 
 
 # ---- the header row ------------------------------------------------------------------------------
@@ -205,7 +211,7 @@ def test_a_rearranged_or_damaged_header_row(
     assert [st.id for st in result.dip if st.publishable] == ids[:2]
     if case["layout"] == "header-as-data":
         assert result.dip[2].findings  # a pasted header row is a row with problems, nothing more
-    assert run(register, UNITS, NOW).applied is None
+    assert run(register, UNITS, NOW, watch=row_watch.watcher(load_configs(toml)[0], NOW)).applied is None
 
 
 # ---- any value at all ------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import pytest
 import requests
 from gspread.http_client import HTTPClient
 
+from dip_sheets import load_configs, row_watch
 from dip_sheets import schema as s
 from dip_sheets.cli import main
 from dip_sheets.config import Config, PublishSettings, default_config
@@ -262,6 +263,10 @@ def test_sync_without_retries_exits_3_leaves_the_register_consistent_and_a_rerun
     capsys: pytest.CaptureFixture[str], short_timeout: ShortTimeout,
 ) -> None:
     emu = world.emu
+    # what ``dip sync`` leaves: the clean sync plus the office's warnings in the rows
+    office = prepared(world)
+    run(world.register(office), UNITS, NOW, watch=row_watch.watcher(default_config(tmp_path), NOW))
+    synced = world.state(office)
     for at in positions(clean_sync):
         sid = prepared(world)
         toml = cli_config(world, sid, tmp_path, 10.0)
@@ -274,8 +279,9 @@ def test_sync_without_retries_exits_3_leaves_the_register_consistent_and_a_rerun
         emu.clear_faults()
         consistent(world, sid)
         assert main(["sync", "--config", str(toml)]) == 0, capsys.readouterr().err
-        assert world.state(sid) == clean_sync.state, (fault, at, clean_sync.apis[at - 1])
-        assert run(world.register(sid), UNITS, NOW).applied is None  # and it is at rest
+        assert world.state(sid) == synced, (fault, at, clean_sync.apis[at - 1])
+        at_rest = run(world.register(sid), UNITS, NOW, watch=row_watch.watcher(load_configs(toml)[0], NOW))
+        assert at_rest.applied is None  # and it is at rest
         capsys.readouterr()
         counts.cases()
         counts.faults()
