@@ -34,6 +34,7 @@ from .lock import run_lock
 from .messages import Message
 from .monev import MonevReport
 from .monev_check import self_check
+from .notify import notify
 from .publish import Progress, PublishResult, publish, rollback
 from .published_state import save_selfcheck
 from .register import Layout, Register
@@ -142,9 +143,13 @@ class Office:
     def sync(self, *, dry_run: bool = False) -> SyncResult:
         """Validate every row, assign IDs, write findings and SOP columns (nothing on a dry run)."""
         register, config, now = self.register, self.config, self.config.now()
-        with self._exclusive():
-            return run_sync(register, config.units, now, dry_run=dry_run,
-                            watch=watcher(config, now, network=not dry_run))
+        with self._exclusive():  # the notices' memory is written by one run at a time, too
+            result = run_sync(register, config.units, now, dry_run=dry_run,
+                              watch=watcher(config, now, network=not dry_run))
+            if not dry_run:  # e-mail digests when DIP_SMTP_HOST is set; a failed notice never fails
+                for failure in notify(config, result.review, config.state_dir, now).failed:
+                    self.on_warning(failure)
+            return result
 
     def publish(self, *, by: str | None = None, dry_run: bool = False, force: bool = False,
                 adopt: bool = False, progress: Progress = _silent) -> PublishResult:

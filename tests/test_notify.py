@@ -194,3 +194,21 @@ def test_a_dropped_connection_never_raises(workbook: WorkbookRegister, tmp_path:
 def test_without_a_server_nothing_happens(workbook: WorkbookRegister, tmp_path: Path) -> None:
     result = notify(_config(tmp_path), _review(workbook), tmp_path / "state", NOW, {})
     assert result.skipped is not None and result.sent == [] and not (tmp_path / "state").exists()
+
+
+def test_office_sync_sends_the_digests_and_a_dry_run_does_not(
+    smtp: tuple[Inbox, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dip_sheets.office import Office
+
+    inbox, env = smtp
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    config = replace(_config(tmp_path), units=UNITS)
+    office = Office(config)
+    office.init()
+    add_rows(WorkbookRegister(config.register.path), [good_row("Tanpa Tautan", **{s.LINK: ""})])
+    office.sync(dry_run=True)
+    assert inbox.mails == []
+    office.sync()
+    assert "unit-a@kantor.example" in _by_recipient(inbox)  # the row without a link is its unit's
