@@ -173,8 +173,8 @@ def show_publish(result: PublishResult | RollbackResult, office: Office, args: a
         out.say_all(sync_lines(result.sync))
     if result.status == "published":
         size = human_size(result.bytes_uploaded)
-        out.say(Message(f"Terbit: versi {result.version}, {size} dikirim, {result.url}",
-                        f"Published: version {result.version}, {size} sent, {result.url}"))
+        out.say(Message(f"Terbit: versi {result.version}, {size.id} dikirim, {result.url}",
+                        f"Published: version {result.version}, {size.en} sent, {result.url}"))
     return result.summary()
 
 

@@ -340,8 +340,8 @@ def _say_plan(plan: _Plan, listing: list[tuple[str, int]], target: Target, progr
     """What is about to go live (or would, on a dry run)."""
     version = plan.manifest.version
     total = human_size(sum(size for _, size in listing))
-    what_id = f"versi {version} ({plan.items} informasi, {len(listing)} berkas, {total})"
-    what_en = f"version {version} ({plan.items} items, {len(listing)} files, {total})"
+    what_id = f"versi {version} ({plan.items} informasi, {len(listing)} berkas, {total.id})"
+    what_en = f"version {version} ({plan.items} items, {len(listing)} files, {total.en})"
     if dry_run:
         progress(Message(
             f"Uji coba: {what_id} akan {'diaktifkan' if plan.resumed else 'diunggah'} di"

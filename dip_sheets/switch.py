@@ -27,16 +27,16 @@ Progress = Callable[[Message], None]
 LIVE_ORDER = ("dip.csv", "dip.json", "dik.html", "index.html")
 
 
-def human_size(size: int) -> str:
-    """A size as Indonesian readers write it (decimal comma): ``812 bita``, ``12,3 kB``, ``4,1 MB``."""
+def human_size(size: int) -> Message:
+    """A size as each language writes it: ``812 bita`` / ``12,3 kB`` and ``812 bytes`` / ``12.3 kB``."""
     if size < 1000:
-        return f"{size} bita"
+        return Message(f"{size} bita", f"{size} bytes")
     value, unit = size / 1000, "kB"
     for bigger in ("MB", "GB"):
         if round(value, 1) < 1000:
             break
         value, unit = value / 1000, bigger
-    return f"{value:.1f} {unit}".replace(".", ",")
+    return Message(f"{value:.1f} {unit}".replace(".", ","), f"{value:.1f} {unit}")
 
 
 def live_manifest(target: Target) -> Manifest | None:
@@ -72,8 +72,8 @@ def upload_version(
         put_verified(target, f"{folder}/{name}", data)
         sent += len(data)
         size = human_size(len(data))
-        progress(Message(f"  diunggah dan diperiksa: {folder}/{name} ({size})",
-                         f"  uploaded and checked: {folder}/{name} ({size})"))
+        progress(Message(f"  diunggah dan diperiksa: {folder}/{name} ({size.id})",
+                         f"  uploaded and checked: {folder}/{name} ({size.en})"))
     body = manifest.to_bytes()
     put_verified(target, f"{folder}/{MANIFEST}", body)
     return sent + len(body)
@@ -199,7 +199,7 @@ def _switch_files(target: Target, site: Site, manifest: Manifest, files: Mapping
         target.replace(temp, name)
         sent += len(files[name])
         size = human_size(len(files[name]))
-        progress(Message(f"  diaktifkan: {name} ({size})", f"  made live: {name} ({size})"))
+        progress(Message(f"  diaktifkan: {name} ({size.id})", f"  made live: {name} ({size.en})"))
     target.replace(pending_manifest, MANIFEST)
     progress(Message(f"  diaktifkan: {MANIFEST}, versi {manifest.version} kini tayang",
                      f"  made live: {MANIFEST}, version {manifest.version} is now live"))

@@ -202,3 +202,11 @@ def test_progress_prints_a_message_in_the_chosen_language(capsys: pytest.Capture
     out.live = False
     out.progress(Message("  diunggah: index.html", "  uploaded: index.html"))
     assert capsys.readouterr().out == "  uploaded: index.html\n"
+
+
+def test_sizes_are_written_as_each_language_writes_them() -> None:
+    from dip_sheets.publish import human_size
+
+    assert (human_size(812).id, human_size(812).en) == ("812 bita", "812 bytes")
+    assert (human_size(12_345).id, human_size(12_345).en) == ("12,3 kB", "12.3 kB")
+    assert human_size(4_100_000).en == "4.1 MB"
