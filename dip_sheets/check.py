@@ -91,7 +91,7 @@ def run_checks(config: Config) -> list[Check]:
                 f" {register.path}",
             )
         opened.append(register)
-        return Message(register.location, register.location)
+        return Message(f"{register.location} (belum dibaca)", f"{register.location} (not read yet)")
 
     def read_reg() -> Message:
         snapshot.append(opened[0].read())

@@ -108,14 +108,33 @@ _AUTH_HELP = (
 class ApiError(Exception):
     """An error the API answers with Google's JSON body ``{"error": {code, message, status}}``."""
 
-    def __init__(self, code: int, message: str, status: str | None = None) -> None:
+    def __init__(self, code: int, message: str, status: str | None = None,
+                 details: Sequence[Json] = ()) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status or _STATUS_NAMES.get(code, "UNKNOWN")
+        #: ``google.rpc`` detail objects (``@type``-tagged), sent only when Google sends them.
+        self.details = list(details)
 
     def body(self) -> Json:
-        return {"error": {"code": self.code, "message": self.message, "status": self.status}}
+        error = {"code": self.code, "message": self.message, "status": self.status}
+        return {"error": {**error, "details": self.details} if self.details else error}
+
+
+#: Google's answer when the Sheets API is not enabled in the calling account's Cloud project
+#: (shape as in home-assistant/core#79744 and gspread#1286).
+def api_disabled(project: str) -> ApiError:
+    url = f"https://console.developers.google.com/apis/api/sheets.googleapis.com/overview?project={project}"
+    return ApiError(403, f"Google Sheets API has not been used in project {project} before or it is"
+                         f" disabled. Enable it by visiting {url} then retry. If you enabled this"
+                         " API recently, wait a few minutes for the action to propagate to our"
+                         " systems and retry.", details=[
+        {"@type": "type.googleapis.com/google.rpc.Help",
+         "links": [{"description": "Google developers console API activation", "url": url}]},
+        {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "SERVICE_DISABLED",
+         "domain": "googleapis.com",
+         "metadata": {"consumer": f"projects/{project}", "service": "sheets.googleapis.com"}}])
 
 
 # ---- A1 notation ------------------------------------------------------------------------------
@@ -570,9 +589,10 @@ def _shift_deleted(grid_range: dict[str, Json], dimension: str, start: int, end:
 
 
 def _grid_range_out(grid_range: Mapping[str, Json]) -> Json:
-    """Proto3 JSON omits zero values: sheetId 0 and start indexes 0 are left out, as Google does."""
+    """``sheetId`` 0 is left out (proto3 JSON omits a zero); start indexes set to 0 are kept, as
+    Google's responses show (``"startRowIndex": 0``)."""
     return {k: v for k, v in grid_range.items() if v is not None and not (
-        v == 0 and k in ("sheetId", "startRowIndex", "startColumnIndex"))}
+        v == 0 and k == "sheetId")}
 
 
 @dataclass
@@ -639,6 +659,13 @@ class Book:
             each.index = number
 
 
+PROTECTED_MESSAGE = ("You are trying to edit a protected cell or object. Please contact the"
+                     " spreadsheet owner to remove protection if you need to edit.")
+#: Google's limits: characters in one cell, and cells in one spreadsheet.
+MAX_CELL_CHARS = 50_000
+MAX_CELLS = 10_000_000
+
+
 def _require_editable(sheet: Sheet, rect: Rect, account: str | None) -> None:
     if account is None or account == OWNER:
         return
@@ -649,8 +676,8 @@ def _require_editable(sheet: Sheet, rect: Rect, account: str | None) -> None:
             continue
         if any(rect.inside(sheet.rect_of(r)) for r in protected.get("unprotectedRanges", [])):
             continue
-        raise ApiError(403, "You are trying to edit a protected cell or object. Please contact the"
-                            " spreadsheet owner to remove protection if you need to edit.")
+        # Google answers 400, not 403 (public logs; in a values batch "Invalid data[0]: " first)
+        raise ApiError(400, PROTECTED_MESSAGE)
 
 
 # ---- the request log, faults and staff edits --------------------------------------------------
@@ -787,6 +814,9 @@ class SheetsEmulator:
         self._hooks: list[_Hook] = []
         self._next_book = 1
         self.require_auth = True
+        #: set to a Cloud project number: every API request is answered as when the Sheets API is
+        #: not enabled in the caller's project (403 SERVICE_DISABLED).
+        self.disabled_in_project: str | None = None
         handler = type("Handler", (_Handler,), {"emulator": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
@@ -1138,6 +1168,8 @@ class SheetsEmulator:
                     raise ApiError(400, "Invalid JSON payload received.")
                 if api == "unknown":
                     raise ApiError(404, f"Method not found: {method} {parts.path}")
+                if self.disabled_in_project is not None:
+                    raise api_disabled(self.disabled_in_project)
                 book = self._books.get(spreadsheet_id)
                 if book is None:
                     raise ApiError(404, "Requested entity was not found.")
@@ -1284,6 +1316,8 @@ class SheetsEmulator:
         users = protected.get("editors", {}).get("users", [])
         out["requestingUserCanEdit"] = bool(
             protected.get("warningOnly") or account in (None, OWNER) or account in users)
+        if not out["requestingUserCanEdit"]:
+            out.pop("editors", None)  # Google shows the editors only to those who may edit
         return out
 
     def _value_range(self, book: Book, text: str, value_option: str, date_option: str,
@@ -1315,6 +1349,9 @@ class SheetsEmulator:
                 for value in row:
                     if isinstance(value, dict | list):
                         raise ApiError(400, "Invalid value: a cell takes a string, number or bool")
+                    if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                        raise ApiError(400, "Your input contains more than the maximum of 50000"
+                                            " characters in a single cell.")
             height = len(values)
             width = max((len(v) for v in values), default=0)
             echo = f"{quote_title(sheet.title)}!{rect.a1()}"
@@ -1419,6 +1456,9 @@ class SheetsEmulator:
                                     f" 'requests[{i}]': Cannot find field.")
             try:
                 replies.append(handler(work, payload or {}, account))
+                if sum(s.row_count * s.col_count for s in work.sheets) > MAX_CELLS:
+                    raise ApiError(400, "This action would increase the number of cells in the"
+                                        f" workbook above the limit of {MAX_CELLS} cells.")
             except ApiError as error:
                 raise ApiError(error.code, f"Invalid requests[{i}].{kind}: {error.message}",
                                error.status) from None

@@ -119,8 +119,9 @@ def test_protected_ranges_round_trip(book: SheetFixture, sheets_account: Service
     worksheet.add_protected_range("A2:C3", ["ppid@example.org"], ["ppid-team@example.org"],
                                   description="ditetapkan")
     [protected] = spreadsheet.list_protected_ranges(worksheet.id)
-    # proto3 JSON leaves zeros out: sheetId 0 and startColumnIndex 0 are absent, as from Google
-    assert protected["range"] == {"startRowIndex": 1, "endRowIndex": 3, "endColumnIndex": 3}
+    # sheetId 0 is left out (proto3 JSON), but a start index set to 0 is kept, as from Google
+    assert protected["range"] == {"startRowIndex": 1, "endRowIndex": 3, "startColumnIndex": 0,
+                                  "endColumnIndex": 3}
     assert protected["editors"] == {"users": ["ppid@example.org", sheets_account.email],
                                     "groups": ["ppid-team@example.org"]}  # caller added
     assert "warningOnly" not in protected
@@ -145,8 +146,40 @@ def test_protected_cells_refuse_other_writers(sheets_emulator: SheetsEmulator,
     staff = sheets_emulator.gspread_client(other).open_by_key(sid).worksheet("T")
     with pytest.raises(gspread.exceptions.APIError) as refused:
         staff.update([["x"]], "A2")
-    assert refused.value.code == 403 and "protected cell" in str(refused.value)
+    # Google answers 400 INVALID_ARGUMENT here, not 403
+    assert refused.value.code == 400 and "protected cell" in str(refused.value)
+    assert refused.value.response.json()["error"]["status"] == "INVALID_ARGUMENT"
+    [protection] = staff.spreadsheet.list_protected_ranges(staff.id)
+    assert "editors" not in protection and not protection["requestingUserCanEdit"]
     staff.update([["x"]], "B2")
+
+
+def test_a_cell_over_50000_characters_is_refused(book: SheetFixture) -> None:
+    _, _, spreadsheet = book
+    worksheet = spreadsheet.worksheet("DIP")
+    with pytest.raises(gspread.exceptions.APIError, match="maximum of 50000 characters") as refused:
+        worksheet.update([["x" * 50_001]], "A2")
+    assert refused.value.code == 400
+    worksheet.update([["x" * 50_000]], "A2")
+
+
+def test_a_spreadsheet_holds_at_most_ten_million_cells(book: SheetFixture) -> None:
+    _, _, spreadsheet = book
+    worksheet = spreadsheet.worksheet("DIP")
+    with pytest.raises(gspread.exceptions.APIError, match="above the limit of 10000000") as refused:
+        worksheet.add_rows(10_000_000 // worksheet.col_count)
+    assert refused.value.code == 400 and worksheet.spreadsheet.fetch_sheet_metadata()
+
+
+def test_an_api_not_enabled_is_answered_with_googles_details(book: SheetFixture) -> None:
+    emu, _, spreadsheet = book
+    emu.disabled_in_project = "123456789012"
+    with pytest.raises(gspread.exceptions.APIError) as refused:
+        spreadsheet.worksheet("DIP").get_all_values()
+    error = refused.value.response.json()["error"]
+    assert (error["code"], error["status"]) == (403, "PERMISSION_DENIED")
+    assert "has not been used in project 123456789012" in error["message"]
+    assert {d["@type"].rsplit(".", 1)[1] for d in error["details"]} == {"Help", "ErrorInfo"}
 
 
 def test_structure_requests_and_replies(book: SheetFixture) -> None:

@@ -119,6 +119,7 @@ class SheetsRegister:
             )
         if locks:
             known = self.metadata(refresh=True)
+            lock_editors(self.settings.roles, known, self.account)  # refused before any write
         return _Session(self, known, self.values(tabs))
 
     def init(self, layout: Layout) -> list[Message]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +39,12 @@ from ..retry import RetryPolicy, Transient, Wait, log_wait
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
 GOOGLE_API = "https://sheets.googleapis.com"
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+#: a write into a protected cell, in English and in the localised (Indonesian) wording Google uses
+#: for an id_ID account; Google answers it 400 INVALID_ARGUMENT (403 is also accepted).
+PROTECTED = re.compile(r"protected cell|protected range|dilindungi", re.IGNORECASE)
+#: the Sheets API is not enabled in the service account's Cloud project (403).
+API_DISABLED = re.compile(r"has not been used in project|it is disabled|SERVICE_DISABLED")
+_CONSOLE_URL = re.compile(r"https://console\.(?:developers|cloud)\.google\.com/[^\s\"'<>]*[^\s\"'<>.,)]")
 CONNECTION_FAILED = Message("koneksi gagal", "connection failed")
 TIMED_OUT = Message("waktu tunggu habis", "timed out")
 
@@ -199,7 +206,7 @@ class SheetsClient(HTTPClient):
         sheet = self.settings.spreadsheet_id
         if status == 401:
             return self._key_rejected()
-        if status == 403 and "protected" in message:
+        if status in (400, 403) and PROTECTED.search(message):
             return ConfigError(
                 f"Akun layanan {self.account} tidak boleh menulis ke sel yang dilindungi. Jalankan"
                 " 'dip init' untuk memperbaiki perlindungan, atau tambahkan akun itu sebagai editor"
@@ -207,6 +214,15 @@ class SheetsClient(HTTPClient):
                 f"The service account {self.account} may not write to a protected cell. Run"
                 " 'dip init' to repair the protections, or add it as an editor of that protection."
                 f" (Google: {message})",
+            )
+        if status == 403 and API_DISABLED.search(json.dumps(error.error)):
+            link = enable_link(error.error)
+            return ConfigError(
+                "Google Sheets API belum diaktifkan di proyek Google Cloud milik akun layanan"
+                f" {self.account}. Aktifkan di {link} , tunggu beberapa menit, lalu jalankan lagi.",
+                f"The Google Sheets API is not enabled in the Google Cloud project of the service"
+                f" account {self.account}. Enable it at {link} , wait a few minutes, then run"
+                " again.",
             )
         if status == 403:
             return ConfigError(
@@ -241,6 +257,18 @@ class SheetsClient(HTTPClient):
             f"Google rejected the key of the service account {self.account} (key deleted,"
             " account disabled, or the computer's clock is wrong). Create a new JSON key for it.",
         )
+
+
+def enable_link(error: Mapping[str, Any]) -> str:
+    """The console page that enables the API, as Google's error gives it (its ``Help`` detail,
+    else the message); Google's API library page when neither has one."""
+    for detail in error.get("details") or ():
+        for link in (detail.get("links") or ()) if isinstance(detail, dict) else ():
+            url = str(link.get("url", ""))
+            if _CONSOLE_URL.fullmatch(url):
+                return url
+    found = _CONSOLE_URL.search(str(error.get("message", "")))
+    return found[0] if found else "https://console.cloud.google.com/apis/library/sheets.googleapis.com"
 
 
 class RebasedSession(AuthorizedSession):

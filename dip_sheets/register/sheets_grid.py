@@ -17,6 +17,8 @@ Json = Any
 #: largest values:batchUpdate body; Google advises keeping payloads under 2 MB.
 MAX_BODY = 1_500_000
 NEW_TAB_ROWS = 1000
+#: Google refuses a cell holding more characters than this (a whole write with it).
+MAX_CELL_CHARS = 50_000
 
 
 @dataclass
@@ -103,7 +105,13 @@ def last_row(a1: str) -> int | None:
 
 
 def encode(value: Cell) -> Json:
-    """A cell for a RAW write: text stays text ("DIP-0007", "2024"), numbers stay numbers."""
+    """A cell for a RAW write: text stays text ("DIP-0007", "2024"), numbers stay numbers.
+
+    Text longer than a cell may hold (a ``Catatan Sinkron`` listing many findings) is cut and
+    ends with "…", rather than having Google refuse the whole batch.
+    """
+    if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+        return value[:MAX_CELL_CHARS - 1] + "…"
     if value is None:
         return ""
     if isinstance(value, dt.datetime):

@@ -72,15 +72,34 @@ def role_editors(layout: Layout, account: str) -> dict[s.Role, Editors]:
 def lock_editors(roles: Mapping[s.Role, tuple[str, ...]], tabs: Mapping[str, TabInfo],
                  account: str) -> Editors:
     """Who may edit an established row: the PPID and the service account (when no PPID is
-    configured, the editors of the PPID column's protection that ``dip init`` wrote)."""
+    configured, the editors of the PPID column's protection that ``dip init`` wrote).
+
+    Google shows a protection's editors only to its editors: if a person removed the service
+    account from the PPID column's protection, its editor list is invisible here and copying it
+    would lock the PPID out of every established row, so that is refused with the fix.
+    """
     ppid = roles.get(s.Role.PPID, ())
     if ppid:
         return editors(ppid, account)
     dip = tabs.get(s.DIP_TAB)
-    for protection in dip.protections if dip else []:
-        if key_of(protection) == f"col:{s.STEP3}":
-            return Editors((account,)).union(protection)
-    return editors((), account)
+    column = next((p for p in (dip.protections if dip else ()) if key_of(p) == f"col:{s.STEP3}"),
+                  None)
+    if column is None:  # no 'dip init' yet: nothing to copy, nor any PPID to lock out
+        return editors((), account)
+    if account in ((column.get("editors") or {}).get("users") or ()):
+        return Editors((account,)).union(column)
+    raise ConfigError(
+        f"Baris yang sudah ditetapkan tidak dikunci: akun layanan {account} tidak lagi menjadi"
+        f" editor perlindungan kolom '{s.STEP3}', sehingga penguncian akan"
+        " mengunci PPID sendiri. Isi alamat email PPID di 'ppid' bagian [roles] dip.toml (atau"
+        f" minta pemilik spreadsheet menambahkan {account} kembali sebagai editor perlindungan"
+        " itu, lalu jalankan 'dip init'). Tidak ada perlindungan yang diubah.",
+        f"Established rows were not locked: the service account {account} is no longer an"
+        f" editor of the protection of column '{s.STEP3}', so locking would lock the PPID"
+        " out. Put the PPID's email address in 'ppid' in the [roles] section of dip.toml (or ask the"
+        f" spreadsheet's owner to add {account} back as an editor of that protection, then run"
+        " 'dip init'). No protection was changed.",
+    )
 
 
 def describe(key: str, text: str) -> str:
