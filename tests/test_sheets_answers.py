@@ -13,7 +13,7 @@ from dip_sheets.errors import ConfigError
 from dip_sheets.register import CellWrite, Changes
 from tests import sheets_emulator
 from tests.sheets_emulator import SheetsEmulator
-from tests.test_register_sheets import LAYOUT, PPID, Env, _prepared, anchor, env
+from tests.test_register_sheets import LAYOUT, PPID, Env, _prepared, anchor, env, item
 
 __all__ = ["env"]  # the fixture, shared with tests/test_register_sheets.py
 
@@ -100,3 +100,21 @@ def test_locks_without_roles_refuse_when_the_ppid_column_editors_are_hidden(env:
     assert env.emu.writes == 0
     assert not any("[dip-sheets:rows]" in p["description"] for p in sheet.protected)
 
+
+
+def test_protection_batches_are_split_by_size_like_value_writes(env: Env) -> None:
+    """Google advises request bodies under 2 MB; thousands of separate locked runs are sent in
+    several ``:batchUpdate`` calls (shown here with a small limit), and all of them land."""
+    sid = env.dip_tab([item(n) for n in range(1, 41)])
+    register = env.register(spreadsheet_id=sid, roles={s.Role.PPID: (PPID,)})
+    register.body_limit = 2_000
+    snapshot = register.read()
+    odd = frozenset(anchor(snapshot, s.DIP_TAB, i) for i in range(1, 41, 2))
+    env.emu.reset_log()
+    register.apply(Changes(locks={s.DIP_TAB: odd}))
+    batches = [r for r in env.emu.log if r.api == "spreadsheets.batchUpdate"]
+    assert len(batches) > 2 and all(r.body_size <= 2_000 for r in batches)
+    assert register.read().tabs[s.DIP_TAB].locked_rows == set(range(1, 41, 2))
+    env.emu.reset_log()
+    register.apply(Changes(locks={s.DIP_TAB: odd}))
+    assert env.emu.writes == 0

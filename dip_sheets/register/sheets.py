@@ -12,7 +12,8 @@ and a batch call counts once whatever it carries, so every operation here costs 
   one more per 1.5 MB of values, which only a first sync of some 10,000 rows reaches).
   Only when a tab's grid has no room for the appended rows: +1 write (append rows) before it.
   Only when ``changes.locks`` is not ``None``: +1 read (fresh protections, since staff may have
-  moved rows) and, if the locked ranges differ, +1 write (one ``:batchUpdate``).
+  moved rows) and, if the locked ranges differ, +1 write (one ``:batchUpdate``; one more per
+  1.5 MB of protection requests, i.e. only with thousands of separate locked runs).
 * ``init(layout)``: 1 read (metadata), +1 read (header rows and dropdowns) when tabs exist, and at
   most 1 write (one ``:batchUpdate``); none when nothing is missing.
 
@@ -23,7 +24,7 @@ The pieces: :mod:`.sheets_client` (key file, HTTP and the retry policy), :mod:`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import requests
@@ -37,7 +38,17 @@ from . import ApplyResult, Cell, Changes, Grid, Layout, Row, Snapshot
 from . import sheets_layout as layout_
 from .relocating import apply_changes
 from .sheets_client import SheetsClient, SheetsSettings, load_credentials
-from .sheets_grid import Json, TabInfo, encode, last_row, parts, quoted, tab_infos, value_ranges
+from .sheets_grid import (
+    MAX_BODY,
+    Json,
+    TabInfo,
+    encode,
+    last_row,
+    parts,
+    quoted,
+    tab_infos,
+    value_ranges,
+)
 from .sheets_protections import forget_replaced, lock_editors, lock_requests, locked_rows
 
 __all__ = ["SheetsRegister", "SheetsSettings", "load_credentials", "open_sheet"]
@@ -61,6 +72,8 @@ class SheetsRegister:
         self.account: str = credentials.service_account_email
         self._http = SheetsClient(credentials, settings, self.account, session)
         self._tabs: dict[str, TabInfo] | None = None
+        #: largest request body sent (Google advises < 2 MB).
+        self.body_limit = MAX_BODY
 
     # ---- the API, as the other modules use it -------------------------------------------------
 
@@ -132,8 +145,7 @@ class SheetsRegister:
             requests_, done = layout_.missing(self, layout)
             said.append(done)
             if requests_:
-                self._http.attempt("post", self._http.batch_update_url(self.settings.spreadsheet_id),
-                                   json={"requests": requests_})
+                self.structure(requests_)
                 self._tabs = None  # ids of the new tabs and protections are learnt on the next use
 
         self._http.policy.call(attempt)
@@ -159,15 +171,24 @@ class SheetsRegister:
             if not requests_:
                 return
             try:
-                reply = self._http.attempt(
-                    "post", self._http.batch_update_url(self.settings.spreadsheet_id),
-                    json={"requests": requests_}).json()
+                self.structure(requests_, lambda sent, reply: forget_replaced(tabs_now, sent, reply))
             except Transient:
                 state["failed"] = True
                 raise
-            forget_replaced(tabs_now, requests_, reply)
 
         self._http.policy.call(attempt)
+
+    def structure(self, requests_: list[Json],
+                  done: Callable[[list[Json], Json], None] | None = None) -> None:
+        """Send structure or protection requests, one ``:batchUpdate`` per ``body_limit`` bytes as
+        Google advises (one, unless a sheet has thousands of separate locked runs); no retry here:
+        the callers re-read and resend only what is still missing. ``done`` hears each batch."""
+        for part in parts(requests_, self.body_limit):
+            reply = self._http.attempt(
+                "post", self._http.batch_update_url(self.settings.spreadsheet_id),
+                json={"requests": part}).json()
+            if done is not None:
+                done(part, reply)
 
 
 @dataclass
@@ -212,7 +233,8 @@ class _Session:
             register._http.batch_update(sid, {"requests": self.grow})
         # Appended rows go first: if a later part fails, a history row may be repeated by the next
         # sync, but never lost.
-        for part in parts([*value_ranges(self.appended), *value_ranges(self.cells)]):
+        for part in parts([*value_ranges(self.appended), *value_ranges(self.cells)],
+                          register.body_limit):
             register._http.values_batch_update(sid, {"valueInputOption": "RAW", "data": part})
         if self.locks:
             register.replace_locks(self.locks, self.tabs)
