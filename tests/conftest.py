@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import zipfile
@@ -12,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from dip_sheets import schema as s
-from dip_sheets.config import DEFAULT_UNITS
+from dip_sheets.config import DEFAULT_UNITS, Config, PublishSettings, default_config
 from dip_sheets.register import Cell, Layout
 from dip_sheets.register.workbook import WorkbookRegister, append_rows
 
@@ -46,6 +47,18 @@ def workbook(tmp_path: Path) -> WorkbookRegister:
     register = WorkbookRegister(tmp_path / "register.xlsx")
     register.init(Layout(s.TABS, UNITS))
     return register
+
+
+@pytest.fixture
+def publish_config(tmp_path: Path, workbook: WorkbookRegister) -> Config:
+    """The office of the publish tests: the test workbook, a local site with a public address."""
+    base = default_config(tmp_path)
+    return dataclasses.replace(
+        base,
+        register=dataclasses.replace(base.register, path=workbook.path),
+        publish=PublishSettings(folder=tmp_path / "situs", base_url="https://ppid.example.go.id/dip/",
+                                by="PPID Contoh", decision_number="1/PPID/2026"),
+    )
 
 
 def add_rows(register: WorkbookRegister, rows: list[dict[str, Cell]], tab: str = s.DIP_TAB) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from dip_sheets import schema as s
-from dip_sheets.config import Config, PublishSettings, default_config
+from dip_sheets.config import Config
 from dip_sheets.connect import Reconnecting
 from dip_sheets.errors import BackendUnavailable, PublishFailed
 from dip_sheets.publish import ARCHIVE, live_manifest, publish, rollback, versions
@@ -25,14 +24,8 @@ LATER = NOW + dt.timedelta(hours=1)
 
 
 @pytest.fixture
-def config(tmp_path: Path, workbook: WorkbookRegister) -> Config:
-    base = default_config(tmp_path)
-    return dataclasses.replace(
-        base,
-        register=dataclasses.replace(base.register, path=workbook.path),
-        publish=PublishSettings(folder=tmp_path / "situs", base_url="https://ppid.example.go.id/dip/",
-                                by="PPID Contoh", decision_number="1/PPID/2026"),
-    )
+def config(publish_config: Config) -> Config:
+    return publish_config
 
 
 @pytest.fixture

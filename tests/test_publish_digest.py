@@ -14,7 +14,7 @@ import pytest
 
 import dip_sheets.publish as publishing
 from dip_sheets import schema as s
-from dip_sheets.config import Config, Office, PublishSettings, default_config
+from dip_sheets.config import Config, Office
 from dip_sheets.publish import ARCHIVE, live_manifest, publish, versions
 from dip_sheets.records import Version
 from dip_sheets.register import CellWrite, Changes
@@ -30,14 +30,8 @@ TEMPLATES = Path(publishing.__file__).parent / "templates"
 
 
 @pytest.fixture
-def config(tmp_path: Path, workbook: WorkbookRegister) -> Config:
-    base = default_config(tmp_path)
-    return dataclasses.replace(
-        base,
-        register=dataclasses.replace(base.register, path=workbook.path),
-        publish=PublishSettings(folder=tmp_path / "situs", base_url="https://ppid.example.go.id/dip/",
-                                by="PPID Contoh", decision_number="1/PPID/2026"),
-    )
+def config(publish_config: Config) -> Config:
+    return publish_config
 
 
 @pytest.fixture
