@@ -221,3 +221,8 @@ def test_the_catalogue_takes_exit_codes_and_meanings_from_the_error_classes(
     assert json.dumps(sorted(error_catalog.ERRORS)) == json.dumps(
         ["AlreadyRunning", "BackendUnavailable", "ConfigError", "LayoutError", "PublishFailed"])
     assert "## Kode 4: AlreadyRunning" in error_catalog.catalogue()
+
+
+def test_the_readme_shows_exactly_the_snippet_these_tests_run() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert f"```python\n{SNIPPET}```" in readme
