@@ -9,8 +9,14 @@ an item established before (same title and unit, ignoring case and spacing, as a
 in ``Riwayat`` or in the sheet now; or it still carries another row's ``Sidik``): clearing an ID or
 copying a row must not put content live without the PPID. The hold is released only by an action
 of the PPID the sync can see: ``Perlu Revisi`` in step 3 (recorded as a ``Riwayat`` row), after which
-``Ditetapkan`` establishes it as usual. Pure: no I/O; the decisions themselves are
-:mod:`dip_sheets.workflow`'s.
+``Ditetapkan`` establishes it as usual.
+
+Corrections: each row about an established item's content or step 3 (an establishment, an edit, a
+rejected correction, a step-3 change, a return to the established content) notes the step-3 value
+the sync saw (``Langkah 3 = …``; older rows without it count as ``Ditetapkan``), so the records
+know what the PPID's column said when the item's content was last seen: an approval is a value that
+differs from it, never one left over from an earlier approval. Pure: no I/O; the decisions
+themselves are :mod:`dip_sheets.workflow`'s.
 """
 
 from __future__ import annotations
@@ -30,15 +36,38 @@ EVENT_HELD = "Ditahan, mirip item yang pernah ditetapkan"
 EVENT_RELEASED = "Dibuka PPID untuk ditetapkan"
 EVENT_REMOVED = "Hilang dari register"
 EVENT_RETURNED = "Kembali ke register"
+EVENT_REJECTED = "Koreksi ditolak"
+EVENT_STEP3 = "Pilihan PPID berubah"
+EVENT_RESTORED = "Kembali ke isi yang ditetapkan"
+#: the note of an establishment that approves a correction
+APPROVED_NOTE = "koreksi disetujui"
+#: how a ``Riwayat`` note records the step-3 value the sync saw
+STEP3_NOTE = "Langkah 3 = "
 
 #: events that change whether an item is established; the last one decides
 _LIFECYCLE = {EVENT_ESTABLISHED, EVENT_EDITED, EVENT_WITHDRAWN, EVENT_REMOVED, EVENT_RETURNED}
 _ON_RECORD = {EVENT_ESTABLISHED, EVENT_EDITED, EVENT_RETURNED}
+#: events that record an item's content and step 3 as the sync saw them
+_SEEN = {EVENT_ESTABLISHED, EVENT_EDITED, EVENT_REJECTED, EVENT_STEP3, EVENT_RESTORED}
 
 
 def event_name(value: Cell) -> str:
     """The event of a ``Peristiwa`` cell, without the note after ``:``."""
     return cell_text(value).partition(":")[0].strip()
+
+
+def step3_noted(value: Cell) -> str:
+    """The step-3 value a ``Peristiwa`` cell records (``Ditetapkan`` when it records none)."""
+    note = cell_text(value).partition(":")[2]
+    for part in note.split(";"):
+        if part.strip().startswith(STEP3_NOTE):
+            return part.strip().removeprefix(STEP3_NOTE).strip()
+    return s.ESTABLISHED
+
+
+def step3_note(decision: str, *before: str) -> str:
+    """The note that records ``decision`` (after any other notes)."""
+    return "; ".join([*before, f"{STEP3_NOTE}{decision}"])
 
 
 @dataclass
@@ -55,6 +84,8 @@ class Records:
     gate: dict[str, str] = field(default_factory=dict)
     #: title-and-unit key -> IDs established under it at some time
     keys: dict[str, set[str]] = field(default_factory=dict)
+    #: the ``Sidik`` and step 3 the sync last recorded for the item (see the module docstring)
+    seen: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def on_record(self) -> set[str]:
         """IDs that are established as far as the records know (a row should carry them)."""
@@ -100,6 +131,9 @@ def read_records(rows: Iterable[Mapping[str, Cell]]) -> Records:
             records.lifecycle[item_id] = event
         if event in (EVENT_HELD, EVENT_RELEASED):
             records.gate[item_id] = event
+        if event in _SEEN:
+            records.seen[item_id] = (cell_text(values.get(s.FINGERPRINT)),
+                                     step3_noted(values.get(s.HISTORY_EVENT)))
     return records
 
 
@@ -125,15 +159,64 @@ _REESTABLISH_EN = (f"choose '{s.NEEDS_REVISION}' in '{s.STEP3}', wait for the ne
                    f" '{s.ESTABLISHED}' again.")
 
 
-def tamper_finding(changed: list[str]) -> Finding:
+#: how much of an established value a note quotes (the whole value is in ``Riwayat``)
+QUOTE = 80
+
+
+def _quote(value: Cell) -> str:
+    text = " ".join(cell_text(value).split())
+    if not text:
+        return "(kosong)"
+    return f"'{text}'" if len(text) <= QUOTE else f"'{text[:QUOTE - 1].rstrip()}…'"
+
+
+def correction_finding(changed: list[str], approve: str, live: bool) -> Finding:
+    """The note of a row whose content differs from the established one, waiting for the PPID;
+    ``approve`` is the step-3 value that approves it, ``live`` whether the established version
+    still goes on the list."""
     columns = ", ".join(changed) if changed else "isi baris"
     columns_en = ", ".join(changed) if changed else "row content"
+    kept = ("Versi yang ditetapkan tetap diterbitkan" if live else
+            "Versi yang ditetapkan tidak lolos pemeriksaan lagi sehingga item ini tidak diterbitkan")
+    kept_en = ("The established version stays published" if live else
+               "The established version no longer passes the checks, so the item is not published")
     return Finding(
         None,
-        f"Diubah setelah ditetapkan ({columns}); nilai lama tersimpan di tab '{s.HISTORY_TAB}'."
-        f" Tidak diterbitkan sampai PPID menetapkan ulang: {_REESTABLISH_ID}",
-        f"Edited after establishment ({columns_en}); the old values are kept in the"
-        f" '{s.HISTORY_TAB}' tab. Not published until the PPID re-establishes it: {_REESTABLISH_EN}",
+        f"Koreksi menunggu persetujuan PPID (berubah: {columns}). {kept}; nilai lamanya ada di tab"
+        f" '{s.HISTORY_TAB}'. PPID: pilih '{approve}' untuk menyetujui atau '{s.REJECT_CORRECTION}'"
+        f" untuk menolak, di kolom '{s.STEP3}'.",
+        f"Correction waiting for the PPID's approval (changed: {columns_en}). {kept_en}; the old"
+        f" values are in the '{s.HISTORY_TAB}' tab. PPID: choose '{approve}' to approve or"
+        f" '{s.REJECT_CORRECTION}' to reject it, in '{s.STEP3}'.",
+    )
+
+
+def rejected_finding(changed: list[str], established: Mapping[str, Cell], item_id: str, approve: str
+                     ) -> Finding:
+    """The note of a row whose correction the PPID rejected: the established values to type back."""
+    values = "; ".join(f"{h} = {_quote(established.get(h))}" for h in changed) or "isi baris"
+    return Finding(
+        None,
+        f"Koreksi ditolak PPID; versi yang ditetapkan tetap diterbitkan. Unit: kembalikan nilai yang"
+        f" ditetapkan: {values} (nilai lengkapnya di tab '{s.HISTORY_TAB}', baris '{EVENT_ESTABLISHED}'"
+        f" terakhir untuk {item_id}). Bila koreksi ini ternyata benar, PPID memilih '{approve}' di"
+        f" kolom '{s.STEP3}'.",
+        f"Correction rejected by the PPID; the established version stays published. Unit: type the"
+        f" established values back: {values} (the full values are in the '{s.HISTORY_TAB}' tab, the"
+        f" last '{EVENT_ESTABLISHED}' row of {item_id}). If the correction is right after all, the"
+        f" PPID chooses '{approve}' in '{s.STEP3}'.",
+    )
+
+
+def no_correction_finding() -> Finding:
+    """``Tolak Koreksi`` on a row that is not established: there is nothing to reject."""
+    return Finding(
+        s.STEP3,
+        f"{s.STEP3}: '{s.REJECT_CORRECTION}' hanya untuk koreksi baris yang sudah ditetapkan; baris"
+        f" ini belum ditetapkan. PPID: pilih '{s.ESTABLISHED}', '{s.REJECTED}' atau"
+        f" '{s.NEEDS_REVISION}'.",
+        f"{s.STEP3}: '{s.REJECT_CORRECTION}' is only for corrections of an established row; this row"
+        f" is not established. PPID: choose '{s.ESTABLISHED}', '{s.REJECTED}' or '{s.NEEDS_REVISION}'.",
     )
 
 

@@ -77,6 +77,13 @@ FORMS = ("Softcopy", "Hardcopy", "Softcopy dan Hardcopy")
 HANDED_OVER = "Ya"
 CLASSIFIED, NOT_CLASSIFIED, NEEDS_FIX = "Sudah", "Belum", "Perlu Perbaikan"
 ESTABLISHED, REJECTED, NEEDS_REVISION = "Ditetapkan", "Ditolak", "Perlu Revisi"
+# -- corrections (issue 13): the PPID's answer to an edit of an established row --
+APPROVE_CORRECTION, REJECT_CORRECTION = "Setujui Koreksi", "Tolak Koreksi"
+#: step-3 values that establish an item (a correction is approved by the one its row did not show)
+ESTABLISHING = (ESTABLISHED, APPROVE_CORRECTION)
+#: step-3 values under which an established item stays established (any other one withdraws it)
+KEEPS_ESTABLISHED = (*ESTABLISHING, REJECT_CORRECTION)
+# -- end of corrections --
 
 # ---- the DIP tab ------------------------------------------------------------------------------
 
@@ -161,8 +168,10 @@ DIP_COLUMNS: tuple[Column, ...] = (
            help="Langkah 1, unit: pilih Ya bila baris lengkap dan diserahkan ke Desk"),
     Column(STEP2, Role.DESK, choices=(NOT_CLASSIFIED, CLASSIFIED, NEEDS_FIX), width=16,
            help="Langkah 2, Desk: Sudah bila benar, Perlu Perbaikan bila unit harus memperbaiki"),
-    Column(STEP3, Role.PPID, choices=(ESTABLISHED, REJECTED, NEEDS_REVISION), width=16,
-           help="Langkah 3, PPID: Ditetapkan, Ditolak, atau Perlu Revisi (untuk koreksi)"),
+    Column(STEP3, Role.PPID, choices=(ESTABLISHED, REJECTED, NEEDS_REVISION, APPROVE_CORRECTION,
+                                      REJECT_CORRECTION), width=16,
+           help="Langkah 3, PPID: Ditetapkan, Ditolak, atau Perlu Revisi (mencabut penetapan); Setujui"
+           " Koreksi atau Tolak Koreksi untuk baris yang diubah setelah ditetapkan"),
     Column(STEP4, Role.SYSTEM, width=30, help="Langkah 4: diisi sinkronisasi; jangan diubah"),
     Column(STEP5, Role.SYSTEM, width=30, help="Langkah 5: diisi saat daftar terbit; jangan diubah"),
     Column(STAGE, Role.SYSTEM, width=34, help="Langkah SOP tempat item berada, dan sejak tanggal berapa"),

@@ -12,7 +12,7 @@ from typing import Any
 
 from .register import ApplyResult, Cell, Changes, RowAnchor
 from .validate import Exclusion, Finding, Item
-from .workflow import Position, Stage, Steps
+from .workflow import Correction, Position, Stage, Steps
 
 
 @dataclass
@@ -31,6 +31,16 @@ class RowState:
     position: Position
     #: what the row's owner is told without it blocking anything (:mod:`dip_sheets.staleness`)
     warnings: list[Finding] = field(default_factory=list)
+    #: a correction waiting for the PPID (or rejected): the established version stays live
+    correction: Correction | None = None
+
+    @property
+    def live(self) -> Item | None:
+        """What the published list shows for this row: its content, or while a correction waits
+        the version the PPID last established."""
+        if self.publishable:
+            return self.item
+        return self.correction.live if self.correction is not None else None
 
     @property
     def stage(self) -> Stage:
@@ -71,11 +81,18 @@ class Review:
     held: list[str] = field(default_factory=list)
     #: established items no row carries any more, found (and recorded in Riwayat) by this sync
     removed: list[str] = field(default_factory=list)
+    #: corrections this sync established (the PPID approved them)
+    approved: list[str] = field(default_factory=list)
 
     @property
     def items(self) -> list[Item]:
-        """The established, valid items: exactly what may be published."""
-        return [r.item for r in self.dip if r.publishable and r.item is not None]
+        """The established, valid items: exactly what may be published (for a row whose correction
+        waits, the version last established)."""
+        return [item for item in (r.live for r in self.dip) if item is not None]
+
+    def corrections(self, rejected: bool = False) -> list[RowState]:
+        """Rows whose correction waits for the PPID (``rejected``: that the PPID rejected)."""
+        return [r for r in self.dip if r.correction is not None and r.correction.rejected == rejected]
 
     @property
     def exclusions(self) -> list[Exclusion]:
@@ -113,6 +130,9 @@ class SyncResult:
             "withdrawn": review.withdrawn,
             "held": review.held,
             "removed": review.removed,
+            "corrections_waiting": [r.id for r in review.corrections()],
+            "corrections_rejected": [r.id for r in review.corrections(rejected=True)],
+            "corrections_approved": review.approved,
             "publishable": len(review.items),
             "problems": {
                 row.id: [f.id for f in row.findings] for row in review.problem_rows()

@@ -23,9 +23,11 @@ from .ledger import (
     EVENT_REMOVED,
     EVENT_RETURNED,
     EVENT_WITHDRAWN,
+    correction_finding,
     history_row,
+    no_correction_finding,
     read_records,
-    tamper_finding,
+    rejected_finding,
 )
 from .register import (
     Cell,
@@ -49,10 +51,13 @@ from .validate import (
     validate_dip_row,
 )
 from .workflow import (
+    Correction,
     Establishment,
     Position,
     Release,
     Steps,
+    approval_choice,
+    established_item,
     establishment,
     fingerprint,
     hold,
@@ -234,17 +239,18 @@ class _Review:
             writer.append(s.HISTORY_TAB, history_row(
                 self.stamp, item_id, EVENT_RETURNED, stored, [], values))
         verdict = establishment(records, item_id, values, steps.decision, stored, not findings)
-        self.record(item_id, verdict, values, findings)
+        correction = self.record(item_id, verdict, values, steps, findings)
         writer.set(dip, index, anchor, s.FINGERPRINT, verdict.digest)
         if verdict.digest:
             self.established.add(index)
         publishable = bool(verdict.digest) and not verdict.tampered and not findings and item is not None
         warnings = self.dip_warnings(index, values, item)
         writer.set(dip, index, anchor, s.NOTE, "; ".join(f.id for f in [*findings, *warnings]))
-        where = position(values, steps, publishable, self.now.date(), reset=verdict.digest != stored)
+        where = position(values, steps, publishable, self.now.date(), reset=verdict.digest != stored,
+                         correction=correction.stage if correction else None)
         writer.changes.writes += sop_writes(anchor, values, where)
         return RowState(anchor, item_id, values, steps, item, findings, publishable, verdict.tampered, where,
-                        warnings)
+                        warnings, correction)
 
     def dip_warnings(self, index: int, values: dict[str, Cell], item: Item | None) -> list[Finding]:
         """A broken ``Tautan``; a Berkala item not updated for too long."""
@@ -257,18 +263,31 @@ class _Review:
                                          self.now.date(), self.watch))
         return [f for f in found if f is not None]
 
-    def record(self, item_id: str, verdict: Establishment, values: dict[str, Cell],
-               findings: list[Finding]) -> None:
-        """The establishment ``verdict`` in the review's lists, the row's findings and ``Riwayat``."""
+    def record(self, item_id: str, verdict: Establishment, values: dict[str, Cell], steps: Steps,
+               findings: list[Finding]) -> Correction | None:
+        """The establishment ``verdict`` in the review's lists, the row's findings and ``Riwayat``;
+        returns the correction waiting (or rejected), with the established version that stays live."""
+        correction = None
         if verdict.tampered:
-            findings.insert(0, tamper_finding(list(verdict.changed)))
+            approve = approval_choice(steps.decision)
+            correction = Correction(verdict.changed, verdict.rejected,
+                                    established_item(self.records, item_id, self.units), approve)
+            established = self.records.established.get(item_id, {})
+            findings.insert(0, rejected_finding(list(verdict.changed), established, item_id, approve)
+                            if verdict.rejected and correction.live is not None else
+                            correction_finding(list(verdict.changed), approve, correction.live is not None))
             self.result.tampered.append(item_id)
-        if verdict.event == EVENT_ESTABLISHED:
+        elif steps.decision == s.REJECT_CORRECTION and not verdict.digest:
+            findings.insert(0, no_correction_finding())
+        if verdict.approved:
+            self.result.approved.append(item_id)
+        elif verdict.event == EVENT_ESTABLISHED:
             self.result.newly_established.append(item_id)
         elif verdict.event == EVENT_WITHDRAWN:
             self.result.withdrawn.append(item_id)
         if verdict.event:
             self.writer.append(s.HISTORY_TAB, verdict.history(self.stamp, item_id, values))
+        return correction
 
     def removed(self) -> None:
         """Established items no row carries any more: recorded once, never forgotten."""
@@ -350,7 +369,8 @@ def release(rows: Sequence[RowState], published: Release, today: dt.date) -> Cha
     changes = Changes()
     for row in rows:
         after = position(row.position.cells(), row.steps, row.publishable, today,
-                         release=published, item_id=row.id)
+                         release=published, item_id=row.id,
+                         correction=row.correction.stage if row.correction else None)
         changes.writes += sop_writes(row.anchor, row.position.cells(), after)
         row.position = after
     return changes

@@ -7,34 +7,39 @@ used by the sync and by the publish alike).
 
 An established row carries a fingerprint (``Sidik``) of its content, and ``Riwayat`` remembers
 what was established (:mod:`dip_sheets.ledger`). :func:`establishment` decides whether a sync
-establishes a row, finds it edited after establishment (it goes back to the PPID before it may be
-published again), or sees its establishment withdrawn; :func:`hold` decides whether a row that
-arrived already established must wait for the PPID.
+establishes a row, finds a correction of it waiting for the PPID (the last established version
+stays published meanwhile, :func:`established_item`), approves or rejects such a correction, or
+sees the establishment withdrawn; :func:`hold` decides whether a row that arrived already
+established must wait for the PPID.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from . import schema as s
 from .findings import Finding, Invalid
 from .ledger import (
+    APPROVED_NOTE,
     EVENT_EDITED,
     EVENT_ESTABLISHED,
     EVENT_HELD,
+    EVENT_REJECTED,
     EVENT_RELEASED,
+    EVENT_RESTORED,
+    EVENT_STEP3,
     EVENT_WITHDRAWN,
     Records,
-    event_name,
     held_finding,
     history_row,
+    step3_note,
 )
 from .register import Cell, cell_text
-from .validate import parse_choice
+from .validate import Item, parse_choice, validate_dip_row
 
 # ---- steps 1 to 3, as staff filled them ----------------------------------------------------------
 
@@ -69,7 +74,7 @@ def read_steps(values: Mapping[str, Cell]) -> tuple[Steps, list[Finding]]:
             f"{s.STEP2}: diisi sebelum unit menyerahkan informasi (kolom '{s.STEP1}' masih kosong).",
             f"{s.STEP2}: filled before the unit handed the item over ('{s.STEP1}' is empty).",
         ))
-    if steps.decision == s.ESTABLISHED and not (
+    if steps.decision in s.ESTABLISHING and not (
         steps.handed_over and steps.classification == s.CLASSIFIED
     ):
         findings.append(Finding(
@@ -98,6 +103,8 @@ class Stage(StrEnum):
     NEEDS_REVISION = "3 Perlu revisi"
     REJECTED = "3 Ditolak"
     BLOCKED = "3 Ditetapkan tetapi bermasalah"
+    CORRECTION_PENDING = "3 Koreksi menunggu PPID"
+    CORRECTION_REJECTED = "3 Koreksi ditolak, menunggu unit"
     ESTABLISHED = "4 Ditetapkan, belum diunggah"
     PUBLISHED = "5 Diunggah"
 
@@ -114,6 +121,8 @@ _STAGE_EN = {
     Stage.NEEDS_REVISION: "3 Needs revision",
     Stage.REJECTED: "3 Rejected",
     Stage.BLOCKED: "3 Established but blocked",
+    Stage.CORRECTION_PENDING: "3 Correction awaiting the PPID",
+    Stage.CORRECTION_REJECTED: "3 Correction rejected, awaiting the unit",
     Stage.ESTABLISHED: "4 Established, not yet uploaded",
     Stage.PUBLISHED: "5 Uploaded",
 }
@@ -147,8 +156,11 @@ def fingerprint(values: Mapping[str, Cell]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def stage(steps: Steps, publishable: bool, uploaded: bool) -> Stage:
-    if steps.decision == s.ESTABLISHED:
+def stage(steps: Steps, publishable: bool, uploaded: bool, correction: Stage | None = None) -> Stage:
+    """Where a row stands; ``correction``: the stage of a correction waiting (see :class:`Correction`)."""
+    if correction is not None:
+        return correction
+    if steps.decision in s.KEEPS_ESTABLISHED:
         if not publishable:
             return Stage.BLOCKED
         return Stage.PUBLISHED if uploaded else Stage.ESTABLISHED
@@ -220,7 +232,7 @@ class Position:
 
 def position(
     cells: Mapping[str, Cell], steps: Steps, publishable: bool, today: dt.date, *,
-    reset: bool = False, release: Release | None = None, item_id: str = "",
+    reset: bool = False, release: Release | None = None, item_id: str = "", correction: Stage | None = None,
 ) -> Position:
     """Steps 4 and 5 and ``Posisi SOP`` of a row, from those ``cells`` as they are now.
 
@@ -236,7 +248,7 @@ def position(
         ordered = (ordered or release.ordered) if live else ""
         if release.uploaded is not None:
             uploaded = (uploaded or release.uploaded) if live else ""
-    where = stage(steps, publishable, bool(uploaded))
+    where = stage(steps, publishable, bool(uploaded), correction)
     return Position(ordered, uploaded, where, stage_since(cell_text(cells.get(s.STAGE)), where) or today)
 
 
@@ -253,8 +265,13 @@ class Establishment:
     event: str = ""
     recorded: str = ""
     note: str = ""
-    #: edited after establishment, and the content columns that changed since
+    #: the content differs from the established one and no approval took it: a correction waits
+    #: (the established version stays live), or was rejected
     tampered: bool = False
+    rejected: bool = False
+    #: this sync establishes a correction of an established item
+    approved: bool = False
+    #: the content columns that differ from the established version
     changed: tuple[str, ...] = ()
 
     def history(self, stamp: str, item_id: str, values: Mapping[str, Cell]) -> dict[str, Cell]:
@@ -263,31 +280,74 @@ class Establishment:
                            note=self.note)
 
 
+def approval_choice(decision: str) -> str:
+    """The step-3 value that approves a correction of a row whose step 3 is ``decision`` now
+    (after a sync, the records hold that value: only a different one is the PPID's new action)."""
+    return s.ESTABLISHED if decision == s.APPROVE_CORRECTION else s.APPROVE_CORRECTION
+
+
 def establishment(
     records: Records, item_id: str, values: Mapping[str, Cell], decision: str, stored: str,
     valid: bool,
 ) -> Establishment:
-    """Whether this sync establishes a row, finds it edited since its establishment, or sees the
-    establishment withdrawn.
+    """Whether this sync establishes a row, finds a correction of it (waiting, approved or
+    rejected), or sees the establishment withdrawn.
 
     ``stored`` is the ``Sidik`` ``Riwayat`` holds for the row (``""``: not established), ``decision``
-    its step 3 and ``valid`` whether it has no finding. An edit is recorded once, not at every sync.
+    its step 3 and ``valid`` whether it has no finding. A correction is approved by an establishing
+    step 3 that differs from the one recorded when the row's content was last seen, so a value left
+    from an earlier approval approves nothing. Every difference from what the records saw (content
+    or step 3) is recorded once, so the next sync knows it.
     """
     current = fingerprint(values)
-    if decision != s.ESTABLISHED:
+    if decision not in s.KEEPS_ESTABLISHED:
         return Establishment("", EVENT_WITHDRAWN, stored, decision or "(kosong)") if stored \
             else Establishment("")
     if not stored:
-        return Establishment(current, EVENT_ESTABLISHED, current) if valid else Establishment("")
+        if decision in s.ESTABLISHING and valid:
+            return Establishment(current, EVENT_ESTABLISHED, current, step3_note(decision))
+        return Establishment("")
+    seen, seen_decision = records.seen.get(item_id, (stored, s.ESTABLISHED))
+    unchanged_since_seen = (seen, seen_decision) == (current, decision)
     if stored == current:
-        return Establishment(stored)
+        if unchanged_since_seen:
+            return Establishment(stored)
+        return Establishment(stored, EVENT_STEP3 if seen == current else EVENT_RESTORED, current,
+                             step3_note(decision))
     before = records.established.get(item_id, {})
-    changed = changed_columns({h: cell_text(v) for h, v in before.items()}, values) if before else []
-    last = records.latest.get(item_id, {})
-    already = (event_name(last.get(s.HISTORY_EVENT)) == EVENT_EDITED
-               and cell_text(last.get(s.FINGERPRINT)) == current)
-    return Establishment(stored, "" if already else EVENT_EDITED, current, tampered=True,
-                         changed=tuple(changed))
+    changed = tuple(changed_columns({h: cell_text(v) for h, v in before.items()}, values))
+    if decision in s.ESTABLISHING and decision != seen_decision and valid:
+        return Establishment(current, EVENT_ESTABLISHED, current, step3_note(decision, APPROVED_NOTE),
+                             approved=True, changed=changed)
+    rejected = decision == s.REJECT_CORRECTION
+    event = ("" if unchanged_since_seen else EVENT_REJECTED if rejected
+             else EVENT_STEP3 if seen == current else EVENT_EDITED)
+    return Establishment(stored, event, current, step3_note(decision), tampered=True, rejected=rejected,
+                         changed=changed)
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A row whose content differs from its established version, and what goes live meanwhile."""
+
+    changed: tuple[str, ...]
+    rejected: bool
+    #: the established version (``None``: it no longer passes the checks)
+    live: Item | None
+    #: the step-3 value that approves the correction
+    approve: str
+
+    @property
+    def stage(self) -> Stage:
+        if self.live is None:
+            return Stage.BLOCKED
+        return Stage.CORRECTION_REJECTED if self.rejected else Stage.CORRECTION_PENDING
+
+
+def established_item(records: Records, item_id: str, units: Sequence[str]) -> Item | None:
+    """The item as the PPID last established it (its ``Riwayat`` copy), checked like any row."""
+    item, _ = validate_dip_row(records.established.get(item_id, {}), units, item_id)
+    return item
 
 
 def hold(
@@ -300,7 +360,7 @@ def hold(
     similar = records.similar(values, item_id)
     event: dict[str, Cell] | None = None
     if arrived:
-        held = decision == s.ESTABLISHED and (bool(similar) or sidik in records.digests())
+        held = decision in s.ESTABLISHING and (bool(similar) or sidik in records.digests())
         if held:
             event = history_row(stamp, item_id, EVENT_HELD, "", [], values,
                                 note=", ".join(similar) or "salinan baris yang ditetapkan")
@@ -309,6 +369,6 @@ def hold(
         event = history_row(stamp, item_id, EVENT_RELEASED, "", [], values)
     else:
         held = records.held(item_id)
-    if held and decision == s.ESTABLISHED:
+    if held and decision in s.ESTABLISHING:
         findings.insert(0, held_finding(similar))
     return held, event

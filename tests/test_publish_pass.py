@@ -181,8 +181,8 @@ def test_a_row_edited_while_a_publish_runs_is_read_again_before_step_5(config: C
     assert result.status == "published" and register.reads == 2
     assert live_items(config)["Laporan Keuangan"]["ringkasan"] == "Ringkasan Laporan Keuangan"
     rows = by_title(register)
-    assert "Diubah setelah ditetapkan" in rows["Laporan Keuangan"][s.NOTE]
-    assert rows["Laporan Keuangan"][s.STAGE].startswith("3 Ditetapkan tetapi bermasalah")
+    assert "Koreksi menunggu persetujuan PPID" in rows["Laporan Keuangan"][s.NOTE]
+    assert rows["Laporan Keuangan"][s.STAGE].startswith("3 Koreksi menunggu PPID")
     assert rows["Profil Badan Publik"][s.STAGE].startswith("5 Diunggah")
     again = run(register, UNITS, NOW, watch=office_watch(config))
     assert again.applied is None, "the second read's changes were written too"

@@ -132,7 +132,7 @@ def test_clearing_the_sidik_does_not_make_an_edit_look_newly_established() -> No
     set_cell(register, 1, s.SUMMARY, "Diubah")
     result = sync(register)
     assert result.review.newly_established == [] and result.review.tampered == ["DIP-0001"]
-    assert result.review.items == []
+    assert [i.summary for i in result.review.items] == ["Ringkasan Profil"]  # the established version
     assert len(cell_text(register.get(s.DIP_TAB, 1, s.FINGERPRINT))) == 16  # restored from Riwayat
 
 

@@ -110,7 +110,7 @@ def test_establishment_fingerprints_locks_and_records_history() -> None:
     assert register.locked[s.DIP_TAB] == {index}
     assert draft not in register.locked[s.DIP_TAB]
     history = register.tabs[s.HISTORY_TAB]
-    assert len(history) == 2 and history[1][2] == "Ditetapkan"
+    assert len(history) == 2 and history[1][2] == "Ditetapkan: Langkah 3 = Ditetapkan"
 
 
 def test_invalid_rows_are_not_established() -> None:
@@ -122,7 +122,7 @@ def test_invalid_rows_are_not_established() -> None:
     assert register.locked[s.DIP_TAB] == set()
 
 
-def test_edit_after_establishment_is_flagged_once_and_blocks_publication() -> None:
+def test_edit_after_establishment_is_flagged_once_and_keeps_the_established_version_live() -> None:
     register = memory_register()
     index = register.add(s.DIP_TAB, established("A"))
     sync(register)
@@ -130,11 +130,14 @@ def test_edit_after_establishment_is_flagged_once_and_blocks_publication() -> No
     register.tabs[s.DIP_TAB][index][column] = "Ringkasan yang diubah"
     result = run(register, UNITS, NOW)
     assert result.review.tampered == ["DIP-0001"]
-    assert result.review.items == []
+    # issue 13: the established version stays on the list while the correction waits
+    assert [i.summary for i in result.review.items] == ["Ringkasan A"]
+    assert result.review.blockers == [] and result.review.dip[0].stage is Stage.CORRECTION_PENDING
     note = cell_text(register.get(s.DIP_TAB, index, s.NOTE))
-    assert "Diubah setelah ditetapkan" in note and s.SUMMARY in note
+    assert "Koreksi menunggu persetujuan PPID" in note and s.SUMMARY in note
     history = register.tabs[s.HISTORY_TAB]
-    assert [r[2] for r in history[1:]] == ["Ditetapkan", "Diubah setelah ditetapkan"]
+    assert [r[2] for r in history[1:]] == ["Ditetapkan: Langkah 3 = Ditetapkan",
+                                           "Diubah setelah ditetapkan: Langkah 3 = Ditetapkan"]
     old = history[1][[str(h) for h in history[0]].index(s.SUMMARY)]
     assert old == "Ringkasan A"  # the old value is kept
     again = run(register, UNITS, NOW)
