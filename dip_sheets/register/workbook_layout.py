@@ -200,10 +200,16 @@ def _wrap(styles: Styles) -> bytes:
 
 
 def _put_if_changed(sheet: Worksheet, name: str, xml: bytes | None) -> None:
-    """Set an element unless it already means the same (as another program may have spelled it)."""
+    """Set an element unless it already means the same (as another program may have spelled it);
+    a dropdown's list range is text, not an attribute: it counts too (a list that grew)."""
     existing = sheet.element(name)
-    if xml is not None and (existing is None or normal_form(xml) != normal_form(existing)):
+    if xml is not None and (existing is None or normal_form(xml) != normal_form(existing)
+                            or (name == "dataValidations" and _formulas(xml) != _formulas(existing))):
         sheet.put(name, xml)
+
+
+def _formulas(xml: bytes) -> list[bytes]:
+    return re.findall(rb"<(?:[\w.-]+:)?formula1>([^<]*)<", xml)
 
 
 def _cols(sheet: Worksheet, styles: Styles, widths: Mapping[int, int], editable: set[int],
