@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from . import schema as s
+from .workflow import Stage
 
 GUIDE_TAB = "Petunjuk"
 PACKAGE = Path(__file__).resolve().parent
@@ -38,9 +39,30 @@ STEPS = (
      " sudah lengkap dan diserahkan."),
     (s.STEP2, s.Role.DESK, "Desk memeriksa dan mengklasifikasi: 'Sudah' bila benar, 'Perlu Perbaikan'"
      " bila unit harus memperbaiki (tulis alasannya di Keterangan)."),
-    (s.STEP3, s.Role.PPID, "PPID menetapkan: 'Ditetapkan', 'Ditolak', atau 'Perlu Revisi'."),
+    (s.STEP3, s.Role.PPID, f"PPID menetapkan: '{s.ESTABLISHED}', '{s.REJECTED}', atau '{s.NEEDS_REVISION}'"
+     f" (mencabut penetapan); untuk baris yang diubah setelah ditetapkan: '{s.APPROVE_CORRECTION}' atau"
+     f" '{s.REJECT_CORRECTION}'."),
     (s.STEP4, s.Role.SYSTEM, "Diisi sinkronisasi saat item yang ditetapkan siap diunggah."),
     (s.STEP5, s.Role.SYSTEM, "Diisi saat daftar terbit di situs (versi dan tanggal)."),
+)
+
+
+#: how a correction of an established row goes, for the tab's last section
+CORRECTION_STEPS = (
+    f"Baris yang sudah '{s.ESTABLISHED}' terkunci (abu-abu): di Google Sheet hanya PPID yang dapat"
+    " mengubahnya, di workbook proteksinya dapat dilepas. Koreksi diketik langsung di baris itu.",
+    f"Sinkronisasi berikut mencatat koreksi di tab '{s.HISTORY_TAB}' (nilai lama tetap tersimpan),"
+    f" menyebut kolom yang berubah di '{s.NOTE}', dan '{s.STAGE}' menjadi"
+    f" '{Stage.CORRECTION_PENDING.value}'. Selama itu versi yang ditetapkan tetap diterbitkan.",
+    f"Menyetujui: PPID memilih '{s.APPROVE_CORRECTION}' di kolom '{s.STEP3}' (atau '{s.ESTABLISHED}' bila"
+    f" kolom itu masih berisi '{s.APPROVE_CORRECTION}' dari persetujuan sebelumnya; '{s.NOTE}' selalu"
+    " menyebut nilai yang harus dipilih). Satu sinkronisasi menetapkan isi yang baru; penerbitan"
+    " berikutnya memuatnya, dan riwayat di situs menyebutnya 'Diubah'.",
+    f"Menolak: PPID memilih '{s.REJECT_CORRECTION}'. Versi yang ditetapkan tetap diterbitkan; '{s.NOTE}'"
+    f" menyebut nilai yang ditetapkan untuk diketik kembali oleh unit (nilai lengkapnya di tab"
+    f" '{s.HISTORY_TAB}'). Setelah nilainya kembali, baris itu ditetapkan seperti semula.",
+    f"'{s.NEEDS_REVISION}' mencabut penetapan: item keluar dari daftar yang diterbitkan sampai PPID"
+    f" memilih '{s.ESTABLISHED}' lagi.",
 )
 
 
@@ -140,11 +162,5 @@ def lines() -> list[Line]:
     out += [Line("row", (column or "(kolom yang disebut)", text, _fix(column)))
             for column, text in finding_messages()]
     out += [Line("heading", ("Koreksi dan persetujuannya",)),
-            Line("row", ("1", f"Baris yang sudah '{s.ESTABLISHED}' terkunci (abu-abu). Untuk mengoreksinya,"
-                         f" unit meminta PPID memilih '{s.NEEDS_REVISION}' di kolom '{s.STEP3}'.")),
-            Line("row", ("2", "Sinkronisasi berikut membuka kunci baris itu; unit memperbaiki isinya. Nilai"
-                         f" lama tetap tercatat di tab '{s.HISTORY_TAB}'.")),
-            Line("row", ("3", f"PPID memeriksa lalu memilih '{s.ESTABLISHED}' lagi; sinkronisasi berikut"
-                         " menerbitkan isi yang baru. Isi yang diubah tanpa penetapan ulang tidak"
-                         " diterbitkan."))]
+            *(Line("row", (str(n), text)) for n, text in enumerate(CORRECTION_STEPS, start=1))]
     return out

@@ -110,13 +110,26 @@ def _line(row: RowState, why: str) -> str:
     return f"- {row.id or '(belum ber-ID)'} (baris {row.row_number}) {title}: {why}"
 
 
+def _for_unit(row: RowState) -> list[str]:
+    """What the unit must fix in a row: a correction waiting is the PPID's to decide, not theirs."""
+    waiting = row.correction is not None and not row.correction.rejected
+    return [f.id for f in (row.findings[1:] if waiting else row.findings)]
+
+
+def _correction(row: RowState) -> str:
+    assert row.correction is not None
+    changed = ", ".join(row.correction.changed) or "isi baris"
+    return (f"koreksi menunggu persetujuan (berubah: {changed}; versi yang ditetapkan tetap diterbitkan);"
+            f" pilih '{row.correction.approve}' atau '{s.REJECT_CORRECTION}' di kolom '{s.STEP3}'")
+
+
 def digests(config: Config, review: Review, link: str, units: Mapping[str, Sequence[str]]) -> list[Digest]:
     """Every notice this review calls for (empty ones included: they clear the memory)."""
     office = config.office.short_name
     found: list[Digest] = []
     for unit, to in units.items():
         mine = [r for r in review.dip if str(r.values.get(s.UNIT) or "").strip() == unit]
-        lines = [_line(r, "; ".join(f.id for f in r.findings)) for r in mine if r.findings]
+        lines = [_line(r, "; ".join(fix)) for r in mine if (fix := _for_unit(r))]
         lines += [_line(r, f"dikembalikan ({r.stage.value})") for r in mine
                   if not r.findings and r.stage in (Stage.NEEDS_FIX, Stage.NEEDS_REVISION)]
         found.append(Digest(f"unit:{unit}", tuple(to), f"[DIP {office}] {len(lines)} baris {unit} perlu"
@@ -125,8 +138,8 @@ def digests(config: Config, review: Review, link: str, units: Mapping[str, Seque
     found.append(Digest("desk", tuple(config.roles.get(s.Role.DESK, ())),
                         f"[DIP {office}] {len(desk)} baris menunggu klasifikasi Desk", tuple(desk)))
     ppid = [_line(r, "menunggu penetapan") for r in review.dip if r.stage is Stage.AWAITING_PPID]
-    ppid += [_line(r, "koreksi menunggu penetapan ulang") for r in review.dip
-             if r.tampered or r.id in review.held]
+    ppid += [_line(r, _correction(r)) for r in review.corrections()]
+    ppid += [_line(r, "ditahan, menunggu penetapan ulang") for r in review.dip if r.id in review.held]
     found.append(Digest("ppid", tuple(config.roles.get(s.Role.PPID, ())),
                         f"[DIP {office}] {len(ppid)} baris menunggu keputusan PPID", tuple(ppid)))
     return [d for d in found if d.to]

@@ -24,7 +24,7 @@ from .workflow import Stage
 
 #: stages where an item waits for somebody; items longer than the threshold are called out.
 WAITING = (Stage.DRAFT, Stage.AWAITING_DESK, Stage.NEEDS_FIX, Stage.AWAITING_PPID, Stage.NEEDS_REVISION,
-           Stage.BLOCKED, Stage.ESTABLISHED)
+           Stage.BLOCKED, Stage.CORRECTION_PENDING, Stage.CORRECTION_REJECTED, Stage.ESTABLISHED)
 #: the unit of rows whose unit cell is empty.
 NO_UNIT = Message("(tanpa unit)", "(no unit)")
 
@@ -54,6 +54,7 @@ def status(review: Review, today: dt.date, overdue_days: int = 14) -> dict[str, 
              "problems_en": [f.en for f in r.findings]}
             for r in review.blockers
         ],
+        "corrections": corrections(review),
         "dik_problems": [
             {"id": d.id, "row": d.anchor.row + 1, "problems": [f.id for f in d.findings],
              "problems_en": [f.en for f in d.findings]}
@@ -61,6 +62,15 @@ def status(review: Review, today: dt.date, overdue_days: int = 14) -> dict[str, 
         ],
         **warnings(review),
     }
+
+
+def corrections(review: Review) -> list[dict[str, Any]]:
+    """Corrections of established items waiting for the PPID (their established version stays
+    live): which item, whose, since when, what changed, and the step-3 value that approves it."""
+    return [{"id": r.id, "row": r.row_number, "unit": cell_text(r.values.get(s.UNIT)) or NO_UNIT.id,
+             "since": r.since.isoformat(), "changed": list(r.correction.changed),
+             "approve": r.correction.approve}
+            for r in review.corrections() if r.correction is not None]
 
 
 def warnings(review: Review) -> dict[str, list[dict[str, Any]]]:
@@ -141,6 +151,19 @@ def status_lines(report: dict[str, Any]) -> list[Message]:
         lines.append(Message(
             f"  DIK {problem['id']} (baris {problem['row']}): {'; '.join(problem['problems'])}",
             f"  DIK {problem['id']} (row {problem['row']}): {'; '.join(problem['problems_en'])}"))
+    if report["corrections"]:
+        lines.append(Message(f"Koreksi menunggu persetujuan PPID ({len(report['corrections'])}; versi yang"
+                             " ditetapkan tetap diterbitkan):",
+                             f"Corrections waiting for the PPID ({len(report['corrections'])}; the"
+                             " established version stays published):"))
+    for fix in report["corrections"]:
+        unit = NO_UNIT.en if fix["unit"] == NO_UNIT.id else fix["unit"]
+        changed = ", ".join(fix["changed"]) or "-"
+        lines.append(Message(
+            f"  {fix['id']} (baris {fix['row']}, {fix['unit']}) sejak {fix['since']}: berubah {changed};"
+            f" pilih '{fix['approve']}' untuk menyetujui",
+            f"  {fix['id']} (row {fix['row']}, {unit}) since {fix['since']}: changed {changed};"
+            f" choose '{fix['approve']}' to approve"))
     for key, heading in (("broken_links", Message("Tautan yang tidak dapat dibuka (pemeriksaan terakhir):",
                                                   "Links that do not open (last check):")),
                          ("stale", Message("Perlu diperbarui:", "Needs updating:"))):

@@ -17,14 +17,21 @@ import openpyxl
 import pytest
 
 from dip_sheets import schema as s
+from dip_sheets.config import default_config
 from dip_sheets.connect import open_register
+from dip_sheets.guide_tab import lines as guide_lines
+from dip_sheets.notify import digests
 from dip_sheets.publish import PublishResult, publish
 from dip_sheets.register import Cell, Layout, cell_text
+from dip_sheets.status import status, status_lines
 from dip_sheets.sync import SyncResult, run
 from dip_sheets.targets.folder import FolderTarget
-from tests.conftest import NOW, UNITS, established
+from dip_sheets.workflow import Stage
+from tests.conftest import NOW, UNITS, established, good_row
+from tests.memory_register import MemoryRegister, memory_register
 from tests.sheets_emulator import ServiceAccount, SheetsEmulator
 from tests.test_end_to_end import ROLES, Office, _sheets_office, _workbook_office
+from tests.test_review_gate import set_cell
 
 
 @pytest.fixture(params=["workbook", "sheets"])
@@ -164,7 +171,6 @@ def test_a_rejected_correction_keeps_the_old_content_until_the_values_are_copied
     assert live(office)["DIP-0002"]["ringkasan"] == "Ringkasan Laporan Keuangan"
 
     office.set_cell("Laporan Keuangan", s.SUMMARY, long_summary)  # another try, still rejected
-    assert long_summary[:40] not in cell_text(rows(office)["DIP-0002"][s.NOTE])
     sync(office)
     assert "'Ringkasan Laporan Keuangan'" in rows(office)["DIP-0002"][s.NOTE]
 
@@ -246,3 +252,128 @@ def step3_choices(office: Office) -> list[str]:
     first, _, last = cells.replace("$", "").partition(":")
     found: list[Cell] = [c.value for row in book[source][f"{first}:{last}"] for c in row]
     return [cell_text(v) for v in found]
+
+
+# ---- the rules, on a register in memory ---------------------------------------------------------
+
+
+def note_of(register: MemoryRegister) -> str:
+    return cell_text(register.get(s.DIP_TAB, 1, s.NOTE))
+
+
+def established_in_memory(**overrides: Cell) -> MemoryRegister:
+    register = memory_register()
+    register.add(s.DIP_TAB, established("Profil", **overrides))
+    assert run(register, UNITS, NOW).review.newly_established == ["DIP-0001"]
+    return register
+
+
+def summaries(result: SyncResult) -> list[str]:
+    return [i.summary for i in result.review.items]
+
+
+def test_a_step_3_tidied_after_copying_back_does_not_approve_a_later_edit() -> None:
+    register = established_in_memory()
+    set_cell(register, 1, s.SUMMARY, "salah")
+    set_cell(register, 1, s.STEP3, s.REJECT_CORRECTION)
+    run(register, UNITS, NOW)
+    set_cell(register, 1, s.SUMMARY, "Ringkasan Profil")  # copied back
+    set_cell(register, 1, s.STEP3, s.ESTABLISHED)  # and the PPID tidies the column
+    tidied = run(register, UNITS, NOW)
+    assert tidied.review.approved == [] and note_of(register) == ""
+    set_cell(register, 1, s.SUMMARY, "koreksi baru")  # days later
+    later = run(register, UNITS, NOW)
+    assert later.review.approved == [] and summaries(later) == ["Ringkasan Profil"]
+    assert "pilih 'Setujui Koreksi' untuk menyetujui" in note_of(register)
+
+
+def test_an_invalid_correction_keeps_the_old_content_and_an_approval_of_it_waits() -> None:
+    register = established_in_memory()
+    set_cell(register, 1, s.LINK, "bukan alamat")
+    set_cell(register, 1, s.STEP3, s.APPROVE_CORRECTION)
+    result = run(register, UNITS, NOW)
+    assert result.review.approved == [] and result.review.blockers == []
+    assert summaries(result) == ["Ringkasan Profil"]
+    assert note_of(register).startswith("Koreksi menunggu persetujuan PPID (berubah: Tautan)")
+    assert s.LINK + ":" in note_of(register)  # what is wrong with the correction, too
+    set_cell(register, 1, s.LINK, "https://ppid.example.go.id/baru.pdf")  # fixed, unseen by the PPID
+    fixed = run(register, UNITS, NOW)
+    assert fixed.review.approved == [] and "pilih 'Ditetapkan' untuk menyetujui" in note_of(register)
+    set_cell(register, 1, s.STEP3, s.ESTABLISHED)
+    assert run(register, UNITS, NOW).review.approved == ["DIP-0001"]
+
+
+def test_the_rejection_note_cuts_long_established_values() -> None:
+    long_text = "Ringkasan yang sangat panjang " * 10
+    register = established_in_memory(**{s.SUMMARY: long_text})
+    set_cell(register, 1, s.SUMMARY, "pendek")
+    set_cell(register, 1, s.STEP3, s.REJECT_CORRECTION)
+    run(register, UNITS, NOW)
+    quoted = note_of(register).split(f"{s.SUMMARY} = '", 1)[1].split("'", 1)[0]
+    assert quoted.endswith("…") and len(quoted) <= 80 and long_text.startswith(quoted[:-1])
+    assert "nilai lengkapnya di tab 'Riwayat'" in note_of(register)
+
+
+def test_tolak_koreksi_on_a_row_never_established_is_a_finding_and_setujui_establishes() -> None:
+    register = memory_register()
+    register.add(s.DIP_TAB, good_row("A", **{s.STEP1: "Ya", s.STEP2: "Sudah", s.STEP3: s.REJECT_CORRECTION}))
+    first = run(register, UNITS, NOW)
+    assert first.review.items == [] and "hanya untuk koreksi baris yang sudah ditetapkan" in note_of(register)
+    set_cell(register, 1, s.STEP3, s.APPROVE_CORRECTION)
+    assert run(register, UNITS, NOW).review.newly_established == ["DIP-0001"]
+
+
+def test_riwayat_rows_written_before_corrections_count_as_ditetapkan() -> None:
+    register = established_in_memory()
+    set_cell(register, 1, s.SUMMARY, "diubah")
+    run(register, UNITS, NOW)
+    history = register.tabs[s.HISTORY_TAB]
+    event = [str(h) for h in history[0]].index(s.HISTORY_EVENT)
+    for row in history[1:]:  # as an older dip-sheets wrote them
+        row[event] = str(row[event]).partition(":")[0]
+    assert [r[event] for r in history[1:]] == ["Ditetapkan", "Diubah setelah ditetapkan"]
+    assert not run(register, UNITS, NOW).review.changes
+    assert "pilih 'Setujui Koreksi'" in note_of(register)
+    set_cell(register, 1, s.STEP3, s.APPROVE_CORRECTION)
+    assert run(register, UNITS, NOW).review.approved == ["DIP-0001"]
+
+
+def test_perlu_revisi_still_withdraws_a_correction() -> None:
+    register = established_in_memory()
+    set_cell(register, 1, s.SUMMARY, "diubah")
+    run(register, UNITS, NOW)
+    set_cell(register, 1, s.STEP3, s.NEEDS_REVISION)
+    withdrawn = run(register, UNITS, NOW)
+    assert withdrawn.review.withdrawn == ["DIP-0001"] and withdrawn.review.items == []
+
+
+def test_status_notices_and_the_petunjuk_tab_name_the_corrections_waiting() -> None:
+    register = established_in_memory()
+    register.add(s.DIP_TAB, established("Laporan"))
+    run(register, UNITS, NOW)
+    set_cell(register, 1, s.TITLE, "Profil Kantor")
+    set_cell(register, 1, s.SUMMARY, "Ringkasan baru")
+    review_ = run(register, UNITS, NOW).review
+    report = status(review_, NOW.date())
+    assert report["corrections"] == [{
+        "id": "DIP-0001", "row": 2, "unit": established()[s.UNIT], "since": NOW.date().isoformat(),
+        "changed": [s.TITLE, s.SUMMARY], "approve": s.APPROVE_CORRECTION}]
+    assert report["blockers"] == [] and report["publishable"] == 2
+    assert report["total"][Stage.CORRECTION_PENDING.value] == 1
+    text = "\n".join(m.id for m in status_lines(report))
+    assert "Koreksi menunggu persetujuan PPID (1; versi yang ditetapkan tetap diterbitkan):" in text
+    assert (f"DIP-0001 (baris 2, {established()[s.UNIT]}) sejak {NOW.date().isoformat()}: berubah"
+            f" {s.TITLE}, {s.SUMMARY}; pilih 'Setujui Koreksi' untuk menyetujui") in text
+    config = dataclasses.replace(default_config(Path("/nonexistent")), roles={
+        s.Role.PPID: ("ppid@kantor.example",)})
+    unit = established()[s.UNIT]
+    found = {d.key: d for d in digests(config, review_, "register", {str(unit): ("unit@kantor.example",)})}
+    assert [line for line in found["ppid"].lines if "DIP-0001" in line] == [
+        "- DIP-0001 (baris 2) Profil Kantor: koreksi menunggu persetujuan (berubah: Judul Informasi,"
+        " Ringkasan Isi Informasi; versi yang ditetapkan tetap diterbitkan); pilih 'Setujui Koreksi' atau"
+        " 'Tolak Koreksi' di kolom '3 Penetapan PPID'"]
+    assert found[f"unit:{unit}"].lines == (), "a correction waiting is the PPID's to decide"
+    guide = "\n".join(" ".join(line.cells) for line in guide_lines())
+    assert "Menyetujui: PPID memilih 'Setujui Koreksi'" in guide
+    assert "Menolak: PPID memilih 'Tolak Koreksi'" in guide
+    assert "Koreksi menunggu persetujuan PPID (berubah: …)" in guide  # the note's meaning, from the code
