@@ -25,10 +25,17 @@ def sync_lines(result: SyncResult) -> list[Message]:
     if data["newly_established"]:
         ids = ", ".join(data["newly_established"])
         lines.append(Message(f"Baru ditetapkan dan dikunci: {ids}", f"Newly established and locked: {ids}"))
-    if data["tampered"]:
-        ids = ", ".join(data["tampered"])
-        lines.append(Message(f"PERHATIAN: diubah setelah ditetapkan: {ids}",
-                             f"WARNING: edited after establishment: {ids}"))
+    for key, text in (("corrections_approved", Message("Koreksi disetujui PPID dan ditetapkan",
+                                                       "Corrections approved by the PPID and established")),
+                      ("corrections_waiting", Message(
+                          "Koreksi menunggu persetujuan PPID (versi yang ditetapkan tetap diterbitkan)",
+                          "Corrections waiting for the PPID (the established version stays published)")),
+                      ("corrections_rejected", Message(
+                          "Koreksi ditolak PPID (unit mengembalikan nilai yang ditetapkan)",
+                          "Corrections rejected by the PPID (the unit types the established values back)"))):
+        if data[key]:
+            ids = ", ".join(data[key])
+            lines.append(Message(f"{text.id}: {ids}", f"{text.en}: {ids}"))
     if data["held"]:
         ids = ", ".join(data["held"])
         lines.append(Message(

@@ -128,7 +128,9 @@ def test_full_cycle_init_sync_publish_tamper(office: Office) -> None:
     assert tampered.review.tampered == ["DIP-0001"]
     second = publish(config, open_register(config), FolderTarget(config.publish.folder), now=NOW, force=True)
     data = json.loads((config.publish.folder / "dip.json").read_bytes())
-    assert second.status == "published" and [i["judul"] for i in data["item"]] == ["Laporan"]
+    # issue 13: the established version stays published while the correction waits for the PPID
+    assert second.status == "unchanged" and [i["judul"] for i in data["item"]] == ["Profil", "Laporan"]
+    assert data["item"][0]["ringkasan"] == "Ringkasan Profil"
 
 
 def test_established_rows_are_locked_and_drafts_are_not(office: Office) -> None:

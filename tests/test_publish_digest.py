@@ -85,13 +85,14 @@ def test_a_changed_item_still_publishes(config: Config, populated: WorkbookRegis
     target = FolderTarget(config.publish.folder)
     publish(config, populated, target, now=NOW, force=True)
     row = next(r for r in review(populated.read(), UNITS, NOW).dip if r.values[s.TITLE] == "Laporan Keuangan")
-    populated.apply(Changes([CellWrite(row.anchor, s.SUMMARY, "Ringkasan yang diperbaiki")]))
+    # corrected after establishment and approved by the PPID (issue 13: one choice in step 3)
+    populated.apply(Changes([CellWrite(row.anchor, s.SUMMARY, "Ringkasan yang diperbaiki"),
+                             CellWrite(row.anchor, s.STEP3, s.APPROVE_CORRECTION)]))
     renders = Renders(monkeypatch)
     result = publish(config, populated, target, now=later(1), force=True)
     assert result.status == "published" and renders.count >= 1
-    # edited after establishment, the row is held back until the PPID establishes it again
-    titles = [i["judul"] for i in json.loads((config.publish.folder / "dip.json").read_bytes())["item"]]
-    assert titles == ["Profil Badan Publik"]
+    items = {i["judul"]: i for i in json.loads((config.publish.folder / "dip.json").read_bytes())["item"]}
+    assert items["Laporan Keuangan"]["ringkasan"] == "Ringkasan yang diperbaiki"
 
 
 def test_every_field_of_an_item_is_in_the_digest() -> None:

@@ -535,7 +535,8 @@ def _check_publish(staff: Staff, tracker: Tracker, config: Config, site: Path, w
     _check_no_staff_write(staff, before, "publish")
     assert_fully_live(site)
     after = review(staff.register.read(), UNITS, when)
-    published = {cell_text(r.values[s.REMARKS]) for r in after.dip if r.publishable}
+    # a row whose correction waits keeps its established version live (issue 13)
+    published = {item.remarks for item in after.items}
     assert published <= candidates, published - candidates
     event(f"published {min(len(published), 3)}+ items" if published else "published nothing")
     if after.tampered:
