@@ -341,7 +341,7 @@ def test_riwayat_rows_written_before_corrections_count_as_ditetapkan() -> None:
 def test_perlu_revisi_still_withdraws_a_correction() -> None:
     register = established_in_memory()
     set_cell(register, 1, s.SUMMARY, "diubah")
-    run(register, UNITS, NOW)
+    assert summaries(run(register, UNITS, NOW)) == ["Ringkasan Profil"]
     set_cell(register, 1, s.STEP3, s.NEEDS_REVISION)
     withdrawn = run(register, UNITS, NOW)
     assert withdrawn.review.withdrawn == ["DIP-0001"] and withdrawn.review.items == []
