@@ -10,8 +10,16 @@ from dataclasses import replace
 from openpyxl.worksheet.formula import ArrayFormula
 
 from dip_sheets import schema as s
-from dip_sheets.ledger import EVENT_EDITED, EVENT_ESTABLISHED, EVENT_WITHDRAWN, Records, read_records
-from dip_sheets.register import cell_text
+from dip_sheets.ledger import (
+    EVENT_EDITED,
+    EVENT_ESTABLISHED,
+    EVENT_REJECTED,
+    EVENT_STEP3,
+    EVENT_WITHDRAWN,
+    Records,
+    read_records,
+)
+from dip_sheets.register import Cell, cell_text
 from dip_sheets.sync import run
 from dip_sheets.workflow import (
     SINCE,
@@ -19,6 +27,7 @@ from dip_sheets.workflow import (
     Release,
     Stage,
     Steps,
+    approval_choice,
     changed_columns,
     content_text,
     establishment,
@@ -145,3 +154,32 @@ def test_establishment_establishes_flags_an_edit_once_and_withdraws() -> None:
     assert (withdrawn.digest, withdrawn.event, withdrawn.recorded, withdrawn.note) == (
         "", EVENT_WITHDRAWN, digest, s.NEEDS_REVISION)
     assert establishment(Records(), "DIP-0001", values, "", "", valid=True) == Establishment("")
+
+
+def test_a_correction_is_approved_only_by_a_step_3_that_differs_from_the_one_last_recorded() -> None:
+    values = established("A")
+    digest = fingerprint(values)
+    first = establishment(Records(), "DIP-0001", values, s.ESTABLISHED, "", valid=True)
+    history = [first.history("t", "DIP-0001", values)]
+    edited = {**values, s.SUMMARY: "lain"}
+
+    def decide(decision: str, content: dict[str, Cell] = edited) -> Establishment:
+        return establishment(read_records(history), "DIP-0001", content, decision, digest, valid=True)
+
+    waiting = decide(s.ESTABLISHED)
+    assert (waiting.event, waiting.note, waiting.tampered, waiting.digest) == (
+        EVENT_EDITED, "Langkah 3 = Ditetapkan", True, digest)
+    assert decide(s.REJECT_CORRECTION).rejected and decide(s.REJECT_CORRECTION).event == EVENT_REJECTED
+    assert decide(s.APPROVE_CORRECTION, values).event == EVENT_STEP3  # content as established: recorded
+    approved = decide(s.APPROVE_CORRECTION)
+    assert (approved.approved, approved.digest, approved.event, approved.note, approved.changed) == (
+        True, fingerprint(edited), EVENT_ESTABLISHED, "koreksi disetujui; Langkah 3 = Setujui Koreksi",
+        (s.SUMMARY,))
+    history.append(approved.history("t", "DIP-0001", edited))
+    later = {**edited, s.TITLE: "B"}
+    stale = establishment(read_records(history), "DIP-0001", later, s.APPROVE_CORRECTION, fingerprint(edited),
+                          valid=True)
+    assert stale.tampered and not stale.approved and approval_choice(s.APPROVE_CORRECTION) == s.ESTABLISHED
+    tidied = establishment(read_records(history), "DIP-0001", edited, s.ESTABLISHED, fingerprint(edited),
+                           valid=True)
+    assert (tidied.event, tidied.note, tidied.tampered) == (EVENT_STEP3, "Langkah 3 = Ditetapkan", False)
