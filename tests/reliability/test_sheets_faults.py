@@ -27,6 +27,7 @@ from dip_sheets import schema as s
 from dip_sheets.cli import main
 from dip_sheets.config import Config, PublishSettings, default_config
 from dip_sheets.errors import BackendUnavailable
+from dip_sheets.ledger import EVENT_ESTABLISHED, event_name
 from dip_sheets.publish import publish
 from dip_sheets.register import cell_text
 from dip_sheets.sync import review, run
@@ -140,7 +141,7 @@ def consistent(world: SheetsWorld, sid: str) -> None:
     assert int(counter.get(s.LAST_ID_KEYS[s.DIP_TAB], "0")) >= highest, "an ID above the counter"
     history = snapshot.tabs[s.HISTORY_TAB].rows
     recorded = {(cell_text(h[1]), cell_text(h[3])) for h in history[1:] if len(h) > 3
-                and cell_text(h[2]) == "Ditetapkan"}
+                and event_name(h[2]) == EVENT_ESTABLISHED}  # "Ditetapkan: Langkah 3 = …" (issue 13)
     for row in rows[1:]:
         if cell(row, s.FINGERPRINT):
             assert (cell(row, s.ID), cell(row, s.FINGERPRINT)) in recorded, "established without history"
