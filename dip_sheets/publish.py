@@ -31,9 +31,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import row_watch
+from . import schema as s
 from .archive_history import past_versions
 from .config import Config
 from .dates import format_date
+from .decision_scans import checked_scans, scans_of
+from .decisions import Decision, missing_year, read_rows, refuse_without_decision, rests_on, valid
 from .errors import PublishFailed
 from .gc_pause import collection_paused
 from .higher_dik import Inherited, read_higher
@@ -91,15 +94,24 @@ class PublishResult:
         }
 
 
-def make_version(config: Config, now: dt.datetime, version_id: str | None = None) -> Version:
+def make_version(config: Config, now: dt.datetime, version_id: str | None = None,
+                 decisions: Sequence[Decision] = (), on: dt.date | None = None) -> Version:
+    """The version published at ``now``, resting on the decisions in force ``on`` that day (by
+    default ``now``'s: a live version is compared as it would be published today, so a new
+    decision makes a new version)."""
+    day = on or now.date()
+    decision = rests_on(decisions, day)
     return Version(
         id=version_id or new_version_id(now, ()),
         published_at=now.isoformat(),
         date_text=format_date(now.date()),
-        decision_number=config.publish.decision_number,
-        decision_date=config.publish.decision_date,
+        decision_number=decision.number if decision else "",
+        decision_date=decision.date_text if decision else "",
         year=now.year,
         site_url=config.publish.base_url.rstrip("/") + "/" if config.publish.base_url else "",
+        decision=decision,
+        dik_decision=rests_on(decisions, day, dik=True),
+        without_decision_year=missing_year(decisions, day),
     )
 
 
@@ -123,6 +135,8 @@ class _Record:
                  watch: Callable[[Snapshot], Watch]) -> None:
         self.register, self.units, self.now, self.dry_run = register, units, now, dry_run
         self.watch = watch
+        #: the PPID's decisions (``Keputusan``), as first read
+        self.decisions: list[Decision] = []
         self.review = self.read()
         self.sync = SyncResult(self.review, None, dry_run)
         self.pending = self.review.changes
@@ -132,6 +146,7 @@ class _Record:
         """The register reviewed with the link warnings the cache holds (never the network)."""
         with collection_paused():
             snapshot = self.register.read()
+            self.decisions = self.decisions or valid(read_rows(snapshot.tabs.get(s.DECISION_TAB)))
             return review(snapshot, self.units, self.now, self.watch(snapshot))
 
     def write(self, published: Release | None = None) -> None:
@@ -214,11 +229,13 @@ def _refuse_emptying(current: Review, live: Manifest | None) -> None:
 
 
 def _plan(config: Config, target: Target, current: Review, now: dt.datetime, progress: Progress, *,
-          force: bool, adopt: bool, dry_run: bool) -> _Plan:
+          force: bool, adopt: bool, dry_run: bool, decisions: Sequence[Decision] = (),
+          scans: dict[str, bytes] | None = None) -> _Plan:
     """Refuse what must not go live; else choose the version: the live one, an archived one not yet
-    live, or a new one."""
+    live, or a new one. ``scans`` are the signed decisions' scans by their path in a version."""
     if not force:  # before the site is even read
         _refuse_blocked(current)
+        refuse_without_decision(decisions, now.date())
     items = current.items
     site = scan(target)
     live = site.live
@@ -231,8 +248,8 @@ def _plan(config: Config, target: Target, current: Review, now: dt.datetime, pro
     def files_for(version: Version) -> dict[str, bytes]:
         if not history and archived:
             history.extend(past_versions(target, archived, progress))
-        return render_site(items, current.exclusions, config.office, version, config.publish.templates,
-                           history, inherited)
+        return {**render_site(items, current.exclusions, config.office, version, config.publish.templates,
+                              history, inherited), **scans_of(version, scans or {})}
 
     def digest_of(version: Version) -> str:
         order = version_order(version.id, version.published_at)
@@ -240,7 +257,8 @@ def _plan(config: Config, target: Target, current: Review, now: dt.datetime, pro
                              [(m.version, m.published_at) for m in archived if m.order < order], inherited)
 
     def version_of(known: Manifest) -> Version:
-        return make_version(config, dt.datetime.fromisoformat(known.published_at), known.version)
+        return make_version(config, dt.datetime.fromisoformat(known.published_at), known.version,
+                            decisions, now.date())
 
     def renders_as(known: Manifest) -> dict[str, bytes] | None:
         """The files of ``known`` if the register renders to exactly its list's files (with the
@@ -270,10 +288,10 @@ def _plan(config: Config, target: Target, current: Review, now: dt.datetime, pro
         manifest, files, resumed = live, live_files, True
     else:
         foreign = [path.removeprefix(f"{ARCHIVE}/").rstrip("/") for path in site.foreign]
-        version = make_version(config, now, new_version_id(now, [*archived, *site.pending, *foreign]))
+        version = make_version(config, now, new_version_id(now, [*archived, *site.pending, *foreign]),
+                               decisions)
         files = {**files_for(version), **extra_files(config, (i.link for i in items if i.link))}
-        record = PastVersion(version.id, version.published_at, version.decision_number,
-                             version.decision_date, tuple(item_record(i) for i in sort_items(items)))
+        record = PastVersion.of(version, tuple(item_record(i) for i in sort_items(items)))
         manifest = Manifest(version.id, version.published_at, file_table(files), len(items),
                             digest_of(version), summary(timeline(history, record)[0]))
         resumed = False
@@ -306,7 +324,9 @@ def publish(
     now = now or config.now()
     record = _Record(register, config.units, now, dry_run, row_watch.watcher(config, now))
     try:
-        plan = _plan(config, target, record.review, now, progress, force=force, adopt=adopt, dry_run=dry_run)
+        decisions, scans = checked_scans(config, record.decisions, progress)
+        plan = _plan(config, target, record.review, now, progress, force=force, adopt=adopt, dry_run=dry_run,
+                     decisions=decisions, scans=scans)
     except Exception:
         record.write()  # a publish refused or cut short still leaves the sync's findings
         raise
