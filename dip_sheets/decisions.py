@@ -103,7 +103,7 @@ class Decision:
         sha = str(data.get("sha256") or "")
         if not number or establishes not in s.DECISION_CHOICES or (sha and not _SHA256.match(sha)):
             return None
-        return cls(number, day, establishes, scan=scan_name(number) if sha else "", scan_sha256=sha)
+        return cls(number, day, establishes, scan_sha256=sha)
 
 
 @dataclass(frozen=True)

@@ -61,12 +61,14 @@ class PastVersion:
     records: Sequence[Record] = ()
     #: the changes stored when this version was published (None: compared from the records)
     stored: StoredChanges | None = field(default=None, compare=False, repr=False)
-    #: the Keputusan PPID it rests on, when recorded (older versions kept only number and date)
+    #: the Keputusan PPID it rests on, when recorded (older versions kept only number and date),
+    #: and the one its DIK page rests on
     decision: Decision | None = None
     #: the year it was published in without a DIP decision of that year (``--force``), else 0
     without_decision_year: int = 0
     #: the digest of its records (:func:`content_digest`), when stored in its summary
     content: str = field(default="", compare=False, repr=False)
+    dik_decision: Decision | None = None
 
     @classmethod
     def from_dip_json(cls, data: bytes) -> PastVersion:
@@ -112,7 +114,8 @@ class PastVersion:
     def of(cls, version: Version, records: Sequence[Record]) -> PastVersion:
         """The version being published, as the history sees it."""
         return cls(version.id, version.published_at, version.decision_number, version.decision_date,
-                   records, decision=version.decision, without_decision_year=version.without_decision_year)
+                   records, decision=version.decision, without_decision_year=version.without_decision_year,
+                   dik_decision=version.dik_decision)
 
     @property
     def digest(self) -> str:
@@ -180,6 +183,7 @@ def summary(entry: VersionChanges) -> dict[str, Any]:
     return {"count": len(version.records), "decision_number": version.decision_number,
             "decision_date": version.decision_date,
             "decision": version.decision.record() if version.decision is not None else None,
+            "dik_decision": version.dik_decision.record() if version.dik_decision is not None else None,
             "without_decision_year": version.without_decision_year, "content": version.digest,
             "previous": entry.previous.id if entry.previous is not None else None,
             "added": listed(entry.added), "removed": listed(entry.removed), "changed": listed(entry.changed)}
@@ -201,7 +205,8 @@ def from_summary(version_id: str, published_at: str, document: Mapping[str, Any]
                            str(document["decision_date"]), LazyRecords(int(document["count"]), load), stored,
                            Decision.from_record(document.get("decision")),
                            int(document.get("without_decision_year") or 0),
-                           str(document.get("content") or ""))
+                           str(document.get("content") or ""),
+                           Decision.from_record(document.get("dik_decision")))
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"ringkasan riwayat versi {version_id} tidak sah: {exc}") from None
 

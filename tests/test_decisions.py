@@ -20,7 +20,7 @@ from dip_sheets.decisions import Decision, missing_year, read_rows, rests_on, va
 from dip_sheets.errors import ConfigError
 from dip_sheets.office import Office
 from dip_sheets.publish import live_manifest, publish
-from dip_sheets.register import Cell, Grid
+from dip_sheets.register import Cell, Grid, Layout
 from dip_sheets.register.workbook import WorkbookRegister
 from dip_sheets.sync import run
 from dip_sheets.targets.folder import FolderTarget
@@ -30,6 +30,7 @@ from tests.sheets_emulator import SheetsEmulator
 from tests.test_register_sheets import LAYOUT, PPID, Env
 
 TAB = s.TAB_BY_NAME[s.DECISION_TAB]
+PACKAGE = Path(s.__file__).parent
 PDF = b"%PDF-1.4\n% scan bertanda tangan\n1 0 obj << >> endobj\n%%EOF\n"
 
 
@@ -57,6 +58,23 @@ def test_init_makes_the_keputusan_tab_in_the_workbook(workbook: WorkbookRegister
     rules = {str(r.sqref).split(":")[0]: r.formula1 for r in sheet.data_validations.dataValidation}
     letter = openpyxl.utils.get_column_letter(header.index(s.DECISION_ESTABLISHES) + 1)
     assert f"{letter}2" in rules
+
+
+def test_init_adds_the_tab_to_a_register_made_before_it(tmp_path: Path) -> None:
+    register = WorkbookRegister(tmp_path / "lama.xlsx")
+    register.init(Layout(tuple(t for t in s.TABS if t.name != s.DECISION_TAB), UNITS))
+    assert s.DECISION_TAB not in register.read().tabs
+    done = register.init(Layout(s.TABS, UNITS))
+    assert any(f"'{s.DECISION_TAB}'" in line.id for line in done)
+    assert register.read().tabs[s.DECISION_TAB].rows[0][:len(TAB.headers)] == list(TAB.headers)
+
+
+@pytest.mark.parametrize("label", [s.DECISION_DATE, s.DECISION_SCAN, s.DECISION_SCAN_SHA256])
+def test_the_tabs_labels_are_spelled_once_in_schema_py(label: str) -> None:
+    files = [*PACKAGE.rglob("*.py"), *PACKAGE.rglob("*.j2")]
+    sources = {p.name: p.read_text(encoding="utf-8") for p in files}
+    found = [name for name, source in sources.items() if f'"{label}"' in source or f">{label}<" in source]
+    assert found == ["schema.py"]
 
 
 @pytest.fixture
@@ -176,6 +194,9 @@ def test_a_version_records_its_decision_and_the_page_print_and_riwayat_show_it(
     riwayat = text(site / "riwayat.html")
     assert f"versi {result.version}" in riwayat
     assert "Nomor 1/PPID/2026 tanggal 2 Januari 2026, menetapkan DIP dan DIK" in riwayat
+    assert "<dt>Keputusan PPID tentang DIK</dt><dd>Nomor 7/PPID/2026 tanggal 1 Maret 2026" in riwayat
+    assert manifest.history["dik_decision"]["nomor"] == "7/PPID/2026"
+    assert json.loads(text(site / "dik.json"))["keputusan_ppid"]["nomor"] == "7/PPID/2026"
     assert "Daftar ini telah berubah" not in index
 
 
