@@ -25,7 +25,7 @@ from .dates import format_date, parse_date
 from .errors import ConfigError
 from .findings import Finding, Invalid
 from .parsers import parse_choice, squash, visible
-from .register import Cell, Grid, cell_text
+from .register import Cell, Grid, Snapshot, cell_text
 
 #: the folder of a version holding the signed scans
 SCAN_FOLDER = "keputusan"
@@ -176,6 +176,21 @@ def read_rows(grid: Grid | None) -> list[DecisionRow]:
 
 def valid(rows: Sequence[DecisionRow]) -> list[Decision]:
     return [r.decision for r in rows if r.decision is not None]
+
+
+def decisions_in(snapshot: Snapshot) -> list[Decision]:
+    """The register's valid decisions, in the tab's order."""
+    return valid(read_rows(snapshot.tabs.get(s.DECISION_TAB)))
+
+
+def version_fields(decisions: Sequence[Decision], day: dt.date) -> dict[str, Any]:
+    """What a :class:`~dip_sheets.records.Version` published on ``day`` records of the decisions:
+    the one it rests on (also as the number and date shown), the DIK's, and a year without one."""
+    decision = rests_on(decisions, day)
+    return {"decision_number": decision.number if decision else "",
+            "decision_date": decision.date_text if decision else "", "decision": decision,
+            "dik_decision": rests_on(decisions, day, dik=True),
+            "without_decision_year": missing_year(decisions, day)}
 
 
 def rests_on(decisions: Sequence[Decision], day: dt.date, *, dik: bool = False) -> Decision | None:

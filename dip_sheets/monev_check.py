@@ -20,7 +20,7 @@ from . import schema as s
 from .config import Config
 from .connect import open_register, open_target
 from .dates import format_date
-from .decisions import read_rows, rests_on, valid
+from .decisions import decisions_in, rests_on
 from .higher_dik import HigherCheck, check_higher
 from .history import PastVersion, moment
 from .links import LinkSettings, check_links, http_fetch
@@ -194,6 +194,6 @@ def page_links(url: str, fetch: Fetch) -> frozenset[str] | None:
 
 def _decided(snapshot: Snapshot, today: dt.date) -> dt.date | None:
     """The date of the PPID decision the list rests on today (the register's ``Keputusan`` tab)."""
-    decision = rests_on(valid(read_rows(snapshot.tabs.get(s.DECISION_TAB))), today)
+    decision = rests_on(decisions_in(snapshot), today)
     return decision.date if decision is not None else None
 

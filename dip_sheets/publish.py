@@ -31,12 +31,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import row_watch
-from . import schema as s
 from .archive_history import past_versions
 from .config import Config
 from .dates import format_date
 from .decision_scans import checked_scans, scans_of
-from .decisions import Decision, missing_year, read_rows, refuse_without_decision, rests_on, valid
+from .decisions import Decision, decisions_in, refuse_without_decision, version_fields
 from .errors import PublishFailed
 from .gc_pause import collection_paused
 from .higher_dik import Inherited, read_higher
@@ -99,19 +98,13 @@ def make_version(config: Config, now: dt.datetime, version_id: str | None = None
     """The version published at ``now``, resting on the decisions in force ``on`` that day (by
     default ``now``'s: a live version is compared as it would be published today, so a new
     decision makes a new version)."""
-    day = on or now.date()
-    decision = rests_on(decisions, day)
     return Version(
         id=version_id or new_version_id(now, ()),
         published_at=now.isoformat(),
         date_text=format_date(now.date()),
-        decision_number=decision.number if decision else "",
-        decision_date=decision.date_text if decision else "",
         year=now.year,
         site_url=config.publish.base_url.rstrip("/") + "/" if config.publish.base_url else "",
-        decision=decision,
-        dik_decision=rests_on(decisions, day, dik=True),
-        without_decision_year=missing_year(decisions, day),
+        **version_fields(decisions, on or now.date()),
     )
 
 
@@ -146,7 +139,7 @@ class _Record:
         """The register reviewed with the link warnings the cache holds (never the network)."""
         with collection_paused():
             snapshot = self.register.read()
-            self.decisions = self.decisions or valid(read_rows(snapshot.tabs.get(s.DECISION_TAB)))
+            self.decisions = self.decisions or decisions_in(snapshot)
             return review(snapshot, self.units, self.now, self.watch(snapshot))
 
     def write(self, published: Release | None = None) -> None:
