@@ -195,7 +195,7 @@ def version_fields(decisions: Sequence[Decision], day: dt.date) -> dict[str, Any
 
 def rests_on(decisions: Sequence[Decision], day: dt.date, *, dik: bool = False) -> Decision | None:
     """The decision a list published on ``day`` rests on: the latest establishing the DIP (the DIK
-    with ``dik``) dated on or before ``day``; of two on one day, the lower row."""
+    with ``dik``) dated on or before ``day``; of two on one day, the one further down the tab."""
     chosen: Decision | None = None
     for decision in decisions:
         if (decision.covers_dik if dik else decision.covers_dip) and decision.date <= day and (
@@ -219,11 +219,12 @@ def refuse_without_decision(decisions: Sequence[Decision], day: dt.date) -> None
         raise ConfigError(
             f"Belum ada Keputusan PPID tahun {year} yang menetapkan DIP (tanggalnya paling lambat hari"
             f" ini). Isi tab '{s.DECISION_TAB}' (nomor, tanggal, {s.DECISION_ESTABLISHES}: DIP atau DIP"
-            " dan DIK) lalu jalankan lagi; 'dip keputusan draf' membuat draf keputusannya. Untuk"
-            f" menerbitkan tanpa keputusan itu, gunakan --force (dicatat di riwayat). Tidak ada yang"
-            " diunggah.",
+            " dan DIK; 'dip init' membuat tab itu bila belum ada) lalu jalankan lagi; 'dip keputusan"
+            " draf' membuat draf keputusannya. Untuk menerbitkan tanpa keputusan itu, gunakan --force"
+            " (dicatat di riwayat). Tidak ada yang diunggah.",
             f"There is no PPID decision of {year} establishing the DIP (dated today at the latest)."
             f" Fill in the '{s.DECISION_TAB}' tab (number, date, {s.DECISION_ESTABLISHES}: DIP or DIP"
-            " dan DIK) and run again; 'dip keputusan draf' drafts the decision. To publish without it,"
-            " use --force (recorded in the history). Nothing was uploaded.",
+            " dan DIK; 'dip init' creates the tab if it is missing) and run again; 'dip keputusan"
+            " draf' drafts the decision. To publish without it, use --force (recorded in the"
+            " history). Nothing was uploaded.",
         )
