@@ -194,7 +194,7 @@ def run(folder: Path, *, fresh: bool = False) -> DemoResult:
         append_rows(config.register.path, s.DIK_TAB, SAMPLE_DIK)
         year = config.now().year  # the year rule: a decision of this year establishes the list
         append_rows(config.register.path, s.DECISION_TAB, [{
-            s.DECISION_NUMBER: f"1/PP.01-Kpt/{year}", s.DECISION_DATE: f"1 Januari {year}",
+            s.DECISION_NUMBER: f"1/PP.01-Kpt/{year}", s.DECISION_DATE: f"2 Januari {year}",
             s.DECISION_ESTABLISHES: s.DECIDES_BOTH}])
     synced = office.sync()
     published = office.publish(force=True)
