@@ -15,7 +15,8 @@ import pytest
 
 from dip_sheets import schema as s
 from dip_sheets.cli import main
-from dip_sheets.config import Config, load_configs
+from dip_sheets.config import Config, default_config, load_configs
+from dip_sheets.decision_scans import archive_scan
 from dip_sheets.decisions import Decision, missing_year, read_rows, rests_on, valid
 from dip_sheets.errors import ConfigError
 from dip_sheets.office import Office
@@ -290,6 +291,31 @@ def test_the_signed_scan_is_registered_archived_with_its_sha256_and_linked(
     # published again unchanged: the version with its scan stays
     assert main(["publish", "--config", str(toml), "--json"]) == 0
     assert '"status": "unchanged"' in capsys.readouterr().out
+
+
+def test_on_google_the_scan_is_one_write_and_the_publish_records_the_decision(
+        env: Env, tmp_path: Path) -> None:
+    register = env.register()
+    register.init(LAYOUT)
+    for a1, value in zip(("A2", "B2", "C2"), ("5/PPID/2026", "3 Februari 2026", "DIP dan DIK"), strict=True):
+        env.emu.set_cell(env.sid, s.DECISION_TAB, a1, value)
+    for a1, value in zip(("B2", "D2", "E2", "F2", "G2", "H2", "I2", "J2", "K2", "L2", "N2", "O2", "P2"), (
+            "Berkala", "Profil", "Ringkasan profil", UNITS[0], "Sekretaris", "2024", "Serang", "Hardcopy",
+            "5 tahun", "", "Ya", "Sudah", "Ditetapkan"), strict=True):
+        env.emu.set_cell(env.sid, s.DIP_TAB, a1, value)
+    config = dataclasses.replace(default_config(tmp_path), units=UNITS)
+    scan = tmp_path / "sk.pdf"
+    scan.write_bytes(PDF)
+    env.emu.reset_log()
+    archive_scan(config, register, "5/ppid/2026", scan)
+    assert [a for a in env.emu.apis() if "batchUpdate" in a] == ["values.batchUpdate"]  # one write
+    row = env.emu.tab_values(env.sid, s.DECISION_TAB)[1]
+    assert row[TAB.headers.index(s.DECISION_SCAN)] == "sk.pdf"
+    assert row[TAB.headers.index(s.DECISION_SCAN_SHA256)] == hashlib.sha256(PDF).hexdigest()
+    site = tmp_path / "situs"
+    assert publish(config, register, FolderTarget(site), now=NOW).status == "published"
+    document = json.loads(text(site / "dip.json"))
+    assert document["jumlah"] == 1 and document["keputusan_ppid"]["berkas"] == "keputusan/5-ppid-2026.pdf"
 
 
 def test_a_file_that_is_not_a_pdf_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
