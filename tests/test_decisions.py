@@ -16,6 +16,7 @@ import pytest
 from dip_sheets import schema as s
 from dip_sheets.cli import main
 from dip_sheets.config import Config, default_config, load_configs
+from dip_sheets.connect import open_target
 from dip_sheets.decision_scans import archive_scan
 from dip_sheets.decisions import Decision, missing_year, read_rows, rests_on, valid
 from dip_sheets.errors import ConfigError
@@ -27,7 +28,9 @@ from dip_sheets.sync import run
 from dip_sheets.targets.folder import FolderTarget
 from tests.conftest import NOW, UNITS, add_rows, established
 from tests.memory_register import memory_register
+from tests.plugins.sshd import SshdServer
 from tests.sheets_emulator import SheetsEmulator
+from tests.test_publish_sftp import sftp_config
 from tests.test_register_sheets import LAYOUT, PPID, Env
 
 TAB = s.TAB_BY_NAME[s.DECISION_TAB]
@@ -316,6 +319,45 @@ def test_on_google_the_scan_is_one_write_and_the_publish_records_the_decision(
     assert publish(config, register, FolderTarget(site), now=NOW).status == "published"
     document = json.loads(text(site / "dip.json"))
     assert document["jumlah"] == 1 and document["keputusan_ppid"]["berkas"] == "keputusan/5-ppid-2026.pdf"
+
+
+def test_a_version_with_its_scan_is_rolled_back_to_like_any_other(tmp_path: Path) -> None:
+    office, _ = office_at(tmp_path)
+    year = office.config.now().year
+    add_rows(WorkbookRegister(office.config.register.path),
+             [decision(f"4/PPID/{year}", f"1 Januari {year}", s.DECIDES_BOTH)], s.DECISION_TAB)
+    scan = tmp_path / "sk.pdf"
+    scan.write_bytes(PDF)
+    office.archive_decision(f"4/PPID/{year}", scan)
+    first = office.publish()
+    add_rows(WorkbookRegister(office.config.register.path), [established("Laporan Keuangan")])
+    assert office.publish().status == "published"
+    assert office.rollback().version == first.version
+    site = office.config.publish.folder
+    manifest = live_manifest(FolderTarget(site))
+    assert manifest is not None and manifest.version == first.version
+    assert f"keputusan/4-ppid-{year}.pdf" in manifest.files and not (site / "keputusan").exists()
+    assert office.publish().status == "published"  # and forward again, the scan archived once more
+
+
+def test_over_sftp_the_scan_is_archived_and_verified_with_the_version(
+        publish_config: Config, workbook: WorkbookRegister, sshd: SshdServer, sftp_root: Path,
+        tmp_path: Path) -> None:
+    config = dataclasses.replace(publish_config, publish=dataclasses.replace(
+        publish_config.publish, target="sftp", sftp=sftp_config(sshd, sftp_root)))
+    add_rows(workbook, [established("Profil Badan Publik")])
+    scan = tmp_path / "sk.pdf"
+    scan.write_bytes(PDF)
+    Office(config).archive_decision("1/PPID/2026", scan)
+    target = open_target(config)
+    try:
+        result = publish(config, workbook, target, now=NOW)
+    finally:
+        target.close()
+    path = sftp_root / "arsip" / result.version / "keputusan" / "1-ppid-2026.pdf"
+    assert path.read_bytes() == PDF and not (sftp_root / "keputusan").exists()
+    manifest = json.loads((sftp_root / "manifest.json").read_bytes())
+    assert manifest["files"]["keputusan/1-ppid-2026.pdf"]["sha256"] == hashlib.sha256(PDF).hexdigest()
 
 
 def test_a_file_that_is_not_a_pdf_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
