@@ -68,6 +68,16 @@ def _by(lang: str) -> Callable[[str], str]:
     return check
 
 
+def _keputusan_arsipkan(steps: Any) -> None:
+    """``dip keputusan arsipkan NOMOR BERKAS.pdf``: the signed scan of a decision."""
+    scan = steps.add_parser("arsipkan", help="catat pindaian keputusan bertanda tangan (PDF)",
+                            description="catat pindaian keputusan bertanda tangan (PDF); ikut terbit"
+                                        " pada 'dip publish' berikutnya")
+    _common(scan, after_command=True)
+    scan.add_argument("nomor", metavar="NOMOR", help="nomor keputusan, seperti di tab Keputusan")
+    scan.add_argument("berkas", type=Path, metavar="BERKAS.pdf", help="pindaian bertanda tangan")
+
+
 def build_parser(lang: str = "id") -> argparse.ArgumentParser:
     parser = Parser(
         prog="dip", description="Daftar Informasi Publik dari spreadsheet bersama (UU 14/2008, SOP PPID).",
@@ -116,6 +126,10 @@ def build_parser(lang: str = "id") -> argparse.ArgumentParser:
     monev = command("monev", "swanilai e-Monev: apa yang sudah dan belum memenuhi")
     monev.add_argument("--bukti", type=Path, metavar="FOLDER",
                        help="tulis satu PDF bukti per item (masing-masing paling besar 2 MB)")
+
+    decision = command("keputusan", "Keputusan PPID: draf keputusan dan pindaian bertanda tangan")
+    steps = decision.add_subparsers(dest="keputusan", required=True, metavar="LANGKAH")
+    _keputusan_arsipkan(steps)
 
     command("provinsi", "tampilan provinsi: kisi kepatuhan dan katalog kantor-kantor (provinsi.toml)")
 
@@ -211,6 +225,18 @@ def show_monev(result: MonevReport, office: Office, args: argparse.Namespace,
     return result.summary()
 
 
+def act_keputusan(office: Office, args: argparse.Namespace, out: Output) -> Any:
+    if args.keputusan == "arsipkan":
+        return office.archive_decision(args.nomor, args.berkas)
+    raise AssertionError(args.keputusan)
+
+
+def show_keputusan(result: Any, office: Office, args: argparse.Namespace, out: Output) -> dict[str, Any]:
+    out.say_all(result.lines())
+    summary: dict[str, Any] = result.summary()
+    return summary
+
+
 @dataclass(frozen=True)
 class Command:
     act: Callable[[Office, argparse.Namespace, Output], Any]
@@ -224,6 +250,7 @@ COMMANDS: dict[str, Command] = {
     "status": Command(lambda office, args, out: office.status(days=args.days), show_status),
     "check": Command(act_check, show_check),
     "monev": Command(lambda office, args, out: office.monev(evidence=args.bukti), show_monev),
+    "keputusan": Command(act_keputusan, show_keputusan),
 }
 
 

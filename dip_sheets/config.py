@@ -91,6 +91,8 @@ class PublishSettings:
     base_url: str = ""
     #: who orders the upload (SOP step 4), unless ``--by`` is given.
     by: str = "PPID"
+    #: no longer read by the page: decisions are kept in the register's ``Keputusan`` tab; ``dip init``
+    #: copies a decision still configured here into that tab once (``decision_scans.adopt_configured``)
     decision_number: str = ""
     decision_date: str = ""
     templates: Path | None = None

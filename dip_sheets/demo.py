@@ -178,10 +178,7 @@ def demo_config(folder: Path) -> Config:
     return replace(
         config,
         register=replace(config.register, path=folder / REGISTER),
-        publish=PublishSettings(
-            folder=folder / SITE, by="PPID KPU Kabupaten Contoh",
-            decision_number="1/PP.01-Kpt/2026", decision_date="5 Januari 2026",
-        ),
+        publish=PublishSettings(folder=folder / SITE, by="PPID KPU Kabupaten Contoh"),
         state_dir=folder,
     )
 
@@ -195,6 +192,10 @@ def run(folder: Path, *, fresh: bool = False) -> DemoResult:
         office.init()
         append_rows(config.register.path, s.DIP_TAB, SAMPLE_DIP)
         append_rows(config.register.path, s.DIK_TAB, SAMPLE_DIK)
+        year = config.now().year  # the year rule: a decision of this year establishes the list
+        append_rows(config.register.path, s.DECISION_TAB, [{
+            s.DECISION_NUMBER: f"1/PP.01-Kpt/{year}", s.DECISION_DATE: f"2 Januari {year}",
+            s.DECISION_ESTABLISHES: s.DECIDES_BOTH}])
     synced = office.sync()
     published = office.publish(force=True)
     return DemoResult(folder, config.register.path, config.publish.folder, synced, published)

@@ -66,6 +66,8 @@ def render_dik_json(exclusions: Sequence[Exclusion], office: Office, version: Ve
         "diterbitkan": version.published_at, "jumlah": len(exclusions),
         "item": [dik_record(x) for x in sorted(exclusions, key=lambda x: x.id)],
     }
+    if version.dik_decision is not None:  # the PPID's decision establishing the DIK, when recorded
+        document["keputusan_ppid"] = version.dik_decision.record()
     return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 

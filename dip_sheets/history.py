@@ -15,14 +15,19 @@ from its records, as always.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .dates import format_date
+from .decisions import FORCED_KEY, Decision
 from .ids import id_sort
+
+if TYPE_CHECKING:
+    from .records import Version
 
 Record = Mapping[str, Any]
 
@@ -56,6 +61,14 @@ class PastVersion:
     records: Sequence[Record] = ()
     #: the changes stored when this version was published (None: compared from the records)
     stored: StoredChanges | None = field(default=None, compare=False, repr=False)
+    #: the Keputusan PPID it rests on, when recorded (older versions kept only number and date),
+    #: and the one its DIK page rests on
+    decision: Decision | None = None
+    #: the year it was published in without a DIP decision of that year (``--force``), else 0
+    without_decision_year: int = 0
+    #: the digest of its records (:func:`content_digest`), when stored in its summary
+    content: str = field(default="", compare=False, repr=False)
+    dik_decision: Decision | None = None
 
     @classmethod
     def from_dip_json(cls, data: bytes) -> PastVersion:
@@ -77,12 +90,15 @@ class PastVersion:
             raise ValueError(f"dip.json arsip versi {version}: ada item tanpa 'id'.")
         decision = document.get("keputusan_ppid")
         decision = decision if isinstance(decision, dict) else {}
+        forced = document.get(FORCED_KEY)
         return cls(
             id=version,
             published_at=published,
             decision_number=str(decision.get("nomor") or ""),
             decision_date=str(decision.get("tanggal") or ""),
             records=tuple(items),
+            decision=Decision.from_record(decision),
+            without_decision_year=forced if isinstance(forced, int) else 0,
         )
 
     @property
@@ -93,6 +109,18 @@ class PastVersion:
     @property
     def order(self) -> tuple[dt.datetime, int, str]:
         return version_order(self.id, self.published_at)
+
+    @classmethod
+    def of(cls, version: Version, records: Sequence[Record]) -> PastVersion:
+        """The version being published, as the history sees it."""
+        return cls(version.id, version.published_at, version.decision_number, version.decision_date,
+                   records, decision=version.decision, without_decision_year=version.without_decision_year,
+                   dik_decision=version.dik_decision)
+
+    @property
+    def digest(self) -> str:
+        """What its items say, as one digest (stored, or computed from the records)."""
+        return self.content or content_digest(self.records)
 
     @property
     def date_text(self) -> str:
@@ -154,6 +182,9 @@ def summary(entry: VersionChanges) -> dict[str, Any]:
 
     return {"count": len(version.records), "decision_number": version.decision_number,
             "decision_date": version.decision_date,
+            "decision": version.decision.record() if version.decision is not None else None,
+            "dik_decision": version.dik_decision.record() if version.dik_decision is not None else None,
+            "without_decision_year": version.without_decision_year, "content": version.digest,
             "previous": entry.previous.id if entry.previous is not None else None,
             "added": listed(entry.added), "removed": listed(entry.removed), "changed": listed(entry.changed)}
 
@@ -171,7 +202,11 @@ def from_summary(version_id: str, published_at: str, document: Mapping[str, Any]
         stored = (StoredChanges(str(previous), changes("added"), changes("removed"), changes("changed"))
                   if previous is not None else None)
         return PastVersion(version_id, published_at, str(document["decision_number"]),
-                           str(document["decision_date"]), LazyRecords(int(document["count"]), load), stored)
+                           str(document["decision_date"]), LazyRecords(int(document["count"]), load), stored,
+                           Decision.from_record(document.get("decision")),
+                           int(document.get("without_decision_year") or 0),
+                           str(document.get("content") or ""),
+                           Decision.from_record(document.get("dik_decision")))
     except (KeyError, TypeError, ValueError) as exc:
         raise ValueError(f"ringkasan riwayat versi {version_id} tidak sah: {exc}") from None
 
@@ -208,6 +243,25 @@ def diff(old: Sequence[Record], new: Sequence[Record]) -> tuple[
         changed.append(ItemChange(item_id, _title(record),
                                   tuple(k for k in keys if record.get(k) != earlier.get(k))))
     return _by_id(added), _by_id(removed), _by_id(changed)
+
+
+def content_digest(records: Sequence[Record]) -> str:
+    """SHA-256 of a version's records, to tell whether two versions list the same content."""
+    text = json.dumps(list(records), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def established_by(changes: Sequence[VersionChanges]) -> PastVersion | None:
+    """The first version published under the newest version's decision, when the newest one's
+    items differ from it: the list has changed since that decision established it (``None``: no
+    decision recorded, or the same items)."""
+    if not changes or changes[0].version.decision is None:
+        return None
+    current = changes[0].version
+    number = current.decision.number if current.decision else ""
+    first = next((e.version for e in reversed(changes)
+                  if e.version.decision is not None and e.version.decision.number == number), current)
+    return first if first.id != current.id and first.digest != current.digest else None
 
 
 def _title(record: Record) -> str:

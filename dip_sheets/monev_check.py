@@ -19,8 +19,8 @@ from urllib.parse import urljoin
 from . import schema as s
 from .config import Config
 from .connect import open_register, open_target
-from .dates import format_date, parse_date
-from .findings import Invalid
+from .dates import format_date
+from .decisions import decisions_in, rests_on
 from .higher_dik import HigherCheck, check_higher
 from .history import PastVersion, moment
 from .links import LinkSettings, check_links, http_fetch
@@ -70,7 +70,7 @@ def self_check(config: Config, *, now: dt.datetime, settings: MonevSettings | No
         dik_rows=dik_rows, live=live, live_version=live_version,
         recorded_version=last_publish(site),
         dik_page=dik_page.decode("utf-8", "replace") if dik_page is not None else None,
-        last_change=last_change(archive), decision_date=_date(config.publish.decision_date),
+        last_change=last_change(archive), decision_date=_decided(snapshot, today),
         links=links, menu_links=page_links(menu_page, fetch) if menu_page else None, higher=higher)
     report = MonevReport(now, config.office.name, site_url(config), [], live_version,
                          previous_year_version(archive, today.year))
@@ -192,9 +192,8 @@ def page_links(url: str, fetch: Fetch) -> frozenset[str] | None:
     return frozenset(urljoin(url, href) for href in parser.hrefs)
 
 
-def _date(text: str) -> dt.date | None:
-    try:
-        return parse_date(text, "publish.decision_date") if text.strip() else None
-    except Invalid:
-        return None
+def _decided(snapshot: Snapshot, today: dt.date) -> dt.date | None:
+    """The date of the PPID decision the list rests on today (the register's ``Keputusan`` tab)."""
+    decision = rests_on(decisions_in(snapshot), today)
+    return decision.date if decision is not None else None
 

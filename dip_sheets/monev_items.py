@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from . import schema as s
 from .config import Config
 from .dates import format_date
 from .higher_dik import HigherCheck
@@ -101,9 +102,9 @@ def dip_online(obs: Observed, config: Config, settings: MonevSettings) -> MonevI
         if not (decision.get("nomor") and decision.get("tanggal")):
             problems.append(Message("daftar yang tayang tidak mencantumkan nomor dan tanggal Keputusan PPID",
                                     "the live list does not cite the PPID decision's number and date"))
-            todo = Message("isi publish.decision_number dan publish.decision_date, lalu jalankan"
-                           " `dip publish`", "set publish.decision_number and publish.decision_date,"
-                           " then run `dip publish`")
+            todo = Message(f"catat Keputusan PPID di tab '{s.DECISION_TAB}' register, lalu jalankan"
+                           " `dip publish`", f"record the PPID decision in the register's '{s.DECISION_TAB}'"
+                           " tab, then run `dip publish`")
         if not obs.live.get("jumlah"):
             problems.append(Message("daftar yang tayang kosong", "the live list is empty"))
     if not config.office.ppid_name:
@@ -138,14 +139,14 @@ def list_year(obs: Observed, config: Config, settings: MonevSettings) -> MonevIt
 def decision_current(obs: Observed, config: Config, settings: MonevSettings) -> MonevItem:
     title = Message("Keputusan PPID tidak lebih tua dari perubahan daftar terakhir",
                     "The PPID decision is not older than the list's last change")
-    todo = Message("terbitkan Keputusan PPID baru yang melampirkan daftar terkini, isi"
-                   " publish.decision_number dan publish.decision_date, lalu jalankan `dip publish`",
-                   "issue a new PPID decision attaching the current list, set publish.decision_number"
-                   " and publish.decision_date, then run `dip publish`")
+    todo = Message("terbitkan Keputusan PPID baru yang melampirkan daftar terkini (`dip keputusan draf`),"
+                   f" catat di tab '{s.DECISION_TAB}', lalu jalankan `dip publish`",
+                   "issue a new PPID decision attaching the current list (`dip keputusan draf`), record it"
+                   f" in the '{s.DECISION_TAB}' tab, then run `dip publish`")
     problems: list[Message] = []
     if obs.decision_date is None:
-        problems.append(Message("tanggal Keputusan PPID (publish.decision_date) kosong atau tidak terbaca",
-                                "the PPID decision's date (publish.decision_date) is empty or unreadable"))
+        problems.append(Message(f"tab '{s.DECISION_TAB}' tidak memuat Keputusan PPID yang menetapkan DIP",
+                                f"the '{s.DECISION_TAB}' tab holds no PPID decision establishing the DIP"))
     elif obs.last_change is not None and obs.decision_date < obs.last_change:
         problems.append(Message(
             f"Keputusan PPID tanggal {format_date(obs.decision_date)} lebih tua dari perubahan daftar"

@@ -28,6 +28,7 @@ from . import schema as s
 from .check import CheckResult, run_checks
 from .config import Config
 from .connect import open_register, open_target
+from .decision_scans import ScanResult, adopt_configured, archive_scan
 from .errors import ConfigError, DipError
 from .evidence import write_evidence
 from .lock import run_lock
@@ -138,6 +139,7 @@ class Office:
         register = self.register
         with self._exclusive(MANUAL_WAIT):
             done = register.init(Layout(s.TABS, self.config.units, self.config.roles))
+            done += adopt_configured(self.config, register)
         return InitResult(register.location, done)
 
     def sync(self, *, dry_run: bool = False) -> SyncResult:
@@ -161,6 +163,11 @@ class Office:
             with self._exclusive(MANUAL_WAIT):
                 return publish(self.config, register, target, by=by, dry_run=dry_run, force=force,
                                progress=progress, adopt=adopt)
+
+    def archive_decision(self, number: str, scan: Path) -> ScanResult:
+        """Register the signed scan of decision ``number`` (``dip keputusan arsipkan``)."""
+        with self._exclusive(MANUAL_WAIT):
+            return archive_scan(self.config, self.register, number, scan)
 
     def rollback(self, version: str | None = None, *, adopt: bool = False,
                  progress: Progress = _silent) -> RollbackResult:

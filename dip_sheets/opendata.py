@@ -22,6 +22,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from .config import Office
+from .decisions import FORCED_KEY, RECORD_MEANINGS
 from .history import Record
 from .records import Version, neutralize_formula
 from .schema import RECORD_FIELDS as FIELDS
@@ -44,7 +45,9 @@ def render_json(records: Sequence[Record], office: Office, version: Version) -> 
         "tahun": version.year,
         "versi": version.id,
         "diterbitkan": version.published_at,
-        "keputusan_ppid": {"nomor": version.decision_number, "tanggal": version.decision_date},
+        "keputusan_ppid": version.decision.record() if version.decision is not None else {
+            "nomor": version.decision_number, "tanggal": version.decision_date},
+        **({FORCED_KEY: version.without_decision_year} if version.without_decision_year else {}),
         "jumlah": len(records),
         "item": list(records),
     }
@@ -78,9 +81,11 @@ def json_schema() -> dict[str, Any]:
                 "description": "Keputusan PPID yang menetapkan daftar",
                 "required": ["nomor", "tanggal"],
                 "additionalProperties": False,
-                "properties": {"nomor": {**text, "description": "Nomor keputusan"},
-                               "tanggal": {**text, "description": "Tanggal keputusan"}},
+                "properties": {key: {**text, "description": meaning}
+                               for key, meaning in RECORD_MEANINGS.items()},
             },
+            FORCED_KEY: {"type": "integer", "description": "Tahun daftar diterbitkan tanpa Keputusan"
+                                                          " PPID tahun itu (--force); tidak ada bila ada"},
             "jumlah": {"type": "integer", "minimum": 0, "description": "Jumlah item"},
             "item": {"type": "array", "items": {"$ref": "#/$defs/item"}},
         },

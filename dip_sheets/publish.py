@@ -34,6 +34,8 @@ from . import row_watch
 from .archive_history import past_versions
 from .config import Config
 from .dates import format_date
+from .decision_scans import checked_scans, scans_of
+from .decisions import Decision, decisions_in, refuse_without_decision, version_fields
 from .errors import PublishFailed
 from .gc_pause import collection_paused
 from .higher_dik import Inherited, read_higher
@@ -91,15 +93,18 @@ class PublishResult:
         }
 
 
-def make_version(config: Config, now: dt.datetime, version_id: str | None = None) -> Version:
+def make_version(config: Config, now: dt.datetime, version_id: str | None = None,
+                 decisions: Sequence[Decision] = (), on: dt.date | None = None) -> Version:
+    """The version published at ``now``, resting on the decisions in force ``on`` that day (by
+    default ``now``'s: a live version is compared as it would be published today, so a new
+    decision makes a new version)."""
     return Version(
         id=version_id or new_version_id(now, ()),
         published_at=now.isoformat(),
         date_text=format_date(now.date()),
-        decision_number=config.publish.decision_number,
-        decision_date=config.publish.decision_date,
         year=now.year,
         site_url=config.publish.base_url.rstrip("/") + "/" if config.publish.base_url else "",
+        **version_fields(decisions, on or now.date()),
     )
 
 
@@ -123,6 +128,8 @@ class _Record:
                  watch: Callable[[Snapshot], Watch]) -> None:
         self.register, self.units, self.now, self.dry_run = register, units, now, dry_run
         self.watch = watch
+        #: the PPID's decisions (``Keputusan``), as first read
+        self.decisions: list[Decision] = []
         self.review = self.read()
         self.sync = SyncResult(self.review, None, dry_run)
         self.pending = self.review.changes
@@ -132,6 +139,7 @@ class _Record:
         """The register reviewed with the link warnings the cache holds (never the network)."""
         with collection_paused():
             snapshot = self.register.read()
+            self.decisions = self.decisions or decisions_in(snapshot)
             return review(snapshot, self.units, self.now, self.watch(snapshot))
 
     def write(self, published: Release | None = None) -> None:
@@ -214,11 +222,13 @@ def _refuse_emptying(current: Review, live: Manifest | None) -> None:
 
 
 def _plan(config: Config, target: Target, current: Review, now: dt.datetime, progress: Progress, *,
-          force: bool, adopt: bool, dry_run: bool) -> _Plan:
+          force: bool, adopt: bool, dry_run: bool, decisions: Sequence[Decision] = (),
+          scans: dict[str, bytes] | None = None) -> _Plan:
     """Refuse what must not go live; else choose the version: the live one, an archived one not yet
-    live, or a new one."""
+    live, or a new one. ``scans`` are the signed decisions' scans by their path in a version."""
     if not force:  # before the site is even read
         _refuse_blocked(current)
+        refuse_without_decision(decisions, now.date())
     items = current.items
     site = scan(target)
     live = site.live
@@ -231,8 +241,8 @@ def _plan(config: Config, target: Target, current: Review, now: dt.datetime, pro
     def files_for(version: Version) -> dict[str, bytes]:
         if not history and archived:
             history.extend(past_versions(target, archived, progress))
-        return render_site(items, current.exclusions, config.office, version, config.publish.templates,
-                           history, inherited)
+        return {**render_site(items, current.exclusions, config.office, version, config.publish.templates,
+                              history, inherited), **scans_of(version, scans or {})}
 
     def digest_of(version: Version) -> str:
         order = version_order(version.id, version.published_at)
@@ -240,7 +250,8 @@ def _plan(config: Config, target: Target, current: Review, now: dt.datetime, pro
                              [(m.version, m.published_at) for m in archived if m.order < order], inherited)
 
     def version_of(known: Manifest) -> Version:
-        return make_version(config, dt.datetime.fromisoformat(known.published_at), known.version)
+        return make_version(config, dt.datetime.fromisoformat(known.published_at), known.version,
+                            decisions, now.date())
 
     def renders_as(known: Manifest) -> dict[str, bytes] | None:
         """The files of ``known`` if the register renders to exactly its list's files (with the
@@ -270,10 +281,10 @@ def _plan(config: Config, target: Target, current: Review, now: dt.datetime, pro
         manifest, files, resumed = live, live_files, True
     else:
         foreign = [path.removeprefix(f"{ARCHIVE}/").rstrip("/") for path in site.foreign]
-        version = make_version(config, now, new_version_id(now, [*archived, *site.pending, *foreign]))
+        version = make_version(config, now, new_version_id(now, [*archived, *site.pending, *foreign]),
+                               decisions)
         files = {**files_for(version), **extra_files(config, (i.link for i in items if i.link))}
-        record = PastVersion(version.id, version.published_at, version.decision_number,
-                             version.decision_date, tuple(item_record(i) for i in sort_items(items)))
+        record = PastVersion.of(version, tuple(item_record(i) for i in sort_items(items)))
         manifest = Manifest(version.id, version.published_at, file_table(files), len(items),
                             digest_of(version), summary(timeline(history, record)[0]))
         resumed = False
@@ -306,7 +317,9 @@ def publish(
     now = now or config.now()
     record = _Record(register, config.units, now, dry_run, row_watch.watcher(config, now))
     try:
-        plan = _plan(config, target, record.review, now, progress, force=force, adopt=adopt, dry_run=dry_run)
+        decisions, scans = checked_scans(config, record.decisions, progress)
+        plan = _plan(config, target, record.review, now, progress, force=force, adopt=adopt, dry_run=dry_run,
+                     decisions=decisions, scans=scans)
     except Exception:
         record.write()  # a publish refused or cut short still leaves the sync's findings
         raise

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import schema as s
+from .decisions import Decision
 from .ids import id_sort
 from .validate import Item
 
@@ -50,6 +51,13 @@ class Version:
     #: public address of the published folder, ending in ``/``; links between versions use it so
     #: that archived copies link correctly too (relative to the live folder when empty).
     site_url: str = ""
+    #: the Keputusan PPID the list rests on (``decision_number`` and ``decision_date`` are its
+    #: number and date as shown), and the one the DIK page rests on (:mod:`dip_sheets.decisions`)
+    decision: Decision | None = None
+    dik_decision: Decision | None = None
+    #: the calendar year the list was published in without a DIP decision of that year
+    #: (``--force``); 0 when it has one
+    without_decision_year: int = 0
 
 
 def safe_link(url: str) -> str:

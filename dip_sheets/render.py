@@ -29,7 +29,7 @@ from .dcat import DCAT_FILE, render_dcat
 from .errors import ConfigError
 from .feed import FEED_FILE, render_feed
 from .higher_dik import DIK_JSON, Inherited, inherited_context, render_dik_json
-from .history import PastVersion, VersionChanges, timeline
+from .history import PastVersion, VersionChanges, established_by, timeline
 from .ids import id_sort
 from .opendata import json_schema, render_csv, render_json, render_xlsx
 from .records import LABELS, category_slug, item_record, safe_email, safe_link, sort_items
@@ -204,8 +204,7 @@ def render_site(
     not older than ``version`` are ignored (see :func:`dip_sheets.history.timeline`).
     """
     env = environment(template_folder(templates))
-    current = PastVersion(version.id, version.published_at, version.decision_number,
-                          version.decision_date, tuple(item_record(i) for i in sort_items(items)))
+    current = PastVersion.of(version, tuple(item_record(i) for i in sort_items(items)))
     changes: list[VersionChanges] = timeline(history, current)
     # every address from the configuration passes the same check as a cell's link before it can
     # reach a page, whichever template (built-in or the office's) uses it
@@ -228,6 +227,8 @@ def render_site(
         "channels": channels(office),
         "synonyms": synonym_groups(office.synonyms),
         "base_url": shown_version.site_url,
+        # the first version published under the current decision, when the list has changed since
+        "established_by": established_by(changes),
         # the higher PPID's DIK entries, shown read-only on the DIK page (KPU: decided centrally)
         **inherited_context(*(inherited or Inherited())),
     }

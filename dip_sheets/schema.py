@@ -259,6 +259,33 @@ DIK_CONTENT_HEADERS: tuple[str, ...] = tuple(
     c.header for c in DIK_COLUMNS if c.owner is not Role.SYSTEM
 )
 
+# ---- the Keputusan tab (the PPID's decisions establishing the DIP and the DIK; issue 13) -------
+
+DECISION_TAB = "Keputusan"
+DECISION_NUMBER = DIK_DECISION  # "Nomor Keputusan", the same words as the DIK's column
+DECISION_DATE = "Tanggal Keputusan"
+DECISION_ESTABLISHES = "Menetapkan"
+DECISION_REMARKS = REMARKS
+DECISION_SCAN = "Berkas Pindaian"
+DECISION_SCAN_SHA256 = "SHA-256 Pindaian"
+#: what a decision establishes: the DIP, the DIK, or both
+DECIDES_DIP, DECIDES_DIK, DECIDES_BOTH = "DIP", "DIK", "DIP dan DIK"
+DECISION_CHOICES = (DECIDES_DIP, DECIDES_DIK, DECIDES_BOTH)
+
+DECISION_COLUMNS: tuple[Column, ...] = (
+    Column(DECISION_NUMBER, Role.PPID, True, width=34,
+           help="Nomor Keputusan PPID, mis. 1/PP.01-Kpt/3201/2026; satu baris per keputusan"),
+    Column(DECISION_DATE, Role.PPID, True, width=18, help="Tanggal ditetapkan, mis. 5 Januari 2026"),
+    Column(DECISION_ESTABLISHES, Role.PPID, True, DECISION_CHOICES, 16,
+           help="Yang ditetapkan: DIP, DIK, atau DIP dan DIK"),
+    Column(DECISION_REMARKS, Role.PPID, width=30, help="Catatan; boleh kosong"),
+    Column(DECISION_SCAN, Role.SYSTEM, width=30,
+           help="Diisi oleh 'dip keputusan arsipkan' (pindaian bertanda tangan); jangan diubah"),
+    Column(DECISION_SCAN_SHA256, Role.SYSTEM, width=30,
+           help="Sidik SHA-256 pindaian yang diarsipkan; jangan diubah"),
+    Column(NOTE, Role.SYSTEM, width=48, help=NOTE_HELP),
+)
+
 # ---- system tabs ------------------------------------------------------------------------------
 
 HISTORY_TAB = "Riwayat"
@@ -307,6 +334,7 @@ TABS: tuple[Tab, ...] = (
     Tab(DIK_TAB, DIK_COLUMNS),
     Tab(HISTORY_TAB, HISTORY_COLUMNS),
     Tab(SYSTEM_TAB, SYSTEM_COLUMNS, key_header=SYSTEM_KEY),
+    Tab(DECISION_TAB, DECISION_COLUMNS, key_header=DECISION_NUMBER),
 )
 TAB_BY_NAME = {t.name: t for t in TABS}
 

@@ -24,7 +24,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,6 +95,12 @@ class Manifest:
         return version_order(self.version, self.published_at)
 
 
+def live_names(names: Iterable[str]) -> set[str]:
+    """The names a version makes live: its files at the top; a sub-folder (the signed decisions'
+    scans, ``keputusan/``) stays in the version's archive folder and is linked there."""
+    return {n for n in names if "/" not in n}
+
+
 def file_table(files: Mapping[str, bytes]) -> dict[str, dict[str, Any]]:
     """Size and SHA-256 of every file, as recorded in a manifest."""
     return {
@@ -151,7 +157,7 @@ class Site:
             return False
         if not links:
             return True
-        names = {*self.live.files, MANIFEST}
+        names = {*live_names(self.live.files), MANIFEST}
         return self.current == self.live.version and self.links == names and not self.files
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 
 from .errors import PublishFailed
 from .messages import Message
-from .site import ARCHIVE, CURRENT, MANIFEST, MARKER, Manifest, Site, guard, marker, scan
+from .site import ARCHIVE, CURRENT, MANIFEST, MARKER, Manifest, Site, guard, live_names, marker, scan
 from .targets import LinksUnsupported, Target, temp_name
 
 Progress = Callable[[Message], None]
@@ -125,6 +125,7 @@ def clean_leftovers(target: Target, site: Site, progress: Progress) -> None:
 def switch_live(target: Target, site: Site, manifest: Manifest, files: Mapping[str, bytes],
                 progress: Progress, *, links: bool) -> int:
     """Make ``manifest``'s version live (see the module's docstring); returns the bytes sent."""
+    files = {name: files[name] for name in live_names(files)}
     sent = (_switch_links if links else _switch_files)(target, site, manifest, files, progress)
     stale = (site.links | site.files) - {*files, MANIFEST}
     for name in sorted(stale):

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from . import schema as s
+from .decisions import read_rows
 from .errors import LayoutError
 from .gc_pause import collection_paused
 from .ids import PREFIX as ID_PREFIX
@@ -172,6 +173,7 @@ def review(snapshot: Snapshot, units: Sequence[str], now: dt.datetime, watch: Wa
     sync.removed()
     sync.locks()
     dik_highest = sync.dik_rows()
+    sync.decision_rows()
     sync.counters({s.DIP_TAB: dip_highest, s.DIK_TAB: dik_highest})
     return sync.result
 
@@ -324,6 +326,14 @@ class _Review:
             writer.set(dik, index, anchor, s.NOTE, "; ".join(f.id for f in [*findings, *warnings]))
             self.result.dik.append(DikState(anchor, item_id, exclusion, findings, warnings))
         return highest
+
+    def decision_rows(self) -> None:
+        """The PPID's decisions (``Keputusan``): each row's findings in its note."""
+        if s.DECISION_TAB in self.snapshot.tabs:  # a register from before the tab: 'dip init' adds it
+            table = _table(self.snapshot, s.DECISION_TAB)
+            for row in read_rows(table.grid):
+                self.writer.set(table, row.index, table.anchor(row.index), s.NOTE,
+                                "; ".join(f.id for f in row.findings))
 
     def counters(self, highest: Mapping[str, int]) -> None:
         """The counters in ``Sistem``, so a deleted row's ID is never issued again."""

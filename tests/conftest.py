@@ -16,6 +16,7 @@ from dip_sheets import schema as s
 from dip_sheets.config import DEFAULT_UNITS, Config, PublishSettings, default_config
 from dip_sheets.register import Cell, Layout
 from dip_sheets.register.workbook import WorkbookRegister, append_rows
+from tests.memory_register import decisions_of_the_year
 
 pytest_plugins = ["tests.plugins.sshd", "tests.plugins.sheets", "tests.plugins.reliability",
                   "tests.plugins.webservers"]
@@ -46,6 +47,7 @@ def workbook(tmp_path: Path) -> WorkbookRegister:
     """An empty register workbook made by ``init``."""
     register = WorkbookRegister(tmp_path / "register.xlsx")
     register.init(Layout(s.TABS, UNITS))
+    append_rows(register.path, s.DECISION_TAB, decisions_of_the_year())  # the year rule: see there
     return register
 
 
@@ -57,7 +59,7 @@ def publish_config(tmp_path: Path, workbook: WorkbookRegister) -> Config:
         base,
         register=dataclasses.replace(base.register, path=workbook.path),
         publish=PublishSettings(folder=tmp_path / "situs", base_url="https://ppid.example.go.id/dip/",
-                                by="PPID Contoh", decision_number="1/PPID/2026"),
+                                by="PPID Contoh"),
     )
 
 

@@ -7,6 +7,7 @@ Only the backend session is written here: relocation and skipping come from
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 
 from dip_sheets import schema as s
@@ -93,6 +94,17 @@ class MemoryRegister:
 
 
 def memory_register() -> MemoryRegister:
+    """An initialised register holding the PPID's decision of the year (publishing needs one)."""
     register = MemoryRegister()
     register.init(Layout(s.TABS, ()))
+    for decision in decisions_of_the_year():
+        register.add(s.DECISION_TAB, decision)
     return register
+
+
+def decisions_of_the_year() -> list[dict[str, Cell]]:
+    """A Keputusan PPID establishing the DIP and the DIK on 2 January of the tests' year (2026, the
+    year of ``conftest.NOW``) and of the year the tests run in, so the year rule lets them publish."""
+    years = sorted({2026, dt.date.today().year})
+    return [{s.DECISION_NUMBER: f"1/PPID/{year}", s.DECISION_DATE: f"2 Januari {year}",
+             s.DECISION_ESTABLISHES: s.DECIDES_BOTH} for year in years]

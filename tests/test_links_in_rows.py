@@ -23,7 +23,7 @@ from dip_sheets.status import status, status_lines
 from dip_sheets.sync import Review, review
 from dip_sheets.workflow import Stage
 from tests.conftest import NOW, UNITS, add_rows, established, good_row
-from tests.memory_register import memory_register
+from tests.memory_register import decisions_of_the_year, memory_register
 from tests.plugins.webservers import Reply, WebServer
 from tests.test_validate import dik_row
 
@@ -37,6 +37,7 @@ def make_office(folder: Path, links: str | None = "[links]\nper_host_rate = 1000
                       + (links or ""), encoding="utf-8")
     office = Office(load_configs(config)[0])
     office.init()
+    add_rows(WorkbookRegister(office.config.register.path), decisions_of_the_year(), s.DECISION_TAB)
     return office
 
 

@@ -96,10 +96,14 @@ def publish_demo(folder: Path) -> Config:
     Application(config).init()
     append_rows(config.register.path, s.DIP_TAB, demo.SAMPLE_DIP)
     append_rows(config.register.path, s.DIK_TAB, demo.SAMPLE_DIK)
+    append_rows(config.register.path, s.DECISION_TAB, [{  # last year's decision, in the register
+        s.DECISION_NUMBER: "1/PP.01-Kpt/2025", s.DECISION_DATE: "6 Januari 2025",
+        s.DECISION_ESTABLISHES: s.DECIDES_BOTH}])
     publish(config, WorkbookRegister(config.register.path), FolderTarget(config.publish.folder),
             now=LAST_YEAR, force=True)
-    config = replace(config, publish=replace(config.publish, decision_number="2/PP.01-Kpt/2026",
-                                             decision_date="2 Maret 2026"))
+    append_rows(config.register.path, s.DECISION_TAB, [{  # the decision is the register's now
+        s.DECISION_NUMBER: "2/PP.01-Kpt/2026", s.DECISION_DATE: "2 Maret 2026",
+        s.DECISION_ESTABLISHES: s.DECIDES_BOTH}])
     publish(config, WorkbookRegister(config.register.path), FolderTarget(config.publish.folder), now=NOW,
             force=True)
     return config

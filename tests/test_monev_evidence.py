@@ -80,7 +80,7 @@ def test_the_pdfs_hold_what_each_item_asks(pack: Pack) -> None:
     assert "terbuka" in text_of(folder / "05-cek-tautan.pdf")
     assert "index.html" in text_of(folder / "06-tangkapan-layar.pdf")
     previous = text_of(folder / "07-dip-tahun-2025.pdf")  # last year's list, from the archive
-    assert "1/PP.01-Kpt/2026" in previous and "2/PP.01-Kpt/2026" not in previous
+    assert "1/PP.01-Kpt/2025" in previous and "2/PP.01-Kpt/2026" not in previous
 
 
 class _HugePrinter(Chromium):

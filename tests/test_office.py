@@ -17,12 +17,14 @@ import pytest
 import dip_sheets
 from dip_sheets import Message, Office, load_configs, run_offices
 from dip_sheets import office as application
+from dip_sheets import schema as s
 from dip_sheets.errors import AlreadyRunning, BackendUnavailable, ConfigError, DipError
 from dip_sheets.findings import Finding
 from dip_sheets.lock import run_lock
 from dip_sheets.register.workbook import WorkbookRegister
 from dip_sheets.sync import SyncResult
 from tests.conftest import add_rows, established, good_row
+from tests.memory_register import decisions_of_the_year
 
 #: the README's library example, run exactly as written.
 SNIPPET = """\
@@ -52,6 +54,7 @@ def office(tmp_path: Path) -> Office:
     made = Office(load_configs(write_config(tmp_path))[0])
     made.init()
     add_rows(WorkbookRegister(made.config.register.path), [established("A"), good_row("B")])
+    add_rows(WorkbookRegister(made.config.register.path), decisions_of_the_year(), s.DECISION_TAB)
     return made
 
 

@@ -136,12 +136,15 @@ def test_a_changed_office_setting_still_publishes(config: Config, populated: Wor
     assert b"Jl. Baru No. 7" in (config.publish.folder / "index.html").read_bytes()
 
 
-def test_a_changed_decision_number_still_publishes(config: Config, populated: WorkbookRegister) -> None:
+def test_a_new_decision_still_publishes(config: Config, populated: WorkbookRegister) -> None:
+    """The decision now comes from the register's Keputusan tab (no longer ``decision_number`` in
+    the configuration): a new one dated before the next publish makes a new version."""
     target = FolderTarget(config.publish.folder)
     publish(config, populated, target, now=NOW, force=True)
-    config = dataclasses.replace(config, publish=dataclasses.replace(config.publish,
-                                                                     decision_number="2/PPID/2026"))
+    add_rows(populated, [{s.DECISION_NUMBER: "2/PPID/2026", s.DECISION_DATE: "25 November 2026",
+                          s.DECISION_ESTABLISHES: "DIP"}], s.DECISION_TAB)
     assert publish(config, populated, target, now=later(1), force=True).status == "published"
+    assert live_manifest(target).history["decision_number"] == "2/PPID/2026"  # type: ignore[union-attr,index]
 
 
 def test_a_manifest_without_a_digest_is_still_compared_by_rendering(

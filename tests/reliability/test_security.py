@@ -28,6 +28,7 @@ from dip_sheets.cli import main
 from dip_sheets.register import Layout
 from dip_sheets.register.workbook import WorkbookRegister, append_rows
 from tests.conftest import UNITS, established, good_row, site_files
+from tests.memory_register import decisions_of_the_year
 from tests.plugins import reliability as counts
 from tests.plugins.sshd import SshdServer, make_key
 from tests.reliability.conftest import DESK, PPID, write_toml
@@ -93,6 +94,8 @@ def test_a_whole_cycle_never_shows_a_secret(
                                   good_row("Draf Unit")], start=2):
         for name, value in values.items():
             emu.set_cell(sid, s.DIP_TAB, f"{column_letters(header.index(name))}{row}", value)
+    for column, value in enumerate(decisions_of_the_year()[-1].values()):  # the PPID's decision of the year
+        emu.set_cell(sid, s.DECISION_TAB, f"{column_letters(column)}2", value)
     dip("check")
     dip("sync")
     dip("status")
