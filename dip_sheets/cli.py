@@ -15,6 +15,7 @@ commands' copies only set what is written after the command.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -25,6 +26,8 @@ from . import __version__, demo
 from .argparse_id import Parser, argparse_language, requested_lang
 from .check import CheckResult
 from .config import Config, load_configs
+from .decision_draft import DraftResult, check_number
+from .decision_text import KINDS
 from .error_handler import Place, guarded
 from .errors import ConfigError
 from .messages import Message
@@ -58,14 +61,23 @@ def _common(parser: argparse.ArgumentParser, *, after_command: bool) -> None:
         parser.add_argument(flag, **options)
 
 
-def _by(lang: str) -> Callable[[str], str]:
-    """``--by`` checked while parsing: refused (exit 2) without echoing what was typed."""
-    def check(text: str) -> str:
+def _checked(rule: Callable[[str], Any], lang: str) -> Callable[[str], Any]:
+    """An option checked while parsing (``--by``, ``--nomor``, ``--tanggal``): refused (exit 2)
+    with the rule's own message, without echoing what was typed."""
+    def check(text: str) -> Any:
         try:
-            return check_by(text)
+            return rule(text)
         except ConfigError as error:
             raise argparse.ArgumentTypeError(error.message(lang)) from None
     return check
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError("Tanggal ditulis sebagai TAHUN-BULAN-HARI, mis. 2026-01-05.",
+                          "Write the date as YEAR-MONTH-DAY, e.g. 2026-01-05.") from None
 
 
 def build_parser(lang: str = "id") -> argparse.ArgumentParser:
@@ -96,7 +108,7 @@ def build_parser(lang: str = "id") -> argparse.ArgumentParser:
 
     pub = command("publish", "terbitkan DIP (langkah 4-5)")
     pub.add_argument("--dry-run", action="store_true", help="tampilkan tanpa mengunggah/menulis")
-    pub.add_argument("--by", type=_by(lang), metavar="NAMA",
+    pub.add_argument("--by", type=_checked(check_by, lang), metavar="NAMA",
                      help="siapa yang memerintahkan unggah (langkah 4)")
     pub.add_argument("--force", action="store_true",
                      help="terbitkan walau ada baris ditetapkan yang bermasalah (baris itu dilewati)")
@@ -118,6 +130,26 @@ def build_parser(lang: str = "id") -> argparse.ArgumentParser:
                        help="tulis satu PDF bukti per item (masing-masing paling besar 2 MB)")
 
     command("provinsi", "tampilan provinsi: kisi kepatuhan dan katalog kantor-kantor (provinsi.toml)")
+
+    decisions = command("keputusan", "Keputusan PPID yang menetapkan DIP dan DIK").add_subparsers(
+        dest="subcommand", required=True, metavar="PERINTAH")
+
+    def subcommand(name: str, help: str) -> argparse.ArgumentParser:
+        """One command of the ``keputusan`` group (``dip keputusan draf``)."""
+        sub = decisions.add_parser(name, help=help, description=help)
+        _common(sub, after_command=True)
+        return sub
+
+    draft = subcommand("draf", "draf Keputusan PPID tentang penetapan DIP dan/atau DIK beserta"
+                               " lampirannya (DOCX dan PDF)")
+    draft.add_argument("--jenis", choices=KINDS, default="dip",
+                       help="yang ditetapkan: dip, dik, atau keduanya dalam satu keputusan (bawaan: dip)")
+    draft.add_argument("--nomor", type=_checked(check_number, lang), metavar="NOMOR",
+                       help="nomor keputusan (bawaan: dikosongkan untuk diisi sebelum ditandatangani)")
+    draft.add_argument("--tanggal", type=_checked(_day, lang), metavar="YYYY-MM-DD",
+                       help="tanggal penetapan (bawaan: dikosongkan; tahunnya tahun ini)")
+    draft.add_argument("--folder", type=Path, metavar="FOLDER",
+                       help="folder keluaran (bawaan: folder 'keputusan' di folder kerja, state_dir)")
 
     dem = command("demo", "contoh lengkap di folder lokal")
     dem.add_argument("--folder", type=Path, default=Path("dip-demo"), help="folder kerja")
@@ -211,6 +243,17 @@ def show_monev(result: MonevReport, office: Office, args: argparse.Namespace,
     return result.summary()
 
 
+def act_draft(office: Office, args: argparse.Namespace, out: Output) -> DraftResult:
+    folder = args.folder.resolve() if args.folder else None
+    return office.draft_decision(args.jenis, number=args.nomor, day=args.tanggal, folder=folder)
+
+
+def show_draft(result: DraftResult, office: Office, args: argparse.Namespace,
+               out: Output) -> dict[str, Any]:
+    out.say_all(result.lines())
+    return result.summary()
+
+
 @dataclass(frozen=True)
 class Command:
     act: Callable[[Office, argparse.Namespace, Output], Any]
@@ -224,6 +267,7 @@ COMMANDS: dict[str, Command] = {
     "status": Command(lambda office, args, out: office.status(days=args.days), show_status),
     "check": Command(act_check, show_check),
     "monev": Command(lambda office, args, out: office.monev(evidence=args.bukti), show_monev),
+    "keputusan draf": Command(act_draft, show_draft),
 }
 
 
@@ -282,7 +326,7 @@ def _run(args: argparse.Namespace, out: Output, place: Place) -> int:
         return 0
     configs = select(load_configs(args.config), args.register_name, every=args.all)
     offices = [Office(_located(config, args), on_warning=out.warn) for config in configs]
-    command = COMMANDS[args.command]
+    command = COMMANDS[" ".join(filter(None, (args.command, getattr(args, "subcommand", None))))]
     documents: list[dict[str, Any]] = []
 
     def start(office: Office) -> None:
