@@ -251,7 +251,7 @@ def act_draft(office: Office, args: argparse.Namespace, out: Output) -> DraftRes
 def show_draft(result: DraftResult, office: Office, args: argparse.Namespace,
                out: Output) -> dict[str, Any]:
     out.say_all(result.lines())
-    return result.summary()
+    return result.summary(out.lang)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ kind and year gets ``-2``, ``-3`` … in its name.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import signal
@@ -85,13 +86,13 @@ class DraftResult:
                 " again with --nomor."))
         return lines
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self, lang: str = "id") -> dict[str, Any]:
         return {
             "kind": self.decision.kind, "year": self.decision.year, "number": self.decision.number,
             "date": self.decision.day.isoformat() if self.decision.day else None,
             "docx": str(self.docx), "pdf": str(self.pdf) if self.pdf else None,
             "template": self.template, "items": self.items, "exclusions": self.exclusions,
-            "notices": [n.id for n in self.notices],
+            "notices": [n.text(lang) for n in self.notices],
         }
 
 
@@ -104,8 +105,7 @@ def draft(config: Config, review: Review, decision: Decision, folder: Path | Non
     notices = [_left_out(review)] if decision.dip and review.blockers else []
     site = config.publish.base_url or config.office.website
     template = _template(config.publish.templates)
-    data = fill(template, context(decision, config.office, items, exclusions, site=site),
-                office=template.parent != _builtin().parent)
+    data = fill(template, context(decision, config.office, items, exclusions, site=site))
     out = _folder(folder or config.state_dir / FOLDER)
     stem = _free_stem(out, f"{_STEM[decision.kind]}-{decision.year}")
     docx = out / f"{stem}.docx"
@@ -113,7 +113,8 @@ def draft(config: Config, review: Review, decision: Decision, folder: Path | Non
     pdf, failure = to_pdf(docx)
     if failure is not None:
         notices.append(failure)
-    return DraftResult(decision, docx, pdf, str(template), len(items), len(exclusions), notices)
+    shown = str(template) if template is not None else f"{TEMPLATE} (templat bawaan)"
+    return DraftResult(decision, docx, pdf, shown, len(items), len(exclusions), notices)
 
 
 def _refuse_empty(decision: Decision, items: int, exclusions: int) -> None:
@@ -143,31 +144,28 @@ def _left_out(review: Review) -> Message:
         " fix them and draft again so that they are established too.")
 
 
-def _builtin() -> Path:
-    return Path(str(resources.files("dip_sheets") / "templates" / TEMPLATE))
-
-
-def _template(folder: Path | None) -> Path:
-    """The office's ``keputusan.docx`` when its template folder has one, else the built-in one."""
+def _template(folder: Path | None) -> Path | None:
+    """The office's ``keputusan.docx`` when its template folder has one, else None (built-in)."""
     office = template_folder(folder)
     if office is not None and (office / TEMPLATE).is_file():
         return office / TEMPLATE
-    return _builtin()
+    return None
 
 
-def fill(template: Path, values: dict[str, Any], *, office: bool) -> bytes:
-    """The template filled with ``values``, as DOCX bytes; an office template's mistake becomes a
-    :class:`ConfigError` naming the file (a mistake in the built-in one is a bug and propagates)."""
+def fill(template: Path | None, values: dict[str, Any]) -> bytes:
+    """The template (``None``: the built-in one, read as package data so a zip install works too)
+    filled with ``values``, as DOCX bytes. An office template's mistake becomes a
+    :class:`ConfigError` naming the file; a mistake in the built-in one is a bug and propagates."""
     env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+    source = template or io.BytesIO((resources.files("dip_sheets") / "templates" / TEMPLATE).read_bytes())
     try:
-        document = DocxTemplate(template)
+        document = DocxTemplate(source)
         document.render(values, jinja_env=env, autoescape=True)
-        with tempfile.TemporaryFile() as buffer:
-            document.save(buffer)
-            buffer.seek(0)
-            return buffer.read()
+        buffer = io.BytesIO()
+        document.save(buffer)
+        return buffer.getvalue()
     except (TemplateError, PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        if not office:
+        if template is None:
             raise
         detail = getattr(exc, "message", None) or str(exc) or type(exc).__name__
         raise ConfigError(
