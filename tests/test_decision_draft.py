@@ -33,7 +33,7 @@ from dip_sheets.cli import main
 from dip_sheets.config import DEFAULT_LEGAL_BASES, Config, Office, load_configs
 from dip_sheets.decision_draft import TEMPLATE, to_pdf
 from dip_sheets.decision_text import BLANK, Decision, context
-from dip_sheets.errors import ConfigError, DraftFailed
+from dip_sheets.errors import DraftFailed
 from dip_sheets.office import Office as RegisterOffice
 from dip_sheets.validate import Item
 
@@ -420,3 +420,18 @@ def test_config_office_defaults_cite_the_three_laws() -> None:
         "Undang-Undang Nomor 14 Tahun 2008", "Peraturan Pemerintah Nomor 61 Tahun 2010",
         "Peraturan Komisi Informasi Nomor 1 Tahun 2021"]
     assert dataclasses.replace(Office(), legal_bases=("X",)).legal_bases == ("X",)
+
+
+# ---- what the dependency brings ----------------------------------------------------------------------
+
+
+def test_a_register_made_with_lxml_installed_is_well_formed_xml(tmp_path: Path) -> None:
+    """docxtpl brings lxml, and openpyxl then declares the relationships namespace on each <sheet>
+    rather than on the root: the sheets dip-sheets adds (``Pilihan``, ``Petunjuk``) declare it too."""
+    import xml.etree.ElementTree as ElementTree
+
+    RegisterOffice(demo.demo_config(tmp_path)).init()
+    with zipfile.ZipFile(tmp_path / demo.REGISTER) as book:
+        root = ElementTree.fromstring(book.read("xl/workbook.xml"))
+    names = [sheet.get("name") for sheet in root.iter("{http://schemas.openxmlformats.org/spreadsheetml/2006/main}sheet")]
+    assert {"DIP", "Pilihan", "Petunjuk"} <= set(names)
