@@ -358,7 +358,7 @@ def column_edges(document: Document, kind: str) -> list[float]:
                and (rows(t)[0][1] == "Kategori") == (kind == "dip")]
     edges = [document.sections[-1].left_margin.pt]  # type: ignore[union-attr]
     for column in table.columns:
-        edges.append(edges[-1] + column.width.pt)  # type: ignore[union-attr]
+        edges.append(edges[-1] + column.width.pt)
     return edges
 
 
