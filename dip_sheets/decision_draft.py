@@ -14,8 +14,9 @@ limit after which the whole process group is killed. Without LibreOffice the DOC
 and the result says how to get the PDF: the draft is edited in Word or LibreOffice before signing
 anyway.
 
-Files are never overwritten (a draft may carry the PPID's own edits): a second draft of the same
-kind and year gets ``-2``, ``-3`` … in its name.
+Files are named by kind and year (``keputusan-dip-2026.docx``; a register named in ``[[register]]``
+adds its name, as offices may share a working folder) and never overwritten (a draft may carry the
+PPID's own edits): a second draft of the same kind and year gets ``-2``, ``-3`` … in its name.
 """
 
 from __future__ import annotations
@@ -107,7 +108,9 @@ def draft(config: Config, review: Review, decision: Decision, folder: Path | Non
     template = _template(config.publish.templates)
     data = fill(template, context(decision, config.office, items, exclusions, site=site))
     out = _folder(folder or config.state_dir / FOLDER)
-    stem = _free_stem(out, f"{_STEM[decision.kind]}-{decision.year}")
+    # several offices may share a working folder: a named register's drafts carry its name
+    named = f"-{config.name}" if config.name != Config().name else ""
+    stem = _free_stem(out, f"{_STEM[decision.kind]}-{decision.year}{named}")
     docx = out / f"{stem}.docx"
     _write(docx, data)
     pdf, failure = to_pdf(docx)
@@ -247,9 +250,10 @@ def to_pdf(docx: Path, timeout: float = CONVERT_TIMEOUT) -> tuple[Path | None, M
                     f"No PDF was made: LibreOffice did not finish within {timeout:.0f} seconds. {_HOW[1]}")
         made = out / f"{docx.stem}.pdf"
         if not made.is_file():
-            why = " ".join(err.decode("utf-8", "replace").split())[-300:] or f"kode {process.returncode}"
-            return None, Message(f"PDF tidak dibuat: LibreOffice gagal ({why}). {_HOW[0]}",
-                                 f"No PDF was made: LibreOffice failed ({why}). {_HOW[1]}")
+            said = " ".join(err.decode("utf-8", "replace").split())[-300:]
+            return None, Message(
+                f"PDF tidak dibuat: LibreOffice gagal ({said or f'kode {process.returncode}'}). {_HOW[0]}",
+                f"No PDF was made: LibreOffice failed ({said or f'code {process.returncode}'}). {_HOW[1]}")
         pdf = docx.with_suffix(".pdf")
         _write(pdf, made.read_bytes())
         return pdf, None

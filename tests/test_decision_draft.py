@@ -197,6 +197,12 @@ def test_a_second_draft_never_overwrites_the_first(tmp_path: Path, demo_folder: 
     assert second.docx.name == "keputusan-dip-2026-2.docx" and first.docx.read_bytes() == before
 
 
+def test_a_named_registers_drafts_carry_its_name(tmp_path: Path, demo_folder: Path, no_soffice: None) -> None:
+    config = dataclasses.replace(office_of(tmp_path, demo_folder).config, name="serang")
+    result = RegisterOffice(config).draft_decision("dip", day=DAY)
+    assert result.docx == tmp_path / "kerja" / "keputusan" / "keputusan-dip-2026-serang.docx"
+
+
 def test_the_legal_bases_come_from_the_configuration(tmp_path: Path, demo_folder: Path,
                                                       no_soffice: None) -> None:
     bases = '["Undang-Undang Nomor 14 Tahun 2008 tentang Keterbukaan Informasi Publik",' \
@@ -241,6 +247,19 @@ def test_a_broken_office_template_is_named_with_exit_2(tmp_path: Path, demo_fold
     assert main(["keputusan", "draf", "--config", str(config)]) == 2
     assert "tidak dapat diisi" in capsys.readouterr().err
     assert not list((tmp_path / "kerja" / "keputusan").glob("*.docx"))
+
+
+def test_an_office_template_runs_in_the_sandbox(tmp_path: Path, demo_folder: Path, no_soffice: None,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "templat-kantor"
+    folder.mkdir()
+    marker = tmp_path / "dijalankan"
+    escaping = docx.Document(str(ROOT / "dip_sheets" / "templates" / TEMPLATE))
+    escaping.add_paragraph(f"{{{{ cycler.__init__.__globals__.os.system('touch {marker}') }}}}")
+    escaping.save(str(folder / TEMPLATE))
+    config = write_config(tmp_path, demo_folder, publish=f'templates = "{folder}"')
+    assert main(["keputusan", "draf", "--config", str(config)]) == 2
+    assert "tidak dapat diisi" in capsys.readouterr().err and not marker.exists()
 
 
 def test_the_shipped_template_is_what_its_script_builds(tmp_path: Path) -> None:
