@@ -33,8 +33,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from docx.image.exceptions import UnrecognizedImageError
+from docx.image.image import Image
 from docx.opc.exceptions import PackageNotFoundError
-from docxtpl import DocxTemplate
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -106,7 +109,9 @@ def draft(config: Config, review: Review, decision: Decision, folder: Path | Non
     notices = [_left_out(review)] if decision.dip and review.blockers else []
     site = config.publish.base_url or config.office.website
     template = _template(config.publish.templates)
-    data = fill(template, context(decision, config.office, items, exclusions, site=site))
+    logo, refused = _logo(config.office.logo)
+    notices += [refused] if refused is not None else []
+    data = fill(template, context(decision, config.office, items, exclusions, site=site), logo=logo)
     out = _folder(folder or config.state_dir / FOLDER)
     # several offices may share a working folder: a named register's drafts carry its name
     named = f"-{config.name}" if config.name != Config().name else ""
@@ -155,14 +160,41 @@ def _template(folder: Path | None) -> Path | None:
     return None
 
 
-def fill(template: Path | None, values: dict[str, Any]) -> bytes:
+#: the image types a DOCX can show (an SVG or WebP logo is fine on the page, not in Word)
+LOGO_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".bmp")
+LOGO_HEIGHT = Mm(22)
+
+
+def _logo(path: str) -> tuple[Path | None, Message | None]:
+    """The office's logo for the letterhead, or none and a notice why (the draft is made anyway)."""
+    if not path:
+        return None, None
+    logo = Path(path)
+    if logo.suffix.lower() in LOGO_TYPES:
+        try:
+            Image.from_file(str(logo))  # what python-docx will read: refused here, not mid-render
+            return logo, None
+        except (OSError, UnrecognizedImageError):
+            pass
+    return None, Message(
+        f"Logo '{logo}' tidak dipasang di kop draf (DOCX hanya menerima berkas PNG, JPG, GIF atau BMP"
+        " yang dapat dibaca); kop dibuat tanpa logo. Tambahkan logonya di Word/LibreOffice, atau"
+        " simpan logo PNG dan tulis jalurnya di [office] logo.",
+        f"Logo '{logo}' is not put into the draft's letterhead (a DOCX takes a readable PNG, JPG, GIF"
+        " or BMP file only); the letterhead has no logo. Add it in Word/LibreOffice, or save the logo as"
+        " PNG and give its path in [office] logo.")
+
+
+def fill(template: Path | None, values: dict[str, Any], *, logo: Path | None = None) -> bytes:
     """The template (``None``: the built-in one, read as package data so a zip install works too)
-    filled with ``values``, as DOCX bytes. An office template's mistake becomes a
+    filled with ``values`` and ``logo``, as DOCX bytes. An office template's mistake becomes a
     :class:`ConfigError` naming the file; a mistake in the built-in one is a bug and propagates."""
     env = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
     source = template or io.BytesIO((resources.files("dip_sheets") / "templates" / TEMPLATE).read_bytes())
     try:
         document = DocxTemplate(source)
+        if logo is not None:
+            values = {**values, "logo": InlineImage(document, str(logo), height=LOGO_HEIGHT)}
         document.render(values, jinja_env=env, autoescape=True)
         buffer = io.BytesIO()
         document.save(buffer)

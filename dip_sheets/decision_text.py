@@ -138,6 +138,7 @@ def context(decision: Decision, office: Office, items: Sequence[Item], exclusion
     values: dict[str, Any] = {
         "office": {"name": office.name, "short_name": office.short_name, "city": office.city or BLANK},
         "office_upper": upper_name,
+        "logo": "",  # the office's logo as an image, put in when the template is filled
         "letterhead_line": " · ".join(part for part in letterhead if part),
         "ppid_title": office.ppid_title,
         "ppid_title_upper": office.ppid_title.upper(),

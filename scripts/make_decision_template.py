@@ -3,9 +3,9 @@
 The template is a Word document with docxtpl's Jinja tags in it; ``dip keputusan draf`` fills it
 (:mod:`dip_sheets.decision_draft`). It is built here with python-docx so that it can be rebuilt and
 reviewed as code; ``tests/test_decision_draft.py`` checks that the committed file is what this
-script makes. An office that wants its own layout (a letterhead with its logo, another font) copies
+script makes. An office that wants its own layout (another letterhead, another font) copies
 the file into its ``[publish] templates`` folder and edits it in Word or LibreOffice, keeping the
-``{{ … }}`` and ``{% … %}`` tags.
+``{{ … }}`` and ``{% … %}`` tags (``{{ logo }}`` is the ``[office] logo`` image, when there is one).
 
 Run: ``.venv/bin/python scripts/make_decision_template.py`` (writes the file in the package).
 
@@ -184,7 +184,10 @@ def build() -> Document:
         setattr(section, side, Cm(2.5))
     section.top_margin, section.bottom_margin = Cm(2.0), Cm(2.0)
 
-    # letterhead
+    # letterhead: the office's logo (when it has one) above its name
+    tag(doc, "{%p if logo %}")
+    paragraph(doc, "{{ logo }}", align=WD_ALIGN_PARAGRAPH.CENTER, after=4)
+    tag(doc, "{%p endif %}")
     paragraph(doc, "{{ office_upper }}", bold=True, size=14, align=WD_ALIGN_PARAGRAPH.CENTER)
     tag(doc, "{%p if letterhead_line %}")
     paragraph(doc, "{{ letterhead_line }}", size=9, align=WD_ALIGN_PARAGRAPH.CENTER)

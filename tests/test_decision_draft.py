@@ -197,6 +197,27 @@ def test_a_second_draft_never_overwrites_the_first(tmp_path: Path, demo_folder: 
     assert second.docx.name == "keputusan-dip-2026-2.docx" and first.docx.read_bytes() == before
 
 
+#: a 2x2 red PNG
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000002000000020802000000fdd49a730000001049444154789c63f8"
+    "cfc000440c100a001fee03fd8b5f14d40000000049454e44ae426082")
+
+
+def test_the_offices_logo_heads_the_letterhead(tmp_path: Path, demo_folder: Path, no_soffice: None) -> None:
+    (tmp_path / "logo.png").write_bytes(PNG)
+    result = office_of(tmp_path, demo_folder, extra='logo = "logo.png"').draft_decision("dip")
+    document = docx.Document(str(result.docx))
+    assert len(document.inline_shapes) == 1
+    assert not any("Logo" in n.id for n in result.notices)
+    # a logo a DOCX cannot show (SVG, or not an image at all): the draft is made without it
+    (tmp_path / "logo.svg").write_text("<svg xmlns='http://www.w3.org/2000/svg'/>", encoding="utf-8")
+    (tmp_path / "rusak.png").write_bytes(b"bukan gambar")
+    for name in ("logo.svg", "rusak.png"):
+        result = office_of(tmp_path, demo_folder, extra=f'logo = "{name}"').draft_decision("dip")
+        assert len(docx.Document(str(result.docx)).inline_shapes) == 0
+        assert any(f"Logo '{tmp_path / name}' tidak dipasang" in n.id for n in result.notices)
+
+
 def test_a_named_registers_drafts_carry_its_name(tmp_path: Path, demo_folder: Path, no_soffice: None) -> None:
     config = dataclasses.replace(office_of(tmp_path, demo_folder).config, name="serang")
     result = RegisterOffice(config).draft_decision("dip", day=DAY)
