@@ -15,6 +15,7 @@ commands' copies only set what is written after the command.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -25,6 +26,9 @@ from . import __version__, demo
 from .argparse_id import Parser, argparse_language, requested_lang
 from .check import CheckResult
 from .config import Config, load_configs
+from .decision_draft import DraftResult, check_number
+from .decision_scans import ScanResult
+from .decision_text import KINDS
 from .error_handler import Place, guarded
 from .errors import ConfigError
 from .messages import Message
@@ -58,24 +62,23 @@ def _common(parser: argparse.ArgumentParser, *, after_command: bool) -> None:
         parser.add_argument(flag, **options)
 
 
-def _by(lang: str) -> Callable[[str], str]:
-    """``--by`` checked while parsing: refused (exit 2) without echoing what was typed."""
-    def check(text: str) -> str:
+def _checked(rule: Callable[[str], Any], lang: str) -> Callable[[str], Any]:
+    """An option checked while parsing (``--by``, ``--nomor``, ``--tanggal``): refused (exit 2)
+    with the rule's own message, without echoing what was typed."""
+    def check(text: str) -> Any:
         try:
-            return check_by(text)
+            return rule(text)
         except ConfigError as error:
             raise argparse.ArgumentTypeError(error.message(lang)) from None
     return check
 
 
-def _keputusan_arsipkan(steps: Any) -> None:
-    """``dip keputusan arsipkan NOMOR BERKAS.pdf``: the signed scan of a decision."""
-    scan = steps.add_parser("arsipkan", help="catat pindaian keputusan bertanda tangan (PDF)",
-                            description="catat pindaian keputusan bertanda tangan (PDF); ikut terbit"
-                                        " pada 'dip publish' berikutnya")
-    _common(scan, after_command=True)
-    scan.add_argument("nomor", metavar="NOMOR", help="nomor keputusan, seperti di tab Keputusan")
-    scan.add_argument("berkas", type=Path, metavar="BERKAS.pdf", help="pindaian bertanda tangan")
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError("Tanggal ditulis sebagai TAHUN-BULAN-HARI, mis. 2026-01-05.",
+                          "Write the date as YEAR-MONTH-DAY, e.g. 2026-01-05.") from None
 
 
 def build_parser(lang: str = "id") -> argparse.ArgumentParser:
@@ -106,7 +109,7 @@ def build_parser(lang: str = "id") -> argparse.ArgumentParser:
 
     pub = command("publish", "terbitkan DIP (langkah 4-5)")
     pub.add_argument("--dry-run", action="store_true", help="tampilkan tanpa mengunggah/menulis")
-    pub.add_argument("--by", type=_by(lang), metavar="NAMA",
+    pub.add_argument("--by", type=_checked(check_by, lang), metavar="NAMA",
                      help="siapa yang memerintahkan unggah (langkah 4)")
     pub.add_argument("--force", action="store_true",
                      help="terbitkan walau ada baris ditetapkan yang bermasalah (baris itu dilewati)")
@@ -127,11 +130,31 @@ def build_parser(lang: str = "id") -> argparse.ArgumentParser:
     monev.add_argument("--bukti", type=Path, metavar="FOLDER",
                        help="tulis satu PDF bukti per item (masing-masing paling besar 2 MB)")
 
-    decision = command("keputusan", "Keputusan PPID: draf keputusan dan pindaian bertanda tangan")
-    steps = decision.add_subparsers(dest="keputusan", required=True, metavar="LANGKAH")
-    _keputusan_arsipkan(steps)
-
     command("provinsi", "tampilan provinsi: kisi kepatuhan dan katalog kantor-kantor (provinsi.toml)")
+
+    decisions = command("keputusan", "Keputusan PPID yang menetapkan DIP dan DIK").add_subparsers(
+        dest="subcommand", required=True, metavar="PERINTAH")
+
+    def subcommand(name: str, help: str) -> argparse.ArgumentParser:
+        """One command of the ``keputusan`` group (``dip keputusan draf``)."""
+        sub = decisions.add_parser(name, help=help, description=help)
+        _common(sub, after_command=True)
+        return sub
+
+    draft = subcommand("draf", "draf Keputusan PPID tentang penetapan DIP dan/atau DIK beserta"
+                               " lampirannya (DOCX dan PDF)")
+    draft.add_argument("--jenis", choices=KINDS, default="dip",
+                       help="yang ditetapkan: dip, dik, atau keduanya dalam satu keputusan (bawaan: dip)")
+    draft.add_argument("--nomor", type=_checked(check_number, lang), metavar="NOMOR",
+                       help="nomor keputusan (bawaan: dikosongkan untuk diisi sebelum ditandatangani)")
+    draft.add_argument("--tanggal", type=_checked(_day, lang), metavar="YYYY-MM-DD",
+                       help="tanggal penetapan (bawaan: dikosongkan; tahunnya tahun ini)")
+    draft.add_argument("--folder", type=Path, metavar="FOLDER",
+                       help="folder keluaran (bawaan: folder 'keputusan' di folder kerja, state_dir)")
+    scan = subcommand("arsipkan", "catat pindaian keputusan bertanda tangan (PDF); ikut terbit pada"
+                                  " 'dip publish' berikutnya")
+    scan.add_argument("nomor", metavar="NOMOR", help="nomor keputusan, seperti di tab Keputusan")
+    scan.add_argument("berkas", type=Path, metavar="BERKAS.pdf", help="pindaian bertanda tangan")
 
     dem = command("demo", "contoh lengkap di folder lokal")
     dem.add_argument("--folder", type=Path, default=Path("dip-demo"), help="folder kerja")
@@ -225,13 +248,23 @@ def show_monev(result: MonevReport, office: Office, args: argparse.Namespace,
     return result.summary()
 
 
-def act_keputusan(office: Office, args: argparse.Namespace, out: Output) -> Any:
-    if args.keputusan == "arsipkan":
-        return office.archive_decision(args.nomor, args.berkas)
-    raise AssertionError(args.keputusan)
+def act_draft(office: Office, args: argparse.Namespace, out: Output) -> DraftResult:
+    folder = args.folder.resolve() if args.folder else None
+    return office.draft_decision(args.jenis, number=args.nomor, day=args.tanggal, folder=folder)
 
 
-def show_keputusan(result: Any, office: Office, args: argparse.Namespace, out: Output) -> dict[str, Any]:
+def show_draft(result: DraftResult, office: Office, args: argparse.Namespace,
+               out: Output) -> dict[str, Any]:
+    out.say_all(result.lines())
+    return result.summary(out.lang)
+
+
+def act_archive(office: Office, args: argparse.Namespace, out: Output) -> ScanResult:
+    return office.archive_decision(args.nomor, args.berkas)
+
+
+def show_archive(result: ScanResult, office: Office, args: argparse.Namespace,
+                 out: Output) -> dict[str, Any]:
     out.say_all(result.lines())
     summary: dict[str, Any] = result.summary()
     return summary
@@ -250,7 +283,8 @@ COMMANDS: dict[str, Command] = {
     "status": Command(lambda office, args, out: office.status(days=args.days), show_status),
     "check": Command(act_check, show_check),
     "monev": Command(lambda office, args, out: office.monev(evidence=args.bukti), show_monev),
-    "keputusan": Command(act_keputusan, show_keputusan),
+    "keputusan draf": Command(act_draft, show_draft),
+    "keputusan arsipkan": Command(act_archive, show_archive),
 }
 
 
@@ -309,7 +343,7 @@ def _run(args: argparse.Namespace, out: Output, place: Place) -> int:
         return 0
     configs = select(load_configs(args.config), args.register_name, every=args.all)
     offices = [Office(_located(config, args), on_warning=out.warn) for config in configs]
-    command = COMMANDS[args.command]
+    command = COMMANDS[" ".join(filter(None, (args.command, getattr(args, "subcommand", None))))]
     documents: list[dict[str, Any]] = []
 
     def start(office: Office) -> None:

@@ -44,6 +44,16 @@ DEFAULT_SYNONYMS = (
 )
 
 
+#: the legal bases every public body cites under "Mengingat" in its Keputusan PPID establishing the
+#: DIP and the DIK (dip keputusan draf); an office adds its own rules after them (e.g. a PKPU)
+DEFAULT_LEGAL_BASES = (
+    "Undang-Undang Nomor 14 Tahun 2008 tentang Keterbukaan Informasi Publik",
+    "Peraturan Pemerintah Nomor 61 Tahun 2010 tentang Pelaksanaan Undang-Undang Nomor 14 Tahun 2008"
+    " tentang Keterbukaan Informasi Publik",
+    "Peraturan Komisi Informasi Nomor 1 Tahun 2021 tentang Standar Layanan Informasi Publik",
+)
+
+
 @dataclass(frozen=True)
 class Office:
     """The public body, as shown on the published page and the printed list."""
@@ -67,6 +77,8 @@ class Office:
     hours: str = ""  # e.g. "Senin-Jumat 08.00-16.00 WIB"
     #: words the page's search treats as one: groups split by ";", the words of a group by ","
     synonyms: str = DEFAULT_SYNONYMS
+    #: "Mengingat" of the draft Keputusan PPID, in order (dip keputusan draf)
+    legal_bases: tuple[str, ...] = DEFAULT_LEGAL_BASES
 
 
 @dataclass(frozen=True)

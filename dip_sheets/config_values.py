@@ -93,6 +93,8 @@ def convert(where: str, field: Field[Any], value: object) -> Any:
             raise refuse(where, key, value, f"harus salah satu dari {listed}",
                          f"must be one of {listed}")
         return value
+    if annotation == "tuple[str, ...]":
+        return _texts(where, key, value)
     if annotation not in _EXPECTED:  # pragma: no cover - a settings field of a new kind
         raise TypeError(f"no conversion for {key}: {annotation}")
     expected_id, expected_en = _EXPECTED[annotation]
@@ -119,6 +121,17 @@ def convert(where: str, field: Field[Any], value: object) -> Any:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _number(where, key, value, float if annotation == "float" else int)
     return value
+
+
+def _texts(where: str, key: str, value: object) -> tuple[str, ...]:
+    """A list of texts (e.g. ``legal_bases``): at least one, none empty, each on one line."""
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+        raise refuse(where, key, value, 'harus daftar teks yang tidak kosong, mis. ["…", "…"]',
+                     'must be a list of non-empty texts, e.g. ["…", "…"]')
+    if any(_has_control(v.replace("\n", " ")) for v in value):
+        raise refuse(where, key, value, "berisi karakter kendali yang tidak terlihat",
+                     "contains invisible control characters")
+    return tuple(" ".join(v.split()) for v in value)
 
 
 def _number(where: str, key: str, value: float, kind: Callable[[float], float]) -> float:

@@ -71,3 +71,11 @@ class PublishFailed(DipError):
     exit_code = 1
     meaning = Message("penerbitan tidak terjadi; situs yang tayang tidak berubah",
                       "publication did not happen; the live site is unchanged")
+
+
+class DraftFailed(DipError):
+    """No draft decision was written (``dip keputusan draf``): there is nothing to establish yet."""
+
+    exit_code = 1
+    meaning = Message("draf keputusan tidak dibuat: belum ada daftar untuk dilampirkan",
+                      "no draft decision was made: there is no list to attach yet")

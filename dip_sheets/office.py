@@ -16,6 +16,7 @@ found another one holding the lock stays silent and a register that stays busy i
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -28,7 +29,9 @@ from . import schema as s
 from .check import CheckResult, run_checks
 from .config import Config
 from .connect import open_register, open_target
+from .decision_draft import DraftResult, draft
 from .decision_scans import ScanResult, adopt_configured, archive_scan
+from .decision_text import DraftDecision, Kind
 from .errors import ConfigError, DipError
 from .evidence import write_evidence
 from .lock import run_lock
@@ -181,6 +184,15 @@ class Office:
         now, snapshot = self.config.now(), self.register.read()
         reviewed = review(snapshot, self.config.units, now, watch(self.config, snapshot, now))
         return StatusResult(status(reviewed, now.date(), days))
+
+    def draft_decision(self, kind: Kind = "dip", *, number: str | None = None,
+                       day: dt.date | None = None, folder: Path | None = None) -> DraftResult:
+        """The draft Keputusan PPID establishing the DIP, the DIK or both, with the lists a publish
+        would put online now attached (see :mod:`.decision_draft`); the register is only read."""
+        now, snapshot = self.config.now(), self.register.read()
+        reviewed = review(snapshot, self.config.units, now, watch(self.config, snapshot, now))
+        decision = DraftDecision(kind, (day or now.date()).year, number, day)
+        return draft(self.config, reviewed, decision, folder)
 
     def check(self) -> CheckResult:
         """Every check of the configuration that can run; nothing in the register is changed."""

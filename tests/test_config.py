@@ -61,8 +61,10 @@ WRONG: dict[str, list[object]] = {
     "int": ["30", 1.5, True, [1], {"a": 1}, -1],
     "float": ["30", True, [1.0], {"a": 1}, -1, float("inf"), float("nan")],
     "Literal": [1, "lain", True, ["folder"]],
+    "tuple[str, ...]": ["UU 14/2008", 1, True, [], [1], ["UU 14/2008", " "], {"a": 1}],
 }
-EXPECTED = {"str": "teks", "Path": "path", "int": "bilangan bulat", "float": "angka", "Literal": "salah satu"}
+EXPECTED = {"str": "teks", "Path": "path", "int": "bilangan bulat", "float": "angka", "Literal": "salah satu",
+            "tuple[str, ...]": "daftar teks"}
 
 
 def kind(field: Field[Any]) -> str | None:

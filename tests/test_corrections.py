@@ -28,7 +28,7 @@ from dip_sheets.sync import SyncResult, run
 from dip_sheets.targets.folder import FolderTarget
 from dip_sheets.workflow import Stage
 from tests.conftest import NOW, UNITS, established, good_row
-from tests.memory_register import MemoryRegister, memory_register
+from tests.memory_register import MemoryRegister, decisions_of_the_year, memory_register
 from tests.sheets_emulator import ServiceAccount, SheetsEmulator
 from tests.test_end_to_end import ROLES, Office, _sheets_office, _workbook_office
 from tests.test_review_gate import set_cell
@@ -47,6 +47,7 @@ def bare_office(request: pytest.FixtureRequest, tmp_path: Path) -> Office:
 @pytest.fixture
 def office(bare_office: Office) -> Office:
     assert open_register(bare_office.config).init(Layout(s.TABS, UNITS, ROLES))
+    bare_office.type_rows(decisions_of_the_year(), s.DECISION_TAB)  # the year rule lets it publish
     return bare_office
 
 

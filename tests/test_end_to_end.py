@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 from openpyxl.utils import get_column_letter
@@ -30,12 +31,18 @@ ROLES = {s.Role.UNIT: ("unit@kpu.example",), s.Role.DESK: ("desk@kpu.example",),
          s.Role.PPID: ("ppid@kpu.example",)}
 
 
+class TypeRows(Protocol):
+    """A person types rows under the last one of a tab (the DIP tab unless named)."""
+
+    def __call__(self, rows: list[dict[str, Cell]], tab: str = ...) -> None: ...
+
+
 @dataclass
 class Office:
     """A register under test, with the ways a person changes it on that backend."""
 
     config: Config
-    type_rows: Callable[[list[dict[str, Cell]]], None]
+    type_rows: TypeRows
     set_cell: Callable[[str, str, Cell], None]  # (title, header, value)
     emulator: SheetsEmulator | None = None
 
@@ -58,7 +65,10 @@ def _workbook_office(tmp_path: Path) -> Office:
                 row[columns.index(header)].value = value
         book.save(path)
 
-    return Office(config, lambda rows: append_rows(path, s.DIP_TAB, rows), set_cell)
+    def type_rows(rows: list[dict[str, Cell]], tab: str = s.DIP_TAB) -> None:
+        append_rows(path, tab, rows)
+
+    return Office(config, type_rows, set_cell)
 
 
 def _sheets_office(tmp_path: Path, emulator: SheetsEmulator, account: ServiceAccount) -> Office:
@@ -73,13 +83,13 @@ def _sheets_office(tmp_path: Path, emulator: SheetsEmulator, account: ServiceAcc
     def header() -> list[str]:
         return [str(v) for v in emulator.tab_values(spreadsheet, s.DIP_TAB)[0]]
 
-    def type_rows(rows: list[dict[str, Cell]]) -> None:
-        columns = header()
-        used = len(emulator.tab_values(spreadsheet, s.DIP_TAB))
+    def type_rows(rows: list[dict[str, Cell]], tab: str = s.DIP_TAB) -> None:
+        columns = [str(v) for v in emulator.tab_values(spreadsheet, tab)[0]]
+        used = len(emulator.tab_values(spreadsheet, tab))
         for offset, values in enumerate(rows):
             for name, value in values.items():
                 where = f"{get_column_letter(columns.index(name) + 1)}{used + 1 + offset}"
-                emulator.set_cell(spreadsheet, s.DIP_TAB, where, value)
+                emulator.set_cell(spreadsheet, tab, where, value)
 
     def set_cell(title: str, name: str, value: Cell) -> None:
         columns = header()

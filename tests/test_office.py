@@ -222,7 +222,8 @@ def test_the_catalogue_takes_exit_codes_and_meanings_from_the_error_classes(
 
     assert error_catalog.ERRORS["AlreadyRunning"] == (4, AlreadyRunning.meaning.id)
     assert json.dumps(sorted(error_catalog.ERRORS)) == json.dumps(
-        ["AlreadyRunning", "BackendUnavailable", "ConfigError", "LayoutError", "PublishFailed"])
+        ["AlreadyRunning", "BackendUnavailable", "ConfigError", "DraftFailed", "LayoutError",
+         "PublishFailed"])
     assert "## Kode 4: AlreadyRunning" in error_catalog.catalogue()
 
 

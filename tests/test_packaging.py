@@ -21,7 +21,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "dip_sheets"
-TEMPLATES = sorted(p.name for p in (PACKAGE / "templates").iterdir() if p.suffix == ".j2")
+TEMPLATES = sorted(p.name for p in (PACKAGE / "templates").iterdir() if p.suffix in (".j2", ".docx"))
 PIP_OUTPUT = ("Collecting", "Requirement already", "Successfully installed", "Installing", "pip ")
 
 

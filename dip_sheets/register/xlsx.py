@@ -171,6 +171,7 @@ def root_prefix(xml: bytes, name: bytes) -> tuple[bytes, re.Match[bytes]]:
 
 
 RELS = "xl/_rels/workbook.xml.rels"
+RELATIONSHIPS_NS = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 WORKSHEET_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
 WORKSHEET_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 
@@ -242,13 +243,11 @@ class Package:
         workbook = self.read("xl/workbook.xml")
         prefix, _ = root_prefix(workbook, b"workbook")
         ids = [int(m[1]) for m in re.finditer(rb'sheetId="(\d+)"', workbook)]
-        r_prefix = re.search(rb'xmlns:([\w.-]+)="http://schemas.openxmlformats.org/officeDocument/2006/'
-                             rb'relationships"', workbook)
-        if r_prefix is None:
-            raise ValueError("workbook.xml declares no relationships namespace")
         state = b' state="hidden"' if hidden else b""
-        sheet = b'<%ssheet name="%s" sheetId="%d"%s %s:id="%s"/>' % (
-            prefix, escape(name), max(ids, default=0) + 1, state, r_prefix[1], rid)
+        # the relationships namespace declared on the element itself: openpyxl declares it on the
+        # root or (when lxml is installed) on each <sheet>, where a new sibling cannot use it
+        sheet = b'<%ssheet xmlns:r="%s" name="%s" sheetId="%d"%s r:id="%s"/>' % (
+            prefix, RELATIONSHIPS_NS, escape(name), max(ids, default=0) + 1, state, rid)
         self.write("xl/workbook.xml", _insert_before_close(workbook, b"sheets", sheet))
         return path
 
