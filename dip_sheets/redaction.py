@@ -102,7 +102,10 @@ class _Version:
                    for name, meta in self.manifest.files.items())
 
     def done(self, item_id: str) -> bool:
-        return any(r.get("id") == item_id for r in self.manifest.redactions)
+        """It records this redaction: the item was taken out of it, or it was made without it."""
+        event = self.manifest.event or {}
+        return (any(r.get("id") == item_id for r in self.manifest.redactions)
+                or (event.get("jenis") == REDACTION and event.get("id") == item_id))
 
 
 def _read(target: Target, manifest: Manifest, site_url: str) -> _Version:

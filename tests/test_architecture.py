@@ -21,7 +21,8 @@ CORE = {
     "render", "status", "reports", "redact", "config", "config_values", "higher_dik", "linkreasons",
     "monev", "register", "gc_pause", "staleness", "__version__", "guide_tab",
 }
-APPLICATION = {"office", "publish", "switch", "site", "render_digest", "archive_history", "restore", "redaction", "check", "demo",
+APPLICATION = {"office", "publish", "switch", "site", "render_digest", "archive_history", "check", "demo",
+               "restore", "redaction",
                "monev_check", "monev_items",
                "evidence", "province", "province_checks", "province_config", "province_dik",
                "province_fetch", "province_render", "province_xlsx", "connect", "cron", "runlog",
