@@ -44,9 +44,9 @@ from .history import PastVersion
 from .messages import Message
 from .province_dik import LINKS_FILE
 from .publish import make_version
-from .restore import HISTORY_FILES, read_whole, republish
-from .site import ARCHIVE, MANIFEST, Manifest, Site, file_table, scan
-from .switch import Progress, clean_leftovers, links_possible, put_verified, switch_live
+from .restore import HISTORY_FILES, read_whole, republish, resume
+from .site import ARCHIVE, MANIFEST, Manifest, file_table, scan
+from .switch import Progress, clean_leftovers, put_verified
 from .targets import Target, temp_name, temp_of
 
 #: the DIK's files: the renderer here is not given the DIK, so they are never rendered again
@@ -202,7 +202,7 @@ def redact(config: Config, target: Target, item_id: str, reason: str, progress: 
         assert listed is not None
         event = {"jenis": REDACTION, "id": item_id, "waktu": record["waktu"], "oleh": record["oleh"],
                  "alasan": reason, "dari": live.version}
-        resumed = _resume(target, site, item_id, progress)
+        resumed = resume(target, site, {"jenis": REDACTION, "id": item_id, "dari": live.version}, progress)
         if resumed is None:
             newer = replace(site, complete=manifests)
             resumed = republish(config, target, newer, listed.without(item_id), files, event, now, progress,
@@ -257,18 +257,6 @@ def _history_without(history: dict[str, Any] | None, item_id: str, count: int) -
     kept = {key: [c for c in history.get(key, []) if not (isinstance(c, list) and c and c[0] == item_id)]
             for key in ("added", "removed", "changed")}
     return {**history, **kept, "count": count}
-
-
-def _resume(target: Target, site: Site, item_id: str, progress: Progress) -> Manifest | None:
-    """A run cut short after uploading the clean live version but before switching to it: switch."""
-    live = site.live
-    waiting = [m for m in site.complete if live is not None and m.order > live.order and m.event
-               and m.event.get("jenis") == REDACTION and m.event.get("id") == item_id]
-    if not waiting:
-        return None
-    files = read_whole(target, waiting[-1])
-    switch_live(target, site, waiting[-1], files, progress, links=links_possible(target, site))
-    return waiting[-1]
 
 
 #: replaced last, just before the manifest: while it still names the item, a re-run sees the version

@@ -26,6 +26,7 @@ from .config import Config
 from .errors import PublishFailed
 from .gc_pause import collection_paused
 from .history import PastVersion, summary, timeline
+from .messages import Message
 from .publish import make_version, new_version_id, public_url
 from .register import Changes, Register
 from .row_watch import watcher
@@ -93,7 +94,8 @@ def republish(config: Config, target: Target, site: Site, listed: ArchivedList, 
               event: dict[str, str], now: dt.datetime, progress: Progress,
               history: Sequence[PastVersion] | None = None) -> Manifest:
     """Put ``listed`` (whose list files are ``files``) live as a new version recording ``event``:
-    its history files rendered anew, uploaded whole, switched in one step."""
+    its history files rendered anew, uploaded whole, switched in one step. The caller has removed
+    what an interrupted run left (:func:`~dip_sheets.switch.clean_leftovers`)."""
     archived = site.complete
     if history is None:
         history = past_versions(target, archived, progress)
@@ -107,13 +109,25 @@ def republish(config: Config, target: Target, site: Site, listed: ArchivedList, 
     files = {**files, **{name: rendered[name] for name in HISTORY_FILES if name in files}}
     manifest = Manifest(version_id, shown.published_at, file_table(files), len(listed.records), "",
                         summary(timeline(history, current)[0]), listed.version.id, event)
-    clean_leftovers(target, site, progress)
     links = links_possible(target, site)
     if not links:
         say_no_links(target, progress)
     upload_version(target, manifest, files, progress)
     switch_live(target, site, manifest, files, progress, links=links)
     return manifest
+
+
+def resume(target: Target, site: Site, event: dict[str, str], progress: Progress) -> Manifest | None:
+    """The version a run cut short between its upload and its switch left for ``event`` (the same
+    kind, item and starting version), switched live now instead of being made again; or None."""
+    live = site.live
+    waiting = [m for m in site.complete if live is not None and m.order > live.order and m.event
+               and all(m.event.get(key) == value for key, value in event.items())]
+    if not waiting:
+        return None
+    files = read_whole(target, waiting[-1])
+    switch_live(target, site, waiting[-1], files, progress, links=links_possible(target, site))
+    return waiting[-1]
 
 
 def rollback(config: Config, target: Target, version_id: str | None, progress: Progress, *,
@@ -124,14 +138,13 @@ def rollback(config: Config, target: Target, version_id: str | None, progress: P
     site = scan(target)
     chosen = choose(site, version_id)
     live = site.live
-    if live is not None and (live.list_of or live.version) == (chosen.list_of or chosen.version):
-        raise PublishFailed(
-            f"Daftar versi {chosen.list_of or chosen.version} sudah tayang; tidak ada yang dipulihkan.",
-            f"The list of version {chosen.list_of or chosen.version} is live already; nothing was"
-            " rolled back.",
-        )
+    again = live is not None and (live.list_of or live.version) == (chosen.list_of or chosen.version)
+    if again and live is not None:  # already live (a run cut short after its switch): finish, record
+        chosen = live
     guard(target, site, {*chosen.files, MANIFEST}, adopt=adopt)
     files = read_whole(target, chosen)
+    clean_leftovers(target, site, progress)
+    site = scan(target)
     listed = read_list(files.get("dip.json"), make_version(config, now).site_url)
     if listed is None:
         raise PublishFailed(
@@ -140,10 +153,21 @@ def rollback(config: Config, target: Target, version_id: str | None, progress: P
             f"Archived version {chosen.version} holds no readable dip.json; rollback cancelled, the"
             " site is unchanged.",
         )
+    ids = frozenset(str(r["id"]) for r in listed.records)
+    if again and live is not None:
+        links = links_possible(target, site)
+        if not site.settled(links):
+            switch_live(target, site, live, files, progress, links=links)
+        progress(Message(f"Daftar versi {listed.version.id} sudah tayang (versi {live.version}); tidak ada"
+                         " versi baru, register dicatat ulang.",
+                         f"The list of version {listed.version.id} is live already (version {live.version});"
+                         " no new version, the register is recorded again."))
+        return Restored(listed.version.id, live, ids)
     event = {"jenis": ROLLBACK, "ke": listed.version.id, "dari": live.version if live else "",
              "waktu": now.isoformat(timespec="seconds"), "oleh": by or config.publish.by, "alasan": reason}
-    manifest = republish(config, target, site, listed, files, event, now, progress)
-    return Restored(listed.version.id, manifest, frozenset(str(r["id"]) for r in listed.records))
+    waiting = resume(target, site, {key: event[key] for key in ("jenis", "ke", "dari")}, progress)
+    manifest = waiting or republish(config, target, site, listed, files, event, now, progress)
+    return Restored(listed.version.id, manifest, ids)
 
 
 def stamp(now: dt.datetime, version: str, tail: str) -> str:

@@ -7,11 +7,14 @@ On both register backends: the workbook, and the Sheets API emulator (gspread's 
 from __future__ import annotations
 
 import json
+import random
+import signal
 from pathlib import Path
 
 import pytest
 
 from dip_sheets import schema as s
+from dip_sheets.cli import main
 from dip_sheets.connect import open_register
 from dip_sheets.errors import PublishFailed
 from dip_sheets.office import Office
@@ -20,6 +23,8 @@ from dip_sheets.site import ARCHIVE, MANIFEST
 from dip_sheets.sync import review
 from tests.conftest import NOW, UNITS, established, site_files
 from tests.reliability.conftest import assert_fully_live, complete_versions
+from tests.reliability.test_kills import Office as Harness
+from tests.reliability.test_kills import SiteCopy, assert_one_manifest, marks, new_office
 from tests.test_end_to_end import Office as Backend
 from tests.test_end_to_end import _sheets_office, _workbook_office
 
@@ -106,3 +111,43 @@ def test_a_rollback_reason_with_control_characters_is_refused_before_anything_ch
         office.rollback(reason="salah\x1b[31m")
     assert site_files(office.config.publish.folder) == before
     assert json.loads((office.config.publish.folder / MANIFEST).read_bytes())["version"] == second
+
+
+class RollingBack(Harness):
+    to = ""
+
+    def arguments(self, name: str) -> list[str]:
+        if name != "rollback":
+            return super().arguments(name)
+        return ["publish", "--rollback", self.to, "--alasan", "Salah unggah", "--config", str(self.toml)]
+
+
+def test_a_rollback_killed_at_any_step_serves_one_version_and_a_rerun_finishes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    office = RollingBack(**vars(new_office(tmp_path, {"folder": "situs"})))
+    office.to = assert_fully_live(office.site)
+    office.change(random.Random(13))
+    assert main(office.arguments("publish")) == 0
+    newer = assert_fully_live(office.site)
+    start = SiteCopy.take(office, tmp_path / "awal")
+    trace = office.folder / "jejak.txt"
+    process, _ = office.start("rollback", trace)  # a clean run, to count its operations on the site
+    assert process.wait(timeout=120) == 0
+    operations = sum(what in ("put start", "replace start", "symlink start", "remove start")
+                     for _, what in marks(trace))
+    served: set[str] = set()
+    chosen = sorted({1, 2, operations // 2, operations - 2, operations - 1, operations})
+    for step, after in [*((n, "0") for n in chosen), (operations, "1")]:  # "1": just after the switch
+        start.restore(office)
+        process, _ = office.start("rollback", trace, DIP_KILL_AT=str(step), DIP_KILL_AFTER=after)
+        assert process.wait(timeout=120) == -signal.SIGKILL, step
+        served.add(assert_one_manifest(office.site))  # one whole version, whatever the moment
+        assert main(office.arguments("rollback")) == 0, capsys.readouterr().err
+        live = json.loads((office.site / MANIFEST).read_bytes())
+        assert assert_fully_live(office.site) == live["version"] and live["list_of"] == office.to
+        restores = [v for v, d in complete_versions(office.site).items() if "event" in d]
+        assert len(restores) == 1, step  # the re-run finished the cut run's version, made no other
+        history = (office.site / "riwayat.html").read_text(encoding="utf-8")
+        assert f"Dikembalikan ke versi {office.to} (dari {newer})" in history
+    assert newer in served and len(served) == 2  # kills landed before and after the switch
