@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from dip_sheets import office as application
 from dip_sheets import schema as s
 from dip_sheets.cli import main
 from dip_sheets.config import Config, PublishSettings, default_config
-from dip_sheets.errors import ConfigError, PublishFailed
+from dip_sheets.errors import AlreadyRunning, ConfigError, PublishFailed
+from dip_sheets.lock import run_lock
 from dip_sheets.office import Office
 from dip_sheets.register import Cell, cell_text
 from dip_sheets.register.workbook import WorkbookRegister
@@ -129,6 +131,18 @@ def test_a_redaction_leaves_no_trace_of_the_item_in_a_folder_site(folder_config:
     with pytest.raises(PublishFailed, match=identifier):
         office.publish(force=True)
     assert naming(root) == []
+
+
+def test_a_redaction_waits_for_the_run_lock_and_changes_nothing_without_it(
+    folder_config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = folder_config.publish.folder
+    office = three_versions(folder_config, root)
+    before = every_file(root)
+    monkeypatch.setattr(application, "MANUAL_WAIT", 0.3)
+    with run_lock(folder_config.state_dir, folder_config.name), pytest.raises(AlreadyRunning):
+        office.redact(item_id(root), REASON)
+    assert every_file(root) == before
 
 
 def test_a_redaction_through_the_command_line_needs_a_reason(folder_config: Config, tmp_path: Path,
