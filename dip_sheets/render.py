@@ -254,7 +254,8 @@ def render_site(
         # what an aggregator (a province, a data portal) needs: the changes since the previous
         # version, and the list as a DCAT catalogue
         DIK_JSON: render_dik_json(exclusions, office, shown_version),
-        FEED_FILE: render_feed(current, changes[0].previous, shown_version.site_url),
+        FEED_FILE: render_feed(current, changes[0].previous, shown_version.site_url,
+                               (notes or {}).get(version.id, ())),
         DCAT_FILE: render_dcat(current.records, office, shown_version, history),
     }
     if shown_version.site_url:

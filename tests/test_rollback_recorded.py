@@ -80,6 +80,7 @@ def test_rollback_writes_steps_4_and_5_of_the_live_list_and_the_history_says_so(
     assert f"Dikembalikan ke versi {first} (dari {second})" in (site / "feed.xml").read_text(encoding="utf-8")
     changes = json.loads((site / "perubahan.json").read_bytes())
     assert (changes["versi"], changes["versi_sebelumnya"]) == (live, second)
+    assert changes["catatan"][0].startswith(f"Dikembalikan ke versi {first} (dari {second})")
     # the restored list is v1's, byte for byte; the archive holds every version as it was published
     for name in ("index.html", "dip.csv", "dip.json", "dip.xlsx"):
         assert (site / name).read_bytes() == (site / ARCHIVE / first / name).read_bytes(), name
