@@ -4,10 +4,10 @@ An item found after publication to be information that must be excluded stays re
 archived version and is named in the history of each later one. ``dip tarik ID --alasan …`` takes
 it out of all of them:
 
-1. every archived version is read whole; a version *needs work* when one of its files names the
-   item (its ID, title or summary; a zip such as ``dip.xlsx`` is searched inside), when its
-   manifest's history names it, or when its files no longer match its manifest (a redaction cut
-   short), and it does not yet record this redaction;
+1. every archived version is read whole; from the first one that names the item (in one of its
+   files: its ID, title or summary, a zip such as ``dip.xlsx`` searched inside; or in its
+   manifest's change summary), every version *needs work* that does not record this redaction yet
+   or still holds temporary names of a rewrite cut short;
 2. the live list goes first, as a new version (:func:`dip_sheets.restore.republish`): the live
    version's files with those naming the item rendered again from its records without the item,
    uploaded whole and switched in one rename, so a visitor gets the old list or the clean one,
@@ -27,7 +27,6 @@ item's link. The history page of every version shows the redaction with its reas
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import html
 import io
 import json
@@ -94,12 +93,8 @@ class _Version:
     manifest: Manifest
     files: dict[str, bytes]
     listed: ArchivedList | None
-
-    @property
-    def damaged(self) -> bool:
-        """Its files differ from its manifest (a redaction cut short, or worse)."""
-        return any(hashlib.sha256(self.files.get(name, b"")).hexdigest() != meta.get("sha256")
-                   for name, meta in self.manifest.files.items())
+    #: our temporary names are in its folder: a rewrite was cut short (the manifest goes last)
+    unfinished: bool
 
     def done(self, item_id: str) -> bool:
         """It records this redaction: the item was taken out of it, or it was made without it."""
@@ -109,12 +104,14 @@ class _Version:
 
 
 def _read(target: Target, manifest: Manifest, site_url: str) -> _Version:
+    folder = f"{ARCHIVE}/{manifest.version}"
     files = {}
     for name in manifest.files:
-        data = target.read(f"{ARCHIVE}/{manifest.version}/{name}")
+        data = target.read(f"{folder}/{name}")
         if data is not None:
             files[name] = data
-    return _Version(manifest, files, read_list(files.get("dip.json"), site_url))
+    unfinished = any(temp_of(entry.name) is not None for entry in target.entries(folder))
+    return _Version(manifest, files, read_list(files.get("dip.json"), site_url), unfinished)
 
 
 def _texts(body: bytes) -> list[bytes]:
@@ -171,8 +168,8 @@ def redact(config: Config, target: Target, item_id: str, reason: str, progress: 
                or _mentions(history_bytes[i], needles)]
     if not touched:
         raise _unknown(item_id, target.location)
-    start = min([*touched, *(i for i, v in enumerate(versions) if v.damaged)])
-    todo = [v for v in versions[start:] if not v.done(item_id) or v.damaged]
+    start = min([*touched, *(i for i, v in enumerate(versions) if v.unfinished)])
+    todo = [v for v in versions[start:] if not v.done(item_id) or v.unfinished]
     if not todo:
         return RedactionResult(item_id, target.location, "", ())
     broken = [v.manifest.version for v in todo if v.listed is None]

@@ -83,9 +83,9 @@ def three_versions(config: Config, root: Path) -> Office:
 
 def check_withdrawn(office: Office, root: Path, identifier: str) -> None:
     assert naming(root) == []
-    assert naming(root, identifier) == [] or all(
-        name.endswith(MANIFEST) or name.endswith("riwayat.html") or name.endswith("feed.xml")
-        for name in naming(root, identifier)), naming(root, identifier)
+    # the ID stays only where the redaction itself is recorded: manifests, the history and the feeds
+    recorded_in = (MANIFEST, "riwayat.html", "feed.xml", "perubahan.json")
+    assert all(name.endswith(recorded_in) for name in naming(root, identifier)), naming(root, identifier)
     assert set(complete_versions(root)) == {p.name for p in (root / ARCHIVE).iterdir()}  # all verify
     assert_fully_live(root)
     history = (root / "riwayat.html").read_text(encoding="utf-8")
