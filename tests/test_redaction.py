@@ -6,6 +6,7 @@ killed at any step leaves one whole version live, and running it again finishes 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import os
 import signal
@@ -19,7 +20,10 @@ from dip_sheets.cli import main
 from dip_sheets.config import Config, PublishSettings, default_config
 from dip_sheets.errors import AlreadyRunning, ConfigError, PublishFailed
 from dip_sheets.lock import run_lock
+from dip_sheets.messages import Message
 from dip_sheets.office import Office
+from dip_sheets.publish import publish
+from dip_sheets.redaction import redact
 from dip_sheets.register import Cell, cell_text
 from dip_sheets.register.workbook import WorkbookRegister
 from dip_sheets.site import ARCHIVE, MANIFEST
@@ -29,6 +33,7 @@ from tests.plugins.sshd import SshdServer
 from tests.reliability.conftest import assert_fully_live, complete_versions
 from tests.reliability.test_kills import Office as Harness
 from tests.reliability.test_kills import SiteCopy, assert_one_manifest, marks, new_office
+from tests.test_publish_safety import NoLinks
 from tests.test_publish_sftp import sftp_config
 
 #: in the withdrawn item's title and summary only
@@ -216,3 +221,18 @@ def test_a_redaction_killed_at_any_step_serves_one_version_and_a_rerun_finishes(
         assert set(complete_versions(office.site)) == {p.name for p in (office.site / ARCHIVE).iterdir()}
         assert_fully_live(office.site)
     assert served == {True, False}  # kills landed before and after the clean list went live
+
+
+def test_a_redaction_on_a_host_without_links_switches_file_by_file(folder_config: Config) -> None:
+    root = folder_config.publish.folder
+    register = WorkbookRegister(folder_config.register.path)
+    add_rows(register, [established("Profil Badan Publik"), secret()])
+    publish(folder_config, register, NoLinks(root), now=NOW, force=True)
+    add_rows(register, [established("Laporan Keuangan")])
+    publish(folder_config, register, NoLinks(root), now=NOW + dt.timedelta(hours=1), force=True)
+    said: list[Message] = []
+    done = redact(folder_config, NoLinks(root), item_id(root), REASON, said.append)
+    assert done.live and not (root / "index.html").is_symlink()
+    assert any("tautan simbolik" in m.id for m in said)
+    assert naming(root) == [] and assert_fully_live(root) == done.live
+    assert set(complete_versions(root)) == {p.name for p in (root / ARCHIVE).iterdir()}
