@@ -217,6 +217,10 @@ def show_check(result: CheckResult, office: Office, args: argparse.Namespace,
     return result.summary(out.lang)
 
 
+def act_redact(office: Office, args: argparse.Namespace, out: Output) -> RedactionResult:
+    return office.redact(args.item_id, args.alasan, by=args.by, progress=out.progress)
+
+
 def show_lines(result: RedactionResult, office: Office, args: argparse.Namespace,
                out: Output) -> dict[str, Any]:
     out.say_all(result.lines())
@@ -241,10 +245,8 @@ COMMANDS: dict[str, Command] = {
     "publish": Command(act_publish, show_publish),
     "status": Command(lambda office, args, out: office.status(days=args.days), show_status),
     "check": Command(act_check, show_check),
-    "tarik": Command(lambda office, args, out: office.redact(args.item_id, args.alasan, by=args.by,
-                                                             progress=out.progress), show_lines),
-    "redaksi": Command(lambda office, args, out: office.redact(args.item_id, args.alasan, by=args.by,
-                                                               progress=out.progress), show_lines),
+    "tarik": Command(act_redact, show_lines),
+    "redaksi": Command(act_redact, show_lines),  # the same command under the name the issue used
     "monev": Command(lambda office, args, out: office.monev(evidence=args.bukti), show_monev),
 }
 
