@@ -87,12 +87,12 @@ class ArchivedList:
 def read_list(data: bytes | None, site_url: str) -> ArchivedList | None:
     """An archived ``dip.json`` as the list it was published with (None: missing or damaged)."""
     try:
-        document = json.loads(data or b"")
         past = PastVersion.from_dip_json(data or b"")
+        year = json.loads(data or b"").get("tahun")
+        version = Version(past.id, past.published_at, past.date_text, past.decision_number,
+                          past.decision_date, year if isinstance(year, int) else 0, site_url)
     except ValueError:
         return None
-    version = Version(past.id, past.published_at, past.date_text, past.decision_number,
-                      past.decision_date, int(document.get("tahun") or 0), site_url)
     return ArchivedList(version, tuple(past.records))
 
 
@@ -105,7 +105,11 @@ def render_list(config: Config, listed: ArchivedList, version: Version, history:
 
 
 def _when(iso: str) -> str:
-    moment = dt.datetime.fromisoformat(iso)
+    """``2 Desember 2026 pukul 10.33 (UTC+0700)``; a time that is not one is shown as written."""
+    try:
+        moment = dt.datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
     return f"{format_date(moment.date())} pukul {moment:%H.%M} (UTC{moment:%z})"
 
 

@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 
 from dip_sheets import schema as s
+from dip_sheets.archive_history import version_notes
 from dip_sheets.cli import main
 from dip_sheets.connect import open_register
 from dip_sheets.errors import PublishFailed
 from dip_sheets.office import Office
 from dip_sheets.register import cell_text
-from dip_sheets.site import ARCHIVE, MANIFEST
+from dip_sheets.site import ARCHIVE, MANIFEST, Manifest
 from dip_sheets.sync import review
 from tests.conftest import NOW, UNITS, established, site_files
 from tests.reliability.conftest import assert_fully_live, complete_versions
@@ -152,3 +153,18 @@ def test_a_rollback_killed_at_any_step_serves_one_version_and_a_rerun_finishes(
         history = (office.site / "riwayat.html").read_text(encoding="utf-8")
         assert f"Dikembalikan ke versi {office.to} (dari {newer})" in history
     assert newer in served and len(served) == 2  # kills landed before and after the switch
+
+
+def test_history_notes_say_what_happened_and_survive_a_time_that_is_not_one() -> None:
+    rolled = Manifest("20261202-040000Z", "2026-12-02T11:00:00+07:00", {}, list_of="v3",
+                      event={"jenis": "pemulihan", "ke": "v3", "dari": "v4", "waktu": "kemarin", "oleh": "",
+                             "alasan": ""})
+    cut = Manifest("v3", "2026-11-25T10:00:00+07:00", {},
+                   redactions=({"id": "DIP-0007", "waktu": "2026-12-02T11:00:00+07:00", "alasan": "DIK"},))
+    notes = version_notes([rolled, cut, Manifest("v4", "2026-11-26T10:00:00+07:00", {})])
+    assert notes == {
+        "20261202-040000Z": ["Dikembalikan ke versi v3 (dari v4) pada kemarin."],
+        "v3": ["Informasi DIP-0007 ditarik dari versi ini setelah terbit, pada 2 Desember 2026 pukul"
+               " 11.00 (UTC+0700). Alasan: DIK."],
+    }
+    assert Manifest.parse(rolled.to_bytes()) == rolled and Manifest.parse(cut.to_bytes()) == cut
