@@ -169,6 +169,12 @@ def show_sync(result: SyncResult, office: Office, args: argparse.Namespace,
 
 
 def act_publish(office: Office, args: argparse.Namespace, out: Output) -> PublishResult | RollbackResult:
+    if (args.rollback is not None and args.dry_run) or (args.rollback is None and args.alasan):
+        raise ConfigError(
+            "--dry-run tidak dapat dipakai bersama --rollback, dan --alasan hanya untuk --rollback;"
+            " tidak ada yang diubah.",
+            "--dry-run cannot be used with --rollback, and --alasan is for --rollback only; nothing"
+            " was changed.")
     if args.rollback is not None:
         return office.rollback(args.rollback or None, by=args.by, reason=args.alasan, adopt=args.adopt,
                                progress=out.progress)

@@ -168,3 +168,14 @@ def test_history_notes_say_what_happened_and_survive_a_time_that_is_not_one() ->
                " 11.00 (UTC+0700). Alasan: DIK."],
     }
     assert Manifest.parse(rolled.to_bytes()) == rolled and Manifest.parse(cut.to_bytes()) == cut
+
+
+def test_a_rollback_is_never_a_dry_run_and_a_reason_belongs_to_a_rollback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    toml = tmp_path / "dip.toml"
+    toml.write_text('[register]\npath = "register.xlsx"\n[publish]\nfolder = "situs"\n', encoding="utf-8")
+    assert main(["publish", "--rollback", "--dry-run", "--config", str(toml)]) == 2
+    assert main(["publish", "--alasan", "salah", "--config", str(toml)]) == 2
+    assert "--dry-run" in capsys.readouterr().err
+    assert not (tmp_path / "situs").exists()
