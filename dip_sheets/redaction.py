@@ -4,10 +4,11 @@ An item found after publication to be information that must be excluded stays re
 archived version and is named in the history of each later one. ``dip tarik ID --alasan …`` takes
 it out of all of them:
 
-1. every archived version is read whole; from the first one that names the item (in one of its
-   files: its ID, title or summary, a zip such as ``dip.xlsx`` searched inside; or in its
-   manifest's change summary), every version *needs work* that does not record this redaction yet
-   or still holds temporary names of a rewrite cut short;
+1. every archived version is read whole; from the first one that names the item's ID (in one of
+   its files, a zip such as ``dip.xlsx`` searched inside, or in its manifest's change summary),
+   every version *needs work* that does not record this redaction yet or still holds temporary
+   names of a rewrite cut short; in those, a file is rendered again when it holds the ID, the title
+   or the summary the item was published with;
 2. the live list goes first, as a new version (:func:`dip_sheets.restore.republish`): the live
    version's files with those naming the item rendered again from its records without the item,
    uploaded whole and switched in one rename, so a visitor gets the old list or the clean one,
@@ -162,10 +163,13 @@ def redact(config: Config, target: Target, item_id: str, reason: str, progress: 
     site_url = make_version(config, now).site_url
     versions = [_read(target, m, site_url) for m in site.complete]
     needles = _needles(versions, item_id)
+    # where the item is, by its ID (its title may be another item's words too); which files then
+    # need rendering again, by all it is known by
+    named = [item_id.encode()]
     history_bytes = [json.dumps(v.manifest.history or {}, ensure_ascii=False).encode() for v in versions]
     touched = [i for i, v in enumerate(versions)
-               if v.done(item_id) or any(_mentions(body, needles) for body in v.files.values())
-               or _mentions(history_bytes[i], needles)]
+               if v.done(item_id) or any(_mentions(body, named) for body in v.files.values())
+               or _mentions(history_bytes[i], named)]
     if not touched:
         raise _unknown(item_id, target.location)
     start = min([*touched, *(i for i, v in enumerate(versions) if v.unfinished)])

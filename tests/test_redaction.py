@@ -193,6 +193,8 @@ def test_a_redaction_killed_at_any_step_serves_one_version_and_a_rerun_finishes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     office = Withdrawing(**vars(new_office(tmp_path, {"folder": "situs"})))
+    before_it = assert_fully_live(office.site)  # published before the item existed: stays as it was
+    untouched = every_file(office.site / ARCHIVE / before_it)
     add_rows(office.register, [secret()])
     assert main(office.arguments("publish")) == 0
     add_rows(office.register, [established("Laporan Keuangan")])
@@ -220,6 +222,7 @@ def test_a_redaction_killed_at_any_step_serves_one_version_and_a_rerun_finishes(
         assert naming(office.site) == [], step
         assert set(complete_versions(office.site)) == {p.name for p in (office.site / ARCHIVE).iterdir()}
         assert_fully_live(office.site)
+    assert every_file(office.site / ARCHIVE / before_it) == untouched
     assert served == {True, False}  # kills landed before and after the clean list went live
 
 
