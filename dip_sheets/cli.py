@@ -36,6 +36,7 @@ from .monev import MonevReport
 from .office import InitResult, Office, Outcome, RollbackResult, check_by, run_offices, select
 from .output import Output, json_text, same
 from .publish import PublishResult, human_size
+from .redaction import RedactionResult
 from .reports import sync_lines
 from .status import StatusResult
 from .sync import SyncResult
@@ -91,8 +92,8 @@ def build_parser(lang: str = "id") -> argparse.ArgumentParser:
                         help="tampilkan versi lalu keluar")
     commands = parser.add_subparsers(dest="command", required=True, metavar="PERINTAH")
 
-    def command(name: str, help: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help, description=help)
+    def command(name: str, help: str, aliases: Sequence[str] = ()) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help, aliases=list(aliases))
         _common(sub, after_command=True)
         return sub
 
@@ -109,15 +110,26 @@ def build_parser(lang: str = "id") -> argparse.ArgumentParser:
 
     pub = command("publish", "terbitkan DIP (langkah 4-5)")
     pub.add_argument("--dry-run", action="store_true", help="tampilkan tanpa mengunggah/menulis")
-    pub.add_argument("--by", type=_checked(check_by, lang), metavar="NAMA",
-                     help="siapa yang memerintahkan unggah (langkah 4)")
+    pub.add_argument("--by", "--oleh", dest="by", type=_checked(check_by, lang), metavar="NAMA",
+                     help="siapa yang memerintahkan unggah atau pemulihan (langkah 4)")
     pub.add_argument("--force", action="store_true",
                      help="terbitkan walau ada baris ditetapkan yang bermasalah (baris itu dilewati)")
     pub.add_argument("--rollback", nargs="?", const="", metavar="VERSI",
                      help="aktifkan kembali versi arsip (bawaan: versi sebelumnya)")
+    pub.add_argument("--alasan", default="", metavar="TEKS",
+                     help="alasan pemulihan (--rollback), dicatat di riwayat.html")
     pub.add_argument("--quiet", action="store_true", help="tanpa keluaran kemajuan")
     pub.add_argument("--adopt", action="store_true",
                      help="terbitkan ke folder yang sudah berisi berkas lain (berkas itu tidak disentuh)")
+
+    take = command("tarik", "tarik satu informasi dari daftar yang tayang dan dari semua versi arsip",
+                   aliases=["redaksi"])
+    take.add_argument("item_id", metavar="ID", help="ID informasi, mis. DIP-0007")
+    take.add_argument("--alasan", required=True, metavar="TEKS",
+                      help="mengapa ditarik (mis. dikecualikan menurut uji konsekuensi);"
+                           " dicatat di riwayat.html")
+    take.add_argument("--oleh", dest="by", type=_checked(check_by, lang), metavar="NAMA",
+                      help="siapa yang memerintahkan")
 
     command("check", "periksa konfigurasi tanpa mengubah apa pun")
 
@@ -195,8 +207,15 @@ def show_sync(result: SyncResult, office: Office, args: argparse.Namespace,
 
 
 def act_publish(office: Office, args: argparse.Namespace, out: Output) -> PublishResult | RollbackResult:
+    if (args.rollback is not None and args.dry_run) or (args.rollback is None and args.alasan):
+        raise ConfigError(
+            "--dry-run tidak dapat dipakai bersama --rollback, dan --alasan hanya untuk --rollback;"
+            " tidak ada yang diubah.",
+            "--dry-run cannot be used with --rollback, and --alasan is for --rollback only; nothing"
+            " was changed.")
     if args.rollback is not None:
-        return office.rollback(args.rollback or None, adopt=args.adopt, progress=out.progress)
+        return office.rollback(args.rollback or None, by=args.by, reason=args.alasan, adopt=args.adopt,
+                               progress=out.progress)
     return office.publish(by=args.by, dry_run=args.dry_run, force=args.force, adopt=args.adopt,
                           progress=out.progress)
 
@@ -242,6 +261,16 @@ def show_check(result: CheckResult, office: Office, args: argparse.Namespace,
     return result.summary(out.lang)
 
 
+def act_redact(office: Office, args: argparse.Namespace, out: Output) -> RedactionResult:
+    return office.redact(args.item_id, args.alasan, by=args.by, progress=out.progress)
+
+
+def show_lines(result: RedactionResult, office: Office, args: argparse.Namespace,
+               out: Output) -> dict[str, Any]:
+    out.say_all(result.lines())
+    return result.summary()
+
+
 def show_monev(result: MonevReport, office: Office, args: argparse.Namespace,
                out: Output) -> dict[str, Any]:
     out.say_all(result.lines())
@@ -282,6 +311,8 @@ COMMANDS: dict[str, Command] = {
     "publish": Command(act_publish, show_publish),
     "status": Command(lambda office, args, out: office.status(days=args.days), show_status),
     "check": Command(act_check, show_check),
+    "tarik": Command(act_redact, show_lines),
+    "redaksi": Command(act_redact, show_lines),  # the same command under the name the issue used
     "monev": Command(lambda office, args, out: office.monev(evidence=args.bukti), show_monev),
     "keputusan draf": Command(act_draft, show_draft),
     "keputusan arsipkan": Command(act_archive, show_archive),

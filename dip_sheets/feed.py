@@ -46,7 +46,8 @@ def list_digest(records: Sequence[Record]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def render_feed(current: PastVersion, previous: PastVersion | None, site_url: str = "") -> bytes:
+def render_feed(current: PastVersion, previous: PastVersion | None, site_url: str = "",
+                notes: Sequence[str] = ()) -> bytes:
     """``perubahan.json`` of ``current``: its changes since ``previous`` (``None`` for the first
     version, whose feed adds every item).
 
@@ -55,6 +56,8 @@ def render_feed(current: PastVersion, previous: PastVersion | None, site_url: st
     ``/`` (``Version.site_url``); with it the pointer to the previous feed is absolute, so it works
     from the archived copy too, without it it is relative to the site's root, as the history page's
     links are. Deterministic: sorted keys, items in ID order, ``urutan`` in the list's own order.
+    ``notes`` (a rollback, a redaction: :func:`dip_sheets.archive_history.version_notes`) go in
+    ``catatan`` when there are any.
     """
     before: Sequence[Record] = previous.records if previous is not None else ()
     added, removed, changed = diff(before, current.records)
@@ -87,6 +90,8 @@ def render_feed(current: PastVersion, previous: PastVersion | None, site_url: st
         "diubah": changes,
         "dihapus": [{"id": r.id, "judul": r.title} for r in removed],
     }
+    if notes:
+        document["catatan"] = list(notes)
     return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
 
 

@@ -20,7 +20,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -39,15 +39,18 @@ from .messages import Message
 from .monev import MonevReport
 from .monev_check import self_check
 from .notify import notify
-from .publish import Progress, PublishResult, publish, rollback
+from .publish import Progress, PublishResult, public_url, publish
 from .published_state import save_selfcheck
+from .redaction import RedactionResult, redact
 from .register import Layout, Register
+from .restore import record_live, rollback, rollback_release, stamp
 from .row_watch import link_settings, watch, watcher
 from .runlog import run_logger, summary_line
 from .status import StatusResult, status
 from .sync import SyncResult, review
 from .sync import run as run_sync
 from .targets import Target
+from .workflow import Release
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,8 @@ log = logging.getLogger(__name__)
 MANUAL_WAIT = 120.0
 #: longest ``--by``: a name and a title, not a paragraph.
 MAX_BY = 100
+#: longest ``--alasan`` of a rollback or redaction: it is published in the history.
+MAX_REASON = 500
 #: commands whose runs leave a line in the run log (read-only ones do not).
 LOGGED = ("sync", "publish")
 
@@ -85,17 +90,22 @@ class InitResult:
 
 @dataclass(frozen=True)
 class RollbackResult:
-    """The archived version that is live again, and where."""
+    """An archived version's list live again, as the new version ``live``, and where."""
 
     version: str
     location: str
+    live: str = ""
+    stamps_written: int = 0
 
     def lines(self) -> list[Message]:
-        return [Message(f"Versi {self.version} aktif kembali di {self.location}.",
-                        f"Version {self.version} is live again at {self.location}.")]
+        return [Message(f"Daftar versi {self.version} aktif kembali di {self.location} sebagai versi"
+                        f" {self.live}; pemulihan ini tercatat di riwayat.html dan di register.",
+                        f"The list of version {self.version} is live again at {self.location} as version"
+                        f" {self.live}; the rollback is recorded in riwayat.html and in the register.")]
 
     def summary(self) -> dict[str, Any]:
-        return {"status": "rolled-back", "version": self.version}
+        return {"status": "rolled-back", "version": self.version, "live": self.live,
+                "stamps_written": self.stamps_written}
 
 
 class Office:
@@ -172,12 +182,45 @@ class Office:
         with self._exclusive(MANUAL_WAIT):
             return archive_scan(self.config, self.register, number, scan)
 
-    def rollback(self, version: str | None = None, *, adopt: bool = False,
-                 progress: Progress = _silent) -> RollbackResult:
-        """Make an archived version live again (the previous one when ``version`` is None)."""
+    def rollback(self, version: str | None = None, *, by: str | None = None, reason: str = "",
+                 adopt: bool = False, progress: Progress = _silent) -> RollbackResult:
+        """Put an archived version's list live again (the one before the live list when ``version``
+        is None) as a new version recorded in the history, then record it in steps 4 and 5
+        (:mod:`.restore`)."""
+        if by is not None:
+            check_by(by)
+        check_reason(reason)
+        register, now = self.register, self.config.now()
         with self._target() as target, self._exclusive(MANUAL_WAIT):
-            chosen = rollback(target, version, progress, adopt=adopt)
-            return RollbackResult(chosen.version, target.location)
+            register.read()  # an unreachable register stops the rollback before the site changes
+            restored = rollback(self.config, target, version, progress, by=by or "", reason=reason,
+                                adopt=adopt, now=now)
+            release = rollback_release(self.config, target, restored, by or "", now)
+            written = record_live(self.config, register, now, release, restamp=True)
+            return RollbackResult(restored.version, target.location, restored.live.version, written)
+
+    def redact(self, item_id: str, reason: str, *, by: str | None = None,
+               progress: Progress = _silent) -> RedactionResult:
+        """Withdraw an item from the live list and every archived version, then clear its steps 4
+        and 5 (:mod:`.redaction`)."""
+        if by is not None:
+            check_by(by)
+        if not check_reason(reason).strip():
+            raise ConfigError(
+                "Tuliskan alasan penarikan dengan --alasan; alasan itu dicatat di riwayat.html.",
+                "Give the reason for the redaction with --alasan; it is recorded in riwayat.html.")
+        register, now = self.register, self.config.now()
+        with self._target() as target, self._exclusive(MANUAL_WAIT):
+            register.read()  # an unreachable register stops the redaction before the site changes
+            result = redact(self.config, target, item_id.strip(), reason, progress, by=by or "", now=now)
+            if not result.live:
+                return result
+            who = by or self.config.publish.by
+            ordered = stamp(now, result.live, f"penarikan {result.item_id} oleh {who}")
+            uploaded = stamp(now, result.live, public_url(self.config, target))
+            written = record_live(self.config, register, now, Release(result.items, ordered, uploaded),
+                                  restamp=False)
+            return replace(result, stamps_written=written)
 
     def status(self, *, days: int = 14) -> StatusResult:
         """Where every item stands in the SOP; items waiting more than ``days`` are called out."""
@@ -219,6 +262,18 @@ def check_by(by: str) -> str:
             " characters without control characters (e.g. ESC, newline, tab); nothing was changed.",
         )
     return by
+
+
+def check_reason(reason: str) -> str:
+    """``--alasan`` is published in the history: plain text of at most 500 characters."""
+    if len(reason) > MAX_REASON or not reason.isprintable():
+        raise ConfigError(
+            f"Alasan (--alasan) ditulis sebagai teks biasa, paling banyak {MAX_REASON} karakter tanpa"
+            " karakter kendali (mis. ESC, baris baru, tab); tidak ada yang diubah.",
+            f"The reason (--alasan) is plain text of at most {MAX_REASON} characters without control"
+            " characters (e.g. ESC, newline, tab); nothing was changed.",
+        )
+    return reason
 
 
 # ---- many offices --------------------------------------------------------------------------------

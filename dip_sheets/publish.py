@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import row_watch
-from .archive_history import past_versions
+from .archive_history import past_versions, refuse_withdrawn, version_notes
 from .config import Config
 from .dates import format_date
 from .decision_scans import checked_scans, scans_of
@@ -54,7 +54,6 @@ from .switch import (
     human_size,
     links_possible,
     live_manifest,
-    rollback,
     say_no_links,
     switch_live,
     upload_version,
@@ -65,7 +64,7 @@ from .targets import Target
 from .workflow import Release
 
 __all__ = ["ARCHIVE", "MANIFEST", "Manifest", "Progress", "PublishResult", "human_size", "live_manifest",
-           "publish", "rollback", "versions"]
+           "publish", "versions"]
 
 
 @dataclass
@@ -235,6 +234,7 @@ def _plan(config: Config, target: Target, current: Review, now: dt.datetime, pro
     if not force:
         _refuse_emptying(current, live)
     archived = site.complete
+    refuse_withdrawn((i.id for i in items), archived)
     inherited = inherited_dik(config, progress)
     history: list[PastVersion] = []
 
@@ -242,7 +242,7 @@ def _plan(config: Config, target: Target, current: Review, now: dt.datetime, pro
         if not history and archived:
             history.extend(past_versions(target, archived, progress))
         return {**render_site(items, current.exclusions, config.office, version, config.publish.templates,
-                              history, inherited), **scans_of(version, scans or {})}
+                              history, inherited, version_notes(archived)), **scans_of(version, scans or {})}
 
     def digest_of(version: Version) -> str:
         order = version_order(version.id, version.published_at)

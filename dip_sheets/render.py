@@ -19,7 +19,7 @@ import base64
 import dataclasses
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -196,12 +196,15 @@ def render_site(
     templates: Path | None = None,
     history: Sequence[PastVersion] = (),
     inherited: Inherited | None = None,
+    notes: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, bytes]:
     """All files of one version. ``exclusions`` never enter the DIP files.
 
     ``templates`` is the office's template folder (searched before the built-in templates).
     ``history`` holds the versions published before (read from their archived ``dip.json``); entries
-    not older than ``version`` are ignored (see :func:`dip_sheets.history.timeline`).
+    not older than ``version`` are ignored (see :func:`dip_sheets.history.timeline`). ``notes``
+    says, per version id, what happened to it besides its changes (a rollback, a redaction:
+    :func:`dip_sheets.archive_history.version_notes`), for the history page and the feed.
     """
     env = environment(template_folder(templates))
     current = PastVersion.of(version, tuple(item_record(i) for i in sort_items(items)))
@@ -219,6 +222,7 @@ def render_site(
         "choices": filter_choices(items),
         "exclusions": sorted(exclusions, key=lambda x: id_sort(x.id)),
         "timeline": changes,
+        "notes": notes or {},
         "labels": LABELS,
         "columns": s.PAGE_COLUMNS,
         "logo": logo_data_uri(office.logo),
@@ -251,7 +255,8 @@ def render_site(
         # what an aggregator (a province, a data portal) needs: the changes since the previous
         # version, and the list as a DCAT catalogue
         DIK_JSON: render_dik_json(exclusions, office, shown_version),
-        FEED_FILE: render_feed(current, changes[0].previous, shown_version.site_url),
+        FEED_FILE: render_feed(current, changes[0].previous, shown_version.site_url,
+                               (notes or {}).get(version.id, ())),
         DCAT_FILE: render_dcat(current.records, office, shown_version, history),
     }
     if shown_version.site_url:

@@ -57,6 +57,15 @@ class Manifest:
     #: the version's changes against its predecessor (:func:`dip_sheets.history.summary`), stored
     #: once so the update history never re-reads every archived version
     history: dict[str, Any] | None = None
+    #: a version that puts an earlier version's list live again (a rollback, or the live list
+    #: after a redaction): the version whose list files it carries, byte for byte
+    list_of: str = ""
+    #: why this version exists when it is not a publish of the register: ``{"jenis": "pemulihan"
+    #: | "penarikan", "waktu", "oleh", "alasan", …}`` (:mod:`dip_sheets.restore`)
+    event: dict[str, Any] | None = None
+    #: the items taken out of this version after it was published (:mod:`dip_sheets.redaction`):
+    #: ``{"id", "waktu", "oleh", "alasan"}`` each, never the item's content
+    redactions: tuple[dict[str, Any], ...] = ()
 
     def to_bytes(self) -> bytes:
         document: dict[str, Any] = {
@@ -70,6 +79,12 @@ class Manifest:
             document["render_digest"] = self.digest
         if self.history is not None:
             document["history"] = self.history
+        if self.list_of:
+            document["list_of"] = self.list_of
+        if self.event is not None:
+            document["event"] = self.event
+        if self.redactions:
+            document["redactions"] = list(self.redactions)
         return (json.dumps(document, indent=1, sort_keys=True) + "\n").encode()
 
     @classmethod
@@ -81,10 +96,12 @@ class Manifest:
             document = json.loads(data)
             if not str(document.get("generator", "")).startswith(GENERATOR):
                 return None
-            history = document.get("history")
+            history, event = document.get("history"), document.get("event")
             manifest = cls(document["version"], document["published_at"], dict(document["files"]),
                            int(document.get("items", 0)), str(document.get("render_digest", "")),
-                           history if isinstance(history, dict) else None)
+                           history if isinstance(history, dict) else None,
+                           str(document.get("list_of") or ""), event if isinstance(event, dict) else None,
+                           tuple(r for r in document.get("redactions") or () if isinstance(r, dict)))
             moment(manifest.published_at)
         except (ValueError, KeyError, TypeError, AttributeError):
             return None

@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 
 from .errors import PublishFailed
 from .messages import Message
-from .site import ARCHIVE, CURRENT, MANIFEST, MARKER, Manifest, Site, guard, live_names, marker, scan
+from .site import ARCHIVE, CURRENT, MANIFEST, MARKER, Manifest, Site, live_names, marker, scan
 from .targets import LinksUnsupported, Target, temp_name
 
 Progress = Callable[[Message], None]
@@ -216,45 +216,3 @@ def say_no_links(target: Target, progress: Progress) -> None:
         f"Note: {target.location} cannot hold symbolic links, so the new version goes live file by"
         " file (each one atomically); for a moment a visitor may get files of two versions.",
     ))
-
-
-def rollback(target: Target, version_id: str | None, progress: Progress, *,
-             adopt: bool = False) -> Manifest:
-    """Make an archived version live again (the previous one when ``version_id`` is None)."""
-    site = scan(target)
-    archived, live = site.complete, site.live
-    if version_id is None:
-        earlier = [m for m in archived if live is None or m.order < live.order]
-        if not earlier:
-            raise PublishFailed(
-                "Tidak ada versi sebelumnya di arsip untuk dipulihkan.",
-                "There is no earlier archived version to roll back to.",
-            )
-        chosen = earlier[-1]
-    else:
-        matches = [m for m in archived if m.version == version_id]
-        if not matches:
-            listed = ", ".join(m.version for m in archived) or "(kosong)"
-            raise PublishFailed(
-                f"Versi '{version_id}' tidak ada di arsip. Versi yang ada: {listed}.",
-                f"Version '{version_id}' is not in the archive. Available: {listed}.",
-            )
-        chosen = matches[0]
-    guard(target, site, {*chosen.files, MANIFEST}, adopt=adopt)
-    files: dict[str, bytes] = {}
-    for name, meta in chosen.files.items():
-        data = target.read(f"{ARCHIVE}/{chosen.version}/{name}")
-        if data is None or hashlib.sha256(data).hexdigest() != meta["sha256"]:
-            raise PublishFailed(
-                f"Arsip versi {chosen.version} rusak ('{name}'); pemulihan dibatalkan, situs tidak"
-                " diubah.",
-                f"Archived version {chosen.version} is damaged ('{name}'); rollback cancelled, the"
-                " site is unchanged.",
-            )
-        files[name] = data
-    clean_leftovers(target, site, progress)
-    links = links_possible(target, site)
-    if not links:
-        say_no_links(target, progress)
-    switch_live(target, site, chosen, files, progress, links=links)
-    return chosen

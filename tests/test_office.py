@@ -91,8 +91,11 @@ def test_sync_status_publish_rollback_and_check_return_results_with_a_summary(of
     add_rows(WorkbookRegister(office.config.register.path), [established("C")])
     assert office.publish().status == "published"
     back = office.rollback(progress=said.append)
-    assert back.version == first.version and back.summary() == {"status": "rolled-back",
-                                                                "version": first.version}
+    assert back.version == first.version and back.summary() == {
+        "status": "rolled-back", "version": first.version, "live": back.live,
+        "stamps_written": back.stamps_written}
+    assert back.stamps_written > 0  # the register says which list is live (tests/test_rollback_recorded.py)
+    assert back.live not in (first.version, "")
     checks = office.check()
     assert checks.failure() is None and len(checks.summary()["checks"]) == 8
     assert all(line.id.startswith("ok") and line.en.startswith("ok") for line in checks.lines())

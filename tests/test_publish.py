@@ -13,9 +13,10 @@ from dip_sheets import schema as s
 from dip_sheets.config import Config
 from dip_sheets.connect import Reconnecting
 from dip_sheets.errors import BackendUnavailable, PublishFailed
-from dip_sheets.publish import ARCHIVE, live_manifest, publish, rollback, versions
+from dip_sheets.publish import ARCHIVE, live_manifest, publish, versions
 from dip_sheets.register import cell_text
 from dip_sheets.register.workbook import WorkbookRegister
+from dip_sheets.restore import rollback
 from dip_sheets.sync import review
 from dip_sheets.targets.folder import FolderTarget
 from tests.conftest import NOW, UNITS, add_rows, established, good_row, site_files
@@ -92,13 +93,13 @@ def test_changed_publish_keeps_every_version_and_rollback_restores(
     assert second.status == "published" and second.version != first.version
     assert b"Informasi Baru" in (config.publish.folder / "index.html").read_bytes()
     assert [m.version for m in versions(target)] == [first.version, second.version]
-    restored = rollback(target, None, lambda _: None)
+    restored = rollback(config, target, None, lambda _: None)
     assert restored.version == first.version
     assert (config.publish.folder / "index.html").read_bytes() == old_index
-    rollback(target, second.version, lambda _: None)
+    rollback(config, target, second.version, lambda _: None)
     assert b"Informasi Baru" in (config.publish.folder / "index.html").read_bytes()
     with pytest.raises(PublishFailed, match="tidak ada di arsip"):
-        rollback(target, "19990101-000000", lambda _: None)
+        rollback(config, target, "19990101-000000", lambda _: None)
 
 
 class FailingTarget(FolderTarget):

@@ -17,8 +17,9 @@ from dip_sheets import publish as publish_module
 from dip_sheets.config import Config, PublishSettings, default_config
 from dip_sheets.errors import ConfigError, DipError, PublishFailed
 from dip_sheets.messages import Message
-from dip_sheets.publish import ARCHIVE, MANIFEST, live_manifest, publish, rollback, versions
+from dip_sheets.publish import ARCHIVE, MANIFEST, live_manifest, publish, versions
 from dip_sheets.register.workbook import WorkbookRegister
+from dip_sheets.restore import rollback
 from dip_sheets.site import CURRENT, MARKER
 from dip_sheets.targets import LinksUnsupported
 from dip_sheets.targets.folder import FolderTarget
@@ -105,9 +106,10 @@ def test_an_adopted_target_keeps_every_foreign_file_through_publish_and_rollback
     first = publish(config, workbook, target, now=NOW, force=True, adopt=True)
     add_rows(workbook, [established("Informasi Baru")])
     publish(config, workbook, target, now=LATER, force=True)  # adopted once: no need to repeat it
-    rollback(target, None, lambda _: None)
+    rollback(config, target, None, lambda _: None)
     live = live_manifest(target)
-    assert live is not None and live.version == first.version
+    assert live is not None and live.list_of == first.version
+    assert (site / "index.html").read_bytes() == (site / ARCHIVE / first.version / "index.html").read_bytes()
     after = tree(site)
     assert {name: after.get(name) for name in before} == before
     assert versions(target)[0].version == first.version
@@ -161,7 +163,7 @@ def test_a_link_in_the_site_tree_is_refused_and_what_it_points_to_survives(
         publish(config, workbook, target, now=LATER, force=True)
     assert link in both(caught.value) and "tautan" in caught.value.message("id")
     with pytest.raises(ConfigError):
-        rollback(target, first.version, lambda _: None)
+        rollback(config, target, first.version, lambda _: None)
     assert tree(elsewhere) == before
 
 
@@ -258,7 +260,7 @@ def test_two_publishes_in_one_second_keep_two_versions_and_two_histories(
     assert [m.version for m in versions(target)] == [first.version, second.version]
     history = (site / "riwayat.html").read_text(encoding="utf-8")
     assert f"arsip/{first.version}/index.html" in history and f"arsip/{second.version}/index.html" in history
-    assert rollback(target, None, lambda _: None).version == first.version
+    assert rollback(config, target, None, lambda _: None).version == first.version
 
 
 def test_rollback_after_a_timezone_change_picks_the_version_published_before(
@@ -271,7 +273,7 @@ def test_rollback_after_a_timezone_change_picks_the_version_published_before(
     second = publish(utc, workbook, target, now=(NOW + dt.timedelta(hours=1)).astimezone(dt.UTC),
                      force=True)  # 04:00 UTC: later, though "04:00+00:00" < "10:00+07:00" as text
     assert [m.version for m in versions(target)] == [first.version, second.version]
-    assert rollback(target, None, lambda _: None).version == first.version
+    assert rollback(config, target, None, lambda _: None).version == first.version
 
 
 # ---- bad input -----------------------------------------------------------------------------------

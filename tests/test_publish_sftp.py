@@ -26,9 +26,10 @@ from dip_sheets.config import Config, PublishSettings, default_config
 from dip_sheets.connect import open_target
 from dip_sheets.errors import BackendUnavailable, ConfigError, PublishFailed
 from dip_sheets.messages import Message
-from dip_sheets.publish import ARCHIVE, MANIFEST, PublishResult, publish, rollback
+from dip_sheets.publish import ARCHIVE, MANIFEST, PublishResult, publish
 from dip_sheets.register import cell_text
 from dip_sheets.register.workbook import WorkbookRegister
+from dip_sheets.restore import rollback
 from dip_sheets.site import CURRENT
 from dip_sheets.sync import review
 from dip_sheets.targets.sftp import SftpSettings, SftpTarget, SftpWarning
@@ -103,6 +104,13 @@ def live_version(root: Path) -> str:
         assert body == (root / ARCHIVE / version / name).read_bytes(), name
         assert hashlib.sha256(body).hexdigest() == meta["sha256"], name
     return str(version)
+
+
+def live_list(root: Path) -> str:
+    """The version whose list is live: the live version, or the one a rollback restored."""
+    live_version(root)
+    manifest = json.loads((root / MANIFEST).read_bytes())
+    return str(manifest.get("list_of") or manifest["version"])
 
 
 def archived(root: Path) -> list[str]:
@@ -210,7 +218,7 @@ def test_cli_publishes_over_sftp_and_records_steps_4_and_5(
     assert b"Informasi Baru" in (sftp_root / "index.html").read_bytes()
 
     assert main(["publish", "--config", str(toml), "--rollback"]) == 0
-    assert live_version(sftp_root) == version
+    assert live_list(sftp_root) == version
 
 
 def test_scripts_publish_is_the_one_command(
@@ -307,18 +315,21 @@ def test_changed_publish_then_rollback_to_previous_and_named_version(
     assert version_in(steps(register)["Informasi Baru"][1]) == second.version
     assert version_in(steps(register)["Profil Badan Publik"][1]) == first.version  # went live then
 
+    published = {p: p.read_bytes() for p in (sftp_root / ARCHIVE).rglob("*") if p.is_file()}
     target = open_target(config)
     try:
-        assert rollback(target, None, lambda _: None).version == first.version
-        assert live_version(sftp_root) == first.version
+        assert rollback(config, target, None, lambda _: None).version == first.version
+        assert live_list(sftp_root) == first.version
         assert b"Informasi Baru" not in (sftp_root / "index.html").read_bytes()
-        assert rollback(target, second.version, lambda _: None).version == second.version
-        assert live_version(sftp_root) == second.version
+        assert rollback(config, target, second.version, lambda _: None).version == second.version
+        assert live_list(sftp_root) == second.version
         with pytest.raises(PublishFailed, match="tidak ada di arsip"):
-            rollback(target, "19990101-000000", lambda _: None)
+            rollback(config, target, "19990101-000000", lambda _: None)
     finally:
         target.close()
-    assert archived(sftp_root) == [first.version, second.version]
+    # each rollback is a new version; the versions published before stay exactly as they were
+    assert archived(sftp_root)[:2] == [first.version, second.version] and len(archived(sftp_root)) == 4
+    assert {p: p.read_bytes() for p in published} == published
 
 
 def version_in(stamp: str) -> str:

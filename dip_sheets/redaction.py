@@ -1,0 +1,290 @@
+"""Withdrawing an item from the published site: the live list and every archived version.
+
+An item found after publication to be information that must be excluded stays readable in every
+archived version and is named in the history of each later one. ``dip tarik ID --alasan …`` takes
+it out of all of them:
+
+1. every archived version is read whole; from the first one that names the item's ID (in one of
+   its files, a zip such as ``dip.xlsx`` searched inside, or in its manifest's change summary),
+   every version *needs work* that does not record this redaction yet or still holds temporary
+   names of a rewrite cut short; in those, a file is rendered again when it holds the ID, the title
+   or the summary the item was published with;
+2. the live list goes first, as a new version (:func:`dip_sheets.restore.republish`): the live
+   version's files with those naming the item rendered again from its records without the item,
+   uploaded whole and switched in one rename, so a visitor gets the old list or the clean one,
+   whatever moment the run is killed;
+3. then each version that needs work (now none of them is live) is rewritten in its archive folder:
+   the new files under temporary names, each read back and checked (``put_verified``), then renamed
+   over the old ones, ``dip.json`` last, and the manifest last of all, recording the redaction (ID,
+   time, who, reason: never the content) in ``redactions``. A run killed half way leaves a version
+   whose files differ from its manifest; running the command again finishes it.
+
+Files rendered again are those the renderer makes (the list, its data, the history pages and feeds)
+that name the item, plus the history pages always (they say the version was changed); the DIK files
+and what the renderer does not make stay byte for byte, except ``cek-tautan.json``, which loses the
+item's link. The history page of every version shows the redaction with its reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+import json
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from . import schema as s
+from .archive_history import REDACTION, ArchivedList, read_list, render_list, version_notes
+from .config import Config
+from .errors import ConfigError, PublishFailed
+from .history import PastVersion
+from .messages import Message
+from .province_dik import LINKS_FILE
+from .publish import make_version
+from .restore import HISTORY_FILES, read_whole, republish, resume
+from .site import ARCHIVE, MANIFEST, Manifest, file_table, scan
+from .switch import Progress, clean_leftovers, put_verified
+from .targets import Target, temp_name, temp_of
+
+#: the DIK's files: the renderer here is not given the DIK, so they are never rendered again
+DIK_FILES = ("dik.html", "dik.json")
+_LINK = s.dip_field(s.LINK).key
+
+
+@dataclass(frozen=True)
+class RedactionResult:
+    """What a redaction did: the new live version (``""``: none was needed) and the versions rewritten."""
+
+    item_id: str
+    location: str
+    live: str
+    rewritten: tuple[str, ...]
+    #: the IDs of the live list afterwards (for the register's steps 4 and 5)
+    items: frozenset[str] = frozenset()
+    stamps_written: int = 0
+
+    def lines(self) -> list[Message]:
+        if not self.live and not self.rewritten:
+            return [Message(f"{self.item_id} sudah ditarik dari semua versi di {self.location}; tidak ada"
+                            " yang diubah.",
+                            f"{self.item_id} was already withdrawn from every version at {self.location};"
+                            " nothing was changed.")]
+        live = (Message(f" Daftar yang tayang kini versi {self.live}.",
+                        f" The live list is now version {self.live}.") if self.live else Message("", ""))
+        count = len(self.rewritten)
+        return [Message(f"{self.item_id} ditarik dari {count} versi di {self.location}; setiap berkas yang"
+                        f" ditulis ulang sudah dibaca kembali dan diperiksa.{live.id} Penarikan ini tercatat"
+                        " di riwayat.html beserta alasannya.",
+                        f"{self.item_id} was withdrawn from {count} versions at {self.location}; every file"
+                        f" rewritten was read back and checked.{live.en} The redaction is recorded in"
+                        " riwayat.html with its reason.")]
+
+    def summary(self) -> dict[str, Any]:
+        return {"status": "redacted" if self.live or self.rewritten else "unchanged", "id": self.item_id,
+                "live": self.live, "rewritten": list(self.rewritten), "stamps_written": self.stamps_written}
+
+
+@dataclass(frozen=True)
+class _Version:
+    """One archived version as a redaction sees it."""
+
+    manifest: Manifest
+    files: dict[str, bytes]
+    listed: ArchivedList | None
+    #: our temporary names are in its folder: a rewrite was cut short (the manifest goes last)
+    unfinished: bool
+
+    def done(self, item_id: str) -> bool:
+        """It records this redaction: the item was taken out of it, or it was made without it."""
+        event = self.manifest.event or {}
+        return (any(r.get("id") == item_id for r in self.manifest.redactions)
+                or (event.get("jenis") == REDACTION and event.get("id") == item_id))
+
+
+def _read(target: Target, manifest: Manifest, site_url: str) -> _Version:
+    folder = f"{ARCHIVE}/{manifest.version}"
+    files = {}
+    for name in manifest.files:
+        data = target.read(f"{folder}/{name}")
+        if data is not None:
+            files[name] = data
+    unfinished = any(temp_of(entry.name) is not None for entry in target.entries(folder))
+    return _Version(manifest, files, read_list(files.get("dip.json"), site_url), unfinished)
+
+
+def _texts(body: bytes) -> list[bytes]:
+    """A file's bytes and, for a zip (``dip.xlsx``), each member's."""
+    parts = [body]
+    if body.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(body)) as archive:
+                parts += [archive.read(member) for member in archive.namelist()]
+        except zipfile.BadZipFile:
+            pass
+    return parts
+
+
+def _needles(versions: Sequence[_Version], item_id: str) -> list[bytes]:
+    """What gives the item away: its ID, and its title and summary as any version published them."""
+    found = {item_id}
+    for version in versions:
+        for record in version.listed.records if version.listed else ():
+            if record.get("id") == item_id:
+                found |= {str(record.get(key) or "") for key in ("judul", "ringkasan")}
+    texts = [t for t in found if len(t.strip()) >= 4]
+    forms = {form for t in texts for form in (t, html.escape(t), html.escape(t, quote=False),
+                                              json.dumps(t).strip('"'))}
+    return sorted(form.encode() for form in forms)
+
+
+def _mentions(body: bytes, needles: Sequence[bytes]) -> bool:
+    return any(n in part for part in _texts(body) for n in needles)
+
+
+def _unknown(item_id: str, location: str) -> ConfigError:
+    return ConfigError(
+        f"Informasi {item_id} tidak ada di daftar yang tayang maupun di versi arsip mana pun di"
+        f" {location}; tidak ada yang diubah. Periksa ID-nya di kolom ID register (mis. DIP-0007).",
+        f"Item {item_id} is neither in the live list nor in any archived version at {location};"
+        " nothing was changed. Check its ID in the register's ID column (e.g. DIP-0007).",
+    )
+
+
+def redact(config: Config, target: Target, item_id: str, reason: str, progress: Progress, *,
+           by: str = "", now: dt.datetime | None = None) -> RedactionResult:
+    """Take ``item_id`` out of the live list and every archived version (see the module docstring)."""
+    now = now or config.now()
+    site = scan(target)
+    clean_leftovers(target, site, progress)
+    site = scan(target)
+    site_url = make_version(config, now).site_url
+    versions = [_read(target, m, site_url) for m in site.complete]
+    needles = _needles(versions, item_id)
+    # where the item is, by its ID (its title may be another item's words too); which files then
+    # need rendering again, by all it is known by
+    named = [item_id.encode()]
+    history_bytes = [json.dumps(v.manifest.history or {}, ensure_ascii=False).encode() for v in versions]
+    touched = [i for i, v in enumerate(versions)
+               if v.done(item_id) or any(_mentions(body, named) for body in v.files.values())
+               or _mentions(history_bytes[i], named)]
+    if not touched:
+        raise _unknown(item_id, target.location)
+    start = min([*touched, *(i for i, v in enumerate(versions) if v.unfinished)])
+    todo = [v for v in versions[start:] if not v.done(item_id) or v.unfinished]
+    if not todo:
+        return RedactionResult(item_id, target.location, "", ())
+    broken = [v.manifest.version for v in todo if v.listed is None]
+    if broken:
+        raise PublishFailed(
+            f"dip.json versi arsip {', '.join(broken)} tidak dapat dibaca, jadi versi itu tidak dapat"
+            " ditulis ulang; tidak ada yang diubah. Periksa arsip situs.",
+            f"The dip.json of archived version(s) {', '.join(broken)} cannot be read, so they cannot be"
+            " rewritten; nothing was changed. Check the site's archive.",
+        )
+    record = {"id": item_id, "waktu": now.isoformat(timespec="seconds"), "oleh": by or config.publish.by,
+              "alasan": reason}
+    after = {v.manifest.version: replace(v.manifest, redactions=(*v.manifest.redactions, record))
+             for v in todo if not v.done(item_id)}
+    manifests = [after.get(v.manifest.version, v.manifest) for v in versions]
+    notes = version_notes(manifests)
+    history = [PastVersion(v.manifest.version, v.manifest.published_at, v.listed.version.decision_number,
+                           v.listed.version.decision_date, v.listed.without(item_id).records)
+               for v in versions if v.listed is not None]
+    rewritten = {v.manifest.version: _rewrite(config, v, after.get(v.manifest.version, v.manifest), item_id,
+                                              needles, history, notes) for v in todo}
+    live = site.live
+    new_live, ids = "", frozenset[str]()
+    if live is not None and live.version in rewritten:
+        files, _ = rewritten[live.version]
+        listed = next(v.listed for v in todo if v.manifest.version == live.version)
+        assert listed is not None
+        event = {"jenis": REDACTION, "id": item_id, "waktu": record["waktu"], "oleh": record["oleh"],
+                 "alasan": reason, "dari": live.version}
+        resumed = resume(target, site, {"jenis": REDACTION, "id": item_id, "dari": live.version}, progress)
+        if resumed is None:
+            newer = replace(site, complete=manifests)
+            resumed = republish(config, target, newer, listed.without(item_id), files, event, now, progress,
+                                history)
+        new_live, ids = resumed.version, frozenset(str(r["id"]) for r in listed.without(item_id).records)
+    for version in todo:
+        files, manifest = rewritten[version.manifest.version]
+        _put_in_place(target, version, files, manifest)
+        progress(Message(f"  versi {manifest.version} ditulis ulang tanpa {item_id} dan diperiksa",
+                         f"  version {manifest.version} rewritten without {item_id} and checked"))
+    return RedactionResult(item_id, target.location, new_live, tuple(v.manifest.version for v in todo), ids)
+
+
+def _rewrite(config: Config, version: _Version, manifest: Manifest, item_id: str,
+             needles: Sequence[bytes], history: Sequence[PastVersion],
+             notes: dict[str, list[str]]) -> tuple[dict[str, bytes], Manifest]:
+    """``version``'s files and manifest without the item: the files naming it rendered again."""
+    assert version.listed is not None
+    listed = version.listed.without(item_id)
+    rendered = render_list(config, listed, listed.version, history, notes)
+    if version.manifest.list_of:  # a rollback's or redaction's version: its history is its own
+        own = replace(listed.version, id=manifest.version, published_at=manifest.published_at)
+        again = render_list(config, listed, own, history, notes)
+        rendered |= {name: again[name] for name in HISTORY_FILES if name in again}
+    files = dict(version.files)
+    for name in version.manifest.files:
+        if name in rendered and name not in DIK_FILES and (
+                name in HISTORY_FILES or name.endswith(".pdf") or _mentions(files.get(name, b""), needles)):
+            files[name] = rendered[name]
+    if LINKS_FILE in files:
+        files[LINKS_FILE] = _without_link(files[LINKS_FILE], version.listed, listed)
+    return files, replace(manifest, files=file_table(files), items=len(listed.records), digest="",
+                          history=_history_without(manifest.history, item_id, len(listed.records)))
+
+
+def _without_link(data: bytes, before: ArchivedList, after: ArchivedList) -> bytes:
+    """``cek-tautan.json`` without the links only the withdrawn item had."""
+    gone = {str(r.get(_LINK)) for r in before.records} - {str(r.get(_LINK)) for r in after.records}
+    try:
+        document = json.loads(data)
+        links = document["links"]
+        document["links"] = {url: entry for url, entry in links.items() if url not in gone}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return data
+    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def _history_without(history: dict[str, Any] | None, item_id: str, count: int) -> dict[str, Any] | None:
+    """A manifest's stored change summary without the item."""
+    if history is None:
+        return None
+    kept = {key: [c for c in history.get(key, []) if not (isinstance(c, list) and c and c[0] == item_id)]
+            for key in ("added", "removed", "changed")}
+    return {**history, **kept, "count": count}
+
+
+#: replaced last, just before the manifest: while it still names the item, a re-run sees the version
+_LAST = "dip.json"
+
+
+def _put_in_place(target: Target, version: _Version, files: dict[str, bytes], manifest: Manifest) -> None:
+    """Rewrite an archived version that is not live: temporary names first (each read back and
+    checked), then renamed over the old files, the manifest last; then the whole version is read
+    back against its new manifest."""
+    folder = f"{ARCHIVE}/{manifest.version}"
+    for entry in target.entries(folder):  # what a run cut short left here
+        if temp_of(entry.name) is not None and entry.kind == "file":
+            target.remove(f"{folder}/{entry.name}")
+    changed = sorted((n for n, data in files.items() if version.files.get(n) != data),
+                     key=lambda n: (n == _LAST, n))
+    temps = {}
+    for name in [*changed, MANIFEST]:
+        temps[name] = f"{folder}/{temp_name(name)}"
+        put_verified(target, temps[name], manifest.to_bytes() if name == MANIFEST else files[name])
+    for name in [*changed, MANIFEST]:
+        target.replace(temps[name], f"{folder}/{name}")
+    if Manifest.parse(target.read(f"{folder}/{MANIFEST}")) != manifest:
+        raise PublishFailed(
+            f"Manifest versi {manifest.version} tidak sesuai setelah ditulis ulang; jalankan ulang"
+            " perintahnya.",
+            f"The manifest of version {manifest.version} does not match after rewriting; run the"
+            " command again.",
+        )
+    read_whole(target, manifest)
