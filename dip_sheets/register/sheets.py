@@ -44,6 +44,7 @@ from .sheets_grid import (
     TabInfo,
     encode,
     last_row,
+    letter,
     parts,
     quoted,
     tab_infos,
@@ -108,7 +109,7 @@ class SheetsRegister:
 
     def read(self) -> Snapshot:
         tabs = self.metadata()
-        names = [t.name for t in s.TABS if t.name in tabs]
+        names = [n for n in (*(t.name for t in s.TABS), s.DASHBOARD_TAB) if n in tabs]
         grids: dict[str, Grid] = {}
         for name, (rows, _) in self.values(names).items():
             locked = locked_rows(tabs[name])
@@ -202,6 +203,7 @@ class _Session:
     appended: dict[tuple[str, int, int], Json] = field(default_factory=dict)
     grow: list[Json] = field(default_factory=list)
     locks: dict[str, frozenset[int]] = field(default_factory=dict)
+    whole: list[Json] = field(default_factory=list)
 
     def rows(self, tab: str) -> list[Row]:
         return self.current[tab][0]
@@ -226,6 +228,20 @@ class _Session:
     def lock(self, tab: str, rows: frozenset[int]) -> None:
         self.locks[tab] = rows
 
+    def replace(self, tab: str, rows: Sequence[Row]) -> None:
+        """One range over the new rows and whatever the tab held before (cleared with "")."""
+        present, height = self.current[tab]
+        info = self.tabs[tab]
+        wide = max([1, *(len(r) for r in (*rows, *present))])
+        tall = max(len(rows), len(present), 1)
+        padded = [*rows, *([] for _ in range(tall - len(rows)))]
+        values = [[encode(r[c]) if c < len(r) else "" for c in range(wide)] for r in padded]
+        for dimension, length in (("ROWS", tall - height), ("COLUMNS", wide - info.col_count)):
+            if length > 0:  # only when the report outgrew the tab's grid
+                self.grow.append({"appendDimension": {
+                    "sheetId": info.sheet_id, "dimension": dimension, "length": length}})
+        self.whole.append({"range": f"{quoted(tab)}!A1:{letter(wide - 1)}{tall}", "values": values})
+
     def commit(self) -> list[Message]:
         register = self.register
         sid = register.settings.spreadsheet_id
@@ -233,7 +249,7 @@ class _Session:
             register._http.batch_update(sid, {"requests": self.grow})
         # Appended rows go first: if a later part fails, a history row may be repeated by the next
         # sync, but never lost.
-        for part in parts([*value_ranges(self.appended), *value_ranges(self.cells)],
+        for part in parts([*value_ranges(self.appended), *value_ranges(self.cells), *self.whole],
                           register.body_limit):
             register._http.values_batch_update(sid, {"valueInputOption": "RAW", "data": part})
         if self.locks:
