@@ -51,6 +51,7 @@ from .sheets_grid import (
     value_ranges,
 )
 from .sheets_protections import forget_replaced, lock_editors, lock_requests, locked_rows
+from .sheets_units import unit_requests
 
 __all__ = ["SheetsRegister", "SheetsSettings", "load_credentials", "open_sheet"]
 
@@ -113,8 +114,13 @@ class SheetsRegister:
         grids: dict[str, Grid] = {}
         for name, (rows, _) in self.values(names).items():
             locked = locked_rows(tabs[name])
-            grids[name] = Grid(rows, frozenset(i for i in locked if 0 < i < len(rows)))
+            # per-unit protections out of date count as protection lost: the sync puts it back
+            protected = name != s.DIP_TAB or not self._unit_requests(tabs[name], rows)
+            grids[name] = Grid(rows, frozenset(i for i in locked if 0 < i < len(rows)), protected)
         return Snapshot(grids)
+
+    def _unit_requests(self, tab: TabInfo, rows: Sequence[Sequence[Cell]]) -> list[Json]:
+        return unit_requests(tab, rows, self.settings.unit_editors, self.settings.roles, self.account)
 
     def apply(self, changes: Changes) -> ApplyResult:
         return apply_changes(self, changes)
@@ -154,8 +160,10 @@ class SheetsRegister:
 
     # ---- row locks ----------------------------------------------------------------------------
 
-    def replace_locks(self, locks: Mapping[str, frozenset[int]], tabs: dict[str, TabInfo]) -> None:
-        """Protect exactly the given rows (coalesced into ranges); unchanged ranges are kept.
+    def replace_locks(self, locks: Mapping[str, frozenset[int]], tabs: dict[str, TabInfo],
+                      dip: Sequence[Sequence[Cell]] = ()) -> None:
+        """Protect exactly the given rows (coalesced into ranges); unchanged ranges are kept. The
+        per-unit protections of the DIP tab (``dip``: its rows as now) go in the same batch.
 
         This batch is not repeated as it was: if its reply is lost, Google may have applied it, and
         the same batch again would fail (a range already deleted) or protect a row twice. Instead
@@ -169,6 +177,8 @@ class SheetsRegister:
             tabs_now: dict[str, TabInfo] = state["tabs"]  # type: ignore[assignment]
             requests_ = lock_requests(locks, tabs_now,
                                       lock_editors(self.settings.roles, tabs_now, self.account))
+            if dip and s.DIP_TAB in tabs_now:
+                requests_ += self._unit_requests(tabs_now[s.DIP_TAB], dip)
             if not requests_:
                 return
             try:
@@ -253,5 +263,5 @@ class _Session:
                           register.body_limit):
             register._http.values_batch_update(sid, {"valueInputOption": "RAW", "data": part})
         if self.locks:
-            register.replace_locks(self.locks, self.tabs)
+            register.replace_locks(self.locks, self.tabs, self.current.get(s.DIP_TAB, ([], 0))[0])
         return []
