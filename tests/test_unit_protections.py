@@ -10,6 +10,8 @@ per sync stay flat in rows.
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -174,3 +176,39 @@ def test_roles_units_in_dip_toml(tmp_path: Path) -> None:
     path.write_text(f'[roles.units]\n"{HUKUM}" = ["bukan alamat"]\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="alamat email"):
         load_configs(path)
+
+
+# ---- dip check: protections whose editors differ from [roles] --------------------------------------
+
+
+def test_dip_check_warns_of_protections_whose_editors_differ_from_roles(
+    sheet: Sheet, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from dip_sheets.cli import main
+
+    sheet.sync()
+    config = tmp_path / "dip.toml"
+    units = "\n".join(f'"{unit}" = {json.dumps(list(editors))}' for unit, editors in EDITORS.items())
+    config.write_text(
+        f'[register]\nbackend = "sheets"\nspreadsheet_id = "{sheet.sid}"\n'
+        f'credentials = "{sheet.account.path}"\n[publish]\nfolder = "situs"\n'
+        f'[roles]\nppid = ["{PPID}"]\ndesk = ["{DESK}"]\nunit = ["group:unit@kpu-contoh.go.id"]\n'
+        f'[roles.units]\n{units}\n', encoding="utf-8")
+    assert main(["check", "--config", str(config)]) == 0
+    assert "semua perlindungan dip-sheets sesuai" in capsys.readouterr().out
+    # someone with the right to share edits two protections by hand in the Sheets menu
+    dip = sheet.emu.book(sheet.sid).tab(s.DIP_TAB)
+    unit = next(p for p in dip.protected if p["description"].startswith(f"[dip-sheets:unit:{TEKNIS}]"))
+    unit["editors"]["users"].append("tamu@contoh.id")
+    column = next(p for p in dip.protected if p["description"].startswith(f"[dip-sheets:col:{s.STEP2}]"))
+    column["editors"]["users"].remove(DESK)
+    assert main(["check", "--config", str(config)]) == 0  # a warning, not an error
+    out = capsys.readouterr().out
+    warned = [line for line in out.splitlines() if line.startswith("AWAS")]
+    assert len(warned) == 2, out
+    (by_unit,) = [line for line in warned if "tamu@contoh.id" in line]
+    assert f"'DIP'!B3:N3 (unit:{TEKNIS})" in by_unit
+    assert "editor di luar [roles]: tamu@contoh.id" in by_unit
+    (by_column,) = [line for line in warned if f"col:{s.STEP2}" in line]
+    letter = get_column_letter(s.TAB_BY_NAME[s.DIP_TAB].headers.index(s.STEP2) + 1)
+    assert re.search(rf"'DIP'!{letter}\d+:{letter} \(", by_column) and f"tidak ada: {DESK}" in by_column

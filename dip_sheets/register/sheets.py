@@ -37,6 +37,7 @@ from ..retry import Transient
 from . import ApplyResult, Cell, Changes, Grid, Layout, Row, Snapshot
 from . import sheets_layout as layout_
 from .relocating import apply_changes
+from .sheets_audit import differences
 from .sheets_client import SheetsClient, SheetsSettings, load_credentials
 from .sheets_grid import (
     MAX_BODY,
@@ -118,6 +119,12 @@ class SheetsRegister:
             protected = name != s.DIP_TAB or not self._unit_requests(tabs[name], rows)
             grids[name] = Grid(rows, frozenset(i for i in locked if 0 < i < len(rows)), protected)
         return Snapshot(grids)
+
+    def protection_differences(self) -> list[Message]:
+        """Our protections whose editors differ from ``[roles]`` (for ``dip check``; the metadata
+        already read, else 1 read)."""
+        return [d.message() for d in differences(self.metadata(), self.settings.roles,
+                                                 self.settings.unit_editors, self.account)]
 
     def _unit_requests(self, tab: TabInfo, rows: Sequence[Sequence[Cell]]) -> list[Json]:
         return unit_requests(tab, rows, self.settings.unit_editors, self.settings.roles, self.account)
