@@ -83,7 +83,7 @@ def _text_tab(book: Book, lines: Sequence[tuple[str, Sequence[Cell], str]],
     bold = styles.sans_bold_font()
     plain = styles.derive(0, Format(alignment=wrap))
     kinds = {"title": styles.derive(0, Format(font=bold)),
-             "heading": styles.derive(0, Format(font=bold, fill=styles.fill("BDD7EE"))),
+             "heading": styles.derive(0, Format(font=bold, fill=styles.fill("BDD7EE"), alignment=wrap)),
              "head": styles.derive(0, Format(font=bold, alignment=wrap)), "row": plain}
     rows = []
     for number, (kind, values, colour) in enumerate(lines, 1):
@@ -99,13 +99,22 @@ def _text_tab(book: Book, lines: Sequence[tuple[str, Sequence[Cell], str]],
                 text = value if isinstance(value, str) else cell_text(value)
                 cells.append(b'<c r="%s" s="%d" t="inlineStr"><is><t>%s</t></is></c>'
                              % (ref, style, escape(text)))
-        rows.append(b'<row r="%d">%s</row>' % (number, b"".join(cells)))
+        lines = max((_lines(cell_text(v), widths[i] if i < len(widths) else 9)
+                     for i, v in enumerate(values)), default=1)
+        height = b' ht="%d" customHeight="1"' % (15 * lines) if lines > 1 else b""
+        rows.append(b'<row r="%d"%s>%s</row>' % (number, height, b"".join(cells)))
     cols = b"".join(b'<col min="%d" max="%d" width="%d" customWidth="1"/>' % (i, i, w)
                     for i, w in enumerate(widths, 1))
     return (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="%s"><sheetPr>'
             b'<pageSetUpPr fitToPage="1"/></sheetPr><cols>%s</cols><sheetData>%s</sheetData>'
             b'<sheetProtection sheet="1"/><pageSetup paperSize="9" orientation="landscape"'
             b' fitToWidth="1" fitToHeight="0"/></worksheet>' % (MAIN, cols, b"".join(rows)))
+
+
+def _lines(text: str, width: int) -> int:
+    """About how many lines a wrapped cell of ``width`` characters needs (programs do not size
+    rows of a file they open, so the height is written with it)."""
+    return sum(max(1, -(-len(part) // max(width - 1, 1))) for part in text.split("\n"))
 
 
 # ---- header notes -------------------------------------------------------------------------------
