@@ -99,9 +99,9 @@ def _text_tab(book: Book, lines: Sequence[tuple[str, Sequence[Cell], str]],
                 text = value if isinstance(value, str) else cell_text(value)
                 cells.append(b'<c r="%s" s="%d" t="inlineStr"><is><t>%s</t></is></c>'
                              % (ref, style, escape(text)))
-        lines = max((_lines(cell_text(v), widths[i] if i < len(widths) else 9)
-                     for i, v in enumerate(values)), default=1)
-        height = b' ht="%d" customHeight="1"' % (15 * lines) if lines > 1 else b""
+        needed = max((_lines(cell_text(v), widths[i] if i < len(widths) else 9)
+                      for i, v in enumerate(values)), default=1)
+        height = b' ht="%d" customHeight="1"' % (15 * needed) if needed > 1 else b""
         rows.append(b'<row r="%d"%s>%s</row>' % (number, height, b"".join(cells)))
     cols = b"".join(b'<col min="%d" max="%d" width="%d" customWidth="1"/>' % (i, i, w)
                     for i, w in enumerate(widths, 1))
