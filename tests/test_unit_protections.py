@@ -22,6 +22,7 @@ from openpyxl.utils import get_column_letter
 from dip_sheets import schema as s
 from dip_sheets.config import load_configs
 from dip_sheets.errors import ConfigError
+from dip_sheets.office import Office
 from dip_sheets.register import Cell, Layout
 from dip_sheets.register.sheets import SheetsRegister, SheetsSettings, load_credentials
 from dip_sheets.sync import run
@@ -212,3 +213,7 @@ def test_dip_check_warns_of_protections_whose_editors_differ_from_roles(
     (by_column,) = [line for line in warned if f"col:{s.STEP2}" in line]
     letter = get_column_letter(s.TAB_BY_NAME[s.DIP_TAB].headers.index(s.STEP2) + 1)
     assert re.search(rf"'DIP'!{letter}\d+:{letter} \(", by_column) and f"tidak ada: {DESK}" in by_column
+    (loaded,) = load_configs(config)
+    checks = Office(loaded).check().summary()["checks"]
+    flagged = [c for c in checks if c.get("warning")]
+    assert len(flagged) == 2 and all(c["ok"] for c in flagged)  # --json marks them, ok stays true
