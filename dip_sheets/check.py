@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from . import schema as s
 from .config import Config
@@ -32,11 +32,21 @@ class Check:
     ok: bool
     detail: Message
     exit_code: int = 0
+    #: something to look at that fails nothing (``AWAS``/``WARN``; ``ok`` stays True)
+    warning: bool = False
 
     def line(self) -> Message:
-        """``ok    name: detail`` or ``GAGAL name: detail``, each part in its language."""
-        return Message(f"{'ok   ' if self.ok else 'GAGAL'} {self.name.id}: {self.detail.id}",
-                       f"{'ok  ' if self.ok else 'FAIL'} {self.name.en}: {self.detail.en}")
+        """``ok    name: detail``, ``AWAS  name: detail`` or ``GAGAL name: detail``."""
+        mark_id, mark_en = ("AWAS ", "WARN") if self.warning else ("ok   ", "ok  ")
+        return Message(f"{mark_id if self.ok else 'GAGAL'} {self.name.id}: {self.detail.id}",
+                       f"{mark_en if self.ok else 'FAIL'} {self.name.en}: {self.detail.en}")
+
+
+@runtime_checkable
+class Audited(Protocol):
+    """A register whose protections name people (Google Sheets), so they can drift from [roles]."""
+
+    def protection_differences(self) -> list[Message]: ...
 
 
 @dataclass(frozen=True)
@@ -57,8 +67,8 @@ class CheckResult:
         return kind(f"{len(failed)} pemeriksaan gagal.", f"{len(failed)} checks failed.")
 
     def summary(self, lang: str = "id") -> dict[str, Any]:
-        return {"checks": [{"name": c.name.text(lang), "ok": c.ok, "detail": c.detail.text(lang)}
-                           for c in self.checks]}
+        return {"checks": [{"name": c.name.text(lang), "ok": c.ok, "detail": c.detail.text(lang),
+                            **({"warning": True} if c.warning else {})} for c in self.checks]}
 
 
 def run_checks(config: Config) -> list[Check]:
@@ -112,6 +122,8 @@ def run_checks(config: Config) -> list[Check]:
         attempt(Message("tata letak register", "register layout"), layout)
     if register_backend(config).needs_roles:
         attempt(Message("peran (roles) diisi", "roles are filled in"), lambda: _roles(config))
+    if snapshot and isinstance(opened[0], Audited):
+        results += _protections(opened[0])
     target: list[Target] = []
 
     def open_tgt() -> Message:
@@ -141,6 +153,19 @@ def _roles(config: Config) -> Message:
         )
     listed = ", ".join(f"{role.value}: {len(emails)}" for role, emails in config.roles.items())
     return Message(listed, listed)
+
+
+def _protections(register: Audited) -> list[Check]:
+    """One warning per protection whose editors differ from [roles]; one ok line when none does."""
+    name = Message("editor perlindungan sesuai [roles]", "protection editors match [roles]")
+    try:
+        differing = register.protection_differences()
+    except DipError as error:
+        return [Check(name, False, error.msg, error.exit_code)]
+    if not differing:
+        return [Check(name, True, Message("semua perlindungan dip-sheets sesuai",
+                                          "every dip-sheets protection matches"))]
+    return [Check(name, True, detail, warning=True) for detail in differing]
 
 
 def _layout(target: Target) -> Message:

@@ -14,7 +14,15 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .config_values import check_name, check_value, convert, refuse, remote_key, shared_places
+from .config_values import (
+    check_name,
+    check_value,
+    convert,
+    refuse,
+    remote_key,
+    shared_places,
+    unit_editors,
+)
 from .errors import ConfigError
 from .monev import MonevSettings
 from .schema import Role
@@ -145,6 +153,8 @@ class Config:
     timezone: str = "Asia/Jakarta"
     #: where state that is not part of the register lives (lock files, logs).
     state_dir: Path = Path("dip-kerja")
+    #: ``[roles.units]``: who edits each unit's rows on a Google Sheet (besides the Desk and PPID)
+    unit_editors: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def now(self) -> dt.datetime:
         from zoneinfo import ZoneInfo
@@ -294,7 +304,8 @@ def _parse(data: Mapping[str, Any], where: str) -> Config:
             )
         config = replace(config, units=tuple(u.strip() for u in units))
     if "roles" in data:
-        config = replace(config, roles=_roles(data["roles"], f"{where} [roles]"))
+        roles, per_unit = unit_editors(data["roles"], config.units, f"{where} [roles.units]")
+        config = replace(config, roles=_roles(roles, f"{where} [roles]"), unit_editors=per_unit)
     if "register" in data:
         settings = _section(RegisterSettings, data["register"], f"{where} [register]")
         if settings.backend not in ("workbook", "sheets"):

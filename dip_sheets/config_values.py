@@ -13,7 +13,7 @@ import math
 import posixpath
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import Field
 from pathlib import Path
 from typing import Any
@@ -245,3 +245,33 @@ def remote_key(host: str, port: int, username: str, remote_dir: str) -> tuple[ob
     """One SFTP folder: a relative ``remote_dir`` is under the login's home, so the user counts."""
     folder = posixpath.normpath(remote_dir or ".")
     return (host.casefold().rstrip("."), port, "" if folder.startswith("/") else username, folder)
+
+
+def unit_editors(roles: Any, units: Sequence[str], where: str) -> tuple[Any, dict[str, tuple[str, ...]]]:
+    """``[roles]`` without its ``units`` table, and that table checked: each configured unit's
+    editors (Google accounts, or groups written ``group:address``)."""
+    if not isinstance(roles, Mapping) or "units" not in roles:
+        return roles, {}
+    rest = {k: v for k, v in roles.items() if k != "units"}
+    table = roles["units"]
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where}: harus berupa tabel nama unit = [alamat email].",
+                          f"{where}: must be a table of unit name = [email addresses].")
+    editors: dict[str, tuple[str, ...]] = {}
+    for unit, value in table.items():
+        if unit not in units:
+            raise ConfigError(
+                f"{where}: unit '{unit}' tidak ada di [units]; tulis namanya persis seperti di"
+                " daftar unit.",
+                f"{where}: unit '{unit}' is not in [units]; write its name exactly as in the list"
+                " of units.")
+        emails = [value] if isinstance(value, str) else value
+        if not isinstance(emails, list) or not emails or not all(
+                isinstance(e, str) and "@" in e for e in emails):
+            raise ConfigError(
+                f"{where}: '{unit}' harus daftar alamat email (akun, atau grup Google ditulis"
+                " 'group:alamat').",
+                f"{where}: '{unit}' must be a list of email addresses (accounts, or Google groups"
+                " written 'group:address').")
+        editors[unit] = tuple(emails)
+    return rest, editors

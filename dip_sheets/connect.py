@@ -40,6 +40,7 @@ def _sheets(config: Config, on_retry: Callable[[Wait], None]) -> Register:
         timeout=config.register.timeout,
         retry_budget=config.register.retry_budget,
         roles=config.roles,
+        unit_editors=config.unit_editors,
         quota_dir=config.state_dir,
         quota_per_window=config.register.quota_per_window,
         quota_window=config.register.quota_window,

@@ -17,6 +17,7 @@ found another one holding the lock stays silent and a register that stays busy i
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
-from . import cron
+from . import cron, ringkasan
 from . import schema as s
 from .check import CheckResult, run_checks
 from .config import Config
@@ -40,14 +41,14 @@ from .monev import MonevReport
 from .monev_check import self_check
 from .notify import notify
 from .publish import Progress, PublishResult, public_url, publish
-from .published_state import save_selfcheck
+from .published_state import save_selfcheck, selfcheck_path
 from .redaction import RedactionResult, redact
-from .register import Layout, Register
+from .register import Layout, Register, Snapshot
 from .restore import record_live, rollback, rollback_release, stamp
 from .row_watch import link_settings, watch, watcher
 from .runlog import run_logger, summary_line
 from .status import StatusResult, status
-from .sync import SyncResult, review
+from .sync import Review, SyncResult, review
 from .sync import run as run_sync
 from .targets import Target
 from .workflow import Release
@@ -160,7 +161,8 @@ class Office:
         register, config, now = self.register, self.config, self.config.now()
         with self._exclusive():  # the notices' memory is written by one run at a time, too
             result = run_sync(register, config.units, now, dry_run=dry_run,
-                              watch=watcher(config, now, network=not dry_run))
+                              watch=watcher(config, now, network=not dry_run),
+                              finish=lambda snapshot, reviewed: self._dashboard(snapshot, reviewed, now))
             if not dry_run:  # e-mail digests when DIP_SMTP_HOST is set; a failed notice never fails
                 for failure in notify(config, result.review, config.state_dir, now).failed:
                     self.on_warning(failure)
@@ -226,7 +228,34 @@ class Office:
         """Where every item stands in the SOP; items waiting more than ``days`` are called out."""
         now, snapshot = self.config.now(), self.register.read()
         reviewed = review(snapshot, self.config.units, now, watch(self.config, snapshot, now))
-        return StatusResult(status(reviewed, now.date(), days))
+        grid = snapshot.tabs.get(s.DASHBOARD_TAB)
+        return StatusResult(self.report(reviewed, now, ringkasan.last_sync(grid.rows) if grid else None,
+                                        days))
+
+    def report(self, reviewed: Review, now: dt.datetime, synced: str | None, days: int = 14
+               ) -> dict[str, Any]:
+        """The status report (``dip status --json``, the ``Ringkasan`` tab): the last sync that
+        changed the register and the last publish, where every item stands, what waits for whom,
+        and the last e-Monev self-check when ``dip monev`` has run."""
+        report = {ringkasan.LAST_SYNC: synced, "last_publish": ringkasan.last_publish(reviewed),
+                  **status(reviewed, now.date(), days), **ringkasan.waiting(reviewed)}
+        monev = _selfcheck(self.config)
+        if monev is not None:
+            report["monev"] = monev
+        return report
+
+    def _dashboard(self, snapshot: Snapshot, reviewed: Review, now: dt.datetime) -> None:
+        """Rewrite the ``Ringkasan`` tab in the sync's batch, only when its content changed (a sync
+        that writes anything else is a change: the tab names the time of the last such sync)."""
+        grid = snapshot.tabs.get(s.DASHBOARD_TAB)
+        if grid is None:  # a register laid out before the tab existed: 'dip init' adds it
+            return
+        before = ringkasan.last_sync(grid.rows)
+        if not reviewed.changes and ringkasan.texts(grid.rows) == ringkasan.texts(
+                ringkasan.rows(self.report(reviewed, now, before))):
+            return
+        reviewed.changes.rewrite[s.DASHBOARD_TAB] = ringkasan.rows(
+            self.report(reviewed, now, ringkasan.sync_time(now)))
 
     def draft_decision(self, kind: Kind = "dip", *, number: str | None = None,
                        day: dt.date | None = None, folder: Path | None = None) -> DraftResult:
@@ -250,6 +279,19 @@ class Office:
         if evidence is not None:
             report.evidence = write_evidence(report, evidence)
         return report
+
+
+def _selfcheck(config: Config) -> dict[str, Any] | None:
+    """The last ``dip monev`` summary kept for the publish: its line, its time, each item's state."""
+    try:
+        document = json.loads(selfcheck_path(config).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(document, dict) or not isinstance(document.get("butir"), list):
+        return None
+    return {"ringkasan": str(document.get("ringkasan", "")), "diperiksa": str(document.get("diperiksa", "")),
+            "butir": [{k: str(i.get(k, "")) for k in ("item", "judul", "status")}
+                      for i in document["butir"] if isinstance(i, dict)]}
 
 
 def check_by(by: str) -> str:

@@ -396,3 +396,14 @@ def locate_columns(tab: Tab, header_row: Sequence[object]) -> dict[str, int]:
             " Nothing was written.",
         )
     return found
+
+
+# ---- issue 14 (sheet): the Ringkasan tab and the editors of each unit ------------------------------
+
+#: the ``dip status`` report in the register, rewritten by the sync when its content changed
+#: (:mod:`dip_sheets.ringkasan`); not in :data:`TABS`: it has no header row and no columns to find
+DASHBOARD_TAB = "Ringkasan"
+DASHBOARD = Tab(DASHBOARD_TAB, ())
+#: the columns a unit owns in a DIP row, which only that unit's editors (and the Desk and PPID) may
+#: edit on a Google Sheet once the sync has seen the row (``[roles.units]``)
+UNIT_HEADERS: tuple[str, ...] = tuple(c.header for c in DIP_COLUMNS if c.owner is Role.UNIT)

@@ -395,16 +395,20 @@ def links_in(snapshot: Snapshot) -> list[str]:
 
 
 def run(register: Register, units: Sequence[str], now: dt.datetime, *, dry_run: bool = False,
-        watch: Callable[[Snapshot], Watch] | None = None) -> SyncResult:
+        watch: Callable[[Snapshot], Watch] | None = None,
+        finish: Callable[[Snapshot, Review], None] | None = None) -> SyncResult:
     """Read, review, and (unless ``dry_run``) write back what changed. Nothing changed, no write.
 
     ``watch`` is asked, with the register as read, for the link results and staleness rules (the
-    application layer checks the links there). The notes written into the register are Indonesian,
-    like its headers.
+    application layer checks the links there). ``finish`` may add to the review's changes before
+    they are written, in the same batch (the application's ``Ringkasan`` tab). The notes written
+    into the register are Indonesian, like its headers.
     """
     with collection_paused():
         snapshot = register.read()
         result = review(snapshot, units, now, watch(snapshot) if watch is not None else None)
+        if finish is not None:
+            finish(snapshot, result)
     if dry_run or not result.changes:
         return SyncResult(result, None, dry_run)
     return SyncResult(result, register.apply(result.changes), dry_run)

@@ -89,6 +89,10 @@ class MemoryRegister:
     def lock(self, tab: str, rows: frozenset[int]) -> None:
         self.locked[tab] = set(rows)
 
+    def replace(self, tab: str, rows: Sequence[Row]) -> None:
+        self.tabs[tab] = [list(r) for r in rows]
+        self.locked.setdefault(tab, set())
+
     def commit(self) -> Sequence[Message]:
         return ()
 

@@ -666,11 +666,16 @@ MAX_CELL_CHARS = 50_000
 MAX_CELLS = 10_000_000
 
 
-def _require_editable(sheet: Sheet, rect: Rect, account: str | None) -> None:
+def _require_editable(sheet: Sheet, rect: Rect, account: str | None,
+                      groups: Mapping[str, set[str]] | None = None) -> None:
+    """Refuse a write into a protected range whose editors (users, or members of its groups) do
+    not include ``account``; every protection covering a cell must allow it, as on Google."""
     if account is None or account == OWNER:
         return
     for protected in sheet.protected:
-        if protected.get("warningOnly") or account in protected.get("editors", {}).get("users", []):
+        editors = protected.get("editors", {})
+        if protected.get("warningOnly") or account in editors.get("users", []) or any(
+                account in (groups or {}).get(g, set()) for g in editors.get("groups", [])):
             continue
         if not rect.intersects(sheet.rect_of(protected["range"])):
             continue
@@ -812,6 +817,8 @@ class SheetsEmulator:
         self._position = 0
         self._faults: list[_Fault] = []
         self._hooks: list[_Hook] = []
+        #: Google Groups and their members (a protection may name a group as editor)
+        self._groups: dict[str, set[str]] = {}
         self._next_book = 1
         self.require_auth = True
         #: set to a Cloud project number: every API request is answered as when the Sheets API is
@@ -913,6 +920,11 @@ class SheetsEmulator:
                 for c, value in enumerate(row):
                     self._put(sheet, r, c, value)
             return sheet_id
+
+    def add_to_group(self, group: str, *emails: str) -> None:
+        """Make accounts members of a Google Group (editors of whatever names the group)."""
+        with self._lock:
+            self._groups.setdefault(group, set()).update(emails)
 
     def share(self, spreadsheet_id: str, email: str) -> None:
         with self._lock:
@@ -1364,7 +1376,7 @@ class SheetsEmulator:
             if height and width:
                 written = Rect(rect.r0, rect.r0 + height, rect.c0, rect.c0 + width)
                 sheet.check(written)
-                _require_editable(sheet, written, account)
+                _require_editable(sheet, written, account, self._groups)
         except ApiError as error:
             raise ApiError(error.code, f"Invalid {where}: {error.message}" if where
                            else error.message) from None
@@ -1426,7 +1438,7 @@ class SheetsEmulator:
         for i, text in enumerate(ranges):
             try:
                 sheet, rect, _ = book.resolve(text)
-                _require_editable(sheet, rect, account)
+                _require_editable(sheet, rect, account, self._groups)
             except ApiError as error:
                 raise ApiError(error.code, f"Invalid ranges[{i}]: {error.message}") from None
             resolved.append((sheet, rect))

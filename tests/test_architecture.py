@@ -19,8 +19,8 @@ CORE = {
     "messages", "findings", "errors", "schema", "ids", "dates", "parsers", "validate", "workflow",
     "ledger", "states", "sync", "records", "opendata", "history", "feed", "dcat", "templating",
     "render", "status", "reports", "redact", "config", "config_values", "higher_dik", "linkreasons",
-    "monev", "register", "gc_pause", "staleness", "__version__", "guide_tab", "decisions",
-    "decision_text",
+    "monev", "ringkasan", "register", "gc_pause", "staleness", "__version__", "guide_tab",
+    "decisions", "decision_text",
 }
 APPLICATION = {"office", "publish", "switch", "site", "render_digest", "archive_history", "check", "demo",
                "restore", "redaction",

@@ -12,7 +12,7 @@ DIP = s.TAB_BY_NAME[s.DIP_TAB]
 
 
 def test_system_tabs_are_those_only_the_sync_writes() -> None:
-    assert {s.HISTORY_TAB, s.SYSTEM_TAB} == plan.SYSTEM_TABS
+    assert {s.HISTORY_TAB, s.SYSTEM_TAB, s.DASHBOARD_TAB} == plan.SYSTEM_TABS  # Ringkasan: sync only
 
 
 def test_missing_headers_go_after_the_last_used_header_cell() -> None:

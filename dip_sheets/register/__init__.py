@@ -73,9 +73,13 @@ class Changes:
     appends: dict[str, list[dict[str, Cell]]] = field(default_factory=dict)
     #: the rows that must be locked, per tab, or ``None`` when the set is unchanged.
     locks: dict[str, frozenset[RowAnchor]] | None = None
+    #: tabs the sync writes whole (the ``Ringkasan`` tab), as their new rows from A1; what was
+    #: there before and is not covered is cleared. Sent with the batch's other values.
+    rewrite: dict[str, list[Row]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.writes or any(self.appends.values()) or self.locks is not None)
+        return bool(self.writes or any(self.appends.values()) or self.locks is not None
+                    or self.rewrite)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from ..messages import Message
 from . import Cell, Layout, cell_text
 
 #: tabs only the sync writes (every column is the system's): locked as a whole.
-SYSTEM_TABS = frozenset(t.name for t in s.TABS if all(c.owner is s.Role.SYSTEM for c in t.columns))
+SYSTEM_TABS = frozenset(t.name for t in (*s.TABS, s.DASHBOARD)
+                        if all(c.owner is s.Role.SYSTEM for c in t.columns))
 
 
 def is_system_tab(name: str) -> bool:

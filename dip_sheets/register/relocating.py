@@ -31,6 +31,9 @@ class Session(Protocol):
     def lock(self, tab: str, rows: frozenset[int]) -> None:
         """Lock exactly these rows (0-based indexes of :meth:`rows`) as established."""
 
+    def replace(self, tab: str, rows: Sequence[Row]) -> None:
+        """Make a tab only the sync writes hold exactly ``rows`` from A1 (the ``Ringkasan``)."""
+
     def commit(self) -> Sequence[Message]:
         """Send or save everything; return what the backend repaired on the way."""
 
@@ -48,7 +51,7 @@ def apply_changes(backend: Backend, changes: Changes) -> ApplyResult:
     locks = changes.locks or {}
     names = sorted({w.anchor.tab for w in changes.writes}
                    | {name for name, rows in changes.appends.items() if rows} | set(locks))
-    session = backend.session(names, changes.locks is not None)
+    session = backend.session([*names, *sorted(changes.rewrite)], changes.locks is not None)
     written = 0
     skipped: list[CellWrite] = []
     anchors: dict[RowAnchor, RowAnchor] = {}
@@ -77,6 +80,8 @@ def apply_changes(backend: Backend, changes: Changes) -> ApplyResult:
             session.append(name, [{columns[h]: v for h, v in values.items()} for values in appends])
         if name in locks:
             session.lock(name, frozenset(i for a in locks[name] if (i := where[a]) is not None))
+    for name, whole in sorted(changes.rewrite.items()):
+        session.replace(name, whole)
     notices = session.commit()
     return ApplyResult(written, sum(len(r) for r in changes.appends.values()), tuple(skipped),
                        tuple(notices), anchors)

@@ -37,6 +37,7 @@ from ..retry import Transient
 from . import ApplyResult, Cell, Changes, Grid, Layout, Row, Snapshot
 from . import sheets_layout as layout_
 from .relocating import apply_changes
+from .sheets_audit import differences
 from .sheets_client import SheetsClient, SheetsSettings, load_credentials
 from .sheets_grid import (
     MAX_BODY,
@@ -44,12 +45,14 @@ from .sheets_grid import (
     TabInfo,
     encode,
     last_row,
+    letter,
     parts,
     quoted,
     tab_infos,
     value_ranges,
 )
 from .sheets_protections import forget_replaced, lock_editors, lock_requests, locked_rows
+from .sheets_units import unit_requests
 
 __all__ = ["SheetsRegister", "SheetsSettings", "load_credentials", "open_sheet"]
 
@@ -108,12 +111,23 @@ class SheetsRegister:
 
     def read(self) -> Snapshot:
         tabs = self.metadata()
-        names = [t.name for t in s.TABS if t.name in tabs]
+        names = [n for n in (*(t.name for t in s.TABS), s.DASHBOARD_TAB) if n in tabs]
         grids: dict[str, Grid] = {}
         for name, (rows, _) in self.values(names).items():
             locked = locked_rows(tabs[name])
-            grids[name] = Grid(rows, frozenset(i for i in locked if 0 < i < len(rows)))
+            # per-unit protections out of date count as protection lost: the sync puts it back
+            protected = name != s.DIP_TAB or not self._unit_requests(tabs[name], rows)
+            grids[name] = Grid(rows, frozenset(i for i in locked if 0 < i < len(rows)), protected)
         return Snapshot(grids)
+
+    def protection_differences(self) -> list[Message]:
+        """Our protections whose editors differ from ``[roles]`` (for ``dip check``; the metadata
+        already read, else 1 read)."""
+        return [d.message() for d in differences(self.metadata(), self.settings.roles,
+                                                 self.settings.unit_editors, self.account)]
+
+    def _unit_requests(self, tab: TabInfo, rows: Sequence[Sequence[Cell]]) -> list[Json]:
+        return unit_requests(tab, rows, self.settings.unit_editors, self.settings.roles, self.account)
 
     def apply(self, changes: Changes) -> ApplyResult:
         return apply_changes(self, changes)
@@ -153,8 +167,10 @@ class SheetsRegister:
 
     # ---- row locks ----------------------------------------------------------------------------
 
-    def replace_locks(self, locks: Mapping[str, frozenset[int]], tabs: dict[str, TabInfo]) -> None:
-        """Protect exactly the given rows (coalesced into ranges); unchanged ranges are kept.
+    def replace_locks(self, locks: Mapping[str, frozenset[int]], tabs: dict[str, TabInfo],
+                      dip: Sequence[Sequence[Cell]] = ()) -> None:
+        """Protect exactly the given rows (coalesced into ranges); unchanged ranges are kept. The
+        per-unit protections of the DIP tab (``dip``: its rows as now) go in the same batch.
 
         This batch is not repeated as it was: if its reply is lost, Google may have applied it, and
         the same batch again would fail (a range already deleted) or protect a row twice. Instead
@@ -168,6 +184,8 @@ class SheetsRegister:
             tabs_now: dict[str, TabInfo] = state["tabs"]  # type: ignore[assignment]
             requests_ = lock_requests(locks, tabs_now,
                                       lock_editors(self.settings.roles, tabs_now, self.account))
+            if dip and s.DIP_TAB in tabs_now:
+                requests_ += self._unit_requests(tabs_now[s.DIP_TAB], dip)
             if not requests_:
                 return
             try:
@@ -202,6 +220,7 @@ class _Session:
     appended: dict[tuple[str, int, int], Json] = field(default_factory=dict)
     grow: list[Json] = field(default_factory=list)
     locks: dict[str, frozenset[int]] = field(default_factory=dict)
+    whole: list[Json] = field(default_factory=list)
 
     def rows(self, tab: str) -> list[Row]:
         return self.current[tab][0]
@@ -226,6 +245,20 @@ class _Session:
     def lock(self, tab: str, rows: frozenset[int]) -> None:
         self.locks[tab] = rows
 
+    def replace(self, tab: str, rows: Sequence[Row]) -> None:
+        """One range over the new rows and whatever the tab held before (cleared with "")."""
+        present, height = self.current[tab]
+        info = self.tabs[tab]
+        wide = max([1, *(len(r) for r in (*rows, *present))])
+        tall = max(len(rows), len(present), 1)
+        padded = [*rows, *([] for _ in range(tall - len(rows)))]
+        values = [[encode(r[c]) if c < len(r) else "" for c in range(wide)] for r in padded]
+        for dimension, length in (("ROWS", tall - height), ("COLUMNS", wide - info.col_count)):
+            if length > 0:  # only when the report outgrew the tab's grid
+                self.grow.append({"appendDimension": {
+                    "sheetId": info.sheet_id, "dimension": dimension, "length": length}})
+        self.whole.append({"range": f"{quoted(tab)}!A1:{letter(wide - 1)}{tall}", "values": values})
+
     def commit(self) -> list[Message]:
         register = self.register
         sid = register.settings.spreadsheet_id
@@ -233,9 +266,9 @@ class _Session:
             register._http.batch_update(sid, {"requests": self.grow})
         # Appended rows go first: if a later part fails, a history row may be repeated by the next
         # sync, but never lost.
-        for part in parts([*value_ranges(self.appended), *value_ranges(self.cells)],
+        for part in parts([*value_ranges(self.appended), *value_ranges(self.cells), *self.whole],
                           register.body_limit):
             register._http.values_batch_update(sid, {"valueInputOption": "RAW", "data": part})
         if self.locks:
-            register.replace_locks(self.locks, self.tabs)
+            register.replace_locks(self.locks, self.tabs, self.current.get(s.DIP_TAB, ([], 0))[0])
         return []

@@ -65,6 +65,9 @@ class SheetsSettings:
     #: the layout's roles; the PPID entries may edit established rows. When empty, the editors of
     #: the PPID column's protection (written by ``dip init``) are used.
     roles: Mapping[s.Role, tuple[str, ...]] = field(default_factory=dict)
+    #: ``[roles.units]``: the editors of each unit's rows (with the Desk and PPID); none: the
+    #: rows are not protected per unit.
+    unit_editors: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     #: where the quota window shared by every register using the same service account is kept;
     #: ``None``: no shared limit (one register, one process).
     quota_dir: Path | None = None

@@ -16,7 +16,7 @@ from .. import schema as s
 from ..messages import Message
 from . import Layout, plan
 from .sheets_grid import NEW_TAB_ROWS, Json, TabInfo, quoted
-from .sheets_protections import layout_requests, role_editors
+from .sheets_protections import Editors, layout_requests, role_editors
 
 
 class _Api(Protocol):
@@ -40,13 +40,7 @@ def missing(api: _Api, layout: Layout) -> tuple[list[Json], list[Message]]:
         info = tabs.get(tab.name)
         created = info is None
         if info is None:
-            sheet_id = _free_id(ids)
-            ids.add(sheet_id)
-            info = TabInfo(tab.name, sheet_id, NEW_TAB_ROWS, max(26, len(tab.columns)), 1, [])
-            requests_.append({"addSheet": {"properties": {
-                "sheetId": sheet_id, "title": tab.name,
-                "gridProperties": {"rowCount": info.row_count, "columnCount": info.col_count,
-                                   "frozenRowCount": 1}}}})
+            info = _add_tab(tab.name, max(26, len(tab.columns)), ids, requests_, frozen=1)
             done.append(Message(f"Tab '{tab.name}' dibuat dengan {len(tab.columns)} kolom.",
                                 f"Tab '{tab.name}' created with {len(tab.columns)} columns."))
             cells: list[list[Json]] = []
@@ -64,7 +58,32 @@ def missing(api: _Api, layout: Layout) -> tuple[list[Json], list[Message]]:
         protect, protected = layout_requests(tab, info, columns, who)
         requests_ += protect
         done += protected
+    _dashboard(tabs.get(s.DASHBOARD_TAB), ids, who, requests_, done)
     return requests_, done
+
+
+def _add_tab(name: str, columns: int, ids: set[int], requests_: list[Json], frozen: int = 0
+             ) -> TabInfo:
+    sheet_id = _free_id(ids)
+    ids.add(sheet_id)
+    info = TabInfo(name, sheet_id, NEW_TAB_ROWS, columns, frozen, [])
+    requests_.append({"addSheet": {"properties": {
+        "sheetId": sheet_id, "title": name,
+        "gridProperties": {"rowCount": info.row_count, "columnCount": info.col_count,
+                           "frozenRowCount": frozen}}}})
+    return info
+
+
+def _dashboard(info: TabInfo | None, ids: set[int], who: Mapping[s.Role, Editors],
+               requests_: list[Json], done: list[Message]) -> None:
+    """The ``Ringkasan`` tab (the sync fills it), protected as a whole for the sync alone."""
+    if info is None:
+        info = _add_tab(s.DASHBOARD_TAB, 26, ids, requests_)
+        done.append(Message(f"Tab '{s.DASHBOARD_TAB}' dibuat (diisi oleh sinkronisasi).",
+                            f"Tab '{s.DASHBOARD_TAB}' created (the sync fills it)."))
+    protect, protected = layout_requests(s.DASHBOARD, info, {}, who)
+    requests_ += protect
+    done += protected
 
 
 def _grid_data(api: _Api, names: Sequence[str]) -> dict[str, list[list[Json]]]:

@@ -34,6 +34,7 @@ from . import ApplyResult, Cell, Changes, Grid, Layout, Row, Snapshot
 from . import workbook_layout as layout_
 from .relocating import apply_changes
 from .workbook_book import Book, refuse_merged
+from .workbook_guide import write_dashboard
 
 
 class WorkbookRegister:
@@ -62,6 +63,9 @@ class WorkbookRegister:
                 protected = sheet.protected()
                 locked = book.locked_rows(tab, rows) if protected else frozenset[int]()
                 tabs[tab.name] = Grid(rows, locked, protected)
+        if s.DASHBOARD_TAB in book.paths:
+            tabs[s.DASHBOARD_TAB] = Grid(book.rows(s.DASHBOARD_TAB), frozenset(),
+                                         book.sheet(s.DASHBOARD_TAB).protected())
         return Snapshot(tabs)
 
     def _refuse_if_open(self) -> None:
@@ -193,6 +197,9 @@ class _Session:
     def lock(self, tab: str, rows: frozenset[int]) -> None:
         definition, grid = s.TAB_BY_NAME[tab], self.book.rows(tab)
         self.book.lock_rows(definition, s.locate_columns(definition, grid[0]), grid, rows)
+
+    def replace(self, tab: str, rows: Sequence[Row]) -> None:
+        write_dashboard(self.book, rows)
 
     def commit(self) -> list[Message]:
         notices = self.book.protect_all() if self.locks else []

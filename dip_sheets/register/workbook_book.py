@@ -180,7 +180,7 @@ class Book:
     def protect_all(self) -> list[Message]:
         """Put back the protection of every register tab that lost it (staff unprotect to sort)."""
         notices = []
-        for name in (*(t.name for t in s.TABS), layout_.CHOICES_TAB):
+        for name in (*(t.name for t in s.TABS), layout_.CHOICES_TAB, s.DASHBOARD_TAB):
             if name in self.paths and layout_.protect(self.sheet(name)):
                 notices.append(Message(
                     f"Proteksi tab '{name}' dipasang kembali (tadi dilepas, mis. untuk"

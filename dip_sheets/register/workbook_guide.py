@@ -9,12 +9,12 @@ width, the header row on every page). Staff content keeps its bytes.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from .. import guide_tab as g
 from .. import schema as s
-from . import cell_text
+from . import Cell, Row, cell_text
 from .xlsx import attrs, column_letter, escape, start_tag
 from .xlsx_sheet import Worksheet
 from .xlsx_styles import Format
@@ -31,6 +31,8 @@ VML_CONTENT = b"application/vnd.openxmlformats-officedocument.vmlDrawing"
 #: the author of the header notes: how ``dip init`` knows a comments part is its own.
 AUTHOR = "dip-sheets"
 GUIDE_WIDTHS = (34, 46, 62, 62)
+#: the Ringkasan tab: labels and units first, then the counts of each SOP stage
+DASHBOARD_WIDTHS = (44, *(16,) * 12)
 HEADER_HEIGHT = b"54"
 #: the conditional format's formula starts so: how ``dip init`` knows the rule is its own.
 FINDING_RULE = "LEN(TRIM("
@@ -55,29 +57,64 @@ def ensure_guide(book: Book) -> bool:
 
 
 def _guide_xml(book: Book) -> bytes:
+    return _text_tab(book, [(line.kind, line.cells, line.colour) for line in g.lines()], GUIDE_WIDTHS)
+
+
+def write_dashboard(book: Book, rows: Sequence[Row]) -> None:
+    """The ``Ringkasan`` tab holding exactly ``rows`` (the title and each section's first row in
+    bold), protected as a whole; written as one new part like the ``Petunjuk`` tab."""
+    lines = [("title" if n == 0 else "heading" if n > 1 and not rows[n - 1] else "row", tuple(row), "")
+             for n, row in enumerate(rows)]
+    xml = _text_tab(book, lines, DASHBOARD_WIDTHS)
+    if s.DASHBOARD_TAB not in book.paths:
+        book.add_sheet(s.DASHBOARD_TAB, xml)
+        return
+    book.package.write(book.paths[s.DASHBOARD_TAB], xml)
+    book.sheets.pop(s.DASHBOARD_TAB, None)
+    book.grids.pop(s.DASHBOARD_TAB, None)
+
+
+def _text_tab(book: Book, lines: Sequence[tuple[str, Sequence[Cell], str]],
+              widths: Sequence[int]) -> bytes:
+    """A protected tab of text (and numbers) only dip-sheets writes: ``(kind, cells, colour)`` per
+    row, ``kind`` one of title, heading, head, row (see :class:`~dip_sheets.guide_tab.Line`)."""
     styles = book.styles
     wrap = b'<alignment vertical="top" wrapText="1"/>'
     bold = styles.sans_bold_font()
     plain = styles.derive(0, Format(alignment=wrap))
     kinds = {"title": styles.derive(0, Format(font=bold)),
-             "heading": styles.derive(0, Format(font=bold, fill=styles.fill("BDD7EE"))),
+             "heading": styles.derive(0, Format(font=bold, fill=styles.fill("BDD7EE"), alignment=wrap)),
              "head": styles.derive(0, Format(font=bold, alignment=wrap)), "row": plain}
     rows = []
-    for number, line in enumerate(g.lines(), 1):
+    for number, (kind, values, colour) in enumerate(lines, 1):
         cells = []
-        for index, text in enumerate(line.cells):
-            style = kinds[line.kind]
-            if index == 0 and line.colour:
-                style = styles.derive(style, Format(fill=styles.fill(line.colour)))
-            cells.append(b'<c r="%s%d" s="%d" t="inlineStr"><is><t>%s</t></is></c>' % (
-                column_letter(index + 1).encode(), number, style, escape(text)))
-        rows.append(b'<row r="%d">%s</row>' % (number, b"".join(cells)))
+        for index, value in enumerate(values):
+            style = kinds[kind]
+            if index == 0 and colour:
+                style = styles.derive(style, Format(fill=styles.fill(colour)))
+            ref = b"%s%d" % (column_letter(index + 1).encode(), number)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                cells.append(b'<c r="%s" s="%d"><v>%s</v></c>' % (ref, style, str(value).encode()))
+            elif value is not None:
+                text = value if isinstance(value, str) else cell_text(value)
+                cells.append(b'<c r="%s" s="%d" t="inlineStr"><is><t>%s</t></is></c>'
+                             % (ref, style, escape(text)))
+        needed = max((_lines(cell_text(v), widths[i] if i < len(widths) else 9)
+                      for i, v in enumerate(values)), default=1)
+        height = b' ht="%d" customHeight="1"' % (15 * needed) if needed > 1 else b""
+        rows.append(b'<row r="%d"%s>%s</row>' % (number, height, b"".join(cells)))
     cols = b"".join(b'<col min="%d" max="%d" width="%d" customWidth="1"/>' % (i, i, w)
-                    for i, w in enumerate(GUIDE_WIDTHS, 1))
+                    for i, w in enumerate(widths, 1))
     return (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="%s"><sheetPr>'
             b'<pageSetUpPr fitToPage="1"/></sheetPr><cols>%s</cols><sheetData>%s</sheetData>'
             b'<sheetProtection sheet="1"/><pageSetup paperSize="9" orientation="landscape"'
             b' fitToWidth="1" fitToHeight="0"/></worksheet>' % (MAIN, cols, b"".join(rows)))
+
+
+def _lines(text: str, width: int) -> int:
+    """About how many lines a wrapped cell of ``width`` characters needs (programs do not size
+    rows of a file they open, so the height is written with it)."""
+    return sum(max(1, -(-len(part) // max(width - 1, 1))) for part in text.split("\n"))
 
 
 # ---- header notes -------------------------------------------------------------------------------

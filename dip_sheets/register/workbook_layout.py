@@ -107,6 +107,13 @@ def repair(book: Book, layout: Layout) -> list[Message]:
         done.append(Message("Daftar pilihan (dropdown) diperbarui", "Dropdown lists updated"))
     if guide.ensure_guide(book):
         done.append(Message("Tab 'Petunjuk' ditulis", "Tab 'Petunjuk' written"))
+    if s.DASHBOARD_TAB not in book.paths:  # the sync fills it
+        guide.write_dashboard(book, [])
+        done.append(Message(f"Tab '{s.DASHBOARD_TAB}' dibuat (diisi oleh sinkronisasi)",
+                            f"Tab '{s.DASHBOARD_TAB}' created (the sync fills it)"))
+    elif protect(book.sheet(s.DASHBOARD_TAB)):
+        done.append(Message(f"Tab '{s.DASHBOARD_TAB}': proteksi dipasang kembali",
+                            f"Tab '{s.DASHBOARD_TAB}': protection put back"))
     for tab in layout.tabs:
         added = _ensure_headers(book, tab)
         if added:
