@@ -20,12 +20,14 @@ CORE = {
     "ledger", "states", "sync", "records", "opendata", "history", "feed", "dcat", "templating",
     "render", "status", "reports", "redact", "config", "config_values", "higher_dik", "linkreasons",
     "monev", "register", "gc_pause", "staleness", "__version__", "guide_tab",
+    "editions", "list_split",
 }
 APPLICATION = {"office", "publish", "switch", "site", "render_digest", "archive_history", "check", "demo",
                "monev_check", "monev_items",
                "evidence", "province", "province_checks", "province_config", "province_dik",
                "province_fetch", "province_render", "province_xlsx", "connect", "cron", "runlog",
-               "lock", "links", "retry", "ratelimit", "notify", "row_watch", "published_state"}
+               "lock", "links", "retry", "ratelimit", "notify", "row_watch", "published_state",
+               "list_pdf"}
 CLI = {"cli", "output", "argparse_id", "error_handler", "__main__"}
 
 
