@@ -39,6 +39,7 @@ from .gc_pause import collection_paused
 from .higher_dik import Inherited, read_higher
 from .history import PastVersion, summary, timeline, version_order
 from .links import http_fetch
+from .list_pdf import PDF_FILE, list_pdf, printer
 from .messages import Message
 from .published_state import archived_extras, extra_files, list_files
 from .records import item_record, sort_items
@@ -227,17 +228,19 @@ def _plan(config: Config, target: Target, current: Review, now: dt.datetime, pro
     archived = site.complete
     inherited = inherited_dik(config, progress)
     history: list[PastVersion] = []
+    chromium = printer(config, progress)  # the list's PDF (dip.pdf), when it can be printed
 
-    def files_for(version: Version) -> dict[str, bytes]:
+    def files_for(version: Version, pdf: bool = chromium is not None) -> dict[str, bytes]:
         if not history and archived:
             history.extend(past_versions(target, archived, progress))
         return render_site(items, current.exclusions, config.office, version, config.publish.templates,
-                           history, inherited)
+                           history, inherited, pdf=pdf)
 
-    def digest_of(version: Version) -> str:
+    def digest_of(version: Version) -> str:  # a PDF tried and failed is not tried again unchanged
         order = version_order(version.id, version.published_at)
         return render_digest(items, current.exclusions, config.office, version, config.publish.templates,
-                             [(m.version, m.published_at) for m in archived if m.order < order], inherited)
+                             [(m.version, m.published_at) for m in archived if m.order < order], inherited,
+                             pdf=chromium is not None)
 
     def version_of(known: Manifest) -> Version:
         return make_version(config, dt.datetime.fromisoformat(known.published_at), known.version)
@@ -271,7 +274,9 @@ def _plan(config: Config, target: Target, current: Review, now: dt.datetime, pro
     else:
         foreign = [path.removeprefix(f"{ARCHIVE}/").rstrip("/") for path in site.foreign]
         version = make_version(config, now, new_version_id(now, [*archived, *site.pending, *foreign]))
-        files = {**files_for(version), **extra_files(config, (i.link for i in items if i.link))}
+        pdf = list_pdf(chromium, config, items, version, progress) if chromium else None
+        files = {**files_for(version, pdf is not None), **({PDF_FILE: pdf} if pdf else {}),
+                 **extra_files(config, (i.link for i in items if i.link))}
         record = PastVersion(version.id, version.published_at, version.decision_number,
                              version.decision_date, tuple(item_record(i) for i in sort_items(items)))
         manifest = Manifest(version.id, version.published_at, file_table(files), len(items),

@@ -61,8 +61,10 @@ WRONG: dict[str, list[object]] = {
     "int": ["30", 1.5, True, [1], {"a": 1}, -1],
     "float": ["30", True, [1.0], {"a": 1}, -1, float("inf"), float("nan")],
     "Literal": [1, "lain", True, ["folder"]],
+    "bool": ["true", 1, [True], {"a": 1}],
 }
-EXPECTED = {"str": "teks", "Path": "path", "int": "bilangan bulat", "float": "angka", "Literal": "salah satu"}
+EXPECTED = {"str": "teks", "Path": "path", "int": "bilangan bulat", "float": "angka", "Literal": "salah satu",
+            "bool": "true atau false"}
 
 
 def kind(field: Field[Any]) -> str | None:
