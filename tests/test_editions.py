@@ -129,3 +129,16 @@ def test_publishing_reads_one_archived_list_per_past_year_whatever_the_archive_h
 
 def _target(folder: Path) -> ReadCounting:
     return ReadCounting(folder)
+
+
+def test_a_long_past_year_is_split_like_the_index() -> None:
+    titles = [f"Informasi {n}" for n in range(1, 1502)]
+    history = [past("20251220-030000Z", at(2025, 12, 20), titles)]
+    files = render_site([item(1)], [], OFFICE, version(), history=history)
+    page = files["tahun-2025.html"]
+    assert b'data-lanjutan="tahun-2025-lanjutan.js?v=20251220-030000Z"' in page
+    assert page.count(b'data-tahun="') == 300
+    assert files["tahun-2025-lanjutan.js"].count(b"data-tahun=") == 1201
+    # its no-JS link to the whole list is that year's archived CSV, not today's
+    note = page[page.index(b'<div id="lanjutan"'):]
+    assert b'href="arsip/20251220-030000Z/dip.csv"' in note

@@ -185,3 +185,20 @@ def test_without_javascript_the_first_rows_and_the_whole_list_as_files(browser: 
         assert page.is_visible("#lanjutan a[href='dip.csv']")
     finally:
         context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("size", ["desktop", "ponsel"])
+def test_axe_finds_no_violations_on_the_first_rows_of_a_split_page(browser: Any, site: Path,
+                                                                   size: str) -> None:
+    from tests.test_page_a11y import SIZES, WCAG, axe_module
+
+    context = browser.new_context(viewport=SIZES[size], is_mobile=size == "ponsel")
+    try:
+        page = context.new_page()
+        page.goto((site / "index.html").as_uri())
+        results = axe_module.Axe().run(page, options=WCAG)
+        print(f"\naxe 10.000 informasi {size}, 300 baris pertama: {results.violations_count} pelanggaran")
+        assert results.violations_count == 0, results.generate_report()
+    finally:
+        context.close()
