@@ -73,7 +73,7 @@ def test_ten_thousand_items_put_the_first_rows_in_the_page_and_the_rest_beside_i
     assert ten_thousand["dip-fragment.html"].count(b'data-tahun="') == 10_000
     # without JavaScript: the first rows, and where the whole list is
     note = page[page.index(b'<div id="lanjutan"'):]
-    assert b"memuat 300 dari 10000 informasi" in note and b'href="dip.csv"' in note
+    assert b"memuat 300 dari 10.000 informasi" in note and b'href="dip.csv"' in note
     weight = len(gzip.compress(page, 6))
     print(f"\n10.000 informasi: index.html {len(page):,} B ({weight:,} B terkompresi),"
           f" sisanya {len(ten_thousand['index-lanjutan.js']):,} B")
@@ -134,7 +134,7 @@ def test_a_search_on_a_phone_finds_an_item_beyond_the_first_rows_and_shows_it(br
         page.wait_for_function("document.getElementById('hasil').textContent.startsWith('Menampilkan')")
         assert shown(page) == [f"DIP-{FAR:04d}"]
         assert page.evaluate("document.getElementById('hasil').textContent") == \
-            "Menampilkan 1 dari 10000 informasi."
+            "Menampilkan 1 dari 10.000 informasi."
         box = page.evaluate(f"(() => {{ const r = document.getElementById('DIP-{FAR:04d}')"
                             ".getBoundingClientRect(); return [r.top, r.bottom]; })()")
         under = page.evaluate("document.getElementById('saring').getBoundingClientRect().bottom")
@@ -181,7 +181,7 @@ def test_without_javascript_the_first_rows_and_the_whole_list_as_files(browser: 
         page.goto((site / "index.html").as_uri())
         assert len(shown(page)) == FIRST_ROWS
         note = page.inner_text("#lanjutan")
-        assert "memuat 300 dari 10000 informasi" in note and "CSV" in note
+        assert "memuat 300 dari 10.000 informasi" in note and "CSV" in note
         assert page.is_visible("#lanjutan a[href='dip.csv']")
     finally:
         context.close()
