@@ -19,7 +19,7 @@ import base64
 import dataclasses
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -275,7 +275,7 @@ def _context(office: Office, version: Version, items: Sequence[Item]) -> dict[st
     }
 
 
-def _list_pages(page: Any, name: str, cats: list[Category], **more: Any) -> dict[str, bytes]:
+def _list_pages(page: Callable[..., bytes], name: str, cats: list[Category], **more: Any) -> dict[str, bytes]:
     """``<name>.html`` with the list; a long list's page carries its first rows and the rest goes
     beside it (:mod:`dip_sheets.list_split`)."""
     cut = split(cats, name)
@@ -285,7 +285,7 @@ def _list_pages(page: Any, name: str, cats: list[Category], **more: Any) -> dict
             cut.file: page(name, "lanjutan.js.j2", split=cut, **more)}
 
 
-def _edition_page(page: Any, edition: Edition, site_url: str) -> dict[str, bytes]:
+def _edition_page(page: Callable[..., bytes], edition: Edition, site_url: str) -> dict[str, bytes]:
     """A past year's page: that year's last list, as it was published."""
     items = [item_of(r) for r in edition.version.records]
     version = edition_version(edition, site_url)
