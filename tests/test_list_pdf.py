@@ -56,6 +56,15 @@ class Said:
         return [line for line in self.lines if line.startswith("PDF daftar")]
 
 
+def stand_in(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """A stand-in for Chromium that writes a tiny PDF where it is told: fast, for the publish logic."""
+    fake = folder / "chromium"
+    fake.write_text('#!/bin/sh\nfor a; do case "$a" in --print-to-pdf=*) printf "%%PDF-1.4 uji" >'
+                    ' "${a#--print-to-pdf=}";; esac; done\n')
+    fake.chmod(0o755)
+    monkeypatch.setattr(Chromium, "find", staticmethod(lambda: Chromium(str(fake))))
+
+
 def pdf_text(path: Path) -> tuple[int, str]:
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
     pages = int(re.search(r"Pages:\s+(\d+)", info)[1])  # type: ignore[index]
@@ -158,11 +167,7 @@ def test_turned_off_it_is_silent_and_a_later_publish_that_can_print_makes_a_new_
     assert publish(off, register, FolderTarget(folder), now=NOW.replace(hour=11), force=True).status == \
         "unchanged"
     # turned on (a stand-in printer here): the page now links a PDF, so it is a new version
-    fake = tmp_path / "chromium"
-    fake.write_text('#!/bin/sh\nfor a; do case "$a" in --print-to-pdf=*) printf "%%PDF-1.4 uji" >'
-                    ' "${a#--print-to-pdf=}";; esac; done\n')
-    fake.chmod(0o755)
-    monkeypatch.setattr(Chromium, "find", staticmethod(lambda: Chromium(str(fake))))
+    stand_in(monkeypatch, tmp_path)
     second = publish(publish_config, register, FolderTarget(folder), now=NOW.replace(hour=12), force=True)
     assert second.status == "published" and second.version != first.version
     assert (folder / "dip.pdf").read_bytes() == b"%PDF-1.4 uji"
@@ -173,3 +178,19 @@ def test_the_index_links_the_pdf_only_when_told_it_is_there() -> None:
     items = [item(n) for n in range(1, 5)]
     assert PDF_LINK in render_site(items, [], OFFICE, version(), pdf=True)["index.html"].decode()
     assert "dip.pdf" not in render_site(items, [], OFFICE, version())["index.html"].decode()
+
+
+def test_a_later_version_without_a_pdf_takes_the_old_one_off_the_live_site(
+    publish_config: Config, register: WorkbookRegister, pdf_on: None, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path
+) -> None:
+    stand_in(monkeypatch, tmp_path)
+    folder = publish_config.publish.folder
+    first = publish(publish_config, register, FolderTarget(folder), now=NOW, force=True)
+    assert (folder / "dip.pdf").exists()
+    off = dataclasses.replace(publish_config, publish=dataclasses.replace(publish_config.publish, pdf=False))
+    add_rows(register, [established("Informasi Baru")])
+    second = publish(off, register, FolderTarget(folder), now=NOW.replace(hour=11), force=True)
+    assert second.version != first.version
+    assert not (folder / "dip.pdf").exists() and "dip.pdf" not in (folder / "index.html").read_text()
+    assert (folder / ARCHIVE / first.version / "dip.pdf").exists()  # the archive keeps its own
