@@ -10,7 +10,8 @@ alone. The floors: python-calamine reading every tab's values of the same workbo
 writing the same rows. Each figure is CPU seconds (``time.process_time``) of its own process and its
 peak RSS; repeated runs keep the median. Run ``scripts/bench e2e [--sizes 1000,10000]`` or
 ``.venv/bin/python -m benchmarks.bench_e2e``; results go to ``benchmarks/results/e2e.json`` and
-``e2e.md``.
+``e2e.md``. The list's PDF (``dip.pdf``, Chromium printing the page) is left out (``DIP_PDF=0``, unless
+set otherwise): it is Chromium's time, not dip-sheets', and grows with the printed pages.
 """
 
 from __future__ import annotations
@@ -256,6 +257,7 @@ def markdown(sizes: Sequence[dict[str, Any]]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("DIP_PDF", "0")  # the steps' interpreters inherit it
     parser = argparse.ArgumentParser(prog="scripts/bench e2e", description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)),
                         help="comma-separated row counts (default: %(default)s; 100000 takes long)")

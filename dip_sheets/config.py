@@ -117,6 +117,8 @@ class PublishSettings:
     decision_date: str = ""
     templates: Path | None = None
     sftp: SftpSettings | None = None
+    #: publish the list as a PDF too (``dip.pdf``, printed by Chromium; see :mod:`dip_sheets.list_pdf`)
+    pdf: bool = True
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,8 @@ class Chromium:
     """Debian's headless Chromium, one process per page, each with a throw-away profile."""
 
     executable: str
+    #: seconds one page may take (a long list printed to PDF takes longer: see list_pdf)
+    timeout: float = _TIMEOUT
 
     @classmethod
     def find(cls) -> Chromium:
@@ -68,7 +70,7 @@ class Chromium:
         with tempfile.TemporaryDirectory(prefix="dip-chromium-") as profile:
             try:
                 done = subprocess.run([self.executable, *_FLAGS, f"--user-data-dir={profile}", *args, url],
-                                      capture_output=True, timeout=_TIMEOUT, check=False)
+                                      capture_output=True, timeout=self.timeout, check=False)
             except (OSError, subprocess.TimeoutExpired) as exc:
                 raise DipError(f"Chromium gagal membuka {url}: {exc}.",
                                f"Chromium failed to open {url}: {exc}.") from None

@@ -41,6 +41,7 @@ from .gc_pause import collection_paused
 from .higher_dik import Inherited, read_higher
 from .history import PastVersion, summary, timeline, version_order
 from .links import http_fetch
+from .list_pdf import PDF_FILE, list_pdf, printer
 from .messages import Message
 from .published_state import archived_extras, extra_files, list_files
 from .records import item_record, sort_items
@@ -237,17 +238,20 @@ def _plan(config: Config, target: Target, current: Review, now: dt.datetime, pro
     refuse_withdrawn((i.id for i in items), archived)
     inherited = inherited_dik(config, progress)
     history: list[PastVersion] = []
+    chromium = printer(config, progress)  # the list's PDF (dip.pdf), when it can be printed
 
-    def files_for(version: Version) -> dict[str, bytes]:
+    def files_for(version: Version, pdf: bool = chromium is not None) -> dict[str, bytes]:
         if not history and archived:
             history.extend(past_versions(target, archived, progress))
         return {**render_site(items, current.exclusions, config.office, version, config.publish.templates,
-                              history, inherited, version_notes(archived)), **scans_of(version, scans or {})}
+                              history, inherited, version_notes(archived), pdf=pdf),
+                **scans_of(version, scans or {})}
 
-    def digest_of(version: Version) -> str:
+    def digest_of(version: Version) -> str:  # a PDF tried and failed is not tried again unchanged
         order = version_order(version.id, version.published_at)
         return render_digest(items, current.exclusions, config.office, version, config.publish.templates,
-                             [(m.version, m.published_at) for m in archived if m.order < order], inherited)
+                             [(m.version, m.published_at) for m in archived if m.order < order], inherited,
+                             pdf=chromium is not None)
 
     def version_of(known: Manifest) -> Version:
         return make_version(config, dt.datetime.fromisoformat(known.published_at), known.version,
@@ -283,7 +287,9 @@ def _plan(config: Config, target: Target, current: Review, now: dt.datetime, pro
         foreign = [path.removeprefix(f"{ARCHIVE}/").rstrip("/") for path in site.foreign]
         version = make_version(config, now, new_version_id(now, [*archived, *site.pending, *foreign]),
                                decisions)
-        files = {**files_for(version), **extra_files(config, (i.link for i in items if i.link))}
+        pdf = list_pdf(chromium, config, items, version, progress) if chromium else None
+        files = {**files_for(version, pdf is not None), **({PDF_FILE: pdf} if pdf else {}),
+                 **extra_files(config, (i.link for i in items if i.link))}
         record = PastVersion.of(version, tuple(item_record(i) for i in sort_items(items)))
         manifest = Manifest(version.id, version.published_at, file_table(files), len(items),
                             digest_of(version), summary(timeline(history, record)[0]))

@@ -27,11 +27,13 @@ from .config import Config
 from .links import CACHE_FILE
 from .monev import MonevReport
 from .province_dik import LINKS_FILE, SELFCHECK_FILE
+from .render import PDF_FILE
 from .site import ARCHIVE, Manifest, file_table
 from .targets import Target
 
-#: the published files that are not the list's content
-EXTRA_FILES = (LINKS_FILE, SELFCHECK_FILE)
+#: the published files that are not the list's content (and the list's PDF, whose bytes Chromium
+#: never repeats: see :mod:`dip_sheets.list_pdf`)
+EXTRA_FILES = (LINKS_FILE, SELFCHECK_FILE, PDF_FILE)
 
 
 def selfcheck_path(config: Config) -> Path:

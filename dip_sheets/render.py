@@ -19,18 +19,20 @@ import base64
 import dataclasses
 import json
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from . import schema as s
 from .config import Office
 from .dcat import DCAT_FILE, render_dcat
+from .editions import Edition, edition_version, editions, item_of
 from .errors import ConfigError
 from .feed import FEED_FILE, render_feed
 from .higher_dik import DIK_JSON, Inherited, inherited_context, render_dik_json
 from .history import PastVersion, VersionChanges, established_by, timeline
 from .ids import id_sort
+from .list_split import Category, split
 from .opendata import json_schema, render_csv, render_json, render_xlsx
 from .records import LABELS, category_slug, item_record, safe_email, safe_link, sort_items
 from .records import Version as Version
@@ -44,20 +46,6 @@ LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", 
 #: the logo is inlined into every page, so it must stay small for visitors on a phone.
 LOGO_MAX_BYTES = 100_000
 _HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
-
-
-@dataclass(frozen=True)
-class Category:
-    """One of the three legal categories as the page shows it, rows numbered within the category."""
-
-    name: str
-    slug: str
-    letter: str
-    subgroups: tuple[tuple[str, tuple[tuple[int, Item], ...]], ...]
-
-    @property
-    def count(self) -> int:
-        return sum(len(rows) for _, rows in self.subgroups)
 
 
 def group_items(items: Sequence[Item]) -> list[tuple[str, list[tuple[str, list[Item]]]]]:
@@ -78,6 +66,7 @@ def categories(items: Sequence[Item]) -> list[Category]:
     found = dict(group_items(items))
     names = [*s.CATEGORIES, *(c for c in found if c not in s.CATEGORIES)]
     result = []
+    groups = 0
     for index, name in enumerate(names):
         number = 0
         subgroups = []
@@ -87,7 +76,9 @@ def categories(items: Sequence[Item]) -> list[Category]:
                 number += 1
                 rows.append((number, item))
             subgroups.append((sub, tuple(rows)))
-        result.append(Category(name, category_slug(name), chr(ord("A") + index), tuple(subgroups)))
+        result.append(Category(name, category_slug(name), chr(ord("A") + index), tuple(subgroups), number,
+                               groups))
+        groups += len(subgroups)
     return result
 
 
@@ -188,6 +179,10 @@ def channels(office: Office) -> dict[str, str]:
     }
 
 
+#: the downloadable PDF of the list (made by :mod:`dip_sheets.list_pdf`, outside this pure module)
+PDF_FILE = "dip.pdf"
+
+
 def render_site(
     items: Sequence[Item],
     exclusions: Sequence[Exclusion],
@@ -197,6 +192,8 @@ def render_site(
     history: Sequence[PastVersion] = (),
     inherited: Inherited | None = None,
     notes: Mapping[str, Sequence[str]] | None = None,
+    *,
+    pdf: bool = False,
 ) -> dict[str, bytes]:
     """All files of one version. ``exclusions`` never enter the DIP files.
 
@@ -204,44 +201,29 @@ def render_site(
     ``history`` holds the versions published before (read from their archived ``dip.json``); entries
     not older than ``version`` are ignored (see :func:`dip_sheets.history.timeline`). ``notes``
     says, per version id, what happened to it besides its changes (a rollback, a redaction:
-    :func:`dip_sheets.archive_history.version_notes`), for the history page and the feed.
+    :func:`dip_sheets.archive_history.version_notes`), for the history page and the feed. Each past
+    calendar year in it gets its page (:mod:`dip_sheets.editions`). ``pdf``: a ``dip.pdf`` of the
+    list goes with this version (the index links it; the PDF itself is made by the publish).
     """
     env = environment(template_folder(templates))
     current = PastVersion.of(version, tuple(item_record(i) for i in sort_items(items)))
     changes: list[VersionChanges] = timeline(history, current)
-    # every address from the configuration passes the same check as a cell's link before it can
-    # reach a page, whichever template (built-in or the office's) uses it
-    shown_office = dataclasses.replace(office, website=safe_link(office.website),
-                                       email=safe_email(office.email))
-    shown_version = dataclasses.replace(version, site_url=safe_link(version.site_url))
-    context = {
-        "office": shown_office,
-        "version": shown_version,
-        "categories": categories(items),
-        "count": len(items),
-        "choices": filter_choices(items),
-        "exclusions": sorted(exclusions, key=lambda x: id_sort(x.id)),
-        "timeline": changes,
-        "notes": notes or {},
-        "labels": LABELS,
-        "columns": s.PAGE_COLUMNS,
-        "logo": logo_data_uri(office.logo),
-        "colors": colors(office.color),
-        "website": shown_office.website,
-        "channels": channels(office),
-        "synonyms": synonym_groups(office.synonyms),
-        "base_url": shown_version.site_url,
-        # the first version published under the current decision, when the list has changed since
-        "established_by": established_by(changes),
-        # the higher PPID's DIK entries, shown read-only on the DIK page (KPU: decided centrally)
-        **inherited_context(*(inherited or Inherited())),
-    }
+    years = editions(history, version)
+    context = {**_context(office, version, items),
+               "exclusions": sorted(exclusions, key=lambda x: id_sort(x.id)), "timeline": changes,
+               "notes": notes or {}, "editions": years, "pdf": pdf,
+               # the first version published under the current decision, when the list has changed since
+               "established_by": established_by(changes),
+               # the higher PPID's DIK entries, shown read-only on the DIK page (KPU: decided centrally)
+               **inherited_context(*(inherited or Inherited()))}
 
-    def page(name: str, template: str) -> bytes:
-        return render_template(env, template, {**context, "page": name}, templates).encode("utf-8")
+    def page(name: str, template: str, **more: Any) -> bytes:
+        return render_template(env, template, {**context, "page": name, **more}, templates).encode("utf-8")
 
-    files = {
-        "index.html": page("index", "index.html.j2"),
+    files = _list_pages(page, "index", context["categories"])
+    for edition in years:
+        files.update(_edition_page(page, edition, context["base_url"]))
+    files.update({
         "dik.html": page("dik", "dik.html.j2"),
         "riwayat.html": page("riwayat", "riwayat.html.j2"),
         "aksesibilitas.html": page("aksesibilitas", "aksesibilitas.html.j2"),
@@ -254,11 +236,64 @@ def render_site(
         "dip.xlsx": render_xlsx(current.records, office, version),
         # what an aggregator (a province, a data portal) needs: the changes since the previous
         # version, and the list as a DCAT catalogue
-        DIK_JSON: render_dik_json(exclusions, office, shown_version),
-        FEED_FILE: render_feed(current, changes[0].previous, shown_version.site_url,
+        DIK_JSON: render_dik_json(exclusions, office, context["version"]),
+        FEED_FILE: render_feed(current, changes[0].previous, context["base_url"],
                                (notes or {}).get(version.id, ())),
-        DCAT_FILE: render_dcat(current.records, office, shown_version, history),
-    }
-    if shown_version.site_url:
+        DCAT_FILE: render_dcat(current.records, office, context["version"], history),
+    })
+    if context["base_url"]:
         files["sitemap.xml"] = page("sitemap", "sitemap.xml.j2")
     return files
+
+
+def list_page(items: Sequence[Item], office: Office, version: Version,
+              templates: Path | None = None) -> bytes:
+    """The whole list as one page, never split: what the downloadable PDF is printed from."""
+    env = environment(template_folder(templates))
+    context = {**_context(office, version, items), "editions": [], "pdf": False, "page": "index"}
+    return render_template(env, "index.html.j2", context, templates).encode("utf-8")
+
+
+def _context(office: Office, version: Version, items: Sequence[Item]) -> dict[str, Any]:
+    """What every page of a version shows: the office, the version, and ``items`` as the list."""
+    # every address from the configuration passes the same check as a cell's link before it can
+    # reach a page, whichever template (built-in or the office's) uses it
+    shown_office = dataclasses.replace(office, website=safe_link(office.website),
+                                       email=safe_email(office.email))
+    shown_version = dataclasses.replace(version, site_url=safe_link(version.site_url))
+    return {
+        "office": shown_office,
+        "version": shown_version,
+        "categories": categories(items),
+        "count": len(items),
+        "choices": filter_choices(items),
+        "labels": LABELS,
+        "columns": s.PAGE_COLUMNS,
+        "logo": logo_data_uri(office.logo),
+        "colors": colors(office.color),
+        "website": shown_office.website,
+        "channels": channels(office),
+        "synonyms": synonym_groups(office.synonyms),
+        "base_url": shown_version.site_url,
+        "edition": None,
+        "split": None,
+        "established_by": None,
+    }
+
+
+def _list_pages(page: Callable[..., bytes], name: str, cats: list[Category], **more: Any) -> dict[str, bytes]:
+    """``<name>.html`` with the list; a long list's page carries its first rows and the rest goes
+    beside it (:mod:`dip_sheets.list_split`)."""
+    cut = split(cats, name)
+    if cut is None:
+        return {f"{name}.html": page(name, "index.html.j2", categories=cats, **more)}
+    return {f"{name}.html": page(name, "index.html.j2", categories=cut.categories, split=cut, **more),
+            cut.file: page(name, "lanjutan.js.j2", split=cut, **more)}
+
+
+def _edition_page(page: Callable[..., bytes], edition: Edition, site_url: str) -> dict[str, bytes]:
+    """A past year's page: that year's last list, as it was published."""
+    items = [item_of(r) for r in edition.version.records]
+    version = edition_version(edition, site_url)
+    return _list_pages(page, edition.page, categories(items), edition=edition, version=version,
+                       count=len(items), choices=filter_choices(items), pdf=False)

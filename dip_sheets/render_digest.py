@@ -34,9 +34,10 @@ PACKAGE = Path(__file__).resolve().parent
 
 def render_digest(items: Sequence[Item], exclusions: Sequence[Exclusion], office: Office, version: Version,
                   templates: Path | None, older: Iterable[tuple[str, str]],
-                  inherited: Inherited | None) -> str:
+                  inherited: Inherited | None, *, pdf: bool = False) -> str:
     """SHA-256 (hex) of the render's inputs; ``older`` is ``(id, published_at)`` of each archived
-    version published before ``version``."""
+    version published before ``version``; ``pdf``: the version goes with a ``dip.pdf`` (its page links
+    it), so a publish that can print again after one that could not makes a new version."""
     digest = hashlib.sha256()
 
     def add(label: str, value: object) -> None:
@@ -51,6 +52,8 @@ def render_digest(items: Sequence[Item], exclusions: Sequence[Exclusion], office
     add("version", dataclasses.replace(version, id="", published_at=""))
     add("older", sorted(older))
     add("inherited", tuple(inherited) if inherited is not None else None)
+    if pdf:  # added only when true: a site published without a PDF keeps its digest
+        add("pdf", pdf)
     return digest.hexdigest()
 
 

@@ -89,7 +89,13 @@ def environment(override: Path | None = None) -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["safe_link"] = safe_link
+    env.filters["angka"] = number
     return env
+
+
+def number(value: int) -> str:
+    """A count as Indonesian writes it: ``10.000``."""
+    return f"{value:,}".replace(",", ".")
 
 
 def render_template(env: Environment, name: str, context: dict[str, Any], office: Path | None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import os
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,10 @@ from dip_sheets.config import DEFAULT_UNITS, Config, PublishSettings, default_co
 from dip_sheets.register import Cell, Layout
 from dip_sheets.register.workbook import WorkbookRegister, append_rows
 from tests.memory_register import decisions_of_the_year
+
+# printing the list to PDF takes Chromium a second or more per publish: only the PDF's own tests
+# (tests/test_list_pdf.py) turn it on; subprocesses (the CLI tests) inherit this
+os.environ.setdefault("DIP_PDF", "0")
 
 pytest_plugins = ["tests.plugins.sshd", "tests.plugins.sheets", "tests.plugins.reliability",
                   "tests.plugins.webservers"]

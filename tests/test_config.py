@@ -62,9 +62,10 @@ WRONG: dict[str, list[object]] = {
     "float": ["30", True, [1.0], {"a": 1}, -1, float("inf"), float("nan")],
     "Literal": [1, "lain", True, ["folder"]],
     "tuple[str, ...]": ["UU 14/2008", 1, True, [], [1], ["UU 14/2008", " "], {"a": 1}],
+    "bool": ["true", 1, [True], {"a": 1}],
 }
 EXPECTED = {"str": "teks", "Path": "path", "int": "bilangan bulat", "float": "angka", "Literal": "salah satu",
-            "tuple[str, ...]": "daftar teks"}
+            "tuple[str, ...]": "daftar teks", "bool": "true atau false"}
 
 
 def kind(field: Field[Any]) -> str | None:

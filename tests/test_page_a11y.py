@@ -1,6 +1,7 @@
 """Accessibility measured in the real browser: axe-core (bundled by ``axe-playwright-python``) on the
-list, the DIK, the history and the accessibility statement, desktop and phone, light and dark, with
-zero WCAG 2.2 A/AA violations; and a keyboard-only walk from the search field to an opened result.
+list, the DIK, the history, the accessibility statement and a past year's list, desktop and phone,
+light and dark, with zero WCAG 2.2 A/AA violations; and a keyboard-only walk from the search field to
+an opened result. The year page's screenshots go to ``test-artifacts/tahun-2025*.png``.
 
 Playwright for Python drives Debian's Chromium (``executable_path``); no browser is downloaded. The
 violation counts are printed, so the run itself shows the result.
@@ -16,7 +17,7 @@ import pytest
 
 from dip_sheets.history import PastVersion
 from dip_sheets.render import Version, render_site
-from tests.test_page_browser import chromium
+from tests.test_page_browser import ARTIFACTS, chromium
 from tests.test_page_search import CHANNELS, ITEMS
 from tests.test_render import EXCLUDED, item, version
 
@@ -32,10 +33,13 @@ SIZES = {"desktop": {"width": 1280, "height": 900}, "ponsel": {"width": 390, "he
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("situs")
+    last_year = Version("20251222-020000Z", "2025-12-22T09:00:00+07:00", "22 Desember 2025", "9/PPID/2025",
+                        "2 Januari 2025", 2025)
     earlier = Version("20260101-080000", "2026-01-01T08:00:00+07:00", "1 Januari 2026", "1/PPID/2026")
-    before = render_site([*ITEMS[3:], item(99)], [], CHANNELS, earlier)["dip.json"]
-    files = render_site(ITEMS, [EXCLUDED], CHANNELS, version(),
-                        history=[PastVersion.from_dip_json(before)])
+    history = [PastVersion.from_dip_json(render_site(items, [], CHANNELS, v)["dip.json"])
+               for items, v in (([*ITEMS[5:], item(98)], last_year), ([*ITEMS[3:], item(99)], earlier))]
+    files = render_site(ITEMS, [EXCLUDED], CHANNELS, version(), history=history)
+    assert "tahun-2025.html" in files
     for name, data in files.items():
         (folder / name).write_bytes(data)
     return folder
@@ -52,7 +56,8 @@ def browser() -> Iterator[Any]:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("size", ["desktop", "ponsel"])
-@pytest.mark.parametrize("name", ["index.html", "dik.html", "riwayat.html", "aksesibilitas.html"])
+@pytest.mark.parametrize("name", ["index.html", "dik.html", "riwayat.html", "aksesibilitas.html",
+                                  "tahun-2025.html"])
 def test_axe_finds_no_wcag_violations(browser: Any, site: Path, name: str, size: str, scheme: str) -> None:
     context = browser.new_context(viewport=SIZES[size], color_scheme=scheme,
                                   is_mobile=size == "ponsel", has_touch=size == "ponsel")
@@ -62,6 +67,9 @@ def test_axe_finds_no_wcag_violations(browser: Any, site: Path, name: str, size:
         results = axe_module.Axe().run(page, options=WCAG)
         print(f"\naxe {name} {size} {scheme}: {results.violations_count} pelanggaran")
         assert results.violations_count == 0, results.generate_report()
+        if name == "tahun-2025.html" and scheme == "light":  # the year page, for a person to look at
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"tahun-2025{'' if size == 'desktop' else '-ponsel'}.png"))
         if name == "index.html":  # once more with a search and a row's details open
             page.fill("#cari", "anggaran")
             if size == "ponsel":
