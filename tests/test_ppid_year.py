@@ -28,6 +28,7 @@ import docx
 import pytest
 
 from dip_sheets import schema as s
+from dip_sheets.cli import main
 from dip_sheets.config import Config
 from dip_sheets.connect import open_register
 from dip_sheets.decisions import scan_name
@@ -35,8 +36,10 @@ from dip_sheets.errors import ConfigError, PublishFailed
 from dip_sheets.ledger import EVENT_REDACTED
 from dip_sheets.office import Office
 from dip_sheets.register import Cell, cell_text
+from dip_sheets.register.workbook import WorkbookRegister
 from dip_sheets.sync import review
-from tests.conftest import UNITS, established
+from tests.conftest import UNITS, add_rows, established
+from tests.memory_register import decisions_of_the_year
 from tests.test_corrections import delete_row
 from tests.test_decision_draft import HAS_SOFFICE, attachments, column_edges, pdf_rows
 from tests.test_end_to_end import Office as Backend
@@ -215,6 +218,7 @@ class Year:
         history = self.page("riwayat.html")
         assert f"Dikembalikan ke versi {before} (dari {wrong})" in history
         assert "Informasi diunggah sebelum waktunya" in history
+        assert self.office.sync().review.changes.writes == []  # steps 4/5 and stages as a sync has them
         # the PPID takes the row back for revision, so the next publish does not put it live again
         self.backend.set_cell("Informasi Diunggah Keliru", s.STEP3, s.NEEDS_REVISION)
         self.office.sync()
@@ -285,3 +289,27 @@ def test_the_draft_decisions_pdf_has_one_row_per_published_item(
     in_pdf = pdf_rows(draft.pdf, "Kategori", column_edges(document, "dip"), 2)
     assert ["".join(t.split()) for t in in_pdf] == ["".join(t.split()) for t in titles]
     assert len(in_pdf) == draft.items == 4
+
+
+# ---- what the sync and the help say about the year -----------------------------------------------
+
+
+def test_dip_sync_lists_the_keputusan_tabs_findings(
+        tmp_path: Path, workbook: WorkbookRegister, capsys: pytest.CaptureFixture[str]) -> None:
+    add_rows(workbook, [{s.DECISION_NUMBER: "2/PPID/2026", s.DECISION_DATE: "31 Juni 2026",
+                         s.DECISION_ESTABLISHES: s.DECIDES_DIP}], s.DECISION_TAB)
+    toml = tmp_path / "dip.toml"
+    toml.write_text(f'[register]\npath = "{workbook.path}"\n[publish]\nfolder = "situs"\n', encoding="utf-8")
+    assert main(["sync", "--config", str(toml)]) == 0
+    out = capsys.readouterr().out
+    row = len(decisions_of_the_year()) + 2  # under the header and the conftest's decisions
+    assert f"Masalah pada 1 baris tab '{s.DECISION_TAB}'" in out
+    assert f"  {s.DECISION_TAB} (baris {row}): {s.DECISION_DATE}: " in out
+    assert main(["sync", "--config", str(toml), "--lang", "en"]) == 0  # said again, as DIP rows are
+    assert f"  {s.DECISION_TAB} (row {row}): {s.DECISION_DATE}: " in capsys.readouterr().out
+
+
+def test_publish_help_says_force_also_passes_the_year_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["publish", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "belum ada Keputusan PPID tahun ini yang menetapkan DIP" in text
