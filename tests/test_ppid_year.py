@@ -200,7 +200,7 @@ class Year:
         for title in ("Profil Badan Publik", "Laporan Keuangan 2024", "Rencana Kerja 2025", SECRET):
             assert title in year, title
         assert "Profil yang dikoreksi unit" in year and "Rencana Kerja 2026" not in year
-        assert "Daftar Sementara" not in year and last_2025 in year
+        assert "Daftar Sementara" not in year and last_2025 in year and "2/PPID/2025" in year
         assert '<a href="tahun-2025.html">DIP Tahun 2025</a>' in self.page("index.html")
         return last_2025
 
