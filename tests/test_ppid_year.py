@@ -33,7 +33,7 @@ from dip_sheets.config import Config
 from dip_sheets.connect import open_register
 from dip_sheets.decisions import scan_name
 from dip_sheets.errors import ConfigError, PublishFailed
-from dip_sheets.ledger import EVENT_REDACTED
+from dip_sheets.ledger import EVENT_ESTABLISHED, EVENT_REDACTED, history_row, read_records, step3_note
 from dip_sheets.office import Office
 from dip_sheets.register import Cell, cell_text
 from dip_sheets.register.workbook import WorkbookRegister
@@ -313,3 +313,17 @@ def test_publish_help_says_force_also_passes_the_year_rule(capsys: pytest.Captur
     assert main(["publish", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "belum ada Keputusan PPID tahun ini yang menetapkan DIP" in text
+
+
+def test_a_redaction_row_in_riwayat_is_a_note_to_the_ledger() -> None:
+    """Established, then withdrawn from the site: what the records know of the item is unchanged."""
+    values = established("Denah Gudang", **{s.FINGERPRINT: "abc"})
+    rows = [history_row("2026-01-05 09:00:00", "DIP-0007", EVENT_ESTABLISHED, "abc", [], values,
+                        step3_note(s.ESTABLISHED))]
+    before = read_records(rows)
+    rows.append(history_row("2026-03-16 09:00:00", "DIP-0007", EVENT_REDACTED, "", [], {},
+                            f"Langkah 3 = {s.REJECTED}: {REASON}"))  # a reason that looks like a note
+    after = read_records(rows)
+    assert after.lifecycle == before.lifecycle and after.seen == before.seen
+    assert after.established == before.established and after.digest("DIP-0007") == "abc"
+    assert after.on_record() == {"DIP-0007"} and not after.removed("DIP-0007")
