@@ -113,7 +113,9 @@ def build_parser(lang: str = "id") -> argparse.ArgumentParser:
     pub.add_argument("--by", "--oleh", dest="by", type=_checked(check_by, lang), metavar="NAMA",
                      help="siapa yang memerintahkan unggah atau pemulihan (langkah 4)")
     pub.add_argument("--force", action="store_true",
-                     help="terbitkan walau ada baris ditetapkan yang bermasalah (baris itu dilewati)")
+                     help="terbitkan walau ada baris ditetapkan yang bermasalah (baris itu dilewati),"
+                          " daftar akan kosong, atau belum ada Keputusan PPID tahun ini yang menetapkan"
+                          " DIP (dicatat di versi itu dan riwayat.html)")
     pub.add_argument("--rollback", nargs="?", const="", metavar="VERSI",
                      help="aktifkan kembali versi arsip (bawaan: versi sebelumnya)")
     pub.add_argument("--alasan", default="", metavar="TEKS",

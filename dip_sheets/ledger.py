@@ -39,6 +39,8 @@ EVENT_RETURNED = "Kembali ke register"
 EVENT_REJECTED = "Koreksi ditolak"
 EVENT_STEP3 = "Pilihan PPID berubah"
 EVENT_RESTORED = "Kembali ke isi yang ditetapkan"
+#: ``dip tarik``: the item was taken off the site (live and archived); a note, not a lifecycle event
+EVENT_REDACTED = "Ditarik dari situs"
 #: the note of an establishment that approves a correction
 APPROVED_NOTE = "koreksi disetujui"
 #: how a ``Riwayat`` note records the step-3 value the sync saw

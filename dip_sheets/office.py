@@ -21,7 +21,7 @@ import json
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -40,18 +40,18 @@ from .messages import Message
 from .monev import MonevReport
 from .monev_check import self_check
 from .notify import notify
-from .publish import Progress, PublishResult, public_url, publish
+from .publish import Progress, PublishResult, publish
 from .published_state import save_selfcheck, selfcheck_path
 from .redaction import RedactionResult, redact
+from .redaction import record as record_redaction
 from .register import Layout, Register, Snapshot
-from .restore import record_live, rollback, rollback_release, stamp
+from .restore import record_live, rollback, rollback_release
 from .row_watch import link_settings, watch, watcher
 from .runlog import run_logger, summary_line
 from .status import StatusResult, status
 from .sync import Review, SyncResult, review
 from .sync import run as run_sync
 from .targets import Target
-from .workflow import Release
 
 log = logging.getLogger(__name__)
 
@@ -215,14 +215,7 @@ class Office:
         with self._target() as target, self._exclusive(MANUAL_WAIT):
             register.read()  # an unreachable register stops the redaction before the site changes
             result = redact(self.config, target, item_id.strip(), reason, progress, by=by or "", now=now)
-            if not result.live:
-                return result
-            who = by or self.config.publish.by
-            ordered = stamp(now, result.live, f"penarikan {result.item_id} oleh {who}")
-            uploaded = stamp(now, result.live, public_url(self.config, target))
-            written = record_live(self.config, register, now, Release(result.items, ordered, uploaded),
-                                  restamp=False)
-            return replace(result, stamps_written=written)
+            return record_redaction(self.config, register, target, result, reason, by=by or "", now=now)
 
     def status(self, *, days: int = 14) -> StatusResult:
         """Where every item stands in the SOP; items waiting more than ``days`` are called out."""

@@ -23,6 +23,12 @@ Files rendered again are those the renderer makes (the list, its data, the histo
 that name the item, plus the history pages always (they say the version was changed); the DIK files
 and what the renderer does not make stay byte for byte, except ``cek-tautan.json``, which loses the
 item's link. The history page of every version shows the redaction with its reason.
+
+The register then records it (:func:`record`), in one batch with the sync's pending changes: the
+live items' steps 4 and 5 name the new version (the withdrawn item's are cleared), and the
+``Riwayat`` tab gets a row "Ditarik dari situs: <alasan>" for the item, without its content. The
+sync reads that row as a note only: the item stays established in the register (and no publish
+puts it back) until the PPID changes its row.
 """
 
 from __future__ import annotations
@@ -41,13 +47,16 @@ from .archive_history import REDACTION, ArchivedList, read_list, render_list, ve
 from .config import Config
 from .errors import ConfigError, PublishFailed
 from .history import PastVersion
+from .ledger import EVENT_REDACTED, history_row
 from .messages import Message
 from .province_dik import LINKS_FILE
-from .publish import make_version
-from .restore import HISTORY_FILES, read_whole, republish, resume
+from .publish import make_version, public_url
+from .register import Register
+from .restore import HISTORY_FILES, read_whole, record_live, republish, resume, stamp
 from .site import ARCHIVE, MANIFEST, Manifest, file_table, scan
 from .switch import Progress, clean_leftovers, put_verified
 from .targets import Target, temp_name, temp_of
+from .workflow import Release
 
 #: the DIK's files: the renderer here is not given the DIK, so they are never rendered again
 DIK_FILES = ("dik.html", "dik.json")
@@ -215,6 +224,23 @@ def redact(config: Config, target: Target, item_id: str, reason: str, progress: 
         progress(Message(f"  versi {manifest.version} ditulis ulang tanpa {item_id} dan diperiksa",
                          f"  version {manifest.version} rewritten without {item_id} and checked"))
     return RedactionResult(item_id, target.location, new_live, tuple(v.manifest.version for v in todo), ids)
+
+
+def record(config: Config, register: Register, target: Target, result: RedactionResult, reason: str, *,
+           by: str = "", now: dt.datetime) -> RedactionResult:
+    """Record a redaction that changed the site in the register (see the module docstring): one
+    batch; returns ``result`` with the number of step cells written."""
+    if not result.live and not result.rewritten:
+        return result
+    who = by or config.publish.by
+    live = None
+    if result.live:
+        ordered = stamp(now, result.live, f"penarikan {result.item_id} oleh {who}")
+        live = Release(result.items, ordered, stamp(now, result.live, public_url(config, target)))
+    note = f"{reason} (oleh {who})" if who else reason
+    row = history_row(now.strftime("%Y-%m-%d %H:%M:%S"), result.item_id, EVENT_REDACTED, "", [], {}, note)
+    written = record_live(config, register, now, live, restamp=False, history=[row])
+    return replace(result, stamps_written=written)
 
 
 def _rewrite(config: Config, version: _Version, manifest: Manifest, item_id: str,

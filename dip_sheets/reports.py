@@ -55,6 +55,17 @@ def sync_lines(result: SyncResult) -> list[Message]:
         for item_id, row, findings in problems:
             lines += [Message(f"  {item_id} (baris {row}): {finding.id}",
                               f"  {item_id} (row {row}): {finding.en}") for finding in findings]
+    decisions = result.review.decision_problems
+    if decisions:
+        lines.append(Message(
+            f"Masalah pada {len(decisions)} baris tab '{s.DECISION_TAB}' (baris itu tidak dipakai sebagai"
+            f" dasar penerbitan; lihat kolom '{s.NOTE}' di tab itu):",
+            f"Problems in {len(decisions)} rows of the '{s.DECISION_TAB}' tab (those rows are not used"
+            f" as the basis of a publish; see the '{s.NOTE}' column there):"))
+        for decision in decisions:
+            lines += [Message(f"  {s.DECISION_TAB} (baris {decision.index + 1}): {finding.id}",
+                              f"  {s.DECISION_TAB} (row {decision.index + 1}): {finding.en}")
+                      for finding in decision.findings]
     warned = [(r.id, r.anchor.row + 1, r.warnings) for r in result.review.warned_rows()]
     if warned:
         lines.append(Message(

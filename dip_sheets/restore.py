@@ -21,6 +21,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from . import schema as s
 from .archive_history import ROLLBACK, ArchivedList, past_versions, read_list, render_list, version_notes
 from .config import Config
 from .errors import PublishFailed
@@ -28,7 +29,7 @@ from .gc_pause import collection_paused
 from .history import PastVersion, summary, timeline
 from .messages import Message
 from .publish import make_version, new_version_id, public_url
-from .register import Changes, Register
+from .register import Cell, Changes, Register
 from .row_watch import watcher
 from .site import ARCHIVE, MANIFEST, Manifest, Site, file_table, guard, scan
 from .switch import Progress, clean_leftovers, links_possible, say_no_links, switch_live, upload_version
@@ -175,9 +176,10 @@ def stamp(now: dt.datetime, version: str, tail: str) -> str:
     return f"{now.strftime('%Y-%m-%d %H:%M')} · versi {version} · {tail}"
 
 
-def record_live(config: Config, register: Register, now: dt.datetime, live: Release, *,
-                restamp: bool) -> int:
-    """Steps 4 and 5 as ``live`` leaves them, with the sync's pending changes, in one batch.
+def record_live(config: Config, register: Register, now: dt.datetime, live: Release | None, *,
+                restamp: bool, history: Sequence[dict[str, Cell]] = ()) -> int:
+    """Steps 4 and 5 as ``live`` leaves them (``None``: the live list did not change), with the
+    sync's pending changes and ``history`` (rows for the ``Riwayat`` tab), in one batch.
 
     ``restamp``: the live items' stamps are written anew (a rollback: their content went live again
     with this version); otherwise a live item keeps its stamp, as after a publish. Returns the
@@ -189,12 +191,17 @@ def record_live(config: Config, register: Register, now: dt.datetime, live: Rele
     stamps = []
     for row in reviewed.dip:
         after = position(row.position.cells(), row.steps, row.publishable, now.date(),
-                         reset=restamp and row.id in live.items, release=live, item_id=row.id)
+                         reset=restamp and live is not None and row.id in live.items,
+                         release=live, item_id=row.id,
+                         correction=row.correction.stage if row.correction else None)
         stamps += sop_writes(row.anchor, row.position.cells(), after)
     sync = reviewed.changes
     taken = {(w.anchor, w.header) for w in stamps}
+    appends = dict(sync.appends)
+    if history:
+        appends[s.HISTORY_TAB] = [*appends.get(s.HISTORY_TAB, []), *history]
     batch = Changes([*(w for w in sync.writes if (w.anchor, w.header) not in taken), *stamps],
-                    sync.appends, sync.locks)
+                    appends, sync.locks)
     if not batch:
         return 0
     skipped = set(register.apply(batch).skipped)

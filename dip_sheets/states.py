@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from .decisions import DecisionRow
 from .register import ApplyResult, Cell, Changes, RowAnchor
 from .validate import Exclusion, Finding, Item
 from .workflow import Correction, Position, Stage, Steps
@@ -83,6 +84,8 @@ class Review:
     removed: list[str] = field(default_factory=list)
     #: corrections this sync established (the PPID approved them)
     approved: list[str] = field(default_factory=list)
+    #: rows of the ``Keputusan`` tab with findings (also in their ``Catatan Sinkron``)
+    decision_problems: list[DecisionRow] = field(default_factory=list)
 
     @property
     def items(self) -> list[Item]:

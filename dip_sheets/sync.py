@@ -334,6 +334,8 @@ class _Review:
             for row in read_rows(table.grid):
                 self.writer.set(table, row.index, table.anchor(row.index), s.NOTE,
                                 "; ".join(f.id for f in row.findings))
+                if row.findings:
+                    self.result.decision_problems.append(row)
 
     def counters(self, highest: Mapping[str, int]) -> None:
         """The counters in ``Sistem``, so a deleted row's ID is never issued again."""
