@@ -1,7 +1,8 @@
 """The ``dip`` command: parses arguments, calls :class:`~dip_sheets.office.Office`, prints.
 
-No rules live here: locks, backends, the run log, cron's rules and the loop over offices are in
-:mod:`dip_sheets.office`, the handling of errors in :mod:`dip_sheets.error_handler`.
+No rules live here: locks and backends are in :mod:`dip_sheets.office`, the run log, cron's rules
+and the loop over offices in :mod:`dip_sheets.offices`, the handling of errors in
+:mod:`dip_sheets.error_handler`.
 
 Exit codes: 0 done (row problems are a normal outcome and are reported), 2 bad configuration,
 register layout or command line, 3 register or website unreachable or busy, 4 another run holds
@@ -33,7 +34,8 @@ from .error_handler import Place, guarded
 from .errors import ConfigError
 from .messages import Message
 from .monev import MonevReport
-from .office import InitResult, Office, Outcome, RollbackResult, check_by, run_offices, select
+from .office import InitResult, Office, RollbackResult, check_by
+from .offices import Outcome, run_offices, select
 from .output import Output, json_text, same
 from .publish import PublishResult, human_size
 from .redaction import RedactionResult

@@ -24,7 +24,7 @@ CORE = {
     "editions", "list_split",
 }
 APPLICATION = {"office", "publish", "switch", "site", "render_digest", "archive_history", "check", "demo",
-               "restore", "redaction",
+               "restore", "redaction", "offices", "publish_plan",
                "monev_check", "monev_items",
                "evidence", "province", "province_checks", "province_config", "province_dik",
                "province_fetch", "province_render", "province_xlsx", "connect", "cron", "runlog",
