@@ -30,7 +30,7 @@ APPLICATION = {"office", "publish", "switch", "site", "render_digest", "archive_
                "province_fetch", "province_render", "province_xlsx", "connect", "cron", "runlog",
                "lock", "links", "retry", "ratelimit", "notify", "row_watch", "published_state",
                "decision_scans", "decision_draft", "list_pdf"}
-CLI = {"cli", "output", "argparse_id", "error_handler", "__main__"}
+CLI = {"cli", "cli_parser", "output", "argparse_id", "error_handler", "__main__"}
 
 
 #: the one import across layers the layering allows: the SFTP settings type lives with its target, so
