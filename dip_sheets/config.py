@@ -10,16 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .config_values import (
     check_name,
-    check_value,
     convert,
+    read_roles,
     refuse,
     remote_key,
+    section,
     shared_places,
     unit_editors,
 )
@@ -251,34 +252,6 @@ def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, An
     return merged
 
 
-def _section(cls: type[Any], data: Any, where: str) -> Any:
-    """Build dataclass ``cls`` from a TOML table, converting paths and rejecting unknown keys."""
-    if not isinstance(data, Mapping):
-        raise ConfigError(f"{where}: harus berupa tabel.", f"{where}: must be a table.")
-    known = {f.name: f for f in fields(cls)}
-    unknown = sorted(set(data) - set(known))
-    if unknown:
-        raise ConfigError(
-            f"{where}: kunci tidak dikenal: {', '.join(unknown)}.",
-            f"{where}: unknown keys: {', '.join(unknown)}.",
-        )
-    required = sorted(f.name for f in known.values()
-                      if f.default is MISSING and f.default_factory is MISSING and f.name not in data)
-    if required:
-        raise ConfigError(
-            f"{where}: kunci wajib belum diisi: {', '.join(required)}.",
-            f"{where}: required keys are missing: {', '.join(required)}.",
-        )
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        values[key] = convert(where, known[key], value)
-        check_value(where, key, values[key])
-    try:
-        return cls(**values)
-    except TypeError as exc:  # pragma: no cover - defensive, fields() covers the names
-        raise ConfigError(f"{where}: {exc}", f"{where}: {exc}") from None
-
-
 #: what a ``[[register]]`` table may override; its other keys are the register's own settings.
 SECTIONS = {"name", "office", "units", "roles", "publish", "monev", "links", "timezone", "state_dir"}
 
@@ -294,7 +267,7 @@ def _parse(data: Mapping[str, Any], where: str) -> Config:
     if "name" in data:
         config = replace(config, name=check_name(where, data["name"]))
     if "office" in data:
-        config = replace(config, office=_section(Office, data["office"], f"{where} [office]"))
+        config = replace(config, office=section(Office, data["office"], f"{where} [office]"))
     if "units" in data:
         units = data["units"]
         if isinstance(units, Mapping):
@@ -307,9 +280,9 @@ def _parse(data: Mapping[str, Any], where: str) -> Config:
         config = replace(config, units=tuple(u.strip() for u in units))
     if "roles" in data:
         roles, per_unit = unit_editors(data["roles"], config.units, f"{where} [roles.units]")
-        config = replace(config, roles=_roles(roles, f"{where} [roles]"), unit_editors=per_unit)
+        config = replace(config, roles=read_roles(roles, f"{where} [roles]"), unit_editors=per_unit)
     if "register" in data:
-        settings = _section(RegisterSettings, data["register"], f"{where} [register]")
+        settings = section(RegisterSettings, data["register"], f"{where} [register]")
         if settings.backend not in ("workbook", "sheets"):
             raise ConfigError(
                 f"{where} [register]: backend harus 'workbook' atau 'sheets'.",
@@ -324,11 +297,11 @@ def _parse(data: Mapping[str, Any], where: str) -> Config:
     if "publish" in data:
         raw = dict(data["publish"]) if isinstance(data["publish"], Mapping) else data["publish"]
         sftp_raw = raw.pop("sftp", None) if isinstance(raw, dict) else None
-        settings_p = _section(PublishSettings, raw, f"{where} [publish]")
+        settings_p = section(PublishSettings, raw, f"{where} [publish]")
         if sftp_raw is not None:
             from .targets.sftp import SftpSettings  # paramiko is imported only when SFTP is used
 
-            sftp = _section(SftpSettings, sftp_raw, f"{where} [publish.sftp]")
+            sftp = section(SftpSettings, sftp_raw, f"{where} [publish.sftp]")
             settings_p = replace(settings_p, sftp=sftp)
         if settings_p.target not in ("folder", "sftp"):
             raise ConfigError(
@@ -361,7 +334,7 @@ _CONFIG_FIELDS = {f.name: f for f in fields(Config)}
 
 def _links(data: Any, where: str) -> LinkCheck:
     """The ``[links]`` section: types as every section, then each number in a sensible range."""
-    settings: LinkCheck = _section(LinkCheck, {"check": True, **data} if isinstance(data, Mapping) else data,
+    settings: LinkCheck = section(LinkCheck, {"check": True, **data} if isinstance(data, Mapping) else data,
                                    where)
     for key in ("timeout", "recheck_ok_days", "recheck_broken_days", "per_host_rate", "concurrency"):
         if getattr(settings, key) <= 0:
@@ -371,33 +344,6 @@ def _links(data: Any, where: str) -> LinkCheck:
         raise refuse(where, key, getattr(settings, key), "di luar rentang yang masuk akal",
                      "out of a sensible range")
     return settings
-
-
-def _roles(data: Any, where: str) -> dict[Role, tuple[str, ...]]:
-    if not isinstance(data, Mapping):
-        raise ConfigError(f"{where}: harus berupa tabel.", f"{where}: must be a table.")
-    roles: dict[Role, tuple[str, ...]] = {}
-    for key, value in data.items():
-        try:
-            role = Role(key)
-        except ValueError:
-            raise ConfigError(
-                f"{where}: peran '{key}' tidak dikenal; gunakan unit, desk atau ppid.",
-                f"{where}: unknown role '{key}'; use unit, desk or ppid.",
-            ) from None
-        if role is Role.SYSTEM:
-            raise ConfigError(
-                f"{where}: peran 'system' adalah akun layanan itu sendiri dan tidak diatur di sini.",
-                f"{where}: the 'system' role is the service account itself; do not list it.",
-            )
-        emails = [value] if isinstance(value, str) else value
-        if not isinstance(emails, list) or not all(isinstance(e, str) and "@" in e for e in emails):
-            raise ConfigError(
-                f"{where}: '{key}' harus daftar alamat email (akun atau grup Google).",
-                f"{where}: '{key}' must be a list of email addresses (Google accounts or groups).",
-            )
-        roles[role] = tuple(emails)
-    return roles
 
 
 def _check_timezone(name: str, where: str) -> None:
