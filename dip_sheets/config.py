@@ -25,6 +25,7 @@ from .config_values import (
     unit_editors,
 )
 from .errors import ConfigError
+from .link_settings import LinkSettings, check_links_section
 from .monev import MonevSettings
 from .schema import Role
 
@@ -123,25 +124,6 @@ class PublishSettings:
 
 
 @dataclass(frozen=True)
-class LinkCheck:
-    """The ``[links]`` section: how ``dip sync`` checks the ``Tautan`` of the rows (see
-    :mod:`dip_sheets.links`). No link is fetched unless the configuration has this section (the
-    example configuration does); in it, ``check`` is on unless it says ``check = false``."""
-
-    #: fetch the links due for a re-check during ``dip sync`` (a dry run never fetches)
-    check: bool = False
-    #: seconds for connecting and for each read
-    timeout: float = 10.0
-    #: days before a link that opened is checked again, and one that did not
-    recheck_ok_days: float = 7.0
-    recheck_broken_days: float = 1.0
-    #: requests per second to any one host, and links in flight at once
-    per_host_rate: float = 2.0
-    concurrency: int = 8
-    max_redirects: int = 5
-
-
-@dataclass(frozen=True)
 class Config:
     name: str = "utama"
     office: Office = field(default_factory=Office)
@@ -152,7 +134,7 @@ class Config:
     #: the e-Monev self-check's own settings (``[monev]``: SOP and form URLs, the higher PPID's DIK)
     monev: MonevSettings = field(default_factory=MonevSettings)
     #: checking the ``Tautan`` of the rows (``[links]``)
-    links: LinkCheck = field(default_factory=LinkCheck)
+    links: LinkSettings = field(default_factory=LinkSettings)
     timezone: str = "Asia/Jakarta"
     #: where state that is not part of the register lives (lock files, logs).
     state_dir: Path = Path("dip-kerja")
@@ -332,17 +314,10 @@ def _parse(data: Mapping[str, Any], where: str) -> Config:
 _CONFIG_FIELDS = {f.name: f for f in fields(Config)}
 
 
-def _links(data: Any, where: str) -> LinkCheck:
-    """The ``[links]`` section: types as every section, then each number in a sensible range."""
-    settings: LinkCheck = section(LinkCheck, {"check": True, **data} if isinstance(data, Mapping) else data,
-                                   where)
-    for key in ("timeout", "recheck_ok_days", "recheck_broken_days", "per_host_rate", "concurrency"):
-        if getattr(settings, key) <= 0:
-            raise refuse(where, key, getattr(settings, key), "harus lebih dari 0", "must be above 0")
-    if settings.concurrency > 64 or settings.max_redirects > 30:
-        key = "concurrency" if settings.concurrency > 64 else "max_redirects"
-        raise refuse(where, key, getattr(settings, key), "di luar rentang yang masuk akal",
-                     "out of a sensible range")
+def _links(data: Any, where: str) -> LinkSettings:
+    """The ``[links]`` section: its presence turns the check on (see :mod:`.link_settings`)."""
+    settings: LinkSettings = section(LinkSettings, {"check": True, **data} if isinstance(data, Mapping)
+                                     else data, where, check_links_section)
     return settings
 
 

@@ -279,11 +279,14 @@ def unit_editors(roles: Any, units: Sequence[str], where: str) -> tuple[Any, dic
     return rest, editors
 
 
-def section(cls: type[Any], data: Any, where: str) -> Any:
-    """Build dataclass ``cls`` from a TOML table, converting paths and rejecting unknown keys."""
+def section(cls: type[Any], data: Any, where: str,
+            check: Callable[[str, dict[str, Any]], None] | None = None) -> Any:
+    """Build dataclass ``cls`` from a TOML table, converting paths and rejecting unknown keys;
+    ``check`` sees the section's converted values before ``cls`` is built. A field whose metadata
+    says ``toml=False`` is not a key of the file."""
     if not isinstance(data, Mapping):
         raise ConfigError(f"{where}: harus berupa tabel.", f"{where}: must be a table.")
-    known = {f.name: f for f in fields(cls)}
+    known = {f.name: f for f in fields(cls) if f.metadata.get("toml", True)}
     unknown = sorted(set(data) - set(known))
     if unknown:
         raise ConfigError(
@@ -301,6 +304,8 @@ def section(cls: type[Any], data: Any, where: str) -> Any:
     for key, value in data.items():
         values[key] = convert(where, known[key], value)
         check_value(where, key, values[key])
+    if check is not None:
+        check(where, values)
     try:
         return cls(**values)
     except TypeError as exc:  # pragma: no cover - defensive, fields() covers the names

@@ -19,7 +19,7 @@ CORE = {
     "messages", "findings", "errors", "schema", "ids", "dates", "parsers", "validate", "workflow",
     "ledger", "states", "sync", "records", "opendata", "history", "feed", "dcat", "templating",
     "render", "status", "reports", "redact", "config", "config_values", "higher_dik", "linkreasons",
-    "monev", "ringkasan", "register", "gc_pause", "staleness", "__version__", "guide_tab",
+    "monev", "ringkasan", "link_settings", "register", "gc_pause", "staleness", "__version__", "guide_tab",
     "decisions", "decision_text",
     "editions", "list_split",
 }
