@@ -26,7 +26,7 @@ from dip_sheets.register.workbook import WorkbookRegister
 from dip_sheets.render import render_site
 from dip_sheets.targets.folder import FolderTarget
 from tests.conftest import NOW, add_rows, established
-from tests.test_page_browser import ARTIFACTS, chromium
+from tests.plugins.chromium import ARTIFACTS, chromium
 from tests.test_render import OFFICE, item, version
 
 TITLES = [f"Laporan Kegiatan Nomor {n:02d}" for n in range(1, 13)]

@@ -17,7 +17,7 @@ import pytest
 
 from dip_sheets.history import PastVersion
 from dip_sheets.render import Version, render_site
-from tests.test_page_browser import ARTIFACTS, chromium
+from tests.plugins.chromium import ARTIFACTS, chromium
 from tests.test_page_search import CHANNELS, ITEMS
 from tests.test_render import EXCLUDED, item, version
 

@@ -19,7 +19,7 @@ import pytest
 
 from dip_sheets.list_split import FIRST_ROWS, SPLIT_ABOVE
 from dip_sheets.render import render_site
-from tests.test_page_browser import ARTIFACTS, chromium
+from tests.plugins.chromium import ARTIFACTS, chromium
 from tests.test_page_search import CHANNELS
 from tests.test_render import item, version
 
