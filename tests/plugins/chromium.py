@@ -7,6 +7,8 @@ tests need no extra package and open no port. Fixture:
 * ``browser`` (module): one :class:`Chromium` with one page, closed after the module's tests. A
   module that needs more (e.g. ``pdftotext``) overrides it by a fixture of the same name that takes
   this one.
+* ``playwright_chromium`` (module): the same Chromium launched by Playwright for Python (for
+  axe-core); skipped where Playwright is not installed. No browser is downloaded.
 
 Screenshots go to ``test-artifacts/`` (:data:`ARTIFACTS`) for a person to look at.
 """
@@ -155,3 +157,13 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chromium]:
     chrome = Chromium(chromium(), tmp_path_factory.mktemp("profil"))
     yield chrome
     chrome.close()
+
+
+@pytest.fixture(scope="module")
+def playwright_chromium() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium(),
+                                              args=["--no-sandbox", "--disable-gpu"])
+        yield launched
+        launched.close()
