@@ -181,6 +181,12 @@ def load_configs(path: Path | None) -> list[Config]:
     registers = data.get("register")
     if not isinstance(registers, list):
         return [_rooted(_parse(data, str(path)), base)]
+    return _several(data, registers, path, base)
+
+
+def _several(data: Mapping[str, Any], registers: list[Any], path: Path, base: Path) -> list[Config]:
+    """The ``[[register]]`` tables, each over the top level; no two sharing a name, a register or a
+    publish target."""
     shared = {k: v for k, v in data.items() if k != "register"}
     configs = []
     for index, entry in enumerate(registers, start=1):
@@ -251,55 +257,14 @@ def _parse(data: Mapping[str, Any], where: str) -> Config:
     if "office" in data:
         config = replace(config, office=section(Office, data["office"], f"{where} [office]"))
     if "units" in data:
-        units = data["units"]
-        if isinstance(units, Mapping):
-            units = units.get("list")
-        if not isinstance(units, list) or not all(isinstance(u, str) and u.strip() for u in units):
-            raise ConfigError(
-                f"{where} [units]: 'list' harus daftar nama unit (teks).",
-                f"{where} [units]: 'list' must be a list of unit names (text).",
-            )
-        config = replace(config, units=tuple(u.strip() for u in units))
+        config = replace(config, units=_units(data["units"], f"{where} [units]"))
     if "roles" in data:
         roles, per_unit = unit_editors(data["roles"], config.units, f"{where} [roles.units]")
         config = replace(config, roles=read_roles(roles, f"{where} [roles]"), unit_editors=per_unit)
     if "register" in data:
-        settings = section(RegisterSettings, data["register"], f"{where} [register]")
-        if settings.backend not in ("workbook", "sheets"):
-            raise ConfigError(
-                f"{where} [register]: backend harus 'workbook' atau 'sheets'.",
-                f"{where} [register]: backend must be 'workbook' or 'sheets'.",
-            )
-        if settings.backend == "sheets" and not settings.spreadsheet_id:
-            raise ConfigError(
-                f"{where} [register]: backend 'sheets' memerlukan spreadsheet_id.",
-                f"{where} [register]: the 'sheets' backend needs spreadsheet_id.",
-            )
-        config = replace(config, register=settings)
+        config = replace(config, register=_register(data["register"], f"{where} [register]"))
     if "publish" in data:
-        raw = dict(data["publish"]) if isinstance(data["publish"], Mapping) else data["publish"]
-        sftp_raw = raw.pop("sftp", None) if isinstance(raw, dict) else None
-        settings_p = section(PublishSettings, raw, f"{where} [publish]")
-        if sftp_raw is not None:
-            from .targets.sftp import SftpSettings  # paramiko is imported only when SFTP is used
-
-            sftp = section(SftpSettings, sftp_raw, f"{where} [publish.sftp]")
-            settings_p = replace(settings_p, sftp=sftp)
-        if settings_p.target not in ("folder", "sftp"):
-            raise ConfigError(
-                f"{where} [publish]: target harus 'folder' atau 'sftp'.",
-                f"{where} [publish]: target must be 'folder' or 'sftp'.",
-            )
-        if settings_p.target == "sftp" and (
-            settings_p.sftp is None or not settings_p.sftp.host or not settings_p.sftp.username
-        ):
-            raise ConfigError(
-                f"{where} [publish.sftp]: target 'sftp' memerlukan host, username, key_file,"
-                " known_hosts dan remote_dir.",
-                f"{where} [publish.sftp]: the 'sftp' target needs host, username, key_file,"
-                " known_hosts and remote_dir.",
-            )
-        config = replace(config, publish=settings_p)
+        config = replace(config, publish=_publish(data["publish"], where))
     if "monev" in data:
         config = replace(config, monev=MonevSettings.from_toml(data["monev"], f"{where} [monev]"))
     if "links" in data:
@@ -312,6 +277,58 @@ def _parse(data: Mapping[str, Any], where: str) -> Config:
 
 
 _CONFIG_FIELDS = {f.name: f for f in fields(Config)}
+
+
+def _units(data: Any, where: str) -> tuple[str, ...]:
+    """``[units] list`` (or a bare ``units = [...]``): the units' names, each non-empty."""
+    units = data.get("list") if isinstance(data, Mapping) else data
+    if not isinstance(units, list) or not all(isinstance(u, str) and u.strip() for u in units):
+        raise ConfigError(
+            f"{where}: 'list' harus daftar nama unit (teks).",
+            f"{where}: 'list' must be a list of unit names (text).",
+        )
+    return tuple(u.strip() for u in units)
+
+
+def _register(data: Any, where: str) -> RegisterSettings:
+    settings: RegisterSettings = section(RegisterSettings, data, where)
+    if settings.backend not in ("workbook", "sheets"):
+        raise ConfigError(
+            f"{where}: backend harus 'workbook' atau 'sheets'.",
+            f"{where}: backend must be 'workbook' or 'sheets'.",
+        )
+    if settings.backend == "sheets" and not settings.spreadsheet_id:
+        raise ConfigError(
+            f"{where}: backend 'sheets' memerlukan spreadsheet_id.",
+            f"{where}: the 'sheets' backend needs spreadsheet_id.",
+        )
+    return settings
+
+
+def _publish(data: Any, where: str) -> PublishSettings:
+    """``[publish]`` with its ``[publish.sftp]`` table."""
+    raw = dict(data) if isinstance(data, Mapping) else data
+    sftp_raw = raw.pop("sftp", None) if isinstance(raw, dict) else None
+    settings: PublishSettings = section(PublishSettings, raw, f"{where} [publish]")
+    if sftp_raw is not None:
+        from .targets.sftp import SftpSettings  # paramiko is imported only when SFTP is used
+
+        settings = replace(settings, sftp=section(SftpSettings, sftp_raw, f"{where} [publish.sftp]"))
+    if settings.target not in ("folder", "sftp"):
+        raise ConfigError(
+            f"{where} [publish]: target harus 'folder' atau 'sftp'.",
+            f"{where} [publish]: target must be 'folder' or 'sftp'.",
+        )
+    if settings.target == "sftp" and (
+        settings.sftp is None or not settings.sftp.host or not settings.sftp.username
+    ):
+        raise ConfigError(
+            f"{where} [publish.sftp]: target 'sftp' memerlukan host, username, key_file,"
+            " known_hosts dan remote_dir.",
+            f"{where} [publish.sftp]: the 'sftp' target needs host, username, key_file,"
+            " known_hosts and remote_dir.",
+        )
+    return settings
 
 
 def _links(data: Any, where: str) -> LinkSettings:
