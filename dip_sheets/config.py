@@ -257,12 +257,12 @@ def _parse(data: Mapping[str, Any], where: str) -> Config:
     if "office" in data:
         config = replace(config, office=section(Office, data["office"], f"{where} [office]"))
     if "units" in data:
-        config = replace(config, units=_units(data["units"], f"{where} [units]"))
+        config = replace(config, units=_units(data["units"], where))
     if "roles" in data:
         roles, per_unit = unit_editors(data["roles"], config.units, f"{where} [roles.units]")
         config = replace(config, roles=read_roles(roles, f"{where} [roles]"), unit_editors=per_unit)
     if "register" in data:
-        config = replace(config, register=_register(data["register"], f"{where} [register]"))
+        config = replace(config, register=_register(data["register"], where))
     if "publish" in data:
         config = replace(config, publish=_publish(data["publish"], where))
     if "monev" in data:
@@ -284,23 +284,23 @@ def _units(data: Any, where: str) -> tuple[str, ...]:
     units = data.get("list") if isinstance(data, Mapping) else data
     if not isinstance(units, list) or not all(isinstance(u, str) and u.strip() for u in units):
         raise ConfigError(
-            f"{where}: 'list' harus daftar nama unit (teks).",
-            f"{where}: 'list' must be a list of unit names (text).",
+            f"{where} [units]: 'list' harus daftar nama unit (teks).",
+            f"{where} [units]: 'list' must be a list of unit names (text).",
         )
     return tuple(u.strip() for u in units)
 
 
 def _register(data: Any, where: str) -> RegisterSettings:
-    settings: RegisterSettings = section(RegisterSettings, data, where)
+    settings: RegisterSettings = section(RegisterSettings, data, f"{where} [register]")
     if settings.backend not in ("workbook", "sheets"):
         raise ConfigError(
-            f"{where}: backend harus 'workbook' atau 'sheets'.",
-            f"{where}: backend must be 'workbook' or 'sheets'.",
+            f"{where} [register]: backend harus 'workbook' atau 'sheets'.",
+            f"{where} [register]: backend must be 'workbook' or 'sheets'.",
         )
     if settings.backend == "sheets" and not settings.spreadsheet_id:
         raise ConfigError(
-            f"{where}: backend 'sheets' memerlukan spreadsheet_id.",
-            f"{where}: the 'sheets' backend needs spreadsheet_id.",
+            f"{where} [register]: backend 'sheets' memerlukan spreadsheet_id.",
+            f"{where} [register]: the 'sheets' backend needs spreadsheet_id.",
         )
     return settings
 
