@@ -15,7 +15,8 @@ __version__ = "0.1.0"
 from .config import Config, load_configs
 from .errors import DipError
 from .messages import Message
-from .office import Office, Outcome, Run, run_offices, select
+from .office import Office
+from .offices import Outcome, Run, run_offices, select
 
 __all__ = ["Config", "DipError", "Message", "Office", "Outcome", "Run", "__version__", "load_configs",
            "run_offices", "select"]

@@ -10,20 +10,22 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from collections.abc import Mapping
-from dataclasses import MISSING, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .config_values import (
     check_name,
-    check_value,
     convert,
+    read_roles,
     refuse,
     remote_key,
+    section,
     shared_places,
     unit_editors,
 )
 from .errors import ConfigError
+from .link_settings import LinkSettings, check_links_section
 from .monev import MonevSettings
 from .schema import Role
 
@@ -122,25 +124,6 @@ class PublishSettings:
 
 
 @dataclass(frozen=True)
-class LinkCheck:
-    """The ``[links]`` section: how ``dip sync`` checks the ``Tautan`` of the rows (see
-    :mod:`dip_sheets.links`). No link is fetched unless the configuration has this section (the
-    example configuration does); in it, ``check`` is on unless it says ``check = false``."""
-
-    #: fetch the links due for a re-check during ``dip sync`` (a dry run never fetches)
-    check: bool = False
-    #: seconds for connecting and for each read
-    timeout: float = 10.0
-    #: days before a link that opened is checked again, and one that did not
-    recheck_ok_days: float = 7.0
-    recheck_broken_days: float = 1.0
-    #: requests per second to any one host, and links in flight at once
-    per_host_rate: float = 2.0
-    concurrency: int = 8
-    max_redirects: int = 5
-
-
-@dataclass(frozen=True)
 class Config:
     name: str = "utama"
     office: Office = field(default_factory=Office)
@@ -151,7 +134,7 @@ class Config:
     #: the e-Monev self-check's own settings (``[monev]``: SOP and form URLs, the higher PPID's DIK)
     monev: MonevSettings = field(default_factory=MonevSettings)
     #: checking the ``Tautan`` of the rows (``[links]``)
-    links: LinkCheck = field(default_factory=LinkCheck)
+    links: LinkSettings = field(default_factory=LinkSettings)
     timezone: str = "Asia/Jakarta"
     #: where state that is not part of the register lives (lock files, logs).
     state_dir: Path = Path("dip-kerja")
@@ -198,6 +181,12 @@ def load_configs(path: Path | None) -> list[Config]:
     registers = data.get("register")
     if not isinstance(registers, list):
         return [_rooted(_parse(data, str(path)), base)]
+    return _several(data, registers, path, base)
+
+
+def _several(data: Mapping[str, Any], registers: list[Any], path: Path, base: Path) -> list[Config]:
+    """The ``[[register]]`` tables, each over the top level; no two sharing a name, a register or a
+    publish target."""
     shared = {k: v for k, v in data.items() if k != "register"}
     configs = []
     for index, entry in enumerate(registers, start=1):
@@ -251,34 +240,6 @@ def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, An
     return merged
 
 
-def _section(cls: type[Any], data: Any, where: str) -> Any:
-    """Build dataclass ``cls`` from a TOML table, converting paths and rejecting unknown keys."""
-    if not isinstance(data, Mapping):
-        raise ConfigError(f"{where}: harus berupa tabel.", f"{where}: must be a table.")
-    known = {f.name: f for f in fields(cls)}
-    unknown = sorted(set(data) - set(known))
-    if unknown:
-        raise ConfigError(
-            f"{where}: kunci tidak dikenal: {', '.join(unknown)}.",
-            f"{where}: unknown keys: {', '.join(unknown)}.",
-        )
-    required = sorted(f.name for f in known.values()
-                      if f.default is MISSING and f.default_factory is MISSING and f.name not in data)
-    if required:
-        raise ConfigError(
-            f"{where}: kunci wajib belum diisi: {', '.join(required)}.",
-            f"{where}: required keys are missing: {', '.join(required)}.",
-        )
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        values[key] = convert(where, known[key], value)
-        check_value(where, key, values[key])
-    try:
-        return cls(**values)
-    except TypeError as exc:  # pragma: no cover - defensive, fields() covers the names
-        raise ConfigError(f"{where}: {exc}", f"{where}: {exc}") from None
-
-
 #: what a ``[[register]]`` table may override; its other keys are the register's own settings.
 SECTIONS = {"name", "office", "units", "roles", "publish", "monev", "links", "timezone", "state_dir"}
 
@@ -294,57 +255,16 @@ def _parse(data: Mapping[str, Any], where: str) -> Config:
     if "name" in data:
         config = replace(config, name=check_name(where, data["name"]))
     if "office" in data:
-        config = replace(config, office=_section(Office, data["office"], f"{where} [office]"))
+        config = replace(config, office=section(Office, data["office"], f"{where} [office]"))
     if "units" in data:
-        units = data["units"]
-        if isinstance(units, Mapping):
-            units = units.get("list")
-        if not isinstance(units, list) or not all(isinstance(u, str) and u.strip() for u in units):
-            raise ConfigError(
-                f"{where} [units]: 'list' harus daftar nama unit (teks).",
-                f"{where} [units]: 'list' must be a list of unit names (text).",
-            )
-        config = replace(config, units=tuple(u.strip() for u in units))
+        config = replace(config, units=_units(data["units"], where))
     if "roles" in data:
         roles, per_unit = unit_editors(data["roles"], config.units, f"{where} [roles.units]")
-        config = replace(config, roles=_roles(roles, f"{where} [roles]"), unit_editors=per_unit)
+        config = replace(config, roles=read_roles(roles, f"{where} [roles]"), unit_editors=per_unit)
     if "register" in data:
-        settings = _section(RegisterSettings, data["register"], f"{where} [register]")
-        if settings.backend not in ("workbook", "sheets"):
-            raise ConfigError(
-                f"{where} [register]: backend harus 'workbook' atau 'sheets'.",
-                f"{where} [register]: backend must be 'workbook' or 'sheets'.",
-            )
-        if settings.backend == "sheets" and not settings.spreadsheet_id:
-            raise ConfigError(
-                f"{where} [register]: backend 'sheets' memerlukan spreadsheet_id.",
-                f"{where} [register]: the 'sheets' backend needs spreadsheet_id.",
-            )
-        config = replace(config, register=settings)
+        config = replace(config, register=_register(data["register"], where))
     if "publish" in data:
-        raw = dict(data["publish"]) if isinstance(data["publish"], Mapping) else data["publish"]
-        sftp_raw = raw.pop("sftp", None) if isinstance(raw, dict) else None
-        settings_p = _section(PublishSettings, raw, f"{where} [publish]")
-        if sftp_raw is not None:
-            from .targets.sftp import SftpSettings  # paramiko is imported only when SFTP is used
-
-            sftp = _section(SftpSettings, sftp_raw, f"{where} [publish.sftp]")
-            settings_p = replace(settings_p, sftp=sftp)
-        if settings_p.target not in ("folder", "sftp"):
-            raise ConfigError(
-                f"{where} [publish]: target harus 'folder' atau 'sftp'.",
-                f"{where} [publish]: target must be 'folder' or 'sftp'.",
-            )
-        if settings_p.target == "sftp" and (
-            settings_p.sftp is None or not settings_p.sftp.host or not settings_p.sftp.username
-        ):
-            raise ConfigError(
-                f"{where} [publish.sftp]: target 'sftp' memerlukan host, username, key_file,"
-                " known_hosts dan remote_dir.",
-                f"{where} [publish.sftp]: the 'sftp' target needs host, username, key_file,"
-                " known_hosts and remote_dir.",
-            )
-        config = replace(config, publish=settings_p)
+        config = replace(config, publish=_publish(data["publish"], where))
     if "monev" in data:
         config = replace(config, monev=MonevSettings.from_toml(data["monev"], f"{where} [monev]"))
     if "links" in data:
@@ -359,45 +279,63 @@ def _parse(data: Mapping[str, Any], where: str) -> Config:
 _CONFIG_FIELDS = {f.name: f for f in fields(Config)}
 
 
-def _links(data: Any, where: str) -> LinkCheck:
-    """The ``[links]`` section: types as every section, then each number in a sensible range."""
-    settings: LinkCheck = _section(LinkCheck, {"check": True, **data} if isinstance(data, Mapping) else data,
-                                   where)
-    for key in ("timeout", "recheck_ok_days", "recheck_broken_days", "per_host_rate", "concurrency"):
-        if getattr(settings, key) <= 0:
-            raise refuse(where, key, getattr(settings, key), "harus lebih dari 0", "must be above 0")
-    if settings.concurrency > 64 or settings.max_redirects > 30:
-        key = "concurrency" if settings.concurrency > 64 else "max_redirects"
-        raise refuse(where, key, getattr(settings, key), "di luar rentang yang masuk akal",
-                     "out of a sensible range")
+def _units(data: Any, where: str) -> tuple[str, ...]:
+    """``[units] list`` (or a bare ``units = [...]``): the units' names, each non-empty."""
+    units = data.get("list") if isinstance(data, Mapping) else data
+    if not isinstance(units, list) or not all(isinstance(u, str) and u.strip() for u in units):
+        raise ConfigError(
+            f"{where} [units]: 'list' harus daftar nama unit (teks).",
+            f"{where} [units]: 'list' must be a list of unit names (text).",
+        )
+    return tuple(u.strip() for u in units)
+
+
+def _register(data: Any, where: str) -> RegisterSettings:
+    settings: RegisterSettings = section(RegisterSettings, data, f"{where} [register]")
+    if settings.backend not in ("workbook", "sheets"):
+        raise ConfigError(
+            f"{where} [register]: backend harus 'workbook' atau 'sheets'.",
+            f"{where} [register]: backend must be 'workbook' or 'sheets'.",
+        )
+    if settings.backend == "sheets" and not settings.spreadsheet_id:
+        raise ConfigError(
+            f"{where} [register]: backend 'sheets' memerlukan spreadsheet_id.",
+            f"{where} [register]: the 'sheets' backend needs spreadsheet_id.",
+        )
     return settings
 
 
-def _roles(data: Any, where: str) -> dict[Role, tuple[str, ...]]:
-    if not isinstance(data, Mapping):
-        raise ConfigError(f"{where}: harus berupa tabel.", f"{where}: must be a table.")
-    roles: dict[Role, tuple[str, ...]] = {}
-    for key, value in data.items():
-        try:
-            role = Role(key)
-        except ValueError:
-            raise ConfigError(
-                f"{where}: peran '{key}' tidak dikenal; gunakan unit, desk atau ppid.",
-                f"{where}: unknown role '{key}'; use unit, desk or ppid.",
-            ) from None
-        if role is Role.SYSTEM:
-            raise ConfigError(
-                f"{where}: peran 'system' adalah akun layanan itu sendiri dan tidak diatur di sini.",
-                f"{where}: the 'system' role is the service account itself; do not list it.",
-            )
-        emails = [value] if isinstance(value, str) else value
-        if not isinstance(emails, list) or not all(isinstance(e, str) and "@" in e for e in emails):
-            raise ConfigError(
-                f"{where}: '{key}' harus daftar alamat email (akun atau grup Google).",
-                f"{where}: '{key}' must be a list of email addresses (Google accounts or groups).",
-            )
-        roles[role] = tuple(emails)
-    return roles
+def _publish(data: Any, where: str) -> PublishSettings:
+    """``[publish]`` with its ``[publish.sftp]`` table."""
+    raw = dict(data) if isinstance(data, Mapping) else data
+    sftp_raw = raw.pop("sftp", None) if isinstance(raw, dict) else None
+    settings: PublishSettings = section(PublishSettings, raw, f"{where} [publish]")
+    if sftp_raw is not None:
+        from .targets.sftp import SftpSettings  # paramiko is imported only when SFTP is used
+
+        settings = replace(settings, sftp=section(SftpSettings, sftp_raw, f"{where} [publish.sftp]"))
+    if settings.target not in ("folder", "sftp"):
+        raise ConfigError(
+            f"{where} [publish]: target harus 'folder' atau 'sftp'.",
+            f"{where} [publish]: target must be 'folder' or 'sftp'.",
+        )
+    if settings.target == "sftp" and (
+        settings.sftp is None or not settings.sftp.host or not settings.sftp.username
+    ):
+        raise ConfigError(
+            f"{where} [publish.sftp]: target 'sftp' memerlukan host, username, key_file,"
+            " known_hosts dan remote_dir.",
+            f"{where} [publish.sftp]: the 'sftp' target needs host, username, key_file,"
+            " known_hosts and remote_dir.",
+        )
+    return settings
+
+
+def _links(data: Any, where: str) -> LinkSettings:
+    """The ``[links]`` section: its presence turns the check on (see :mod:`.link_settings`)."""
+    settings: LinkSettings = section(LinkSettings, {"check": True, **data} if isinstance(data, Mapping)
+                                     else data, where, check_links_section)
+    return settings
 
 
 def _check_timezone(name: str, where: str) -> None:

@@ -1,9 +1,10 @@
 """Each value of ``dip.toml`` checked at load: its type, its range, and what it may contain.
 
-Types come from the settings dataclasses' own annotations, so a new key is checked without a line
-here. A refused value is named by its section and key with the type expected; the value itself is
-shown only when it cannot be a secret (a passphrase typed into ``key_passphrase_env``, key text in
-``key_file`` or a service-account JSON in ``credentials`` must never reach the terminal or the log).
+Each section is read by :func:`section` into its settings dataclass; types come from the
+dataclasses' own annotations, so a new key is checked without a line here. A refused value is
+named by its section and key with the type expected; the value itself is shown only when it cannot
+be a secret (a passphrase typed into ``key_passphrase_env``, key text in ``key_file`` or a
+service-account JSON in ``credentials`` must never reach the terminal or the log).
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ import posixpath
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import Field
+from dataclasses import MISSING, Field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
 from .redact import looks_secret as looks_secret_text
+from .schema import Role
 
 #: settings whose value is, or points at, a secret: never echoed
 SECRET_KEYS = frozenset({"key_passphrase_env", "key_file", "credentials"})
@@ -275,3 +277,63 @@ def unit_editors(roles: Any, units: Sequence[str], where: str) -> tuple[Any, dic
                 " written 'group:address').")
         editors[unit] = tuple(emails)
     return rest, editors
+
+
+def section(cls: type[Any], data: Any, where: str,
+            check: Callable[[str, dict[str, Any]], None] | None = None) -> Any:
+    """Build dataclass ``cls`` from a TOML table, converting paths and rejecting unknown keys;
+    ``check`` sees the section's converted values before ``cls`` is built. A field whose metadata
+    says ``toml=False`` is not a key of the file."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{where}: harus berupa tabel.", f"{where}: must be a table.")
+    known = {f.name: f for f in fields(cls) if f.metadata.get("toml", True)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ConfigError(
+            f"{where}: kunci tidak dikenal: {', '.join(unknown)}.",
+            f"{where}: unknown keys: {', '.join(unknown)}.",
+        )
+    required = sorted(f.name for f in known.values()
+                      if f.default is MISSING and f.default_factory is MISSING and f.name not in data)
+    if required:
+        raise ConfigError(
+            f"{where}: kunci wajib belum diisi: {', '.join(required)}.",
+            f"{where}: required keys are missing: {', '.join(required)}.",
+        )
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        values[key] = convert(where, known[key], value)
+        check_value(where, key, values[key])
+    if check is not None:
+        check(where, values)
+    try:
+        return cls(**values)
+    except TypeError as exc:  # pragma: no cover - defensive, fields() covers the names
+        raise ConfigError(f"{where}: {exc}", f"{where}: {exc}") from None
+
+
+def read_roles(data: Any, where: str) -> dict[Role, tuple[str, ...]]:
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{where}: harus berupa tabel.", f"{where}: must be a table.")
+    roles: dict[Role, tuple[str, ...]] = {}
+    for key, value in data.items():
+        try:
+            role = Role(key)
+        except ValueError:
+            raise ConfigError(
+                f"{where}: peran '{key}' tidak dikenal; gunakan unit, desk atau ppid.",
+                f"{where}: unknown role '{key}'; use unit, desk or ppid.",
+            ) from None
+        if role is Role.SYSTEM:
+            raise ConfigError(
+                f"{where}: peran 'system' adalah akun layanan itu sendiri dan tidak diatur di sini.",
+                f"{where}: the 'system' role is the service account itself; do not list it.",
+            )
+        emails = [value] if isinstance(value, str) else value
+        if not isinstance(emails, list) or not all(isinstance(e, str) and "@" in e for e in emails):
+            raise ConfigError(
+                f"{where}: '{key}' harus daftar alamat email (akun atau grup Google).",
+                f"{where}: '{key}' must be a list of email addresses (Google accounts or groups).",
+            )
+        roles[role] = tuple(emails)
+    return roles

@@ -37,30 +37,13 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from dip_sheets import linkreasons as why
+from dip_sheets.link_settings import LinkSettings
 from dip_sheets.messages import Message
 
 CACHE_FILE = "cek-tautan.json"
 USER_AGENT = "dip-sheets (pemeriksa tautan Daftar Informasi Publik)"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
-
-
-@dataclass(frozen=True)
-class LinkSettings:
-    """How links are checked. ``verify`` is True (the system's CAs), False (no check: never in
-    production) or the path of a CA bundle to trust instead."""
-
-    timeout: float = 10.0  # seconds, for connecting and for each read
-    max_redirects: int = 5
-    concurrency: int = 8  # links in flight at once
-    per_host_rate: float = 2.0  # requests per second to one host
-    recheck_ok: dt.timedelta = dt.timedelta(days=7)
-    recheck_broken: dt.timedelta = dt.timedelta(days=1)
-    verify: bool | str = True
-
-    def __post_init__(self) -> None:
-        """A guard for the code that builds settings; the config reader reports bad values itself."""
-        if self.timeout <= 0 or self.max_redirects < 0 or self.concurrency < 1 or self.per_host_rate <= 0:
-            raise ValueError(f"invalid link-check settings: {self}")
+DEFAULT_SETTINGS = LinkSettings()
 
 
 @dataclass(frozen=True)
@@ -77,7 +60,7 @@ class LinkResult:
 
 
 def check_links(urls: Iterable[str], *, state_dir: Path, now: dt.datetime,
-                settings: LinkSettings = LinkSettings()) -> dict[str, LinkResult]:
+                settings: LinkSettings = DEFAULT_SETTINGS) -> dict[str, LinkResult]:
     """The result for each of ``urls``: from the cache when still fresh, otherwise checked now (and
     the cache updated). ``now`` is timezone-aware."""
     wanted = list(dict.fromkeys(urls))

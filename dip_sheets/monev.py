@@ -24,11 +24,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config_values import check_url, convert, refuse
+from .config_values import check_url, refuse, section
 from .errors import ConfigError
 from .messages import Message
 
@@ -73,31 +73,28 @@ class MonevSettings:
 
     @classmethod
     def from_toml(cls, mapping: Mapping[str, Any], where: str = "[monev]") -> MonevSettings:
-        """Read the ``[monev]`` table; an unknown key or a wrong value is a :class:`ConfigError`
-        naming the key."""
-        if not isinstance(mapping, Mapping):
-            raise ConfigError(f"{where}: harus berupa tabel.", f"{where}: must be a table.")
-        known = {f.name: f for f in fields(cls)}
-        unknown = sorted(set(mapping) - set(known))
-        if unknown:
-            raise ConfigError(f"{where}: kunci tidak dikenal: {', '.join(unknown)}.",
-                              f"{where}: unknown keys: {', '.join(unknown)}.")
-        values: dict[str, Any] = {}
-        for key, value in mapping.items():
-            values[key] = convert(where, known[key], value)
-            if key.endswith(("_url", "_form", "_page")) or key.startswith("sop_"):
-                check_url(where, key, values[key])
-        if values.get("berkala_months", 1) < 1 or values.get("january_grace_days", 0) > 365:
-            key = "berkala_months" if values.get("berkala_months", 1) < 1 else "january_grace_days"
-            raise refuse(where, key, values[key], "di luar rentang yang masuk akal",
-                         "out of a sensible range")
-        if values.get("higher_dik_url") and not values.get("higher_issuer"):
-            raise ConfigError(
-                f"{where}: higher_dik_url diisi, tetapi higher_issuer belum: tulis nama penerbit"
-                " keputusan atasan seperti tertulis di kolom Nomor Keputusan (mis. \"Keputusan KPU\").",
-                f"{where}: higher_dik_url is set but higher_issuer is not: give the higher body's"
-                " name as written in the Nomor Keputusan column (e.g. \"Keputusan KPU\").")
-        return cls(**values)
+        """Read the ``[monev]`` table (with the one section reader of ``dip.toml``); an unknown key
+        or a wrong value is a :class:`ConfigError` naming the key."""
+        settings: MonevSettings = section(cls, mapping, where, _check_section)
+        return settings
+
+
+def _check_section(where: str, values: dict[str, Any]) -> None:
+    """The ``[monev]`` addresses are web addresses, its numbers in range, and a higher PPID's list
+    comes with the name its decisions are cited by."""
+    for key, value in values.items():
+        if key.endswith(("_url", "_form", "_page")) or key.startswith("sop_"):
+            check_url(where, key, value)
+    if values.get("berkala_months", 1) < 1 or values.get("january_grace_days", 0) > 365:
+        key = "berkala_months" if values.get("berkala_months", 1) < 1 else "january_grace_days"
+        raise refuse(where, key, values[key], "di luar rentang yang masuk akal",
+                     "out of a sensible range")
+    if values.get("higher_dik_url") and not values.get("higher_issuer"):
+        raise ConfigError(
+            f"{where}: higher_dik_url diisi, tetapi higher_issuer belum: tulis nama penerbit"
+            " keputusan atasan seperti tertulis di kolom Nomor Keputusan (mis. \"Keputusan KPU\").",
+            f"{where}: higher_dik_url is set but higher_issuer is not: give the higher body's"
+            " name as written in the Nomor Keputusan column (e.g. \"Keputusan KPU\").")
 
 
 @dataclass(frozen=True)

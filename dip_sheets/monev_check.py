@@ -23,7 +23,8 @@ from .dates import format_date
 from .decisions import decisions_in, rests_on
 from .higher_dik import HigherCheck, check_higher
 from .history import PastVersion, moment
-from .links import LinkSettings, check_links, http_fetch
+from .link_settings import LinkSettings
+from .links import check_links, http_fetch
 from .monev import Fetch, MonevReport, MonevSettings, site_url
 from .monev_items import Observed, judge_all
 from .register import Cell, Snapshot

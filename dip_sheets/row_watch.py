@@ -14,7 +14,8 @@ import logging
 from collections.abc import Callable
 
 from .config import Config
-from .links import CACHE_FILE, LinkResult, LinkSettings, check_links, link_warning, load_cache
+from .link_settings import LinkSettings
+from .links import CACHE_FILE, LinkResult, check_links, link_warning, load_cache
 from .messages import Message
 from .register import Snapshot
 from .sync import Watch, links_in
@@ -23,12 +24,8 @@ log = logging.getLogger(__name__)
 
 
 def link_settings(config: Config) -> LinkSettings:
-    """The link checker's settings from the ``[links]`` section."""
-    links = config.links
-    return LinkSettings(timeout=links.timeout, max_redirects=links.max_redirects,
-                        concurrency=links.concurrency, per_host_rate=links.per_host_rate,
-                        recheck_ok=dt.timedelta(days=links.recheck_ok_days),
-                        recheck_broken=dt.timedelta(days=links.recheck_broken_days))
+    """The link checker's settings: the ``[links]`` section."""
+    return config.links
 
 
 def cached(config: Config) -> dict[str, LinkResult]:

@@ -19,18 +19,18 @@ CORE = {
     "messages", "findings", "errors", "schema", "ids", "dates", "parsers", "validate", "workflow",
     "ledger", "states", "sync", "records", "opendata", "history", "feed", "dcat", "templating",
     "render", "status", "reports", "redact", "config", "config_values", "higher_dik", "linkreasons",
-    "monev", "ringkasan", "register", "gc_pause", "staleness", "__version__", "guide_tab",
+    "monev", "ringkasan", "link_settings", "register", "gc_pause", "staleness", "__version__", "guide_tab",
     "decisions", "decision_text",
     "editions", "list_split",
 }
 APPLICATION = {"office", "publish", "switch", "site", "render_digest", "archive_history", "check", "demo",
-               "restore", "redaction",
+               "restore", "redaction", "offices", "publish_plan",
                "monev_check", "monev_items",
                "evidence", "province", "province_checks", "province_config", "province_dik",
                "province_fetch", "province_render", "province_xlsx", "connect", "cron", "runlog",
                "lock", "links", "retry", "ratelimit", "notify", "row_watch", "published_state",
                "decision_scans", "decision_draft", "list_pdf"}
-CLI = {"cli", "output", "argparse_id", "error_handler", "__main__"}
+CLI = {"cli", "cli_parser", "output", "argparse_id", "error_handler", "__main__"}
 
 
 #: the one import across layers the layering allows: the SFTP settings type lives with its target, so

@@ -17,12 +17,12 @@ import pytest
 import requests
 
 from dip_sheets import linkreasons as why
+from dip_sheets.link_settings import LinkSettings
 from dip_sheets.links import (
     CACHE_FILE,
     USER_AGENT,
     HostPacer,
     LinkResult,
-    LinkSettings,
     check_links,
     due,
     interleave_by_host,
@@ -260,7 +260,7 @@ def test_a_second_run_within_the_interval_sends_nothing(http_server: WebServer, 
 
 def test_the_intervals_are_settings(http_server: WebServer, tmp_path: Path) -> None:
     http_server.route("/", Reply(200))
-    settings = dataclasses.replace(FAST, recheck_ok=dt.timedelta(hours=1))
+    settings = dataclasses.replace(FAST, recheck_ok_days=1 / 24)
     for minutes in (0, 30, 61):
         check_links([http_server.url("/")], state_dir=tmp_path, now=NOW + dt.timedelta(minutes=minutes),
                     settings=settings)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-import dip_sheets.publish as publishing
+import dip_sheets.publish_plan as publish_plan
 from dip_sheets import schema as s
 from dip_sheets.config import Config
 from dip_sheets.errors import ConfigError
@@ -26,7 +26,7 @@ from dip_sheets.register.workbook import WorkbookRegister
 from dip_sheets.render import render_site
 from dip_sheets.targets.folder import FolderTarget
 from tests.conftest import NOW, add_rows, established
-from tests.test_page_browser import ARTIFACTS, chromium
+from tests.plugins.chromium import ARTIFACTS, chromium
 from tests.test_render import OFFICE, item, version
 
 TITLES = [f"Laporan Kegiatan Nomor {n:02d}" for n in range(1, 13)]
@@ -112,7 +112,7 @@ def test_an_unchanged_publish_prints_nothing_and_keeps_the_pdf(
     first = publish(publish_config, register, FolderTarget(folder), now=NOW, force=True)
     before = (folder / "dip.pdf").read_bytes()
     printed: list[Any] = []
-    monkeypatch.setattr(publishing, "list_pdf", lambda *args: printed.append(args))
+    monkeypatch.setattr(publish_plan, "list_pdf", lambda *args: printed.append(args))
     again = publish(publish_config, register, FolderTarget(folder), now=NOW.replace(hour=11), force=True)
     assert (again.status, again.version, printed) == ("unchanged", first.version, [])
     assert (folder / "dip.pdf").read_bytes() == before

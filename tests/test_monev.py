@@ -21,7 +21,8 @@ from dip_sheets import demo
 from dip_sheets import schema as s
 from dip_sheets.config import Config
 from dip_sheets.errors import ConfigError
-from dip_sheets.links import CACHE_FILE, LinkResult, LinkSettings, save_cache
+from dip_sheets.link_settings import LinkSettings
+from dip_sheets.links import CACHE_FILE, LinkResult, save_cache
 from dip_sheets.messages import Message
 from dip_sheets.monev import MEETS, NOT_YET, MonevReport, MonevSettings
 from dip_sheets.monev_check import berkala_updated, last_change, read_dik_rows, self_check

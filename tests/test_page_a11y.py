@@ -9,7 +9,6 @@ violation counts are printed, so the run itself shows the result.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ import pytest
 
 from dip_sheets.history import PastVersion
 from dip_sheets.render import Version, render_site
-from tests.test_page_browser import ARTIFACTS, chromium
+from tests.plugins.chromium import ARTIFACTS
 from tests.test_page_search import CHANNELS, ITEMS
 from tests.test_render import EXCLUDED, item, version
 
@@ -46,12 +45,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium(),
-                                              args=["--no-sandbox", "--disable-gpu"])
-        yield launched
-        launched.close()
+def browser(playwright_chromium: Any) -> Any:
+    """Chromium as Playwright drives it (:mod:`tests.plugins.chromium`)."""
+    return playwright_chromium
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

@@ -14,7 +14,6 @@ import dataclasses
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,7 +21,7 @@ import pytest
 from dip_sheets import demo
 from dip_sheets import schema as s
 from dip_sheets.render import render_site
-from tests.test_page_browser import ARTIFACTS, Chromium, chromium
+from tests.plugins.chromium import ARTIFACTS, Chromium
 from tests.test_render import OFFICE, item, version
 
 pytestmark = pytest.mark.browser
@@ -32,12 +31,11 @@ HEADER = s.PAGE_COLUMNS[0].label  # the title column's heading, on every page th
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chromium]:
+def browser(browser: Chromium) -> Chromium:
+    """The plugin's browser (:mod:`tests.plugins.chromium`), for a machine that can read PDFs."""
     if not shutil.which("pdftotext"):
         pytest.skip("poppler-utils tidak terpasang (apt-get install poppler-utils)")
-    chrome = Chromium(chromium(), tmp_path_factory.mktemp("profil"))
-    yield chrome
-    chrome.close()
+    return browser
 
 
 def printed(browser: Chromium, index: Path, name: str) -> list[str]:

@@ -2,7 +2,7 @@
 screen, the first result scrolled into view while typing, Indonesian-aware matching, compact rows
 with the details one tap away, and on every item the way to get it.
 
-The browser tests drive Debian's Chromium with the DevTools client of ``test_page_browser``;
+The browser tests drive Debian's Chromium with the ``browser`` fixture of ``tests.plugins.chromium``;
 screenshots before and after a search, phone and desktop, go to ``test-artifacts/``.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ import pytest
 from dip_sheets.config import Office
 from dip_sheets.errors import ConfigError
 from dip_sheets.render import render_site, synonym_groups, whatsapp_link
-from tests.test_page_browser import Chromium, chromium
+from tests.plugins.chromium import Chromium
 from tests.test_render import OFFICE, item, version
 
 CHANNELS = dataclasses.replace(
@@ -45,13 +44,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> str:
     for name, data in render_site(ITEMS, [], CHANNELS, version()).items():
         (folder / name).write_bytes(data)
     return (folder / "index.html").as_uri()
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chromium]:
-    chrome = Chromium(chromium(), tmp_path_factory.mktemp("profil"))
-    yield chrome
-    chrome.close()
 
 
 def search(browser: Chromium, text: str) -> list[str]:

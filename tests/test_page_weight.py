@@ -11,7 +11,6 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ import pytest
 
 from dip_sheets.list_split import FIRST_ROWS, SPLIT_ABOVE
 from dip_sheets.render import render_site
-from tests.test_page_browser import ARTIFACTS, chromium
+from tests.plugins.chromium import ARTIFACTS
 from tests.test_page_search import CHANNELS
 from tests.test_render import item, version
 
@@ -94,12 +93,9 @@ def site(ten_thousand: dict[str, bytes], tmp_path_factory: pytest.TempPathFactor
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium(),
-                                              args=["--no-sandbox", "--disable-gpu"])
-        yield launched
-        launched.close()
+def browser(playwright_chromium: Any) -> Any:
+    """Chromium as Playwright drives it (:mod:`tests.plugins.chromium`)."""
+    return playwright_chromium
 
 
 def shown(page: Any) -> list[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_page_browser import ARTIFACTS, Chromium, chromium
+from tests.plugins.chromium import ARTIFACTS, Chromium, chromium
 from tests.test_province import Province, province  # noqa: F401  (the four offices)
 
 pytestmark = pytest.mark.browser

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import dip_sheets.publish as publishing
+import dip_sheets.publish_plan as publish_plan
 from dip_sheets import schema as s
 from dip_sheets.config import Config, Office
 from dip_sheets.publish import ARCHIVE, live_manifest, publish, versions
@@ -52,7 +53,7 @@ class Renders:
             self.count += 1
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(publishing, "render_site", counting)  # as publish looks it up
+        monkeypatch.setattr(publish_plan, "render_site", counting)  # as publish looks it up
 
 
 class ReadCounting(FolderTarget):

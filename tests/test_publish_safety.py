@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dip_sheets import publish as publish_module
+from dip_sheets import publish_plan
 from dip_sheets.config import Config, PublishSettings, default_config
 from dip_sheets.errors import ConfigError, DipError, PublishFailed
 from dip_sheets.messages import Message
@@ -230,7 +230,7 @@ def test_a_site_of_real_files_upgrades_to_links_on_its_next_publish(
 ) -> None:
     """Sites published before links: real files at the root, local-time ids, no upload marker."""
     with monkeypatch.context() as patch:
-        patch.setattr(publish_module, "new_version_id", lambda now, taken: "20261125-100000")
+        patch.setattr(publish_plan, "new_version_id", lambda now, taken: "20261125-100000")
         publish(config, workbook, NoLinks(site), now=NOW, force=True)
     (site / ARCHIVE / "20261125-100000" / MARKER).unlink()
     target = FolderTarget(site)

@@ -1,8 +1,9 @@
 """The SFTP target's file operations (the :class:`~dip_sheets.targets.Target` protocol).
 
-Every paramiko or socket error becomes one of the project's errors naming the remote path. Writes
-and removals never go through a symbolic link (``lstat``, never ``stat``), and listing survives file
-names that are not UTF-8 (paramiko's own listing stops at the first one).
+Every paramiko or socket error becomes one of the project's errors naming the remote path
+(:mod:`.sftp_errors`). Writes and removals never go through a symbolic link (``lstat``, never
+``stat``), and listing survives file names that are not UTF-8 (paramiko's own listing stops at the
+first one).
 """
 
 from __future__ import annotations
@@ -12,26 +13,22 @@ import contextlib
 import io
 import logging
 import posixpath
-import re
 import socket
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import paramiko
 
-from ..errors import BackendUnavailable, DipError, PublishFailed
+from ..errors import PublishFailed
 from ..messages import Message
 from . import POSIX_RENAME, Entry, Kind, LinksUnsupported, link_refused, temp_name
 from .sftp_client import Client
+from .sftp_errors import LINK, LIST, MKDIR, READ, REMOVE, RENAME, UNSUPPORTED, WRITE, translated
 from .ssh_keys import SftpSettings, SftpWarning
 
 log = logging.getLogger(__name__)
-
-#: How servers word their SSH_FX_OP_UNSUPPORTED reply (paramiko keeps only the text of the status).
-_UNSUPPORTED = re.compile(r"unsupported|not supported|unknown extended|unimplemented", re.I)
-
 
 def _raw(path: str) -> bytes:
     """A remote path as the bytes the server knows it by (non-UTF-8 names survive a round trip)."""
@@ -44,16 +41,6 @@ def _kind(mode: int | None) -> Kind:
     if stat.S_ISLNK(mode):
         return "link"
     return "dir" if stat.S_ISDIR(mode) else "file" if stat.S_ISREG(mode) else "other"
-
-
-#: what was being done when a remote operation failed, as messages name it
-_READ = Message("membaca", "reading")
-_LIST = Message("membaca isi folder", "listing")
-_WRITE = Message("menulis", "writing")
-_MKDIR = Message("membuat folder", "creating the folder")
-_RENAME = Message("mengganti nama", "renaming")
-_REMOVE = Message("menghapus", "removing")
-_LINK = Message("membuat tautan", "creating the link")
 
 
 @dataclass(eq=False)
@@ -106,61 +93,9 @@ class SftpTarget:
             raise ValueError(f"path must be relative and stay inside the root: {path!r}")
         return posixpath.join(self.root, *parts)
 
-    @contextlib.contextmanager
-    def _errors(self, action: Message, remote: str) -> Iterator[None]:
+    def _errors(self, action: Message, remote: str) -> contextlib.AbstractContextManager[None]:
         """Turn paramiko/socket errors during an operation into the project's errors."""
-        s = self.settings
-        try:
-            yield
-        except DipError:
-            raise
-        except TimeoutError:
-            raise BackendUnavailable(
-                f"Server {s.host} tidak menjawab dalam {s.io_timeout:g} detik saat {action.id} "
-                f"{remote}: periksa sambungan, lalu jalankan lagi perintahnya nanti.",
-                f"The server {s.host} did not answer within {s.io_timeout:g} s while "
-                f"{action.en} {remote}: check the connection, then run the command again later.",
-            ) from None
-        except (EOFError, paramiko.SSHException, ConnectionError) as exc:
-            log.debug("SFTP connection lost: %r", exc)
-            raise BackendUnavailable(
-                f"Sambungan SFTP ke {s.host} terputus saat {action.id} {remote}: jalankan lagi "
-                "perintahnya setelah sambungan pulih.",
-                f"The SFTP connection to {s.host} was lost while {action.en} {remote}: run the "
-                "command again once the connection is back.",
-            ) from None
-        except PermissionError:
-            raise PublishFailed(
-                f"Server {s.host} menolak izin {action.id} {remote}: minta penyedia hosting "
-                f"memberi akun {s.username} hak tulis pada {self.root}.",
-                f"The server {s.host} denied permission for {action.en} {remote}: ask the web "
-                f"host to give the account {s.username} write access to {self.root}.",
-            ) from None
-        except OSError as exc:
-            if exc.errno is None and not self._connected():
-                raise BackendUnavailable(
-                    f"Sambungan SFTP ke {s.host} terputus saat {action.id} {remote}: jalankan "
-                    "lagi perintahnya setelah sambungan pulih.",
-                    f"The SFTP connection to {s.host} was lost while {action.en} {remote}: run "
-                    "the command again once the connection is back.",
-                ) from None
-            if action is _WRITE and exc.errno is None:
-                # SFTP v3 has no "disk full" status: OpenSSH answers ENOSPC and EDQUOT with the
-                # generic SSH2_FX_FAILURE, which is by far the usual cause of a failed write.
-                raise PublishFailed(
-                    f"Server {s.host} gagal menulis {remote} ({exc}); biasanya disk atau kuota "
-                    "situs penuh: kosongkan ruang atau minta penyedia hosting menambah kuota, "
-                    "lalu jalankan lagi.",
-                    f"The server {s.host} could not write {remote} ({exc}); usually the disk or "
-                    "the site's quota is full: free some space or ask the web host for more, "
-                    "then run again.",
-                ) from None
-            raise PublishFailed(
-                f"Server {s.host} gagal {action.id} {remote} ({exc}): periksa folder itu di "
-                "server, lalu jalankan lagi.",
-                f"The server {s.host} failed {action.en} {remote} ({exc}): check that folder on "
-                "the server, then run again.",
-            ) from None
+        return translated(self.settings, self.root, action, remote, self._connected)
 
     def _connected(self) -> bool:
         transport = self._client.get_transport()
@@ -200,7 +135,7 @@ class SftpTarget:
             if part in ("", "."):
                 continue
             current = posixpath.join(current, part)
-            with self._errors(_MKDIR, current):
+            with self._errors(MKDIR, current):
                 attrs = self._lstat(current)
                 if attrs is None:
                     try:
@@ -233,7 +168,7 @@ class SftpTarget:
         """Return the file's bytes (following links), or ``None`` when it does not exist."""
         remote = self._path(path)
         buf = io.BytesIO()
-        with self._errors(_READ, remote):
+        with self._errors(READ, remote):
             try:
                 self._sftp.getfo(remote, buf)
             except FileNotFoundError:
@@ -243,7 +178,7 @@ class SftpTarget:
     def list(self, path: str) -> builtins.list[str]:
         """Names directly inside ``path`` (sorted); ``[]`` if it is missing."""
         remote = self._path(path, allow_root=True)
-        with self._errors(_LIST, remote):
+        with self._errors(LIST, remote):
             try:
                 return sorted(name for name, _ in self._sftp.entries_raw(remote))
             except FileNotFoundError:
@@ -253,7 +188,7 @@ class SftpTarget:
         """Entries directly inside ``path`` as the server's ``lstat`` sees them, links read."""
         remote = self._path(path, allow_root=True)
         found = []
-        with self._errors(_LIST, remote):
+        with self._errors(LIST, remote):
             try:
                 listed = self._sftp.entries_raw(remote)
             except FileNotFoundError:
@@ -274,7 +209,7 @@ class SftpTarget:
         disk on servers that do not report it) gets its own message.
         """
         remote = self._path(path)
-        with self._errors(_WRITE, remote):
+        with self._errors(WRITE, remote):
             self._folders_checked(remote)
             self._refuse_link(remote, self._lstat(remote))
             try:
@@ -297,7 +232,7 @@ class SftpTarget:
     def symlink(self, link: str, path: str) -> None:
         """Create a link; a server that answers "unsupported" raises :class:`LinksUnsupported`."""
         remote = self._path(path)
-        with self._errors(_LINK, remote):
+        with self._errors(LINK, remote):
             self._folders_checked(remote)
             try:
                 self._sftp.symlink(link, remote)
@@ -305,7 +240,7 @@ class SftpTarget:
                 self._makedirs(posixpath.dirname(remote))
                 self._sftp.symlink(link, remote)
             except OSError as exc:
-                if exc.errno is not None or not _UNSUPPORTED.search(str(exc)):
+                if exc.errno is not None or not UNSUPPORTED.search(str(exc)):
                     raise
                 s = self.settings
                 raise LinksUnsupported(
@@ -322,7 +257,7 @@ class SftpTarget:
         ``atomic_replace`` turns False and a warning says exactly what the server lacks, once.
         """
         rsrc, rdst = self._path(src), self._path(dst)
-        with self._errors(_RENAME, f"{rsrc} -> {rdst}"):
+        with self._errors(RENAME, f"{rsrc} -> {rdst}"):
             self._folders_checked(rsrc)
             self._folders_checked(rdst)
             if self.atomic_replace:
@@ -330,7 +265,7 @@ class SftpTarget:
                     self._sftp.posix_rename(rsrc, rdst)
                     return
                 except OSError as exc:
-                    if exc.errno is not None or not _UNSUPPORTED.search(str(exc)):
+                    if exc.errno is not None or not UNSUPPORTED.search(str(exc)):
                         raise
                 self.atomic_replace = False
             self._replace_fallback(rsrc, rdst)
@@ -375,7 +310,7 @@ class SftpTarget:
     def remove(self, path: str) -> None:
         """Remove a file or a link (the link itself), or an empty folder; nothing if missing."""
         remote = self._path(path)
-        with self._errors(_REMOVE, remote):
+        with self._errors(REMOVE, remote):
             self._folders_checked(remote)
             self._remove_one(remote)
 
