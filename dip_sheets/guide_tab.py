@@ -33,6 +33,14 @@ ROLE_COLOURS = {s.Role.SYSTEM: "D9D9D9", s.Role.UNIT: "DDEBF7", s.Role.DESK: "FF
 LOCKED_COLOUR = "EDEDED"
 #: the shade of a row with a finding in ``Catatan Sinkron``.
 FINDING_COLOUR = "FCE4D6"
+#: the shade of a section heading in the Petunjuk and Ringkasan tabs
+HEADING_COLOUR = "BDD7EE"
+#: the sans-serif font of headers and of the text tabs (on every office computer and in Google)
+FONT = "Arial"
+#: column widths in characters: the Petunjuk tab, and the Ringkasan tab (labels and units first,
+#: then the counts of each SOP stage)
+GUIDE_WIDTHS = (34, 46, 62, 62)
+DASHBOARD_WIDTHS = (44, *(16,) * 12)
 
 STEPS = (
     (s.STEP1, s.Role.UNIT, "Unit mengisi baris (kolom biru) lalu memilih 'Ya' bila informasi"
