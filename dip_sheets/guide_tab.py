@@ -74,6 +74,32 @@ CORRECTION_STEPS = (
 )
 
 
+#: the Keputusan tab: who fills it and the year rule (see ``decisions.py``)
+DECISION_RULES = (
+    f"Tab '{s.DECISION_TAB}' diisi oleh PPID saja, satu baris per Keputusan PPID (nomor, tanggal,"
+    f" dan yang ditetapkan: {', '.join(s.DECISION_CHOICES)}). Di Google Sheet tab ini dilindungi untuk"
+    " PPID; di workbook tidak ada akun, jadi yang lain cukup tidak mengubahnya. Keputusan lama jangan"
+    " dihapus: setiap versi yang pernah terbit bersandar pada salah satunya.",
+    "Setiap versi daftar yang diterbitkan mencatat keputusan yang menjadi dasarnya: keputusan terakhir"
+    " yang menetapkan DIP dengan tanggal paling lambat hari terbit (halaman DIK: yang menetapkan DIK).",
+    "Aturan tahunan: daftar yang diterbitkan dalam satu tahun kalender memerlukan Keputusan PPID tahun"
+    " itu yang menetapkan DIP. Tanpa keputusan itu 'dip publish' menolak, kecuali dengan '--force', dan"
+    " versi itu mencatat bahwa keputusan tahun berjalan belum ada. Karena itu PPID menetapkan DIP"
+    " sedikitnya sekali setahun ('dip keputusan draf' menyiapkan drafnya).",
+    f"Pindaian keputusan yang sudah ditandatangani dicatat dengan 'dip keputusan arsipkan': kolom"
+    f" '{s.DECISION_SCAN}' dan '{s.DECISION_SCAN_SHA256}' diisi olehnya dan pindaian itu ikut terbit.",
+)
+
+#: what the Ringkasan tab shows
+DASHBOARD_TEXT = (
+    f"Tab '{s.DASHBOARD_TAB}' ditulis ulang oleh setiap sinkronisasi yang mengubah isinya; isinya sama"
+    " dengan laporan 'dip status'. Jangan diubah: perubahan akan ditimpa.",
+    "Isinya: jumlah item per unit dan per langkah SOP beserta yang menunggu paling lama, baris yang"
+    " menghambat penerbitan, yang menunggu Desk dan PPID, sinkronisasi dan penerbitan terakhir (waktu,"
+    " versi, alamat), dan kesiapan e-Monev bila pemeriksaan itu pernah dijalankan.",
+)
+
+
 @dataclass(frozen=True)
 class Line:
     """One row of the tab: ``kind`` is ``title``, ``heading``, ``head`` (a table's header) or ``row``;
@@ -160,11 +186,15 @@ def lines() -> list[Line]:
             Line("row", ("Baris abu-abu", "Sudah ditetapkan PPID: sel unit terkunci."), LOCKED_COLOUR),
             Line("row", ("Baris jingga", f"Ada temuan di '{s.NOTE}': perbaiki lalu tunggu sinkronisasi."),
                  FINDING_COLOUR)]
-    for tab in (s.TAB_BY_NAME[s.DIP_TAB], s.TAB_BY_NAME[s.DIK_TAB]):
+    for tab in (s.TAB_BY_NAME[s.DIP_TAB], s.TAB_BY_NAME[s.DIK_TAB], s.TAB_BY_NAME[s.DECISION_TAB]):
         out += [Line("heading", (f"Kolom tab '{tab.name}'",)),
                 Line("head", ("Kolom", "Diisi oleh", "Wajib", "Apa yang diketik"))]
         out += [Line("row", (c.header, ROLE_NAMES[c.owner], "ya" if c.required else "",
                              column_help(c)), ROLE_COLOURS[c.owner]) for c in tab.columns]
+    out += [Line("heading", (f"Tab '{s.DECISION_TAB}' dan aturan tahunan",)),
+            *(Line("row", (str(n), text)) for n, text in enumerate(DECISION_RULES, start=1)),
+            Line("heading", (f"Tab '{s.DASHBOARD_TAB}'",)),
+            *(Line("row", (str(n), text)) for n, text in enumerate(DASHBOARD_TEXT, start=1))]
     out += [Line("heading", (f"Arti pesan di '{s.NOTE}' dan cara memperbaikinya",)),
             Line("head", ("Kolom", "Pesan (… diisi saat muncul)", "Cara memperbaiki"))]
     out += [Line("row", (column or "(kolom yang disebut)", text, _fix(column)))
