@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from openpyxl.utils import get_column_letter
 
 from dip_sheets import guide_tab as g
 from dip_sheets import schema as s
+from dip_sheets.errors import DipError
 from dip_sheets.register.sheets_format import HEADER_HEIGHT, hex_of
 from tests.test_register_sheets import DIP, LAYOUT, Env, env
 
@@ -132,3 +134,29 @@ def test_the_guide_and_the_dashboard_tabs_are_written_and_readable(env: Env) -> 
     emu.reset_log()
     assert [m.id for m in env.register().init(LAYOUT)] == [f"Tab '{g.GUIDE_TAB}' ditulis."]
     assert emu.writes == 1 and emu.tab_values(sid, g.GUIDE_TAB)[0] == [lines[0].cells[0]]
+
+
+def test_the_emulator_keeps_what_a_field_mask_leaves_out_and_checks_rules(env: Env) -> None:
+    """The emulator follows Google: ``userEnteredFormat.textFormat.bold`` sets that part only, a
+    rule's index must exist, and a custom formula starts with '='."""
+    register = env.register()
+    register.init(LAYOUT)
+    sheet_id = env.emu.book(env.sid).tab(s.DIP_TAB).sheet_id
+    header = {"sheetId": sheet_id, "startRowIndex": 0, "endRowIndex": 1,
+              "startColumnIndex": 0, "endColumnIndex": 1}
+    register.structure([{"repeatCell": {"range": header, "cell": {"userEnteredFormat": {}},
+                                        "fields": "userEnteredFormat.textFormat.bold"}}])
+    look = env.emu.cell_format(env.sid, s.DIP_TAB, 0, 0)
+    assert "bold" not in look["textFormat"] and look["textFormat"]["fontFamily"] == "Arial"
+    assert hex_of(look["backgroundColor"]) == g.ROLE_COLOURS[s.Role.SYSTEM]
+    [rule] = finding_rules(env, s.DIP_TAB)
+    register.structure([{"deleteConditionalFormatRule": {"sheetId": sheet_id, "index": 0}}])
+    assert env.emu.conditional_formats(env.sid, s.DIP_TAB) == []
+    with pytest.raises(DipError):
+        register.structure([{"deleteConditionalFormatRule": {"sheetId": sheet_id, "index": 0}}])
+    broken = {**rule, "booleanRule": {**rule["booleanRule"], "condition": {
+        "type": "CUSTOM_FORMULA", "values": [{"userEnteredValue": "LEN($T2)"}]}}}
+    with pytest.raises(DipError):
+        register.structure([{"addConditionalFormatRule": {"rule": broken, "index": 0}}])
+    assert env.register().init(LAYOUT)  # and init puts ours back
+    assert len(finding_rules(env, s.DIP_TAB)) == 1
