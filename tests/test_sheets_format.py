@@ -14,10 +14,13 @@ from openpyxl.utils import get_column_letter
 from dip_sheets import guide_tab as g
 from dip_sheets import schema as s
 from dip_sheets.errors import DipError
+from dip_sheets.register import Layout
 from dip_sheets.register.sheets_format import HEADER_HEIGHT, hex_of
+from tests.conftest import UNITS
 from tests.test_register_sheets import DIP, LAYOUT, Env, env
+from tests.test_request_counts import ROLES, Office, office
 
-__all__ = ["env"]  # the fixture, used by name
+__all__ = ["env", "office"]  # the fixtures, used by name
 
 DIK = s.TAB_BY_NAME[s.DIK_TAB]
 
@@ -124,7 +127,10 @@ def test_the_guide_and_the_dashboard_tabs_are_written_and_readable(env: Env) -> 
     assert set(g.ROLE_COLOURS.values()) | {g.FINDING_COLOUR, g.LOCKED_COLOUR} <= legend
 
     assert emu.column_widths(sid, s.DASHBOARD_TAB)[:13] == [w * 7 + 12 for w in g.DASHBOARD_WIDTHS]
-    assert emu.cell_format(sid, s.DASHBOARD_TAB, 0, 0)["textFormat"]["bold"]
+    assert emu.cell_format(sid, s.DASHBOARD_TAB, 0, 0)["textFormat"] == {"bold": True,
+                                                                        "fontFamily": "Arial"}
+    assert all(emu.cell_format(sid, s.DASHBOARD_TAB, row, 0)["wrapStrategy"] == "WRAP"
+               for row in range(1000))  # the labels column; the sync writes values only
     [heading] = emu.conditional_formats(sid, s.DASHBOARD_TAB)
     assert heading["booleanRule"]["condition"]["values"][0]["userEnteredValue"] == (
         '=AND(ROW()>2,COUNTA($A1:$M1)=0,$A2<>"")')
@@ -160,3 +166,17 @@ def test_the_emulator_keeps_what_a_field_mask_leaves_out_and_checks_rules(env: E
         register.structure([{"addConditionalFormatRule": {"rule": broken, "index": 0}}])
     assert env.register().init(LAYOUT)  # and init puts ours back
     assert len(finding_rules(env, s.DIP_TAB)) == 1
+
+
+def test_a_publish_keeps_the_look_and_init_afterwards_sends_nothing(office: Office) -> None:
+    """A publish writes values only (its request count is test_request_counts'): the look stays
+    and a later ``dip init`` has nothing to repair."""
+    office.publish()
+    emu, sid = office.emu, office.sid
+    assert emu.tab_values(sid, s.DIP_TAB)[1][0]  # the sync gave the rows their IDs
+    assert emu.cell_format(sid, s.DASHBOARD_TAB, 0, 0)["textFormat"]["bold"]
+    assert len([r for r in emu.conditional_formats(sid, s.DIP_TAB)
+                if formula(r).startswith("=LEN(TRIM(")]) == 1
+    emu.reset_log()
+    assert office.register().init(Layout(s.TABS, UNITS, ROLES)) == []
+    assert emu.writes == 0

@@ -27,6 +27,8 @@ HEADER_HEIGHT = 72
 FINDING_RULE = "=LEN(TRIM($"
 #: the rule marking the Ringkasan's section headings (a row after an empty one)
 HEADING_RULE = "=AND(ROW()>2,COUNTA("
+#: the part of the Ringkasan tab the grid read of ``dip init`` needs (its look, not its content)
+DASHBOARD_RANGE = f"A1:{letter(len(g.DASHBOARD_WIDTHS) - 1)}2"
 #: what the grid read of ``dip init`` asks for, besides values and dropdowns
 FIELDS = ("sheets(properties(title,gridProperties(frozenColumnCount)),conditionalFormats,"
           "data(rowMetadata(pixelSize),columnMetadata(pixelSize),rowData(values(effectiveValue,"
@@ -161,15 +163,23 @@ def guide_requests(info: TabInfo, seen: Found) -> tuple[list[Json], list[Message
 
 
 def dashboard_requests(info: TabInfo, seen: Found) -> tuple[list[Json], list[Message]]:
-    """The ``Ringkasan`` tab's look (the sync writes only its values): column widths, the title
-    bold, and each section's first row (a row after an empty one) bold and shaded by a rule."""
+    """The ``Ringkasan`` tab's look (the sync writes only its values): column widths, the labels
+    column wrapped, the title bold, and each section's first row (a row after an empty one) bold
+    and shaded by a rule. Only the labels column is wrapped: a format on every cell of the grid
+    would weigh on every later request; the other columns' texts run on into their empty
+    neighbours. Its first two rows stand for the rest (only the sync writes the tab)."""
     requests_ = _widths(info, seen, g.DASHBOARD_WIDTHS)
-    title = {"textFormat": {"bold": True, "fontFamily": g.FONT}}
+    labels = {**_WRAP, "textFormat": {"fontFamily": g.FONT}}
+    if not _same_look(cell(seen.cells, 1, 0).get("userEnteredFormat"), labels):
+        requests_.append({"repeatCell": {"range": _area(info, 0, None, 0, 1),
+                                         "cell": {"userEnteredFormat": labels},
+                                         "fields": f"{_WRAP_FIELDS},userEnteredFormat.textFormat"
+                                                   ".fontFamily"}})
+    title = {"textFormat": {"bold": True}}
     if not _same_look(cell(seen.cells, 0, 0).get("userEnteredFormat"), title):
         requests_.append({"repeatCell": {"range": _area(info, 0, 1, 0, 1),
                                          "cell": {"userEnteredFormat": title},
-                                         "fields": "userEnteredFormat.textFormat.bold,"
-                                                   "userEnteredFormat.textFormat.fontFamily"}})
+                                         "fields": "userEnteredFormat.textFormat.bold"}})
     last = letter(len(g.DASHBOARD_WIDTHS) - 1)
     rule = {"ranges": [_area(info, 1, None, 0, len(g.DASHBOARD_WIDTHS))],
             "booleanRule": {"condition": {"type": "CUSTOM_FORMULA", "values": [

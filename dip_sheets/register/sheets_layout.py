@@ -108,8 +108,9 @@ def _dashboard(info: TabInfo | None, grids: Mapping[str, Found], ids: set[int],
 def _grid_data(api: _Api, names: Sequence[str]) -> dict[str, Found]:
     """Cells (value, dropdown rule, format), sizes, frozen columns and conditional formats of whole
     tabs, in one request."""
-    return look.found(api.get({"includeGridData": "true", "ranges": [quoted(n) for n in names],
-                               "fields": look.FIELDS}))
+    ranges = [quoted(n) + (f"!{look.DASHBOARD_RANGE}" if n == s.DASHBOARD_TAB else "")
+              for n in names]
+    return look.found(api.get({"includeGridData": "true", "ranges": ranges, "fields": look.FIELDS}))
 
 
 def _repair_header(tab: s.Tab, info: TabInfo, header: list[str], requests_: list[Json],
