@@ -33,6 +33,14 @@ ROLE_COLOURS = {s.Role.SYSTEM: "D9D9D9", s.Role.UNIT: "DDEBF7", s.Role.DESK: "FF
 LOCKED_COLOUR = "EDEDED"
 #: the shade of a row with a finding in ``Catatan Sinkron``.
 FINDING_COLOUR = "FCE4D6"
+#: the shade of a section heading in the Petunjuk and Ringkasan tabs
+HEADING_COLOUR = "BDD7EE"
+#: the sans-serif font of headers and of the text tabs (on every office computer and in Google)
+FONT = "Arial"
+#: column widths in characters: the Petunjuk tab, and the Ringkasan tab (labels and units first,
+#: then the counts of each SOP stage)
+GUIDE_WIDTHS = (34, 46, 62, 62)
+DASHBOARD_WIDTHS = (44, *(16,) * 12)
 
 STEPS = (
     (s.STEP1, s.Role.UNIT, "Unit mengisi baris (kolom biru) lalu memilih 'Ya' bila informasi"
@@ -63,6 +71,32 @@ CORRECTION_STEPS = (
     f" '{s.HISTORY_TAB}'). Setelah nilainya kembali, baris itu ditetapkan seperti semula.",
     f"'{s.NEEDS_REVISION}' mencabut penetapan: item keluar dari daftar yang diterbitkan sampai PPID"
     f" memilih '{s.ESTABLISHED}' lagi.",
+)
+
+
+#: the Keputusan tab: who fills it and the year rule (see ``decisions.py``)
+DECISION_RULES = (
+    f"Tab '{s.DECISION_TAB}' diisi oleh PPID saja, satu baris per Keputusan PPID (nomor, tanggal,"
+    f" dan yang ditetapkan: {', '.join(s.DECISION_CHOICES)}). Di Google Sheet tab ini dilindungi untuk"
+    " PPID; di workbook tidak ada akun, jadi yang lain cukup tidak mengubahnya. Keputusan lama jangan"
+    " dihapus: setiap versi yang pernah terbit bersandar pada salah satunya.",
+    "Setiap versi daftar yang diterbitkan mencatat keputusan yang menjadi dasarnya: keputusan terakhir"
+    " yang menetapkan DIP dengan tanggal paling lambat hari terbit (halaman DIK: yang menetapkan DIK).",
+    "Aturan tahunan: daftar yang diterbitkan dalam satu tahun kalender memerlukan Keputusan PPID tahun"
+    " itu yang menetapkan DIP. Tanpa keputusan itu 'dip publish' menolak, kecuali dengan '--force', dan"
+    " versi itu mencatat bahwa keputusan tahun berjalan belum ada. Karena itu PPID menetapkan DIP"
+    " sedikitnya sekali setahun ('dip keputusan draf' menyiapkan drafnya).",
+    f"Pindaian keputusan yang sudah ditandatangani dicatat dengan 'dip keputusan arsipkan': kolom"
+    f" '{s.DECISION_SCAN}' dan '{s.DECISION_SCAN_SHA256}' diisi olehnya dan pindaian itu ikut terbit.",
+)
+
+#: what the Ringkasan tab shows
+DASHBOARD_TEXT = (
+    f"Tab '{s.DASHBOARD_TAB}' ditulis ulang oleh setiap sinkronisasi yang mengubah isinya; isinya sama"
+    " dengan laporan 'dip status'. Jangan diubah: perubahan akan ditimpa.",
+    "Isinya: jumlah item per unit dan per langkah SOP beserta yang menunggu paling lama, baris yang"
+    " menghambat penerbitan, yang menunggu Desk dan PPID, sinkronisasi dan penerbitan terakhir (waktu,"
+    " versi, alamat), dan kesiapan e-Monev bila pemeriksaan itu pernah dijalankan.",
 )
 
 
@@ -152,11 +186,15 @@ def lines() -> list[Line]:
             Line("row", ("Baris abu-abu", "Sudah ditetapkan PPID: sel unit terkunci."), LOCKED_COLOUR),
             Line("row", ("Baris jingga", f"Ada temuan di '{s.NOTE}': perbaiki lalu tunggu sinkronisasi."),
                  FINDING_COLOUR)]
-    for tab in (s.TAB_BY_NAME[s.DIP_TAB], s.TAB_BY_NAME[s.DIK_TAB]):
+    for tab in (s.TAB_BY_NAME[s.DIP_TAB], s.TAB_BY_NAME[s.DIK_TAB], s.TAB_BY_NAME[s.DECISION_TAB]):
         out += [Line("heading", (f"Kolom tab '{tab.name}'",)),
                 Line("head", ("Kolom", "Diisi oleh", "Wajib", "Apa yang diketik"))]
         out += [Line("row", (c.header, ROLE_NAMES[c.owner], "ya" if c.required else "",
                              column_help(c)), ROLE_COLOURS[c.owner]) for c in tab.columns]
+    out += [Line("heading", (f"Tab '{s.DECISION_TAB}' dan aturan tahunan",)),
+            *(Line("row", (str(n), text)) for n, text in enumerate(DECISION_RULES, start=1)),
+            Line("heading", (f"Tab '{s.DASHBOARD_TAB}'",)),
+            *(Line("row", (str(n), text)) for n, text in enumerate(DASHBOARD_TEXT, start=1))]
     out += [Line("heading", (f"Arti pesan di '{s.NOTE}' dan cara memperbaikinya",)),
             Line("head", ("Kolom", "Pesan (… diisi saat muncul)", "Cara memperbaiki"))]
     out += [Line("row", (column or "(kolom yang disebut)", text, _fix(column)))

@@ -20,7 +20,9 @@ Known differences from Google, none of which the dip-sheets tests rely on:
 - protections are enforced on value writes only, and only ``editors.users`` count (group
   membership is unknown here);
 - the ``fields`` mask of ``spreadsheets.get`` is ignored: every field is returned;
-- data validation is stored and returned, never enforced on writes.
+- data validation is stored and returned, never enforced on writes;
+- cell formats, row heights and conditional format rules are stored and returned as sent (colours
+  are not normalised); row heights and rule ranges do not move when rows or columns are inserted.
 """
 
 from __future__ import annotations
@@ -55,7 +57,8 @@ DEFAULT_ACCOUNT = "dip-sync@dip-test.iam.gserviceaccount.com"
 OWNER = "pemilik@example.org"
 #: number format given to dates typed by a person (the spreadsheet's locale is id_ID).
 DATE_FORMAT = {"type": "DATE", "pattern": "dd/mm/yyyy"}
-EPOCH = dt.date(1899, 12, 30)  # serial day 0 of Google Sheets (and Lotus 1-2-3)
+EPOCH = dt.date(1899, 12, 30)
+DEFAULT_ROW_HEIGHT = 21  # serial day 0 of Google Sheets (and Lotus 1-2-3)
 
 _URL_NAMES = (
     "SPREADSHEET_URL", "SPREADSHEET_BATCH_UPDATE_URL", "SPREADSHEET_VALUES_URL",
@@ -286,12 +289,15 @@ class CellData:
     number_format: dict[str, str] | None = None
     validation: dict[str, Any] | None = None
     note: str | None = None
+    #: userEnteredFormat besides numberFormat (text format, colours, wrapping, alignment)
+    look: dict[str, Any] | None = None
 
     def has_value(self) -> bool:
         return self.formula is not None or (self.value is not None and self.value != "")
 
     def is_blank(self) -> bool:
-        return not (self.has_value() or self.number_format or self.validation or self.note)
+        return not (self.has_value() or self.number_format or self.validation or self.note
+                    or self.look)
 
     def is_date(self) -> bool:
         return self.number_format is not None and self.number_format.get("type") in (
@@ -347,8 +353,8 @@ class CellData:
             else:
                 out["userEnteredValue"] = out["effectiveValue"] = _typed_value(self.value)
             out["formattedValue"] = self.render("FORMATTED_VALUE", "FORMATTED_STRING")
-        if self.number_format:
-            out["userEnteredFormat"] = {"numberFormat": dict(self.number_format)}
+        if self.number_format or self.look:
+            out["userEnteredFormat"] = _format_out(self)
         if self.validation:
             out["dataValidation"] = copy.deepcopy(self.validation)
         if self.note:
@@ -398,6 +404,10 @@ class Sheet:
     rows: list[dict[int, CellData]] = field(default_factory=list)
     col_widths: list[int] = field(default_factory=list)
     protected: list[dict[str, Json]] = field(default_factory=list)
+    frozen_cols: int = 0
+    #: rows whose height was set (pixels by 0-based row); the others are 21 px high
+    row_heights: dict[int, int] = field(default_factory=dict)
+    conditional_formats: list[dict[str, Json]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.rows += [{} for _ in range(self.row_count - len(self.rows))]
@@ -413,6 +423,8 @@ class Sheet:
         grid: dict[str, int] = {"rowCount": self.row_count, "columnCount": self.col_count}
         if self.frozen_rows:
             grid["frozenRowCount"] = self.frozen_rows
+        if self.frozen_cols:
+            grid["frozenColumnCount"] = self.frozen_cols
         return {"sheetId": self.sheet_id, "title": self.title, "index": self.index,
                 "sheetType": "GRID", "gridProperties": grid}
 
@@ -471,6 +483,8 @@ class Sheet:
         data: dict[str, Json] = {
             "rowData": row_data,
             "columnMetadata": [{"pixelSize": w} for w in self.col_widths[rect.c0:rect.c1]],
+            "rowMetadata": [{"pixelSize": self.row_heights.get(r, DEFAULT_ROW_HEIGHT)}
+                            for r in range(rect.r0, rect.r1)],
         }
         if rect.r0:
             data["startRow"] = rect.r0
@@ -985,6 +999,21 @@ class SheetsEmulator:
         with self._lock:
             return list(self._books[spreadsheet_id].tab(tab).col_widths)
 
+    def row_height(self, spreadsheet_id: str, tab: str, row: int) -> int:
+        with self._lock:
+            return self._books[spreadsheet_id].tab(tab).row_heights.get(row, DEFAULT_ROW_HEIGHT)
+
+    def conditional_formats(self, spreadsheet_id: str, tab: str) -> list[Json]:
+        """A tab's conditional format rules as spreadsheets.get returns them, in order."""
+        with self._lock:
+            return copy.deepcopy(self._books[spreadsheet_id].tab(tab).conditional_formats)
+
+    def cell_format(self, spreadsheet_id: str, tab: str, row: int, col: int) -> Json:
+        """A cell's userEnteredFormat (0-based), ``{}`` when it has none."""
+        with self._lock:
+            cell = self._books[spreadsheet_id].tab(tab).rows[row].get(col)
+            return _format_out(cell) if cell else {}
+
     # ---- staff edits (direct, or queued with before_request / before_next_write) -------------
 
     def set_cell(self, spreadsheet_id: str, tab: str, a1: str, value: Any,
@@ -1307,6 +1336,8 @@ class SheetsEmulator:
             if sheet.protected:
                 entry["protectedRanges"] = [self._protection_out(p, account)
                                             for p in sheet.protected]
+            if sheet.conditional_formats:
+                entry["conditionalFormats"] = copy.deepcopy(sheet.conditional_formats)
             if include:
                 rects = wanted[sheet.sheet_id] if wanted is not None else [sheet.full()]
                 entry["data"] = [sheet.grid_data(rect) for rect in rects]
@@ -1494,7 +1525,8 @@ class SheetsEmulator:
         grid = props.get("gridProperties") or {}
         sheet = Sheet(int(sheet_id), title, len(book.sheets),
                       int(grid.get("rowCount") or 1000), int(grid.get("columnCount") or 26),
-                      int(grid.get("frozenRowCount") or 0))
+                      int(grid.get("frozenRowCount") or 0),
+                      frozen_cols=int(grid.get("frozenColumnCount") or 0))
         book.sheets.append(sheet)
         book.place(sheet, props.get("index"))
         return {"addSheet": {"properties": sheet.properties()}}
@@ -1526,6 +1558,8 @@ class SheetsEmulator:
             book.place(sheet, props["index"])
         if wanted("gridProperties.frozenRowCount"):
             sheet.frozen_rows = int(grid.get("frozenRowCount") or 0)
+        if wanted("gridProperties.frozenColumnCount"):
+            sheet.frozen_cols = int(grid.get("frozenColumnCount") or 0)
         if wanted("gridProperties.rowCount") and grid.get("rowCount"):
             count = int(grid["rowCount"])
             if count > sheet.row_count:
@@ -1612,6 +1646,37 @@ class SheetsEmulator:
                 sheet.cell(row, col).validation = copy.deepcopy(rule)
         return {}
 
+    # -- conditional format rules (stored per sheet, in order; the index is the rule's priority)
+
+    def _req_addConditionalFormatRule(self, book: Book, payload: Json, account: str | None) -> Json:
+        rule = _checked_rule(book, payload.get("rule"))
+        sheet = book.sheet_by_id(rule["ranges"][0].get("sheetId"))
+        index = int(payload.get("index") or 0)
+        if not 0 <= index <= len(sheet.conditional_formats):
+            raise ApiError(400, f"Invalid index {index}: the sheet has"
+                                f" {len(sheet.conditional_formats)} rules")
+        sheet.conditional_formats.insert(index, rule)
+        return {}
+
+    def _req_updateConditionalFormatRule(self, book: Book, payload: Json,
+                                         account: str | None) -> Json:
+        sheet, index = _rule_at(book, payload)
+        old = sheet.conditional_formats[index]
+        if payload.get("rule") is not None:
+            new, new_index = _checked_rule(book, payload["rule"]), index
+            sheet.conditional_formats[index] = new
+        else:
+            new_index = int(payload.get("newIndex") or 0)
+            new = sheet.conditional_formats.pop(index)
+            sheet.conditional_formats.insert(new_index, new)
+        return {"updateConditionalFormatRule": {"newRule": copy.deepcopy(new), "newIndex": new_index,
+                                                "oldRule": copy.deepcopy(old), "oldIndex": index}}
+
+    def _req_deleteConditionalFormatRule(self, book: Book, payload: Json,
+                                         account: str | None) -> Json:
+        sheet, index = _rule_at(book, payload)
+        return {"deleteConditionalFormatRule": {"rule": sheet.conditional_formats.pop(index)}}
+
     def _req_updateDimensionProperties(self, book: Book, payload: Json,
                                        account: str | None) -> Json:
         dimension_range = payload.get("range") or {}
@@ -1624,6 +1689,7 @@ class SheetsEmulator:
             end = int(dimension_range.get("endIndex", sheet.col_count))
             sheet.check(Rect(0, 1, start, end))
             sheet.col_widths[start:end] = [int(size)] * (end - start)
+        _row_heights(sheet, dimension_range, fields, size)
         return {}
 
     def _req_appendDimension(self, book: Book, payload: Json, account: str | None) -> Json:
@@ -1726,10 +1792,92 @@ def _update_cell(cell: CellData, data: Mapping[str, Json], fields: set[str]) -> 
         else:
             cell.formula = None
             cell.value = next(iter(entered.values()), None)
-    if wanted("userEnteredFormat"):
+    if _masked(fields, "userEnteredFormat.numberFormat"):
         number_format = (data.get("userEnteredFormat") or {}).get("numberFormat")
         cell.number_format = dict(number_format) if number_format else None
+    _update_look(cell, data.get("userEnteredFormat") or {}, fields)
     if wanted("dataValidation"):
         cell.validation = copy.deepcopy(data.get("dataValidation"))
     if wanted("note"):
         cell.note = data.get("note") or None
+
+
+# ---- cell formats, row heights and conditional format rules ------------------------------------
+
+
+def _masked(fields: set[str], path: str) -> bool:
+    """Whether a field mask touches ``path`` (the path itself, a parent or a part of it)."""
+    return "*" in fields or any(f == path or path.startswith(f + ".") or f.startswith(path + ".")
+                                for f in fields)
+
+
+def _format_out(cell: CellData) -> Json:
+    out: dict[str, Json] = copy.deepcopy(cell.look) if cell.look else {}
+    if cell.number_format:
+        out["numberFormat"] = dict(cell.number_format)
+    return out
+
+
+def _update_look(cell: CellData, given: Mapping[str, Json], fields: set[str]) -> None:
+    """Set the parts of userEnteredFormat the mask names (``userEnteredFormat.textFormat.bold``
+    sets that part only); a part named but not given is cleared, as on Google."""
+    look: dict[str, Json] = copy.deepcopy(cell.look) if cell.look else {}
+    for mask in fields:
+        if mask in ("*", "userEnteredFormat"):
+            look = {k: copy.deepcopy(v) for k, v in given.items() if k != "numberFormat"}
+            continue
+        path = mask.split(".")
+        if path[0] != "userEnteredFormat" or len(path) < 2 or path[1] == "numberFormat":
+            continue
+        source: Json = given
+        target = look
+        for name in path[1:-1]:
+            source = (source or {}).get(name) if isinstance(source, Mapping) else None
+            target = target.setdefault(name, {})
+        value = source.get(path[-1]) if isinstance(source, Mapping) else None
+        if value is None:
+            target.pop(path[-1], None)
+        else:
+            target[path[-1]] = copy.deepcopy(value)
+    cell.look = look or None
+
+
+def _row_heights(sheet: Sheet, dimension_range: Mapping[str, Json], fields: set[str],
+                 size: Json) -> None:
+    if dimension_range.get("dimension") != "ROWS" or not _masked(fields, "pixelSize") or not size:
+        return
+    start = int(dimension_range.get("startIndex") or 0)
+    end = int(dimension_range.get("endIndex", sheet.row_count))
+    sheet.check(Rect(start, end, 0, 1))
+    for row in range(start, end):
+        sheet.row_heights[row] = int(size)
+
+
+def _checked_rule(book: Book, rule: Json) -> Json:
+    """A ConditionalFormatRule as Google accepts it: ranges on one sheet, inside its grid, and a
+    boolean or a gradient rule; a custom formula must start with '='."""
+    if not isinstance(rule, dict) or not rule.get("ranges"):
+        raise ApiError(400, "A conditional format rule requires at least one range.")
+    if ("booleanRule" in rule) == ("gradientRule" in rule):
+        raise ApiError(400, "A conditional format rule needs exactly one of booleanRule and"
+                            " gradientRule.")
+    sheets = {book.sheet_by_id(r.get("sheetId")).sheet_id for r in rule["ranges"]}
+    if len(sheets) != 1:
+        raise ApiError(400, "All ranges of a conditional format rule must be on the same sheet.")
+    for grid_range in rule["ranges"]:
+        _grid(book, grid_range)
+    condition = (rule.get("booleanRule") or {}).get("condition") or {}
+    if condition.get("type") == "CUSTOM_FORMULA":
+        values = condition.get("values") or []
+        if len(values) != 1 or not str(values[0].get("userEnteredValue", "")).startswith("="):
+            raise ApiError(400, "Invalid ConditionalValue: a custom formula must be one value"
+                                " starting with '='.")
+    return copy.deepcopy(rule)
+
+
+def _rule_at(book: Book, payload: Json) -> tuple[Sheet, int]:
+    sheet = book.sheet_by_id(payload.get("sheetId"))
+    index = int(payload.get("index") or 0)
+    if not 0 <= index < len(sheet.conditional_formats):
+        raise ApiError(400, f"No conditional format on sheet {sheet.sheet_id} at index {index}")
+    return sheet, index

@@ -24,8 +24,11 @@ def test_the_guide_tab_comes_from_the_schema_and_the_findings(workbook: Workbook
     book = openpyxl.load_workbook(workbook.path)
     assert g.GUIDE_TAB in book.sheetnames and book[g.GUIDE_TAB].protection.sheet
     text = "\n".join(str(c.value) for row in book[g.GUIDE_TAB].iter_rows() for c in row if c.value)
-    for column in (*s.DIP_COLUMNS, *s.DIK_COLUMNS):
+    for column in (*s.DIP_COLUMNS, *s.DIK_COLUMNS, *s.DECISION_COLUMNS):
         assert column.header in text and g.column_help(column) in text, column.header
+    for paragraph in (*g.DECISION_RULES, *g.DASHBOARD_TEXT):  # who edits Keputusan, the year rule
+        assert paragraph in text
+    assert f"Tab '{s.DECISION_TAB}' dan aturan tahunan" in text and f"Tab '{s.DASHBOARD_TAB}'" in text
     for step in (s.STEP1, s.STEP2, s.STEP3, s.STEP4, s.STEP5):
         assert step in text
     for _, message in g.finding_messages():

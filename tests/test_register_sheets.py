@@ -23,7 +23,7 @@ from google.oauth2 import service_account
 
 from dip_sheets import schema as s
 from dip_sheets.errors import BackendUnavailable, ConfigError, DipError, LayoutError
-from dip_sheets.guide_tab import column_help
+from dip_sheets.guide_tab import GUIDE_TAB, column_help
 from dip_sheets.register import (
     Cell,
     CellWrite,
@@ -149,7 +149,7 @@ def test_init_creates_tabs_headers_dropdowns_and_role_protections(env: Env) -> N
     done = env.register().init(LAYOUT)
     assert emu.apis() == ["spreadsheets.get", "spreadsheets.batchUpdate"]
     assert "Tab 'DIP' dibuat dengan" in done[0].id and "Tab 'DIP' created with" in done[0].en
-    assert emu.tab_titles(sid) == ["Sheet1", *(t.name for t in s.TABS), s.DASHBOARD_TAB]
+    assert emu.tab_titles(sid) == ["Sheet1", *(t.name for t in s.TABS), GUIDE_TAB, s.DASHBOARD_TAB]
     [dashboard] = emu.protections(sid, s.DASHBOARD_TAB)  # the sync alone writes the Ringkasan
     assert set(dashboard["range"]) <= {"sheetId"} and dashboard["editors"] == {"users": [env.account.email]}
     for tab in s.TABS:
@@ -529,7 +529,8 @@ def test_init_whose_reply_is_lost_is_planned_again_not_resent(env: Env) -> None:
     env.emu.wait_idle()
     assert "Tab 'DIP' dibuat dengan" in done[0].id  # what was missing when init began
     assert env.emu.count(api="spreadsheets.batchUpdate") == 1
-    assert env.emu.tab_titles(env.sid) == ["Sheet1", *(t.name for t in s.TABS), s.DASHBOARD_TAB]
+    assert env.emu.tab_titles(env.sid) == ["Sheet1", *(t.name for t in s.TABS), GUIDE_TAB,
+                                           s.DASHBOARD_TAB]
     assert env.register().init(LAYOUT) == []
 
 

@@ -104,11 +104,16 @@ _ROLE_TEXT = {
 
 
 def protections(tab: s.Tab) -> list[Protection]:
-    """A system tab as a whole; else the header row and every column not the units' own."""
+    """A system tab (or one without columns, the ``Petunjuk`` tab ``dip init`` writes) as a
+    whole; else the header row and every column not the units' own."""
     if is_system_tab(tab.name):
         return [Protection("tab", s.Role.SYSTEM, None, True, Message(
             f"Tab '{tab.name}' hanya ditulis oleh sinkronisasi.",
             f"Tab '{tab.name}' is written by the sync only."))]
+    if not tab.columns:
+        return [Protection("tab", s.Role.SYSTEM, None, True, Message(
+            f"Tab '{tab.name}' ditulis ulang oleh 'dip init'; jangan diubah.",
+            f"Tab '{tab.name}' is rewritten by 'dip init'; do not change it."))]
     wanted = [Protection("header", s.Role.SYSTEM, None, False, Message(
         "Baris judul kolom: jangan diubah (kolom dicari menurut judulnya).",
         "Header row: do not change it (columns are found by their header)."))]

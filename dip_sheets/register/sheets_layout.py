@@ -1,8 +1,10 @@
 """``dip init`` on a Google sheet: the plan of :mod:`.plan` as one ``:batchUpdate``.
 
 Missing tabs are created; missing headers are added after the last used header cell (with their
-width and note); the header row is frozen; every staff column with fixed choices gets a strict
-dropdown; the plan's protections are added or repaired. Nothing is sent when nothing is missing.
+width and note); every staff column with fixed choices gets a strict dropdown; the look of each tab
+(:mod:`.sheets_format`: header format, frozen panes, the finding rule) and the ``Petunjuk`` and
+``Ringkasan`` tabs are set again; the plan's protections are added or repaired. Nothing is sent when
+nothing is missing.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from .. import guide_tab
 from .. import schema as s
 from ..messages import Message
 from . import Layout, plan
+from . import sheets_format as look
+from .sheets_format import Found
 from .sheets_grid import NEW_TAB_ROWS, Json, TabInfo, quoted
 from .sheets_protections import Editors, layout_requests, role_editors
 
@@ -31,7 +35,8 @@ def missing(api: _Api, layout: Layout) -> tuple[list[Json], list[Message]]:
     sent by this function: the caller sends it once and plans again after a lost reply)."""
     who = role_editors(layout, api.account)
     tabs = api.metadata(refresh=True)
-    present = [t.name for t in layout.tabs if t.name in tabs]
+    present = [n for n in (*(t.name for t in layout.tabs), guide_tab.GUIDE_TAB, s.DASHBOARD_TAB)
+               if n in tabs]
     grids = _grid_data(api, present) if present else {}
     ids = {t.sheet_id for t in tabs.values()}
     requests_: list[Json] = []
@@ -43,22 +48,19 @@ def missing(api: _Api, layout: Layout) -> tuple[list[Json], list[Message]]:
             info = _add_tab(tab.name, max(26, len(tab.columns)), ids, requests_, frozen=1)
             done.append(Message(f"Tab '{tab.name}' dibuat dengan {len(tab.columns)} kolom.",
                                 f"Tab '{tab.name}' created with {len(tab.columns)} columns."))
-            cells: list[list[Json]] = []
-        else:
-            cells = grids.get(tab.name, [])
+        seen = Found() if created else grids.get(tab.name, Found())
+        cells = seen.cells
         header = [_cell_text(c) for c in (cells[0] if cells else [])]
         columns = _repair_header(tab, info, header, requests_, [] if created else done)
-        if info.frozen_rows < 1:
-            requests_.append({"updateSheetProperties": {"properties": {
-                "sheetId": info.sheet_id, "gridProperties": {"frozenRowCount": 1}},
-                "fields": "gridProperties.frozenRowCount"}})
-            done.append(Message(f"Tab '{tab.name}': baris judul dibekukan.",
-                                f"Tab '{tab.name}': header row frozen."))
+        formats, said = look.tab_requests(tab, info, columns, seen, not plan.is_system_tab(tab.name))
+        requests_ += formats
+        done += [] if created else said
         _repair_dropdowns(tab, info, columns, cells, layout, requests_, done)
         protect, protected = layout_requests(tab, info, columns, who)
         requests_ += protect
         done += protected
-    _dashboard(tabs.get(s.DASHBOARD_TAB), ids, who, requests_, done)
+    _guide(tabs.get(guide_tab.GUIDE_TAB), grids, ids, who, requests_, done)
+    _dashboard(tabs.get(s.DASHBOARD_TAB), grids, ids, who, requests_, done)
     return requests_, done
 
 
@@ -74,29 +76,41 @@ def _add_tab(name: str, columns: int, ids: set[int], requests_: list[Json], froz
     return info
 
 
-def _dashboard(info: TabInfo | None, ids: set[int], who: Mapping[s.Role, Editors],
-               requests_: list[Json], done: list[Message]) -> None:
+def _guide(info: TabInfo | None, grids: Mapping[str, Found], ids: set[int],
+           who: Mapping[s.Role, Editors], requests_: list[Json], done: list[Message]) -> None:
+    """The ``Petunjuk`` tab (written here from the schema), protected as a whole."""
+    if info is None:
+        info = _add_tab(guide_tab.GUIDE_TAB, 26, ids, requests_)
+    written, said = look.guide_requests(info, grids.get(guide_tab.GUIDE_TAB, Found()))
+    requests_ += written
+    done += said
+    protect, protected = layout_requests(s.Tab(guide_tab.GUIDE_TAB, ()), info, {}, who)
+    requests_ += protect
+    done += protected
+
+
+def _dashboard(info: TabInfo | None, grids: Mapping[str, Found], ids: set[int],
+               who: Mapping[s.Role, Editors], requests_: list[Json], done: list[Message]) -> None:
     """The ``Ringkasan`` tab (the sync fills it), protected as a whole for the sync alone."""
+    created = info is None
     if info is None:
         info = _add_tab(s.DASHBOARD_TAB, 26, ids, requests_)
         done.append(Message(f"Tab '{s.DASHBOARD_TAB}' dibuat (diisi oleh sinkronisasi).",
                             f"Tab '{s.DASHBOARD_TAB}' created (the sync fills it)."))
+    formats, said = look.dashboard_requests(info, grids.get(s.DASHBOARD_TAB, Found()))
+    requests_ += formats
+    done += [] if created else said
     protect, protected = layout_requests(s.DASHBOARD, info, {}, who)
     requests_ += protect
     done += protected
 
 
-def _grid_data(api: _Api, names: Sequence[str]) -> dict[str, list[list[Json]]]:
-    """Cells (value and dropdown rule) of whole tabs, in one request."""
-    data = api.get({
-        "includeGridData": "true", "ranges": [quoted(n) for n in names],
-        "fields": "sheets(properties(title),data(rowData(values(effectiveValue,dataValidation))))"})
-    result: dict[str, list[list[Json]]] = {}
-    for sheet in data.get("sheets", []):
-        blocks = sheet.get("data") or [{}]
-        result[sheet["properties"]["title"]] = [
-            row.get("values", []) for row in blocks[0].get("rowData", [])]
-    return result
+def _grid_data(api: _Api, names: Sequence[str]) -> dict[str, Found]:
+    """Cells (value, dropdown rule, format), sizes, frozen columns and conditional formats of whole
+    tabs, in one request."""
+    ranges = [quoted(n) + (f"!{look.DASHBOARD_RANGE}" if n == s.DASHBOARD_TAB else "")
+              for n in names]
+    return look.found(api.get({"includeGridData": "true", "ranges": ranges, "fields": look.FIELDS}))
 
 
 def _repair_header(tab: s.Tab, info: TabInfo, header: list[str], requests_: list[Json],
@@ -142,7 +156,7 @@ def _repair_dropdowns(tab: s.Tab, info: TabInfo, columns: Mapping[str, int],
                 "strict": True, "showCustomUi": True,
                 "inputMessage": guide_tab.column_help(tab.column(dropdown.header))}
         index = columns[dropdown.header]
-        if all(_same_rule(_cell(cells, row, index).get("dataValidation"), rule)
+        if all(_same_rule(look.cell(cells, row, index).get("dataValidation"), rule)
                for row in range(1, info.row_count)):
             continue
         requests_.append({"setDataValidation": {"range": {
@@ -150,12 +164,6 @@ def _repair_dropdowns(tab: s.Tab, info: TabInfo, columns: Mapping[str, int],
             "startColumnIndex": index, "endColumnIndex": index + 1}, "rule": rule}})
         done.append(Message(f"Tab '{tab.name}': dropdown dipasang di kolom '{dropdown.header}'.",
                             f"Tab '{tab.name}': dropdown set on column '{dropdown.header}'."))
-
-
-def _cell(cells: Sequence[Sequence[Json]], row: int, col: int) -> Json:
-    if row < len(cells) and col < len(cells[row]):
-        return cells[row][col] or {}
-    return {}
 
 
 def _cell_text(cell: Json) -> str:

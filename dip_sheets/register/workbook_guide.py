@@ -30,9 +30,6 @@ COMMENTS_CONTENT = b"application/vnd.openxmlformats-officedocument.spreadsheetml
 VML_CONTENT = b"application/vnd.openxmlformats-officedocument.vmlDrawing"
 #: the author of the header notes: how ``dip init`` knows a comments part is its own.
 AUTHOR = "dip-sheets"
-GUIDE_WIDTHS = (34, 46, 62, 62)
-#: the Ringkasan tab: labels and units first, then the counts of each SOP stage
-DASHBOARD_WIDTHS = (44, *(16,) * 12)
 HEADER_HEIGHT = b"54"
 #: the conditional format's formula starts so: how ``dip init`` knows the rule is its own.
 FINDING_RULE = "LEN(TRIM("
@@ -57,7 +54,7 @@ def ensure_guide(book: Book) -> bool:
 
 
 def _guide_xml(book: Book) -> bytes:
-    return _text_tab(book, [(line.kind, line.cells, line.colour) for line in g.lines()], GUIDE_WIDTHS)
+    return _text_tab(book, [(line.kind, line.cells, line.colour) for line in g.lines()], g.GUIDE_WIDTHS)
 
 
 def write_dashboard(book: Book, rows: Sequence[Row]) -> None:
@@ -65,7 +62,7 @@ def write_dashboard(book: Book, rows: Sequence[Row]) -> None:
     bold), protected as a whole; written as one new part like the ``Petunjuk`` tab."""
     lines = [("title" if n == 0 else "heading" if n > 1 and not rows[n - 1] else "row", tuple(row), "")
              for n, row in enumerate(rows)]
-    xml = _text_tab(book, lines, DASHBOARD_WIDTHS)
+    xml = _text_tab(book, lines, g.DASHBOARD_WIDTHS)
     if s.DASHBOARD_TAB not in book.paths:
         book.add_sheet(s.DASHBOARD_TAB, xml)
         return
@@ -83,7 +80,8 @@ def _text_tab(book: Book, lines: Sequence[tuple[str, Sequence[Cell], str]],
     bold = styles.sans_bold_font()
     plain = styles.derive(0, Format(alignment=wrap))
     kinds = {"title": styles.derive(0, Format(font=bold)),
-             "heading": styles.derive(0, Format(font=bold, fill=styles.fill("BDD7EE"), alignment=wrap)),
+             "heading": styles.derive(0, Format(font=bold, fill=styles.fill(g.HEADING_COLOUR),
+                                                alignment=wrap)),
              "head": styles.derive(0, Format(font=bold, alignment=wrap)), "row": plain}
     rows = []
     for number, (kind, values, colour) in enumerate(lines, 1):
