@@ -24,7 +24,7 @@ from tests.memory_register import decisions_of_the_year
 os.environ.setdefault("DIP_PDF", "0")
 
 pytest_plugins = ["tests.plugins.sshd", "tests.plugins.sheets", "tests.plugins.reliability",
-                  "tests.plugins.webservers", "tests.plugins.chromium"]
+                  "tests.plugins.webservers", "tests.plugins.chromium", "tests.plugins.axe_summary"]
 
 NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
 UNITS = DEFAULT_UNITS

@@ -16,6 +16,7 @@ import pytest
 
 from dip_sheets.history import PastVersion
 from dip_sheets.render import Version, render_site
+from tests.plugins.axe_summary import checked
 from tests.plugins.chromium import ARTIFACTS
 from tests.test_page_search import CHANNELS, ITEMS
 from tests.test_render import EXCLUDED, item, version
@@ -62,6 +63,7 @@ def test_axe_finds_no_wcag_violations(browser: Any, site: Path, name: str, size:
         page.goto((site / name).as_uri())
         results = axe_module.Axe().run(page, options=WCAG)
         print(f"\naxe {name} {size} {scheme}: {results.violations_count} pelanggaran")
+        checked(f"{name} {size} {scheme}", results.violations_count)
         assert results.violations_count == 0, results.generate_report()
         if name == "tahun-2025.html" and scheme == "light":  # the year page, for a person to look at
             ARTIFACTS.mkdir(exist_ok=True)
@@ -72,6 +74,7 @@ def test_axe_finds_no_wcag_violations(browser: Any, site: Path, name: str, size:
                 page.locator("tr[data-tahun]:not(.x) .rinci-b").first.click()
             results = axe_module.Axe().run(page, options=WCAG)
             print(f"axe {name} {size} {scheme} setelah mencari: {results.violations_count} pelanggaran")
+            checked(f"{name} {size} {scheme} setelah mencari", results.violations_count)
             assert results.violations_count == 0, results.generate_report()
     finally:
         context.close()

@@ -18,6 +18,7 @@ import pytest
 
 from dip_sheets.list_split import FIRST_ROWS, SPLIT_ABOVE
 from dip_sheets.render import render_site
+from tests.plugins.axe_summary import checked
 from tests.plugins.chromium import ARTIFACTS
 from tests.test_page_search import CHANNELS
 from tests.test_render import item, version
@@ -197,6 +198,7 @@ def test_axe_finds_no_violations_on_the_first_rows_of_a_split_page(browser: Any,
         page.goto((site / "index.html").as_uri())
         results = axe_module.Axe().run(page, options=WCAG)
         print(f"\naxe 10.000 informasi {size}, 300 baris pertama: {results.violations_count} pelanggaran")
+        checked(f"index.html 10.000 informasi {size}", results.violations_count)
         assert results.violations_count == 0, results.generate_report()
     finally:
         context.close()
