@@ -288,7 +288,7 @@ def approval_choice(decision: str) -> str:
 
 def establishment(
     records: Records, item_id: str, values: Mapping[str, Cell], decision: str, stored: str,
-    valid: bool,
+    valid: bool, current: str | None = None,
 ) -> Establishment:
     """Whether this sync establishes a row, finds a correction of it (waiting, approved or
     rejected), or sees the establishment withdrawn.
@@ -297,9 +297,11 @@ def establishment(
     its step 3 and ``valid`` whether it has no finding. A correction is approved by an establishing
     step 3 that differs from the one recorded when the row's content was last seen, so a value left
     from an earlier approval approves nothing. Every difference from what the records saw (content
-    or step 3) is recorded once, so the next sync knows it.
+    or step 3) is recorded once, so the next sync knows it. ``current``: the row's
+    :func:`fingerprint`, when the caller has it already.
     """
-    current = fingerprint(values)
+    if current is None:
+        current = fingerprint(values)
     if decision not in s.KEEPS_ESTABLISHED:
         return Establishment("", EVENT_WITHDRAWN, stored, decision or "(kosong)") if stored \
             else Establishment("")
