@@ -78,7 +78,7 @@ _PARSERS: dict[s.Parse, Callable[[str], str]] = {
     s.Parse.CATEGORY: lru_cache(maxsize=1024)(parse_category),
     s.Parse.FORM: lru_cache(maxsize=1024)(parse_form),
     s.Parse.RETENTION: lru_cache(maxsize=1024)(parse_retention),
-    s.Parse.LINK: parse_url,
+    s.Parse.LINK: lambda text: text if _plain_web_address(text) else parse_url(text),
 }
 #: a typed ``Waktu Pembuatan`` (``2024``, ``Januari 2024``) repeats too; dates and numbers are cheap
 _when_of_text = lru_cache(maxsize=4096)(parse_when)
@@ -100,6 +100,15 @@ def _unit(text: str, units: Sequence[str]) -> str:
         if listed is not None:
             return listed
     return parse_unit(text, units)
+
+
+def _plain_web_address(text: str) -> bool:
+    """Whether ``text`` is plainly what :func:`parse_url` accepts unchanged: printable ASCII without
+    spaces or brackets, ``http://`` or ``https://`` and a host (anything else goes to parse_url)."""
+    head = text[:8].lower()
+    rest = text[8:] if head == "https://" else text[7:] if head.startswith("http://") else ""
+    return (rest[:1] not in ("", "/", "?", "#") and text.isascii() and text.isprintable()
+            and " " not in text and "[" not in text and "]" not in text)
 
 
 def _shows(text: str) -> bool:

@@ -20,6 +20,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from . import schema as s
 from .findings import Finding, Invalid
@@ -58,11 +59,11 @@ def read_steps(values: Mapping[str, Cell]) -> tuple[Steps, list[Finding]]:
     findings: list[Finding] = []
 
     def choice(header: str) -> str:
-        raw = values.get(header)
-        if not cell_text(raw):
+        text = cell_text(values.get(header))
+        if not text:
             return ""
         try:
-            return parse_choice(raw, header, _DIP.column(header).choices)
+            return _choice(text, header, _CHOICES[header])
         except Invalid as problem:
             findings.append(problem.finding)
             return ""
@@ -88,6 +89,9 @@ def read_steps(values: Mapping[str, Cell]) -> tuple[Steps, list[Finding]]:
 
 
 _DIP = s.TAB_BY_NAME[s.DIP_TAB]
+_CHOICES = {h: _DIP.column(h).choices for h in (s.STEP1, s.STEP2, s.STEP3)}
+#: every row repeats the same few step values: each distinct text is matched once (pure)
+_choice = lru_cache(maxsize=256)(parse_choice)
 
 
 # ---- where an item stands ------------------------------------------------------------------------
