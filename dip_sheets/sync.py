@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from operator import itemgetter
 
 from . import schema as s
 from .decisions import read_rows
@@ -77,13 +78,24 @@ class _Table:
     tab: s.Tab
     grid: Grid
     columns: dict[str, int]
+    #: every header's cell of a row picked in one C call (:meth:`values` runs for every row)
+    _pick: Callable[[Sequence[Cell]], tuple[Cell, ...]] = field(init=False, repr=False)
+    _width: int = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        indexes = tuple(self.columns.values())
+        object.__setattr__(self, "_width", max(indexes, default=-1) + 1)
+        object.__setattr__(self, "_pick", (lambda row: (row[indexes[0]],)) if len(indexes) == 1
+                           else itemgetter(*indexes))
 
     def value(self, row: Sequence[Cell], header: str) -> Cell:
         index = self.columns[header]
         return row[index] if index < len(row) else None
 
     def values(self, row: Sequence[Cell]) -> dict[str, Cell]:
-        return {h: self.value(row, h) for h in self.columns}
+        if len(row) < self._width:
+            row = [*row, *([None] * (self._width - len(row)))]
+        return dict(zip(self.columns, self._pick(row), strict=True))
 
     def anchor(self, index: int) -> RowAnchor:
         return RowAnchor(self.tab.name, index, row_key(self.tab, self.columns, self.grid.rows[index]))
@@ -194,6 +206,8 @@ class _Review:
         self.result = Review([], [], self.writer.changes)
         #: DIP rows that stay (or become) established, so locked
         self.established: set[int] = set()
+        #: the content digest of each DIP row that carries a ``Sidik`` or a step 3 (computed once)
+        self.digests: dict[int, str] = {}
 
     def dip_rows(self) -> int:
         """Review every DIP row; returns the highest ID number issued."""
@@ -202,10 +216,14 @@ class _Review:
         # an ID in Riwayat was issued, even if the Sistem counter was lost: never issue it again
         issued = max([self.issued[s.DIP_TAB][1], *(id_number(i) for i in records.latest
                                                    if i.startswith(f"{ID_PREFIX[s.DIP_TAB]}-"))])
-        ids, highest = _assign_ids(dip, rows, issued, {i: _matches(dip, r) for i, r in rows})
+        # each row's values and content digest are computed here once, for every use below
+        every = {index: dip.values(row) for index, row in rows}
+        self.digests = {index: fingerprint(values) for index, values in every.items()
+                        if cell_text(values.get(s.FINGERPRINT)) or values.get(s.STEP3)}
+        ids, highest = _assign_ids(dip, rows, issued, {
+            i: _matches(v, self.digests.get(i, "")) for i, v in every.items()})
         checked: list[tuple[int, dict[str, Cell], Item | None, Steps, list[Finding]]] = []
-        for index, row in rows:
-            values = dip.values(row)
+        for index, values in every.items():
             item, findings = validate_dip_row(values, self.units, ids[index])
             steps, step_findings = read_steps(values)
             checked.append((index, values, item, steps, findings + step_findings))
@@ -240,7 +258,8 @@ class _Review:
         if records.removed(item_id):
             writer.append(s.HISTORY_TAB, history_row(
                 self.stamp, item_id, EVENT_RETURNED, stored, [], values))
-        verdict = establishment(records, item_id, values, steps.decision, stored, not findings)
+        verdict = establishment(records, item_id, values, steps.decision, stored, not findings,
+                                self.digests.get(index))
         correction = self.record(item_id, verdict, values, steps, findings)
         writer.set(dip, index, anchor, s.FINGERPRINT, verdict.digest)
         if verdict.digest:
@@ -357,10 +376,11 @@ def _optional_column(table: _Table, header: str) -> int | None:
     return next((i for i, text in enumerate(table.grid.rows[0]) if s.normalize_header(text) == wanted), None)
 
 
-def _matches(table: _Table, row: Sequence[Cell]) -> bool:
-    """Whether a row's content still matches the ``Sidik`` it carries (it keeps a copied ID)."""
-    stored = cell_text(table.value(row, s.FINGERPRINT))
-    return bool(stored) and stored == fingerprint(table.values(row))
+def _matches(values: Mapping[str, Cell], digest: str) -> bool:
+    """Whether a row's content (its ``digest``) still matches the ``Sidik`` it carries (it keeps a
+    copied ID)."""
+    stored = cell_text(values.get(s.FINGERPRINT))
+    return bool(stored) and stored == digest
 
 
 # ---- steps 4 and 5 and ``Posisi SOP`` ------------------------------------------------------------

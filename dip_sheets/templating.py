@@ -71,6 +71,29 @@ def template_folder(folder: Path | None) -> Path | None:
     return folder
 
 
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, with its verdict on an attribute kept per (type, name).
+
+    The sandbox checks every attribute a template reads (``item.title``, ``col.key``: several per
+    row of the list) against a dozen ``isinstance`` tests; the verdict depends only on the object's
+    type and the name (Jinja's ``is_internal_attribute`` and ``modifies_known_mutable``), so it is
+    worked out once per pair. An object whose ``__class__`` is not its type is checked each time.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._verdicts: dict[tuple[type, str], bool] = {}
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        kind = type(obj)
+        if obj.__class__ is not kind:
+            return super().is_safe_attribute(obj, attr, value)
+        verdict = self._verdicts.get((kind, attr))
+        if verdict is None:
+            verdict = self._verdicts[kind, attr] = super().is_safe_attribute(obj, attr, value)
+        return verdict
+
+
 @functools.lru_cache(maxsize=8)
 def environment(override: Path | None = None) -> Environment:
     """The sandboxed Jinja2 environment, autoescaping; an office's template folder searched first.
@@ -80,7 +103,7 @@ def environment(override: Path | None = None) -> Environment:
     """
     builtin = PackageLoader("dip_sheets", "templates")
     loader: BaseLoader = ChoiceLoader([_OfficeLoader(str(override)), builtin]) if override else builtin
-    env = ImmutableSandboxedEnvironment(
+    env = _Sandbox(
         loader=loader,
         autoescape=select_autoescape(["html", "j2"], default=True),
         undefined=StrictUndefined,
@@ -88,7 +111,8 @@ def environment(override: Path | None = None) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["safe_link"] = safe_link
+    # pure, and each item's link is shown on the list, its year page and a long list's rest
+    env.filters["safe_link"] = functools.lru_cache(maxsize=65536)(safe_link)
     env.filters["angka"] = number
     return env
 

@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from . import schema as s
 from .dates import MONTHS_ID, When, add_years, format_date, parse_date, parse_when
@@ -70,11 +71,51 @@ _CONTENT = tuple(c for c in s.DIP_COLUMNS if c.header in s.CONTENT_HEADERS)
 _FREE_TEXT = (s.TITLE, s.SUMMARY, s.REMARKS, s.SUBCATEGORY)
 MAX_TEXT = 5000
 _FORM = s.dip_field(s.FORM).attr
-#: the parsers of text cells; ``Waktu Pembuatan`` reads the cell itself (a date or a serial number)
+#: the parsers of text cells; ``Waktu Pembuatan`` reads the cell itself (a date or a serial number).
+#: A register repeats the same few categories, forms and retentions on every row: those parsers
+#: are pure, so each distinct text is parsed once (a rejected text raises again, uncached).
 _PARSERS: dict[s.Parse, Callable[[str], str]] = {
-    s.Parse.CATEGORY: parse_category, s.Parse.FORM: parse_form, s.Parse.RETENTION: parse_retention,
-    s.Parse.LINK: parse_url,
+    s.Parse.CATEGORY: lru_cache(maxsize=1024)(parse_category),
+    s.Parse.FORM: lru_cache(maxsize=1024)(parse_form),
+    s.Parse.RETENTION: lru_cache(maxsize=1024)(parse_retention),
+    s.Parse.LINK: lambda text: text if _plain_web_address(text) else parse_url(text),
 }
+#: a typed ``Waktu Pembuatan`` (``2024``, ``Januari 2024``) repeats too; dates and numbers are cheap
+_when_of_text = lru_cache(maxsize=4096)(parse_when)
+
+
+@lru_cache(maxsize=16)
+def _unit_names(units: tuple[str, ...]) -> dict[str, str]:
+    """Each configured unit by its casefolded name (the first of equal names, as parse_unit)."""
+    found: dict[str, str] = {}
+    for unit in units:
+        found.setdefault(unit.casefold(), unit)
+    return found
+
+
+def _unit(text: str, units: Sequence[str]) -> str:
+    """:func:`parse_unit` with a dictionary look-up for a listed unit (the finding from parse_unit)."""
+    if units:
+        listed = _unit_names(tuple(units)).get(" ".join(text.split()).casefold())
+        if listed is not None:
+            return listed
+    return parse_unit(text, units)
+
+
+def _plain_web_address(text: str) -> bool:
+    """Whether ``text`` is plainly what :func:`parse_url` accepts unchanged: printable ASCII without
+    spaces or brackets, ``http://`` or ``https://`` and a host (anything else goes to parse_url)."""
+    head = text[:8].lower()
+    rest = text[8:] if head == "https://" else text[7:] if head.startswith("http://") else ""
+    return (rest[:1] not in ("", "/", "?", "#") and text.isascii() and text.isprintable()
+            and " " not in text and "[" not in text and "]" not in text)
+
+
+def _shows(text: str) -> bool:
+    """:func:`visible`, answered without a look at each character for plain printable ASCII."""
+    if text.isascii() and text.isprintable():
+        return bool(text) and not text.isspace()
+    return visible(text)
 
 
 def validate_dip_row(
@@ -87,27 +128,29 @@ def validate_dip_row(
     """
     findings: list[Finding] = []
     texts = {c.header: cell_text(values.get(c.header)) for c in _CONTENT}
-    read: dict[s.Parse, Callable[[str], str]] = {**_PARSERS, s.Parse.UNIT: lambda t: parse_unit(t, units)}
     fields: dict[str, str] = {}
     when: When | None = None
     for column in _CONTENT:
         assert column.field is not None
         text = texts[column.header]
         fields[column.field.attr] = " ".join(text.split()) if column.parse is s.Parse.TEXT else ""
-        if not visible(text):
+        if not _shows(text):
             if column.required:
                 findings.append(Finding(column.header, f"{column.header}: wajib diisi.",
                                         f"{column.header}: required."))
             continue
         try:
             if column.parse is s.Parse.WHEN:
-                when = parse_when(values.get(column.header), column.header)
+                cell = values.get(column.header)
+                when = (_when_of_text if type(cell) is str else parse_when)(cell, column.header)
                 fields[column.field.attr] = when.text
+            elif column.parse is s.Parse.UNIT:
+                fields[column.field.attr] = _unit(text, units)
             elif column.parse is not s.Parse.TEXT:
-                fields[column.field.attr] = read[column.parse](text)
+                fields[column.field.attr] = _PARSERS[column.parse](text)
         except Invalid as problem:
             findings.append(problem.finding)
-    if "Softcopy" in fields[_FORM] and not visible(texts[s.LINK]):
+    if "Softcopy" in fields[_FORM] and not _shows(texts[s.LINK]):
         findings.append(Finding(
             s.LINK,
             f"{s.LINK}: wajib diisi karena informasi tersedia dalam bentuk softcopy.",

@@ -20,6 +20,7 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from . import schema as s
 from .findings import Finding, Invalid
@@ -58,11 +59,11 @@ def read_steps(values: Mapping[str, Cell]) -> tuple[Steps, list[Finding]]:
     findings: list[Finding] = []
 
     def choice(header: str) -> str:
-        raw = values.get(header)
-        if not cell_text(raw):
+        text = cell_text(values.get(header))
+        if not text:
             return ""
         try:
-            return parse_choice(raw, header, _DIP.column(header).choices)
+            return _choice(text, header, _CHOICES[header])
         except Invalid as problem:
             findings.append(problem.finding)
             return ""
@@ -88,6 +89,9 @@ def read_steps(values: Mapping[str, Cell]) -> tuple[Steps, list[Finding]]:
 
 
 _DIP = s.TAB_BY_NAME[s.DIP_TAB]
+_CHOICES = {h: _DIP.column(h).choices for h in (s.STEP1, s.STEP2, s.STEP3)}
+#: every row repeats the same few step values: each distinct text is matched once (pure)
+_choice = lru_cache(maxsize=256)(parse_choice)
 
 
 # ---- where an item stands ------------------------------------------------------------------------
@@ -288,7 +292,7 @@ def approval_choice(decision: str) -> str:
 
 def establishment(
     records: Records, item_id: str, values: Mapping[str, Cell], decision: str, stored: str,
-    valid: bool,
+    valid: bool, current: str | None = None,
 ) -> Establishment:
     """Whether this sync establishes a row, finds a correction of it (waiting, approved or
     rejected), or sees the establishment withdrawn.
@@ -297,9 +301,11 @@ def establishment(
     its step 3 and ``valid`` whether it has no finding. A correction is approved by an establishing
     step 3 that differs from the one recorded when the row's content was last seen, so a value left
     from an earlier approval approves nothing. Every difference from what the records saw (content
-    or step 3) is recorded once, so the next sync knows it.
+    or step 3) is recorded once, so the next sync knows it. ``current``: the row's
+    :func:`fingerprint`, when the caller has it already.
     """
-    current = fingerprint(values)
+    if current is None:
+        current = fingerprint(values)
     if decision not in s.KEEPS_ESTABLISHED:
         return Establishment("", EVENT_WITHDRAWN, stored, decision or "(kosong)") if stored \
             else Establishment("")
