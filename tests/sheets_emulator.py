@@ -398,9 +398,14 @@ class Sheet:
     rows: list[dict[int, CellData]] = field(default_factory=list)
     col_widths: list[int] = field(default_factory=list)
     protected: list[dict[str, Json]] = field(default_factory=list)
+    #: row-level developer metadata, one list per grid row (kept aligned with ``rows``), so it
+    #: moves with its row on insert and delete and is deleted with it, as Google documents.
+    row_meta: list[list[dict[str, Json]]] = field(default_factory=list)
+    metadata_follows_sort: bool = True
 
     def __post_init__(self) -> None:
         self.rows += [{} for _ in range(self.row_count - len(self.rows))]
+        self.row_meta += [[] for _ in range(self.row_count - len(self.row_meta))]
         self.col_widths += [100] * (self.col_count - len(self.col_widths))
 
     def full(self) -> Rect:
@@ -488,6 +493,7 @@ class Sheet:
             for _ in range(count):
                 fresh = {c: new for c, cell in template.items() if (new := cell.inherited())}
                 self.rows.insert(start, fresh)
+                self.row_meta.insert(start, [])
             self.row_count += count
         else:
             for row in self.rows:
@@ -507,6 +513,7 @@ class Sheet:
     def delete(self, dimension: str, start: int, end: int) -> None:
         if dimension == "ROWS":
             del self.rows[start:end]
+            del self.row_meta[start:end]
             self.row_count -= end - start
         else:
             for row in self.rows:
@@ -543,7 +550,15 @@ class Sheet:
 
         block = [{c: cell for c, cell in row.items() if rect.c0 <= c < rect.c1}
                  for row in self.rows[rect.r0:rect.r1]]
-        block.sort(key=functools.cmp_to_key(compare))
+        def by_index(a: int, b: int) -> int:
+            return compare(block[a], block[b])
+
+        order = sorted(range(len(block)), key=functools.cmp_to_key(by_index))
+        if self.metadata_follows_sort and rect.c0 == 0 and rect.c1 >= self.col_count:
+            # whole rows moved: their metadata goes with them (ASSUMPTION, see the docstring)
+            metas = self.row_meta[rect.r0:rect.r1]
+            self.row_meta[rect.r0:rect.r1] = [metas[i] for i in order]
+        block = [block[i] for i in order]
         for offset, moved in enumerate(block):
             row = self.rows[rect.r0 + offset]
             for c in [c for c in row if rect.c0 <= c < rect.c1]:
@@ -605,6 +620,7 @@ class Book:
     #: accounts the file is shared with (as editors); ``None`` = every account.
     shared_with: set[str] | None = None
     next_protection_id: int = 1_100_000_001
+    next_metadata_id: int = 2_000_001
 
     def sheet(self, title: str) -> Sheet | None:
         for sheet in self.sheets:
@@ -754,11 +770,19 @@ _ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("GET", re.compile(r"/v4/spreadsheets/([^/:]+)/values:batchGet"), "values.batchGet"),
     ("POST", re.compile(r"/v4/spreadsheets/([^/:]+)/values:batchUpdate"), "values.batchUpdate"),
     ("POST", re.compile(r"/v4/spreadsheets/([^/:]+)/values:batchClear"), "values.batchClear"),
+    ("POST", re.compile(r"/v4/spreadsheets/([^/:]+)/values:batchGetByDataFilter"),
+     "values.batchGetByDataFilter"),
+    ("POST", re.compile(r"/v4/spreadsheets/([^/:]+)/values:batchUpdateByDataFilter"),
+     "values.batchUpdateByDataFilter"),
     ("POST", re.compile(r"/v4/spreadsheets/([^/:]+)/values/(.+):append"), "values.append"),
     ("POST", re.compile(r"/v4/spreadsheets/([^/:]+)/values/(.+):clear"), "values.clear"),
     ("GET", re.compile(r"/v4/spreadsheets/([^/:]+)/values/(.+)"), "values.get"),
     ("PUT", re.compile(r"/v4/spreadsheets/([^/:]+)/values/(.+)"), "values.update"),
 )
+
+
+#: POST methods Google counts against the read quota.
+_POST_READS = frozenset({"values.batchGetByDataFilter"})
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -1145,7 +1169,8 @@ class SheetsEmulator:
         with self._lock:
             self._position += 1
             request = Request(self._position, method, parts.path, query, api,
-                              "read" if method == "GET" else "write", len(raw), body)
+                              "read" if method == "GET" or api in _POST_READS else "write",
+                              len(raw), body)
             self._log.append(request)  # on arrival; its status is set when it is answered
             for hook in [h for h in self._hooks
                          if (h.at is None or h.at == request.position)
@@ -1279,6 +1304,17 @@ class SheetsEmulator:
                     "totalUpdatedCells": sum(r.get("updatedCells", 0) for r in responses),
                     "totalUpdatedSheets": len({p[0].sheet_id for p in plans}),
                     "responses": responses}
+        if api == "values.batchGetByDataFilter":
+            index = _metadata_index(book)
+            return {"spreadsheetId": book.spreadsheet_id, "valueRanges": [
+                {"valueRange": self._value_range(
+                    book, a1, body.get("valueRenderOption") or "FORMATTED_VALUE",
+                    body.get("dateTimeRenderOption") or "SERIAL_NUMBER",
+                    body.get("majorDimension") or "ROWS"), "dataFilters": [data_filter]}
+                for data_filter in body.get("dataFilters") or []
+                for a1 in _filter_ranges(book, data_filter, index)]}
+        if api == "values.batchUpdateByDataFilter":
+            return self._update_by_filter(book, body, account)
         if api == "values.append":
             assert range_text is not None
             return self._append(book, range_text, query, body, account)
@@ -1290,6 +1326,34 @@ class SheetsEmulator:
             return {"spreadsheetId": book.spreadsheet_id,
                     "clearedRanges": self._clear(book, body.get("ranges") or [], account)}
         return self._batch_update(book, body, account)
+
+    def _update_by_filter(self, book: Book, body: Json, account: str | None) -> Json:
+        """Each value range is written at the top left of every range its filter matches now
+        ("applied to all of those ranges", as Google documents); checked fully first."""
+        option = _input_option(body.get("valueInputOption", ""))
+        plans = []
+        index = _metadata_index(book)
+        for i, data in enumerate(body.get("data") or []):
+            for a1 in _filter_ranges(book, data.get("dataFilter") or {}, index):
+                plans.append((data, self._plan_write(book, a1, data, account, f"data[{i}]")))
+        responses = []
+        for data, plan in plans:
+            response = {**self._write(plan, option), "dataFilter": data.get("dataFilter")}
+            if body.get("includeValuesInResponse"):
+                sheet, r0, c0, values = plan
+                width = max((len(v) for v in values), default=1)
+                rect = Rect(r0, r0 + max(len(values), 1), c0, c0 + width)
+                response["updatedData"] = self._value_range(
+                    book, f"{quote_title(sheet.title)}!{rect.a1()}",
+                    body.get("responseValueRenderOption") or "FORMATTED_VALUE",
+                    body.get("responseDateTimeRenderOption") or "SERIAL_NUMBER", "ROWS")
+            responses.append(response)
+        return {"spreadsheetId": book.spreadsheet_id,
+                "totalUpdatedRows": sum(r.get("updatedRows", 0) for r in responses),
+                "totalUpdatedColumns": sum(r.get("updatedColumns", 0) for r in responses),
+                "totalUpdatedCells": sum(r.get("updatedCells", 0) for r in responses),
+                "totalUpdatedSheets": len({p[1][0].sheet_id for p in plans}),
+                "responses": responses}
 
     def _spreadsheet(self, book: Book, query: dict[str, list[str]], account: str | None) -> Json:
         include = query.get("includeGridData", ["false"])[0].lower() == "true"
@@ -1687,10 +1751,86 @@ class SheetsEmulator:
                 _update_cell(sheet.cell(row, col), payload.get("cell") or {}, fields)
         return {}
 
+    def _req_createDeveloperMetadata(self, book: Book, payload: Json,
+                                     account: str | None) -> Json:
+        given = payload.get("developerMetadata") or {}
+        span = (given.get("location") or {}).get("dimensionRange") or {}
+        sheet = book.sheet_by_id(span.get("sheetId"))
+        start, end = int(span.get("startIndex") or 0), int(span.get("endIndex") or 0)
+        if span.get("dimension") != "ROWS" or end != start + 1 or not 0 <= start < sheet.row_count:
+            raise ApiError(400, "This emulator keeps developer metadata on single rows only.")
+        if not given.get("metadataKey") or given.get("visibility") not in ("DOCUMENT", "PROJECT"):
+            raise ApiError(400, "Developer metadata needs a metadataKey and a visibility.")
+        entry = {"metadataId": book.next_metadata_id, "metadataKey": given["metadataKey"],
+                 "visibility": given["visibility"]}
+        if given.get("metadataValue") is not None:
+            entry["metadataValue"] = str(given["metadataValue"])
+        book.next_metadata_id += 1
+        sheet.row_meta[start].append(entry)
+        return {"createDeveloperMetadata": {"developerMetadata": _metadata_out(sheet, start,
+                                                                                entry)}}
+
+    def _req_deleteDeveloperMetadata(self, book: Book, payload: Json,
+                                     account: str | None) -> Json:
+        deleted = []
+        for sheet, row, entry in _metadata_matching(book, payload.get("dataFilter") or {}):
+            sheet.row_meta[row].remove(entry)
+            deleted.append(_metadata_out(sheet, row, entry))
+        return {"deleteDeveloperMetadata": {"deletedDeveloperMetadata": deleted}}
+
     def _req_sortRange(self, book: Book, payload: Json, account: str | None) -> Json:
         sheet, rect = _grid(book, payload.get("range") or {})
         sheet.sort(rect, payload.get("sortSpecs") or [])
         return {}
+
+
+def _metadata_out(sheet: Sheet, row: int, entry: Json) -> Json:
+    return {**entry, "location": {"locationType": "ROW", "dimensionRange": _grid_range_out(
+        {"sheetId": sheet.sheet_id, "dimension": "ROWS", "startIndex": row,
+         "endIndex": row + 1})}}
+
+
+def _metadata_matching(book: Book, data_filter: Json,
+                       index: Mapping[str | None, list[tuple[Sheet, int, Json]]] | None = None,
+                       ) -> list[tuple[Sheet, int, Json]]:
+    """Row metadata a ``developerMetadataLookup`` matches (key, value, id, exact location);
+    ``index`` (:func:`_metadata_index`) spares a scan per filter of a big request."""
+    lookup = data_filter.get("developerMetadataLookup")
+    if not isinstance(lookup, dict):
+        raise ApiError(400, "Only developerMetadataLookup filters are emulated for metadata.")
+    where = (lookup.get("metadataLocation") or {}).get("dimensionRange")
+    candidates = (index.get(lookup.get("metadataValue"), [])
+                  if index is not None and lookup.get("metadataValue") is not None
+                  else list(_metadata_index(book).get(None, [])))
+    found = []
+    for sheet, row, entry in candidates:
+        if all(lookup.get(name) in (None, entry.get(name))
+               for name in ("metadataKey", "metadataValue", "metadataId")) and (
+                where is None or (int(where.get("sheetId") or 0) == sheet.sheet_id
+                                  and int(where.get("startIndex") or 0) == row)):
+            found.append((sheet, row, entry))
+    return found
+
+
+def _metadata_index(book: Book) -> dict[str | None, list[tuple[Sheet, int, Json]]]:
+    """Every row's metadata by value (``None``: all of it)."""
+    index: dict[str | None, list[tuple[Sheet, int, Json]]] = {None: []}
+    for sheet in book.sheets:
+        for row, entries in enumerate(sheet.row_meta):
+            for entry in entries:
+                index[None].append((sheet, row, entry))
+                index.setdefault(entry.get("metadataValue"), []).append((sheet, row, entry))
+    return index
+
+
+def _filter_ranges(book: Book, data_filter: Json,
+                   index: Mapping[str | None, list[tuple[Sheet, int, Json]]] | None = None,
+                   ) -> list[str]:
+    """The A1 ranges a DataFilter stands for now: its a1Range, or each matched row, whole."""
+    if "a1Range" in data_filter:
+        return [str(data_filter["a1Range"])]
+    return [f"{quote_title(sheet.title)}!{Rect(row, row + 1, 0, sheet.col_count).a1()}"
+            for sheet, row, _ in _metadata_matching(book, data_filter, index)]
 
 
 def _input_option(option: str) -> str:

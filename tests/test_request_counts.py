@@ -70,12 +70,16 @@ def office(sheets_emulator: SheetsEmulator, sheets_account: ServiceAccount, tmp_
 def test_a_first_publish_reads_the_register_once_and_writes_two_batches(office: Office) -> None:
     assert office.publish() == "published"
     emu = office.emu
-    assert (emu.reads, emu.writes) == (5, 3), emu.apis()
+    assert (emu.reads, emu.writes) == (7, 4), emu.apis()
     assert emu.apis() == [
         "spreadsheets.get", "values.batchGet",  # the register, read and reviewed once
-        # the sync's changes and step 4 in one batch (its locks re-read the protections first)
-        "spreadsheets.get", "values.batchGet", "values.batchUpdate", "spreadsheets.batchUpdate",
-        "values.batchGet", "values.batchUpdate",  # step 5, after the upload was read back
+        # the sync's changes and step 4 in one batch (its locks re-read the protections first);
+        # rows written for the first time are anchored first (look, anchor, read back)
+        "spreadsheets.get", "values.batchGetByDataFilter", "values.batchGetByDataFilter",
+        "spreadsheets.batchUpdate", "values.batchGetByDataFilter",
+        "values.batchUpdateByDataFilter", "spreadsheets.batchUpdate",
+        # step 5, after the upload was read back: the rows are anchored by now
+        "values.batchGetByDataFilter", "values.batchUpdateByDataFilter",
     ]
     rows = {cell_text(r.values[s.TITLE]): r for r in review(office.register().read(), UNITS, NOW).dip}
     for title in ("Profil Badan Publik", "Laporan Keuangan"):

@@ -35,6 +35,7 @@ from ..errors import LayoutError
 from ..messages import Message
 from ..retry import Transient
 from . import ApplyResult, Cell, Changes, Grid, Layout, Row, Snapshot
+from . import sheets_anchors as anchors
 from . import sheets_layout as layout_
 from .relocating import apply_changes
 from .sheets_audit import differences
@@ -77,6 +78,7 @@ class SheetsRegister:
         self._tabs: dict[str, TabInfo] | None = None
         #: largest request body sent (Google advises < 2 MB).
         self.body_limit = MAX_BODY
+        self._expected: list[str] = []
 
     # ---- the API, as the other modules use it -------------------------------------------------
 
@@ -130,6 +132,8 @@ class SheetsRegister:
         return unit_requests(tab, rows, self.settings.unit_editors, self.settings.roles, self.account)
 
     def apply(self, changes: Changes) -> ApplyResult:
+        # the anchors this batch will write through are read with the tabs (see session())
+        self._expected = sorted({w.anchor.key for w in changes.writes})
         return apply_changes(self, changes)
 
     def session(self, tabs: Sequence[str], locks: bool) -> _Session:
@@ -147,7 +151,9 @@ class SheetsRegister:
         if locks:
             known = self.metadata(refresh=True)
             lock_editors(self.settings.roles, known, self.account)  # refused before any write
-        return _Session(self, known, self.values(tabs))
+        grids, found = anchors.read(self, self.settings.spreadsheet_id, tabs, self._expected)
+        current = {n: (rows, height or known[n].row_count) for n, (rows, height) in grids.items()}
+        return _Session(self, known, current, found=found)
 
     def init(self, layout: Layout) -> list[Message]:
         """Repair the layout in one ``:batchUpdate``. Like the row locks, that batch is never resent
@@ -164,6 +170,10 @@ class SheetsRegister:
 
         self._http.policy.call(attempt)
         return said[0]  # what was missing when init began, whichever attempt repaired it
+
+    @property
+    def http(self) -> SheetsClient:
+        return self._http
 
     # ---- row locks ----------------------------------------------------------------------------
 
@@ -216,18 +226,20 @@ class _Session:
     register: SheetsRegister
     tabs: dict[str, TabInfo]
     current: dict[str, tuple[list[Row], int]]
-    cells: dict[tuple[str, int, int], Json] = field(default_factory=dict)
+    cells: dict[tuple[str, int, int], Cell] = field(default_factory=dict)
     appended: dict[tuple[str, int, int], Json] = field(default_factory=dict)
     grow: list[Json] = field(default_factory=list)
     locks: dict[str, frozenset[int]] = field(default_factory=dict)
     whole: list[Json] = field(default_factory=list)
+    #: what the session's read found of each expected anchor (see :mod:`.sheets_anchors`).
+    found: dict[str, str | None] = field(default_factory=dict)
 
     def rows(self, tab: str) -> list[Row]:
         return self.current[tab][0]
 
     def write(self, tab: str, cells: Mapping[tuple[int, int], Cell]) -> None:
         for (row, column), value in cells.items():
-            self.cells[(tab, row, column)] = encode(value)
+            self.cells[(tab, row, column)] = value
 
     def append(self, tab: str, rows: Sequence[Mapping[int, Cell]]) -> None:
         present, height = self.current[tab]
@@ -266,9 +278,11 @@ class _Session:
             register._http.batch_update(sid, {"requests": self.grow})
         # Appended rows go first: if a later part fails, a history row may be repeated by the next
         # sync, but never lost.
-        for part in parts([*value_ranges(self.appended), *value_ranges(self.cells), *self.whole],
-                          register.body_limit):
-            register._http.values_batch_update(sid, {"valueInputOption": "RAW", "data": part})
+        # cells of existing rows go where Google finds their row when it writes (see the module)
+        current = {name: rows for name, (rows, _) in self.current.items()}
+        notices = anchors.write(register, sid, self.tabs, current,
+                                anchors.targets(self.cells, current), self.found,
+                                [*value_ranges(self.appended), *self.whole])
         if self.locks:
             register.replace_locks(self.locks, self.tabs, self.current.get(s.DIP_TAB, ([], 0))[0])
-        return []
+        return notices
