@@ -848,6 +848,9 @@ class SheetsEmulator:
         #: set to a Cloud project number: every API request is answered as when the Sheets API is
         #: not enabled in the caller's project (403 SERVICE_DISABLED).
         self.disabled_in_project: str | None = None
+        #: told of every cell a values write is about to set (sheet, 0-based row and column,
+        #: value), with the state as it is then: lets a test see which row a write reached.
+        self.on_cell_write: Callable[[Sheet, int, int, Json], None] | None = None
         handler = type("Handler", (_Handler,), {"emulator": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
@@ -1052,6 +1055,20 @@ class SheetsEmulator:
             rect = Rect(header_rows, sheet.row_count, 0, sheet.col_count)
             sheet.sort(rect, [{"dimensionIndex": column,
                                "sortOrder": "DESCENDING" if descending else "ASCENDING"}])
+
+    def copy_row(self, spreadsheet_id: str, tab: str, source: int, target: int) -> None:
+        """Copy and paste the cells of 1-based row ``source`` over row ``target`` (values and
+        formats; row metadata is not copied, see the module docstring)."""
+        with self._lock:
+            sheet = self._books[spreadsheet_id].tab(tab)
+            sheet.rows[target - 1] = copy.deepcopy(sheet.rows[source - 1])
+
+    def row_metadata(self, spreadsheet_id: str, tab: str) -> list[tuple[int, Json]]:
+        """(0-based row, metadata) of every row-level developer metadata of a tab."""
+        with self._lock:
+            sheet = self._books[spreadsheet_id].tab(tab)
+            return [(row, copy.deepcopy(m)) for row, metas in enumerate(sheet.row_meta)
+                    for m in metas]
 
     def _put(self, sheet: Sheet, row: int, col: int, value: Any) -> None:
         cell = sheet.cell(row, col)
@@ -1446,14 +1463,15 @@ class SheetsEmulator:
                            else error.message) from None
         return sheet, rect.r0, rect.c0, values
 
-    @staticmethod
-    def _write(plan: tuple[Sheet, int, int, list[list[Json]]], option: str) -> Json:
+    def _write(self, plan: tuple[Sheet, int, int, list[list[Json]]], option: str) -> Json:
         sheet, r0, c0, values = plan
         rows, cols, cells = set(), set(), 0
         for r, row in enumerate(values):
             for c, value in enumerate(row):
                 if value is None:  # "Null values will be skipped"
                     continue
+                if self.on_cell_write is not None:
+                    self.on_cell_write(sheet, r0 + r, c0 + c, value)
                 sheet.cell(r0 + r, c0 + c).enter(value, option)
                 rows.add(r)
                 cols.add(c)

@@ -34,7 +34,7 @@ from gspread import http_client
 
 from .. import schema as s
 from ..messages import Message
-from . import Cell, cell_text, row_key, tab_of
+from . import Cell, row_key, tab_of
 from .sheets_client import SheetsClient
 from .sheets_grid import Json, TabInfo, encode, last_row, parts, quoted
 
@@ -225,7 +225,8 @@ def _found(matched: Sequence[Json], current: Mapping[str, list[list[Cell]]],
 
 
 def _misplaced(reply: Json, planned: Sequence[Target], current: Mapping[str, list[list[Cell]]]) -> int:
-    """Rows the write reached whose ID is not the one the write was meant for."""
+    """Rows the write reached that do not hold the item it was meant for: their key once written
+    (the ID and a digest of what staff own, which the sync never writes) is not the anchor's."""
     by_key = {t.after: t for t in planned}
     count = 0
     for response in reply.get("responses", []):
@@ -235,10 +236,9 @@ def _misplaced(reply: Json, planned: Sequence[Target], current: Mapping[str, lis
         if target is None:
             continue
         definition = tab_of(target.tab)
-        index = s.locate_columns(definition, current[target.tab][0])[definition.key_header]
-        expected = target.cells.get(index, key.split("|", 1)[0])
         row = ((response.get("updatedData") or {}).get("values") or [[]])[0]
-        if cell_text(row[index] if index < len(row) else "") != cell_text(expected):
+        columns = s.locate_columns(definition, current[target.tab][0])
+        if row_key(definition, columns, row) != target.after:
             count += 1
     return count
 
