@@ -11,6 +11,14 @@ offers what a test needs and Google does not: direct state helpers, a request lo
 Google's read/write quotas, injected faults (429/5xx, delays, dropped connections) and "staff edits"
 applied atomically between two requests.
 
+Developer metadata is emulated on rows only (``createDeveloperMetadata`` on a one-row
+``dimensionRange``, ``deleteDeveloperMetadata`` and lookups by key, value, id and exact
+location, used by ``values:batchGetByDataFilter`` and ``values:batchUpdateByDataFilter``). As
+Google documents, it moves with its row when rows are inserted or deleted and is deleted with its
+row. Where Google's docs are silent this emulator ASSUMES: a sort of whole rows moves each row's
+metadata with it (``Sheet.metadata_follows_sort``; set it False to emulate the other possibility,
+tests/reliability/test_sheets_race.py runs both); a copy-paste copies cells, never metadata.
+
 Known differences from Google, none of which the dip-sheets tests rely on:
 
 - formulas are stored, never evaluated: their value is the formula text;
@@ -20,7 +28,10 @@ Known differences from Google, none of which the dip-sheets tests rely on:
 - protections are enforced on value writes only, and only ``editors.users`` count (group
   membership is unknown here);
 - the ``fields`` mask of ``spreadsheets.get`` is ignored: every field is returned;
-- data validation is stored and returned, never enforced on writes.
+- data validation is stored and returned, never enforced on writes;
+- error bodies carry ``details`` only where Google's are known (the API not enabled:
+  ``Help`` and ``ErrorInfo``); the protected-cell 400 has none, as in public logs;
+- the request body size is not limited (Google advises < 2 MB; the backend splits bodies).
 """
 
 from __future__ import annotations
