@@ -31,7 +31,11 @@ Known differences from Google, none of which the dip-sheets tests rely on:
 - data validation is stored and returned, never enforced on writes;
 - error bodies carry ``details`` only where Google's are known (the API not enabled:
   ``Help`` and ``ErrorInfo``); the protected-cell 400 has none, as in public logs;
-- the request body size is not limited (Google advises < 2 MB; the backend splits bodies).
+- the request body size is not limited (Google advises < 2 MB; the backend splits bodies);
+- the response shapes of the kinds the backend sends were compared with gspread's recorded real
+  responses (tests/test_emulator_replay.py); what still differs is listed there in ``KNOWN``
+  with its reason (the ``fields`` mask, features never used, ids numbered differently). The
+  ``values:*ByDataFilter`` methods are not in the recordings: they follow Google's reference.
 """
 
 from __future__ import annotations
