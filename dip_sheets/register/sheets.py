@@ -7,9 +7,11 @@ and a batch call counts once whatever it carries, so every operation here costs 
 * first use of a register object: 1 read, the spreadsheet's metadata (tab ids, grid sizes,
   protections), kept for the object's life; one object serves one run of ``dip``.
 * ``read()``: 1 read, one ``values:batchGet`` for every tab of the schema that exists.
-* ``apply(changes)``: nothing when ``changes`` is empty; else 1 read (``values:batchGet``, to
-  relocate rows) + 1 write (one ``values:batchUpdate`` with every cell write and appended row;
-  one more per 1.5 MB of values, which only a first sync of some 10,000 rows reaches).
+* ``apply(changes)``: nothing when ``changes`` is empty; else 1 read (``values:batchGetByDataFilter``:
+  the touched tabs, to relocate rows, and the row anchors of the writes) + 1 write (one
+  ``values:batchUpdateByDataFilter`` with every cell write, through the anchors, and appended row;
+  one more per 1.5 MB, which only a first sync of some 10,000 rows reaches). Rows written for the
+  first time (or whose key changed) are anchored first: +2 reads, +1 write (:mod:`.sheets_anchors`).
   Only when a tab's grid has no room for the appended rows: +1 write (append rows) before it.
   Only when ``changes.locks`` is not ``None``: +1 read (fresh protections, since staff may have
   moved rows) and, if the locked ranges differ, +1 write (one ``:batchUpdate``; one more per
