@@ -27,7 +27,9 @@ Known differences from Google, none of which the dip-sheets tests rely on:
   after the last non-empty row of the range);
 - protections are enforced on value writes only, and only ``editors.users`` count (group
   membership is unknown here);
-- the ``fields`` mask of ``spreadsheets.get`` is ignored: every field is returned;
+- the ``fields`` mask of ``spreadsheets.get`` is ignored (every field is returned), except that a
+  mask naming ``rowMetadata`` gets each sheet's row metadata (``data[0].rowMetadata``, one entry
+  per grid row) without ``includeGridData``, as Google's mask does;
 - data validation is stored and returned, never enforced on writes;
 - error bodies carry ``details`` only where Google's are known (the API not enabled:
   ``Help`` and ``ErrorInfo``); the protected-cell 400 has none, as in public logs;
@@ -1406,6 +1408,8 @@ class SheetsEmulator:
             if include:
                 rects = wanted[sheet.sheet_id] if wanted is not None else [sheet.full()]
                 entry["data"] = [sheet.grid_data(rect) for rect in rects]
+            elif "rowMetadata" in query.get("fields", [""])[0]:
+                entry["data"] = [_row_metadata_out(sheet)]
             sheets.append(entry)
         return {
             "spreadsheetId": book.spreadsheet_id,
@@ -1815,6 +1819,14 @@ class SheetsEmulator:
         sheet, rect = _grid(book, payload.get("range") or {})
         sheet.sort(rect, payload.get("sortSpecs") or [])
         return {}
+
+
+def _row_metadata_out(sheet: Sheet) -> Json:
+    """``data.rowMetadata`` of a whole sheet, as a field mask that asks only for it gets it: one
+    entry per grid row, empty where the row has no developer metadata."""
+    return {"rowMetadata": [
+        {"developerMetadata": [_metadata_out(sheet, row, e) for e in entries]} if entries else {}
+        for row, entries in enumerate(sheet.row_meta)]}
 
 
 def _metadata_out(sheet: Sheet, row: int, entry: Json) -> Json:

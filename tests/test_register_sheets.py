@@ -315,10 +315,10 @@ def test_apply_is_one_batch_get_and_one_raw_batch_update(env: Env) -> None:
                 CellWrite(first, s.NOTE, "W01"), CellWrite(second, s.ID, "DIP-0008")],
         appends={s.HISTORY_TAB: [{s.HISTORY_TIME: "2024-02-07 10:00", s.ID: "DIP-0007",
                                   s.HISTORY_EVENT: "Ditetapkan"}]}))
-    # rows not yet anchored: one read, their anchors looked for, created (1 write) and read back,
-    # then one write carries every cell and appended row (see sheets_anchors)
-    assert emu.apis() == ["values.batchGetByDataFilter", "values.batchGetByDataFilter",
-                          "spreadsheets.batchUpdate", "values.batchGetByDataFilter",
+    # rows not yet anchored (the metadata read says so): their anchors made (1 write), then one
+    # read of the tabs and of the rows through their anchors, and one write carries every cell
+    # and appended row (see sheets_anchors)
+    assert emu.apis() == ["spreadsheets.batchUpdate", "values.batchGetByDataFilter",
                           "values.batchUpdateByDataFilter"]
     [update] = [r for r in emu.log if r.api == "values.batchUpdateByDataFilter"]
     assert update.body["valueInputOption"] == "RAW"
@@ -375,10 +375,9 @@ def test_locks_are_coalesced_and_change_only_when_asked(env: Env) -> None:
 
     emu.reset_log()
     register.apply(Changes(writes=[CellWrite(anchor(snapshot, s.DIP_TAB, 4), s.NOTE, "W02")]))
-    assert emu.apis() == ["values.batchGetByDataFilter", "values.batchGetByDataFilter",
-                          "spreadsheets.batchUpdate", "values.batchGetByDataFilter",
-                          # the row anchored, then written
-                          "values.batchUpdateByDataFilter"]  # locks=None: untouched
+    # the row anchored, read through its anchor with the tab, then written; locks=None: untouched
+    assert emu.apis() == ["spreadsheets.batchUpdate", "values.batchGetByDataFilter",
+                          "values.batchUpdateByDataFilter"]
     emu.reset_log()
     register.apply(Changes(locks={s.DIP_TAB: frozenset(
         anchor(snapshot, s.DIP_TAB, i) for i in (1, 2, 3, 6, 7))}))
@@ -495,8 +494,11 @@ def test_a_429_storm_is_ridden_out(env: Env) -> None:
     register, _, changes = _prepared(env)
     env.emu.fail(429, times=3)
     assert register.apply(changes).cells_written == 1
-    # read, look for the anchor, anchor the row (1 write), read it back, write through it
-    assert [r.status for r in env.emu.log] == [429, 429, 429, 200, 200, 200, 200, 200]
+    # anchor the row (1 write; once it failed, each attempt reads the metadata again first and
+    # sends only what is missing), read the tab and the row through its anchor, write through it
+    assert [r.status for r in env.emu.log] == [429, 429, 429, 200, 200, 200, 200]
+    assert env.emu.apis()[-4:] == ["spreadsheets.get", "spreadsheets.batchUpdate",
+                                   "values.batchGetByDataFilter", "values.batchUpdateByDataFilter"]
 
 
 def test_an_endless_429_storm_gives_up_without_writing(env: Env) -> None:
@@ -530,8 +532,8 @@ def test_timeouts_and_lost_connections_are_retried(env: Env) -> None:
                  after_processing=True)
     assert register.apply(changes).cells_written == 1
     env.emu.wait_idle()
-    # 1 timed out, +2 checks of the new anchor
-    assert env.emu.count(api="values.batchGetByDataFilter") == 4
+    # 1 timed out, then the re-read that also finds the new anchor
+    assert env.emu.count(api="values.batchGetByDataFilter") == 2
     # rewriting the same cells through the same anchor is harmless
     assert env.emu.count(api="values.batchUpdateByDataFilter") == 3
 

@@ -88,7 +88,8 @@ class SheetsRegister:
         if self._tabs is None or refresh:
             self._tabs = tab_infos(self.get({
                 "includeGridData": "false",
-                "fields": "sheets(properties(sheetId,title,index,gridProperties),protectedRanges)",
+                "fields": "sheets(properties(sheetId,title,index,gridProperties),protectedRanges,"
+                          f"{anchors.FIELDS})",
             }))
         return self._tabs
 
@@ -134,9 +135,31 @@ class SheetsRegister:
         return unit_requests(tab, rows, self.settings.unit_editors, self.settings.roles, self.account)
 
     def apply(self, changes: Changes) -> ApplyResult:
-        # the anchors this batch will write through are read with the tabs (see session())
-        self._expected = sorted({w.anchor.key for w in changes.writes})
+        # the rows written to are anchored first (only those not yet: see .sheets_anchors); the
+        # anchors are then read with the tabs (see session())
+        self._expected = self._anchor(changes) if changes.writes else []
         return apply_changes(self, changes)
+
+    def _anchor(self, changes: Changes) -> list[str]:
+        """Put the missing anchors of ``changes``' rows (at most one ``:batchUpdate``); their
+        names. Like the row locks, that batch is never resent as it was: if it failed, the
+        metadata is read again and only what is still missing is sent."""
+        state = {"failed": False}
+        names: list[str] = []
+
+        def attempt() -> None:
+            tabs = self.metadata(refresh=state["failed"])
+            requests_, names[:] = anchors.plan(changes, tabs)
+            if not requests_:
+                return
+            try:
+                self.structure(requests_, lambda _, reply: anchors.learn(tabs, reply))
+            except Transient:
+                state["failed"] = True
+                raise
+
+        self._http.policy.call(attempt)
+        return names
 
     def session(self, tabs: Sequence[str], locks: bool) -> _Session:
         """The touched tabs as they are now: 1 read (+1 for fresh protections with ``locks``)."""
@@ -234,7 +257,7 @@ class _Session:
     locks: dict[str, frozenset[int]] = field(default_factory=dict)
     whole: list[Json] = field(default_factory=list)
     #: what the session's read found of each expected anchor (see :mod:`.sheets_anchors`).
-    found: dict[str, str | None] = field(default_factory=dict)
+    found: dict[str, tuple[str, str] | None] = field(default_factory=dict)
 
     def rows(self, tab: str) -> list[Row]:
         return self.current[tab][0]
@@ -283,7 +306,8 @@ class _Session:
         # cells of existing rows go where Google finds their row when it writes (see the module)
         current = {name: rows for name, (rows, _) in self.current.items()}
         notices = anchors.write(register, sid, self.tabs, current,
-                                anchors.targets(self.cells, current), self.found,
+                                anchors.targets(self.cells, current),
+                                self.found,
                                 [*value_ranges(self.appended), *self.whole])
         if self.locks:
             register.replace_locks(self.locks, self.tabs, self.current.get(s.DIP_TAB, ([], 0))[0])
