@@ -81,6 +81,8 @@ class SheetsRegister:
         #: largest request body sent (Google advises < 2 MB).
         self.body_limit = MAX_BODY
         self._expected: list[str] = []
+        #: the DIP tab's rows as ``read()`` found them (where this run's row locks are planned).
+        self._dip: list[Row] = []
 
     # ---- the API, as the other modules use it -------------------------------------------------
 
@@ -123,6 +125,7 @@ class SheetsRegister:
             # per-unit protections out of date count as protection lost: the sync puts it back
             protected = name != s.DIP_TAB or not self._unit_requests(tabs[name], rows)
             grids[name] = Grid(rows, frozenset(i for i in locked if 0 < i < len(rows)), protected)
+        self._dip = grids[s.DIP_TAB].rows if s.DIP_TAB in grids else []
         return Snapshot(grids)
 
     def protection_differences(self) -> list[Message]:
@@ -135,25 +138,44 @@ class SheetsRegister:
         return unit_requests(tab, rows, self.settings.unit_editors, self.settings.roles, self.account)
 
     def apply(self, changes: Changes) -> ApplyResult:
-        # the rows written to are anchored first (only those not yet: see .sheets_anchors); the
-        # anchors are then read with the tabs (see session())
-        self._expected = self._anchor(changes) if changes.writes else []
+        # the rows written to are anchored first (only those not yet: see .sheets_anchors), in
+        # one batch with the row locks; the anchors are then read with the tabs (see session())
+        self._expected = self._prepare(changes) if changes else []
         return apply_changes(self, changes)
 
-    def _anchor(self, changes: Changes) -> list[str]:
-        """Put the missing anchors of ``changes``' rows (at most one ``:batchUpdate``); their
-        names. Like the row locks, that batch is never resent as it was: if it failed, the
-        metadata is read again and only what is still missing is sent."""
-        state = {"failed": False}
+    def _prepare(self, changes: Changes) -> list[str]:
+        """Before the re-read: make the missing anchors of ``changes``' rows and, with
+        ``changes.locks``, set the row locks where the rows were read (fresh protections read
+        first), all in at most one ``:batchUpdate``; return the anchors' names. The session then
+        re-reads and sends the locks again only if rows moved meanwhile. Like the row locks, this
+        batch is never resent as it was: if it failed, the metadata is read again and only what is
+        still missing is sent."""
+        locks = changes.locks
+        state = {"failed": locks is not None}  # locks are planned on fresh protections
         names: list[str] = []
+
+        _require([*(w.anchor.tab for w in changes.writes), *(locks or ())], self.metadata())
 
         def attempt() -> None:
             tabs = self.metadata(refresh=state["failed"])
             requests_, names[:] = anchors.plan(changes, tabs)
+            if locks is not None:
+                who = lock_editors(self.settings.roles, tabs, self.account)  # refused before any write
+                requests_ += lock_requests(
+                    {t: frozenset(a.row for a in rows) for t, rows in locks.items() if t in tabs},
+                    tabs, who)
+                if self._dip and s.DIP_TAB in tabs:
+                    requests_ += self._unit_requests(tabs[s.DIP_TAB], self._dip)
+            state["failed"] = False
             if not requests_:
                 return
+
+            def done(sent: list[Json], reply: Json) -> None:
+                anchors.learn(tabs, reply)
+                forget_replaced(tabs, sent, reply)
+
             try:
-                self.structure(requests_, lambda _, reply: anchors.learn(tabs, reply))
+                self.structure(requests_, done)
             except Transient:
                 state["failed"] = True
                 raise
@@ -162,20 +184,10 @@ class SheetsRegister:
         return names
 
     def session(self, tabs: Sequence[str], locks: bool) -> _Session:
-        """The touched tabs as they are now: 1 read (+1 for fresh protections with ``locks``)."""
+        """The touched tabs, and the rows written through their anchors, as they are now: 1 read
+        (the fresh protections for ``locks`` were read by :meth:`_prepare`)."""
         known = self.metadata()
-        absent = [n for n in tabs if n not in known]
-        if absent:
-            listed = ", ".join(f"'{n}'" for n in absent)
-            raise LayoutError(
-                f"Tab {listed} tidak ada di spreadsheet. Jalankan 'dip init'. Tidak ada yang"
-                " ditulis.",
-                f"Tab {listed} is missing from the spreadsheet. Run 'dip init'. Nothing was"
-                " written.",
-            )
-        if locks:
-            known = self.metadata(refresh=True)
-            lock_editors(self.settings.roles, known, self.account)  # refused before any write
+        _require(tabs, known)
         grids, found = anchors.read(self, self.settings.spreadsheet_id, tabs, self._expected)
         current = {n: (rows, height or known[n].row_count) for n, (rows, height) in grids.items()}
         return _Session(self, known, current, found=found)
@@ -242,6 +254,19 @@ class SheetsRegister:
                 json={"requests": part}).json()
             if done is not None:
                 done(part, reply)
+
+
+def _require(names: Sequence[str], known: Mapping[str, TabInfo]) -> None:
+    """Refuse, before anything is written, a batch for a tab the spreadsheet lacks."""
+    absent = [n for n in names if n not in known]
+    if absent:
+        listed = ", ".join(f"'{n}'" for n in absent)
+        raise LayoutError(
+            f"Tab {listed} tidak ada di spreadsheet. Jalankan 'dip init'. Tidak ada yang"
+            " ditulis.",
+            f"Tab {listed} is missing from the spreadsheet. Run 'dip init'. Nothing was"
+            " written.",
+        )
 
 
 @dataclass
