@@ -700,16 +700,22 @@ MAX_CELLS = 10_000_000
 
 
 def _require_editable(sheet: Sheet, rect: Rect, account: str | None,
-                      groups: Mapping[str, set[str]] | None = None) -> None:
+                      groups: Mapping[str, set[str]] | None = None,
+                      blocking: dict[tuple[int, str], list[Json]] | None = None) -> None:
     """Refuse a write into a protected range whose editors (users, or members of its groups) do
-    not include ``account``; every protection covering a cell must allow it, as on Google."""
+    not include ``account``; every protection covering a cell must allow it, as on Google.
+    ``blocking`` keeps, for one request, the protections that do not let ``account`` edit (a big
+    write into a sheet with thousands of row locks would otherwise take minutes here)."""
     if account is None or account == OWNER:
         return
-    for protected in sheet.protected:
-        editors = protected.get("editors", {})
-        if protected.get("warningOnly") or account in editors.get("users", []) or any(
-                account in (groups or {}).get(g, set()) for g in editors.get("groups", [])):
-            continue
+    memo = blocking if blocking is not None else {}
+    key = (id(sheet), account)
+    if key not in memo:
+        memo[key] = [p for p in sheet.protected if not (
+            p.get("warningOnly") or account in p.get("editors", {}).get("users", []) or any(
+                account in (groups or {}).get(g, set())
+                for g in p.get("editors", {}).get("groups", [])))]
+    for protected in memo[key]:
         if not rect.intersects(sheet.rect_of(protected["range"])):
             continue
         if any(rect.inside(sheet.rect_of(r)) for r in protected.get("unprotectedRanges", [])):
@@ -860,6 +866,8 @@ class SheetsEmulator:
         self._hooks: list[_Hook] = []
         #: Google Groups and their members (a protection may name a group as editor)
         self._groups: dict[str, set[str]] = {}
+        #: :func:`_require_editable`'s memo, for the request being answered.
+        self._blocking: dict[tuple[int, str], list[Json]] = {}
         self._next_book = 1
         self.require_auth = True
         #: set to a Cloud project number: every API request is answered as when the Sheets API is
@@ -1308,6 +1316,7 @@ class SheetsEmulator:
         def param(name: str, default: str) -> str:
             return query.get(name, [default])[0] or default
 
+        self._blocking.clear()
         value_option = param("valueRenderOption", "FORMATTED_VALUE")
         date_option = param("dateTimeRenderOption", "SERIAL_NUMBER")
         major = param("majorDimension", "ROWS")
@@ -1476,7 +1485,7 @@ class SheetsEmulator:
             if height and width:
                 written = Rect(rect.r0, rect.r0 + height, rect.c0, rect.c0 + width)
                 sheet.check(written)
-                _require_editable(sheet, written, account, self._groups)
+                _require_editable(sheet, written, account, self._groups, self._blocking)
         except ApiError as error:
             raise ApiError(error.code, f"Invalid {where}: {error.message}" if where
                            else error.message) from None

@@ -81,8 +81,6 @@ class SheetsRegister:
         #: largest request body sent (Google advises < 2 MB).
         self.body_limit = MAX_BODY
         self._expected: list[str] = []
-        #: the DIP tab's rows as ``read()`` found them (where this run's row locks are planned).
-        self._dip: list[Row] = []
 
     # ---- the API, as the other modules use it -------------------------------------------------
 
@@ -125,7 +123,6 @@ class SheetsRegister:
             # per-unit protections out of date count as protection lost: the sync puts it back
             protected = name != s.DIP_TAB or not self._unit_requests(tabs[name], rows)
             grids[name] = Grid(rows, frozenset(i for i in locked if 0 < i < len(rows)), protected)
-        self._dip = grids[s.DIP_TAB].rows if s.DIP_TAB in grids else []
         return Snapshot(grids)
 
     def protection_differences(self) -> list[Message]:
@@ -138,44 +135,37 @@ class SheetsRegister:
         return unit_requests(tab, rows, self.settings.unit_editors, self.settings.roles, self.account)
 
     def apply(self, changes: Changes) -> ApplyResult:
-        # the rows written to are anchored first (only those not yet: see .sheets_anchors), in
-        # one batch with the row locks; the anchors are then read with the tabs (see session())
+        # the rows written to are anchored first (only those not yet: see .sheets_anchors); the
+        # anchors are then read with the tabs (see session())
         self._expected = self._prepare(changes) if changes else []
         return apply_changes(self, changes)
 
     def _prepare(self, changes: Changes) -> list[str]:
-        """Before the re-read: make the missing anchors of ``changes``' rows and, with
-        ``changes.locks``, set the row locks where the rows were read (fresh protections read
-        first), all in at most one ``:batchUpdate``; return the anchors' names. The session then
-        re-reads and sends the locks again only if rows moved meanwhile. Like the row locks, this
-        batch is never resent as it was: if it failed, the metadata is read again and only what is
-        still missing is sent."""
-        locks = changes.locks
-        state = {"failed": locks is not None}  # locks are planned on fresh protections
-        names: list[str] = []
+        """Before the re-read: make the missing anchors of ``changes``' rows (at most one
+        ``:batchUpdate``, none when every row written to is anchored) and return the anchors'
+        names. With ``changes.locks`` the metadata is read fresh first (the locks are planned on
+        fresh protections, after the values write, as before anchors), and a lock that would shut
+        the PPID out is refused before anything is written. Like the row locks, the anchors' batch
+        is never resent as it was: if it failed, the metadata is read again and only what is
+        still missing is sent.
 
-        _require([*(w.anchor.tab for w in changes.writes), *(locks or ())], self.metadata())
+        The anchors cannot ride in the lock batch: locks go after the values write, so that a run
+        stopped half-way never leaves a row locked that is not yet established."""
+        locks = changes.locks is not None
+        _require([*(w.anchor.tab for w in changes.writes), *(changes.locks or ())], self.metadata())
+        state = {"failed": locks}
+        names: list[str] = []
 
         def attempt() -> None:
             tabs = self.metadata(refresh=state["failed"])
+            if locks:
+                lock_editors(self.settings.roles, tabs, self.account)  # refused before any write
             requests_, names[:] = anchors.plan(changes, tabs)
-            if locks is not None:
-                who = lock_editors(self.settings.roles, tabs, self.account)  # refused before any write
-                requests_ += lock_requests(
-                    {t: frozenset(a.row for a in rows) for t, rows in locks.items() if t in tabs},
-                    tabs, who)
-                if self._dip and s.DIP_TAB in tabs:
-                    requests_ += self._unit_requests(tabs[s.DIP_TAB], self._dip)
             state["failed"] = False
             if not requests_:
                 return
-
-            def done(sent: list[Json], reply: Json) -> None:
-                anchors.learn(tabs, reply)
-                forget_replaced(tabs, sent, reply)
-
             try:
-                self.structure(requests_, done)
+                self.structure(requests_, lambda _, reply: anchors.learn(tabs, reply))
             except Transient:
                 state["failed"] = True
                 raise

@@ -171,27 +171,24 @@ def positions(clean: Clean) -> list[int]:
 def test_the_clean_sync_uses_every_kind_of_request(clean_sync: Clean) -> None:
     """The enumeration below is only worth something if the sync does everything it can."""
     assert clean_sync.apis == ["spreadsheets.get", "values.batchGet", "spreadsheets.get",
-                               "values.batchGetByDataFilter", "spreadsheets.batchUpdate",
-                               "values.batchGetByDataFilter", "spreadsheets.batchUpdate",
-                               "values.batchGetByDataFilter",
-                               "values.batchUpdateByDataFilter", "spreadsheets.batchUpdate"]
+                               "spreadsheets.batchUpdate", "values.batchGetByDataFilter",
+                               "spreadsheets.batchUpdate", "values.batchUpdateByDataFilter",
+                               "spreadsheets.batchUpdate"]
     summary = clean_sync.summary
     assert summary["ids_assigned"] and summary["newly_established"] and summary["tampered"]
     assert summary["rows_appended"] >= 2 and summary["locks_changed"]
 
 
 def role(apis: list[str], at: int) -> str:
-    """What the request at 1-based position ``at`` does: a read, the grid growth, the row anchors
-    (the ``:batchUpdate`` read back right after), the cell write, or the lock update (the
-    ``:batchUpdate`` after the cell write)."""
+    """What the request at 1-based position ``at`` does: a read, the row anchors (the
+    ``:batchUpdate`` before the re-read), the grid growth (the one between the re-read and the
+    cell write), the cell write, or the lock update (the one after the cell write)."""
     api = apis[at - 1]
     if api != "spreadsheets.batchUpdate":
         return api
-    write = apis.index("values.batchUpdateByDataFilter") + 1
-    if at > write:
-        return "locks"
-    before = [i for i, name in enumerate(apis, 1) if name == api and i < write]
-    return "grow" if len(before) == 2 and at == before[0] else "anchors"
+    if at < apis.index("values.batchGetByDataFilter") + 1:
+        return "anchors"
+    return "grow" if at < apis.index("values.batchUpdateByDataFilter") + 1 else "locks"
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
@@ -204,7 +201,7 @@ def test_sync_rides_out_a_fault_at_every_request(
         inject(fault, emu, at, short_timeout)
         result = run(world.register(sid, timeout=10.0), UNITS, NOW)
         emu.wait_idle()
-        # one repeat. A lock update or the anchors' batch is never repeated blindly: they are read
+        # one repeat. The batch of anchors and locks is never repeated blindly: they are read
         # again and only what is missing is sent, i.e. nothing when the lost reply's batch was
         # applied.
         extra = 1
