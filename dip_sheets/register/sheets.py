@@ -5,17 +5,27 @@ and a batch call counts once whatever it carries, so every operation here costs 
 
 * ``open_sheet``: none (the key file is read, nothing is sent).
 * first use of a register object: 1 read, the spreadsheet's metadata (tab ids, grid sizes,
-  protections), kept for the object's life; one object serves one run of ``dip``.
+  protections, and the rows' developer metadata, i.e. which rows carry their anchor), kept for
+  the object's life; one object serves one run of ``dip``.
 * ``read()``: 1 read, one ``values:batchGet`` for every tab of the schema that exists.
 * ``apply(changes)``: nothing when ``changes`` is empty; else 1 read (``values:batchGetByDataFilter``:
-  the touched tabs, to relocate rows, and the row anchors of the writes) + 1 write (one
-  ``values:batchUpdateByDataFilter`` with every cell write, through the anchors, and appended row;
-  one more per 1.5 MB, which only a first sync of some 10,000 rows reaches). Rows written for the
-  first time (or whose key changed) are anchored first: +2 reads, +1 write (:mod:`.sheets_anchors`).
+  the touched tabs, to relocate rows, and every row written through its anchor, to check it;
+  it replaces the ``values:batchGet`` re-read of before) + 1 write (one
+  ``values:batchUpdateByDataFilter`` with every cell write, through the anchors, the appended
+  rows and the ``Ringkasan`` tab; one more per 1.5 MB, which only a first sync of some 10,000 rows
+  reaches). So an everyday sync costs 3 reads + 1 write, one download of the register plus the
+  re-read, as before anchors.
+  Only when some rows written to carry no anchor yet (a first sync, new rows, an ID changed):
+  +1 write, before the re-read, that anchors them (:mod:`.sheets_anchors`; one more part per
+  1.5 MB). This is the only count anchors raise (a first sync 4 reads + 3 writes, a first publish
+  5 + 4, instead of 4 + 2 and 5 + 3): it cannot ride in the lock batch, which must follow the
+  values write so that a run stopped half-way never locks a row that is not yet established.
+  Only when rows moved during the run so that the re-read refuses an anchor: +1 write, +1 read.
   Only when a tab's grid has no room for the appended rows: +1 write (append rows) before it.
   Only when ``changes.locks`` is not ``None``: +1 read (fresh protections, since staff may have
-  moved rows) and, if the locked ranges differ, +1 write (one ``:batchUpdate``; one more per
-  1.5 MB of protection requests, i.e. only with thousands of separate locked runs).
+  moved rows; read before the anchors, which are planned on it) and, if the locked ranges
+  differ, +1 write after the values (one ``:batchUpdate``; one more per 1.5 MB of protection
+  requests, i.e. only with thousands of separate locked runs).
 * ``init(layout)``: 1 read (metadata), +1 read (header rows and dropdowns) when tabs exist, and at
   most 1 write (one ``:batchUpdate``); none when nothing is missing.
 
