@@ -21,7 +21,9 @@ and a batch call counts once whatever it carries, so every operation here costs 
   5 + 4, instead of 4 + 2 and 5 + 3): it cannot ride in the lock batch, which must follow the
   values write so that a run stopped half-way never locks a row that is not yet established.
   Only when rows moved during the run so that the re-read refuses an anchor: +1 write, +1 read.
-  Only when a tab's grid has no room for the appended rows: +1 write (append rows) before it.
+  Only when a tab's grid has no room for the appended rows: +1 write (append rows) before it,
+  and +1 read after it (the anchors checked again, so that no request but the write itself
+  follows their last check).
   Only when ``changes.locks`` is not ``None``: +1 read (fresh protections, since staff may have
   moved rows; read before the anchors, which are planned on it) and, if the locked ranges
   differ, +1 write after the values (one ``:batchUpdate``; one more per 1.5 MB of protection
@@ -332,8 +334,8 @@ class _Session:
         current = {name: rows for name, (rows, _) in self.current.items()}
         notices = anchors.write(register, sid, self.tabs, current,
                                 anchors.targets(self.cells, current),
-                                self.found,
-                                [*value_ranges(self.appended), *self.whole])
+                                self.found, [*value_ranges(self.appended), *self.whole],
+                                recheck=bool(self.grow))
         if self.locks:
             register.replace_locks(self.locks, self.tabs, self.current.get(s.DIP_TAB, ([], 0))[0])
         return notices

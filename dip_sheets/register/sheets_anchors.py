@@ -199,13 +199,18 @@ def _sound(target: Target, found: Mapping[str, tuple[str, str] | None]) -> bool:
 
 def write(api: Api, spreadsheet_id: str, tabs: Mapping[str, TabInfo],
           current: Mapping[str, list[list[Cell]]], planned: Sequence[Target],
-          found: dict[str, tuple[str, str] | None], positional: Sequence[Json]) -> list[Message]:
+          found: dict[str, tuple[str, str] | None], positional: Sequence[Json],
+          recheck: bool = False) -> list[Message]:
     """Write ``positional`` (value ranges by position: appended history rows, a system tab
     rewritten whole) and ``planned`` through their anchors (``found``: :func:`read`'s answer) in
-    one request; what could not be placed safely is left for the next sync and said."""
+    one request; what could not be placed safely is left for the next sync and said. With
+    ``recheck`` (another request went out since :func:`read`: the grid grown) the anchors are
+    read again first (+1 read), so nothing but the write itself follows their last check."""
     if not planned and not positional:
         return []
     url = url_of(spreadsheet_id)
+    if recheck and planned:
+        found = _check(api, url, current, sorted({name_of(t.tab, t.after) for t in planned}))
     missing = [t for t in planned if not _sound(t, found)]
     if missing:  # rows moved since the anchors were planned: anchored again where they are now
         found |= _again(api, url, tabs, current, missing)
