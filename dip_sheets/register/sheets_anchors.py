@@ -310,7 +310,7 @@ def _found(matched: Sequence[Json], current: Mapping[str, list[list[Cell]]]
 def _misplaced(reply: Json, planned: Sequence[Target], current: Mapping[str, list[list[Cell]]]) -> int:
     """Rows the write reached that do not hold the item it was meant for: their key once written
     (the ID and a digest of what staff own, which the sync never writes) is not the anchor's."""
-    by_key = {t.after: t for t in planned}
+    by_key = {name_of(t.tab, t.after): t for t in planned}
     count = 0
     for response in reply.get("responses", []):
         key = response.get("dataFilter", {}).get("developerMetadataLookup", {}).get(
