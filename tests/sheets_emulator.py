@@ -11,6 +11,14 @@ offers what a test needs and Google does not: direct state helpers, a request lo
 Google's read/write quotas, injected faults (429/5xx, delays, dropped connections) and "staff edits"
 applied atomically between two requests.
 
+Developer metadata is emulated on rows only (``createDeveloperMetadata`` on a one-row
+``dimensionRange``, ``deleteDeveloperMetadata`` and lookups by key, value, id and exact
+location, used by ``values:batchGetByDataFilter`` and ``values:batchUpdateByDataFilter``). As
+Google documents, it moves with its row when rows are inserted or deleted and is deleted with its
+row. Where Google's docs are silent this emulator ASSUMES: a sort of whole rows moves each row's
+metadata with it (``Sheet.metadata_follows_sort``; set it False to emulate the other possibility,
+tests/reliability/test_sheets_race.py runs both); a copy-paste copies cells, never metadata.
+
 Known differences from Google, none of which the dip-sheets tests rely on:
 
 - formulas are stored, never evaluated: their value is the formula text;
@@ -19,10 +27,19 @@ Known differences from Google, none of which the dip-sheets tests rely on:
   after the last non-empty row of the range);
 - protections are enforced on value writes only, and only ``editors.users`` count (group
   membership is unknown here);
-- the ``fields`` mask of ``spreadsheets.get`` is ignored: every field is returned;
+- the ``fields`` mask of ``spreadsheets.get`` is ignored (every field is returned), except that a
+  mask naming ``rowMetadata`` gets each sheet's row metadata (``data[0].rowMetadata``, one entry
+  per grid row) without ``includeGridData``, as Google's mask does;
 - data validation is stored and returned, never enforced on writes;
 - cell formats, row heights and conditional format rules are stored and returned as sent (colours
-  are not normalised); row heights and rule ranges do not move when rows or columns are inserted.
+  are not normalised); row heights and rule ranges do not move when rows or columns are inserted;
+- error bodies carry ``details`` only where Google's are known (the API not enabled:
+  ``Help`` and ``ErrorInfo``); the protected-cell 400 has none, as in public logs;
+- the request body size is not limited (Google advises < 2 MB; the backend splits bodies);
+- the response shapes of the kinds the backend sends were compared with gspread's recorded real
+  responses (tests/test_emulator_replay.py); what still differs is listed there in ``KNOWN``
+  with its reason (the ``fields`` mask, features never used, ids numbered differently). The
+  ``values:*ByDataFilter`` methods are not in the recordings: they follow Google's reference.
 """
 
 from __future__ import annotations
@@ -408,9 +425,14 @@ class Sheet:
     #: rows whose height was set (pixels by 0-based row); the others are 21 px high
     row_heights: dict[int, int] = field(default_factory=dict)
     conditional_formats: list[dict[str, Json]] = field(default_factory=list)
+    #: row-level developer metadata, one list per grid row (kept aligned with ``rows``), so it
+    #: moves with its row on insert and delete and is deleted with it, as Google documents.
+    row_meta: list[list[dict[str, Json]]] = field(default_factory=list)
+    metadata_follows_sort: bool = True
 
     def __post_init__(self) -> None:
         self.rows += [{} for _ in range(self.row_count - len(self.rows))]
+        self.row_meta += [[] for _ in range(self.row_count - len(self.row_meta))]
         self.col_widths += [100] * (self.col_count - len(self.col_widths))
 
     def full(self) -> Rect:
@@ -502,6 +524,7 @@ class Sheet:
             for _ in range(count):
                 fresh = {c: new for c, cell in template.items() if (new := cell.inherited())}
                 self.rows.insert(start, fresh)
+                self.row_meta.insert(start, [])
             self.row_count += count
         else:
             for row in self.rows:
@@ -521,6 +544,7 @@ class Sheet:
     def delete(self, dimension: str, start: int, end: int) -> None:
         if dimension == "ROWS":
             del self.rows[start:end]
+            del self.row_meta[start:end]
             self.row_count -= end - start
         else:
             for row in self.rows:
@@ -557,7 +581,15 @@ class Sheet:
 
         block = [{c: cell for c, cell in row.items() if rect.c0 <= c < rect.c1}
                  for row in self.rows[rect.r0:rect.r1]]
-        block.sort(key=functools.cmp_to_key(compare))
+        def by_index(a: int, b: int) -> int:
+            return compare(block[a], block[b])
+
+        order = sorted(range(len(block)), key=functools.cmp_to_key(by_index))
+        if self.metadata_follows_sort and rect.c0 == 0 and rect.c1 >= self.col_count:
+            # whole rows moved: their metadata goes with them (ASSUMPTION, see the docstring)
+            metas = self.row_meta[rect.r0:rect.r1]
+            self.row_meta[rect.r0:rect.r1] = [metas[i] for i in order]
+        block = [block[i] for i in order]
         for offset, moved in enumerate(block):
             row = self.rows[rect.r0 + offset]
             for c in [c for c in row if rect.c0 <= c < rect.c1]:
@@ -619,6 +651,7 @@ class Book:
     #: accounts the file is shared with (as editors); ``None`` = every account.
     shared_with: set[str] | None = None
     next_protection_id: int = 1_100_000_001
+    next_metadata_id: int = 2_000_001
 
     def sheet(self, title: str) -> Sheet | None:
         for sheet in self.sheets:
@@ -681,16 +714,22 @@ MAX_CELLS = 10_000_000
 
 
 def _require_editable(sheet: Sheet, rect: Rect, account: str | None,
-                      groups: Mapping[str, set[str]] | None = None) -> None:
+                      groups: Mapping[str, set[str]] | None = None,
+                      blocking: dict[tuple[int, str], list[Json]] | None = None) -> None:
     """Refuse a write into a protected range whose editors (users, or members of its groups) do
-    not include ``account``; every protection covering a cell must allow it, as on Google."""
+    not include ``account``; every protection covering a cell must allow it, as on Google.
+    ``blocking`` keeps, for one request, the protections that do not let ``account`` edit (a big
+    write into a sheet with thousands of row locks would otherwise take minutes here)."""
     if account is None or account == OWNER:
         return
-    for protected in sheet.protected:
-        editors = protected.get("editors", {})
-        if protected.get("warningOnly") or account in editors.get("users", []) or any(
-                account in (groups or {}).get(g, set()) for g in editors.get("groups", [])):
-            continue
+    memo = blocking if blocking is not None else {}
+    key = (id(sheet), account)
+    if key not in memo:
+        memo[key] = [p for p in sheet.protected if not (
+            p.get("warningOnly") or account in p.get("editors", {}).get("users", []) or any(
+                account in (groups or {}).get(g, set())
+                for g in p.get("editors", {}).get("groups", [])))]
+    for protected in memo[key]:
         if not rect.intersects(sheet.rect_of(protected["range"])):
             continue
         if any(rect.inside(sheet.rect_of(r)) for r in protected.get("unprotectedRanges", [])):
@@ -768,11 +807,19 @@ _ROUTES: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ("GET", re.compile(r"/v4/spreadsheets/([^/:]+)/values:batchGet"), "values.batchGet"),
     ("POST", re.compile(r"/v4/spreadsheets/([^/:]+)/values:batchUpdate"), "values.batchUpdate"),
     ("POST", re.compile(r"/v4/spreadsheets/([^/:]+)/values:batchClear"), "values.batchClear"),
+    ("POST", re.compile(r"/v4/spreadsheets/([^/:]+)/values:batchGetByDataFilter"),
+     "values.batchGetByDataFilter"),
+    ("POST", re.compile(r"/v4/spreadsheets/([^/:]+)/values:batchUpdateByDataFilter"),
+     "values.batchUpdateByDataFilter"),
     ("POST", re.compile(r"/v4/spreadsheets/([^/:]+)/values/(.+):append"), "values.append"),
     ("POST", re.compile(r"/v4/spreadsheets/([^/:]+)/values/(.+):clear"), "values.clear"),
     ("GET", re.compile(r"/v4/spreadsheets/([^/:]+)/values/(.+)"), "values.get"),
     ("PUT", re.compile(r"/v4/spreadsheets/([^/:]+)/values/(.+)"), "values.update"),
 )
+
+
+#: POST methods Google counts against the read quota.
+_POST_READS = frozenset({"values.batchGetByDataFilter"})
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -833,11 +880,16 @@ class SheetsEmulator:
         self._hooks: list[_Hook] = []
         #: Google Groups and their members (a protection may name a group as editor)
         self._groups: dict[str, set[str]] = {}
+        #: :func:`_require_editable`'s memo, for the request being answered.
+        self._blocking: dict[tuple[int, str], list[Json]] = {}
         self._next_book = 1
         self.require_auth = True
         #: set to a Cloud project number: every API request is answered as when the Sheets API is
         #: not enabled in the caller's project (403 SERVICE_DISABLED).
         self.disabled_in_project: str | None = None
+        #: told of every cell a values write is about to set (sheet, 0-based row and column,
+        #: value), with the state as it is then: lets a test see which row a write reached.
+        self.on_cell_write: Callable[[Sheet, int, int, Json], None] | None = None
         handler = type("Handler", (_Handler,), {"emulator": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
@@ -1058,6 +1110,20 @@ class SheetsEmulator:
             sheet.sort(rect, [{"dimensionIndex": column,
                                "sortOrder": "DESCENDING" if descending else "ASCENDING"}])
 
+    def copy_row(self, spreadsheet_id: str, tab: str, source: int, target: int) -> None:
+        """Copy and paste the cells of 1-based row ``source`` over row ``target`` (values and
+        formats; row metadata is not copied, see the module docstring)."""
+        with self._lock:
+            sheet = self._books[spreadsheet_id].tab(tab)
+            sheet.rows[target - 1] = copy.deepcopy(sheet.rows[source - 1])
+
+    def row_metadata(self, spreadsheet_id: str, tab: str) -> list[tuple[int, Json]]:
+        """(0-based row, metadata) of every row-level developer metadata of a tab."""
+        with self._lock:
+            sheet = self._books[spreadsheet_id].tab(tab)
+            return [(row, copy.deepcopy(m)) for row, metas in enumerate(sheet.row_meta)
+                    for m in metas]
+
     def _put(self, sheet: Sheet, row: int, col: int, value: Any) -> None:
         cell = sheet.cell(row, col)
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
@@ -1174,7 +1240,8 @@ class SheetsEmulator:
         with self._lock:
             self._position += 1
             request = Request(self._position, method, parts.path, query, api,
-                              "read" if method == "GET" else "write", len(raw), body)
+                              "read" if method == "GET" or api in _POST_READS else "write",
+                              len(raw), body)
             self._log.append(request)  # on arrival; its status is set when it is answered
             for hook in [h for h in self._hooks
                          if (h.at is None or h.at == request.position)
@@ -1278,6 +1345,7 @@ class SheetsEmulator:
         def param(name: str, default: str) -> str:
             return query.get(name, [default])[0] or default
 
+        self._blocking.clear()
         value_option = param("valueRenderOption", "FORMATTED_VALUE")
         date_option = param("dateTimeRenderOption", "SERIAL_NUMBER")
         major = param("majorDimension", "ROWS")
@@ -1308,6 +1376,17 @@ class SheetsEmulator:
                     "totalUpdatedCells": sum(r.get("updatedCells", 0) for r in responses),
                     "totalUpdatedSheets": len({p[0].sheet_id for p in plans}),
                     "responses": responses}
+        if api == "values.batchGetByDataFilter":
+            index = _metadata_index(book)
+            return {"spreadsheetId": book.spreadsheet_id, "valueRanges": [
+                {"valueRange": self._value_range(
+                    book, a1, body.get("valueRenderOption") or "FORMATTED_VALUE",
+                    body.get("dateTimeRenderOption") or "SERIAL_NUMBER",
+                    body.get("majorDimension") or "ROWS"), "dataFilters": [data_filter]}
+                for data_filter in body.get("dataFilters") or []
+                for a1 in _filter_ranges(book, data_filter, index)]}
+        if api == "values.batchUpdateByDataFilter":
+            return self._update_by_filter(book, body, account)
         if api == "values.append":
             assert range_text is not None
             return self._append(book, range_text, query, body, account)
@@ -1319,6 +1398,34 @@ class SheetsEmulator:
             return {"spreadsheetId": book.spreadsheet_id,
                     "clearedRanges": self._clear(book, body.get("ranges") or [], account)}
         return self._batch_update(book, body, account)
+
+    def _update_by_filter(self, book: Book, body: Json, account: str | None) -> Json:
+        """Each value range is written at the top left of every range its filter matches now
+        ("applied to all of those ranges", as Google documents); checked fully first."""
+        option = _input_option(body.get("valueInputOption", ""))
+        plans = []
+        index = _metadata_index(book)
+        for i, data in enumerate(body.get("data") or []):
+            for a1 in _filter_ranges(book, data.get("dataFilter") or {}, index):
+                plans.append((data, self._plan_write(book, a1, data, account, f"data[{i}]")))
+        responses = []
+        for data, plan in plans:
+            response = {**self._write(plan, option), "dataFilter": data.get("dataFilter")}
+            if body.get("includeValuesInResponse"):
+                sheet, r0, c0, values = plan
+                width = max((len(v) for v in values), default=1)
+                rect = Rect(r0, r0 + max(len(values), 1), c0, c0 + width)
+                response["updatedData"] = self._value_range(
+                    book, f"{quote_title(sheet.title)}!{rect.a1()}",
+                    body.get("responseValueRenderOption") or "FORMATTED_VALUE",
+                    body.get("responseDateTimeRenderOption") or "SERIAL_NUMBER", "ROWS")
+            responses.append(response)
+        return {"spreadsheetId": book.spreadsheet_id,
+                "totalUpdatedRows": sum(r.get("updatedRows", 0) for r in responses),
+                "totalUpdatedColumns": sum(r.get("updatedColumns", 0) for r in responses),
+                "totalUpdatedCells": sum(r.get("updatedCells", 0) for r in responses),
+                "totalUpdatedSheets": len({p[1][0].sheet_id for p in plans}),
+                "responses": responses}
 
     def _spreadsheet(self, book: Book, query: dict[str, list[str]], account: str | None) -> Json:
         include = query.get("includeGridData", ["false"])[0].lower() == "true"
@@ -1341,6 +1448,8 @@ class SheetsEmulator:
             if include:
                 rects = wanted[sheet.sheet_id] if wanted is not None else [sheet.full()]
                 entry["data"] = [sheet.grid_data(rect) for rect in rects]
+            elif "rowMetadata" in query.get("fields", [""])[0]:
+                entry["data"] = [_row_metadata_out(sheet)]
             sheets.append(entry)
         return {
             "spreadsheetId": book.spreadsheet_id,
@@ -1407,20 +1516,21 @@ class SheetsEmulator:
             if height and width:
                 written = Rect(rect.r0, rect.r0 + height, rect.c0, rect.c0 + width)
                 sheet.check(written)
-                _require_editable(sheet, written, account, self._groups)
+                _require_editable(sheet, written, account, self._groups, self._blocking)
         except ApiError as error:
             raise ApiError(error.code, f"Invalid {where}: {error.message}" if where
                            else error.message) from None
         return sheet, rect.r0, rect.c0, values
 
-    @staticmethod
-    def _write(plan: tuple[Sheet, int, int, list[list[Json]]], option: str) -> Json:
+    def _write(self, plan: tuple[Sheet, int, int, list[list[Json]]], option: str) -> Json:
         sheet, r0, c0, values = plan
         rows, cols, cells = set(), set(), 0
         for r, row in enumerate(values):
             for c, value in enumerate(row):
                 if value is None:  # "Null values will be skipped"
                     continue
+                if self.on_cell_write is not None:
+                    self.on_cell_write(sheet, r0 + r, c0 + c, value)
                 sheet.cell(r0 + r, c0 + c).enter(value, option)
                 rows.add(r)
                 cols.add(c)
@@ -1753,10 +1863,94 @@ class SheetsEmulator:
                 _update_cell(sheet.cell(row, col), payload.get("cell") or {}, fields)
         return {}
 
+    def _req_createDeveloperMetadata(self, book: Book, payload: Json,
+                                     account: str | None) -> Json:
+        given = payload.get("developerMetadata") or {}
+        span = (given.get("location") or {}).get("dimensionRange") or {}
+        sheet = book.sheet_by_id(span.get("sheetId"))
+        start, end = int(span.get("startIndex") or 0), int(span.get("endIndex") or 0)
+        if span.get("dimension") != "ROWS" or end != start + 1 or not 0 <= start < sheet.row_count:
+            raise ApiError(400, "This emulator keeps developer metadata on single rows only.")
+        if not given.get("metadataKey") or given.get("visibility") not in ("DOCUMENT", "PROJECT"):
+            raise ApiError(400, "Developer metadata needs a metadataKey and a visibility.")
+        entry = {"metadataId": book.next_metadata_id, "metadataKey": given["metadataKey"],
+                 "visibility": given["visibility"]}
+        if given.get("metadataValue") is not None:
+            entry["metadataValue"] = str(given["metadataValue"])
+        book.next_metadata_id += 1
+        sheet.row_meta[start].append(entry)
+        return {"createDeveloperMetadata": {"developerMetadata": _metadata_out(sheet, start,
+                                                                                entry)}}
+
+    def _req_deleteDeveloperMetadata(self, book: Book, payload: Json,
+                                     account: str | None) -> Json:
+        deleted = []
+        for sheet, row, entry in _metadata_matching(book, payload.get("dataFilter") or {}):
+            sheet.row_meta[row].remove(entry)
+            deleted.append(_metadata_out(sheet, row, entry))
+        return {"deleteDeveloperMetadata": {"deletedDeveloperMetadata": deleted}}
+
     def _req_sortRange(self, book: Book, payload: Json, account: str | None) -> Json:
         sheet, rect = _grid(book, payload.get("range") or {})
         sheet.sort(rect, payload.get("sortSpecs") or [])
         return {}
+
+
+def _row_metadata_out(sheet: Sheet) -> Json:
+    """``data.rowMetadata`` of a whole sheet, as a field mask that asks only for it gets it: one
+    entry per grid row, empty where the row has no developer metadata."""
+    return {"rowMetadata": [
+        {"developerMetadata": [_metadata_out(sheet, row, e) for e in entries]} if entries else {}
+        for row, entries in enumerate(sheet.row_meta)]}
+
+
+def _metadata_out(sheet: Sheet, row: int, entry: Json) -> Json:
+    return {**entry, "location": {"locationType": "ROW", "dimensionRange": _grid_range_out(
+        {"sheetId": sheet.sheet_id, "dimension": "ROWS", "startIndex": row,
+         "endIndex": row + 1})}}
+
+
+def _metadata_matching(book: Book, data_filter: Json,
+                       index: Mapping[str | None, list[tuple[Sheet, int, Json]]] | None = None,
+                       ) -> list[tuple[Sheet, int, Json]]:
+    """Row metadata a ``developerMetadataLookup`` matches (key, value, id, exact location);
+    ``index`` (:func:`_metadata_index`) spares a scan per filter of a big request."""
+    lookup = data_filter.get("developerMetadataLookup")
+    if not isinstance(lookup, dict):
+        raise ApiError(400, "Only developerMetadataLookup filters are emulated for metadata.")
+    where = (lookup.get("metadataLocation") or {}).get("dimensionRange")
+    candidates = (index.get(lookup.get("metadataValue"), [])
+                  if index is not None and lookup.get("metadataValue") is not None
+                  else list(_metadata_index(book).get(None, [])))
+    found = []
+    for sheet, row, entry in candidates:
+        if all(lookup.get(name) in (None, entry.get(name))
+               for name in ("metadataKey", "metadataValue", "metadataId")) and (
+                where is None or (int(where.get("sheetId") or 0) == sheet.sheet_id
+                                  and int(where.get("startIndex") or 0) == row)):
+            found.append((sheet, row, entry))
+    return found
+
+
+def _metadata_index(book: Book) -> dict[str | None, list[tuple[Sheet, int, Json]]]:
+    """Every row's metadata by value (``None``: all of it)."""
+    index: dict[str | None, list[tuple[Sheet, int, Json]]] = {None: []}
+    for sheet in book.sheets:
+        for row, entries in enumerate(sheet.row_meta):
+            for entry in entries:
+                index[None].append((sheet, row, entry))
+                index.setdefault(entry.get("metadataValue"), []).append((sheet, row, entry))
+    return index
+
+
+def _filter_ranges(book: Book, data_filter: Json,
+                   index: Mapping[str | None, list[tuple[Sheet, int, Json]]] | None = None,
+                   ) -> list[str]:
+    """The A1 ranges a DataFilter stands for now: its a1Range, or each matched row, whole."""
+    if "a1Range" in data_filter:
+        return [str(data_filter["a1Range"])]
+    return [f"{quote_title(sheet.title)}!{Rect(row, row + 1, 0, sheet.col_count).a1()}"
+            for sheet, row, _ in _metadata_matching(book, data_filter, index)]
 
 
 def _input_option(option: str) -> str:

@@ -311,7 +311,9 @@ def test_on_google_the_scan_is_one_write_and_the_publish_records_the_decision(
     scan.write_bytes(PDF)
     env.emu.reset_log()
     archive_scan(config, register, "5/ppid/2026", scan)
-    assert [a for a in env.emu.apis() if "batchUpdate" in a] == ["values.batchUpdate"]  # one write
+    # one values write; the row's anchor before it, the first time the row is written (issue 18)
+    assert [a for a in env.emu.apis() if "batchUpdate" in a] == [
+        "spreadsheets.batchUpdate", "values.batchUpdateByDataFilter"]
     row = env.emu.tab_values(env.sid, s.DECISION_TAB)[1]
     assert row[TAB.headers.index(s.DECISION_SCAN)] == "sk.pdf"
     assert row[TAB.headers.index(s.DECISION_SCAN_SHA256)] == hashlib.sha256(PDF).hexdigest()

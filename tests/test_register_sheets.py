@@ -315,10 +315,18 @@ def test_apply_is_one_batch_get_and_one_raw_batch_update(env: Env) -> None:
                 CellWrite(first, s.NOTE, "W01"), CellWrite(second, s.ID, "DIP-0008")],
         appends={s.HISTORY_TAB: [{s.HISTORY_TIME: "2024-02-07 10:00", s.ID: "DIP-0007",
                                   s.HISTORY_EVENT: "Ditetapkan"}]}))
-    assert emu.apis() == ["values.batchGet", "values.batchUpdate"]
-    [update] = [r for r in emu.log if r.api == "values.batchUpdate"]
+    # rows not yet anchored (the metadata read says so): their anchors made (1 write), then one
+    # read of the tabs and of the rows through their anchors, and one write carries every cell
+    # and appended row (see sheets_anchors)
+    assert emu.apis() == ["spreadsheets.batchUpdate", "values.batchGetByDataFilter",
+                          "values.batchUpdateByDataFilter"]
+    [update] = [r for r in emu.log if r.api == "values.batchUpdateByDataFilter"]
     assert update.body["valueInputOption"] == "RAW"
     assert result.cells_written == 4 and result.rows_appended == 1 and result.skipped == ()
+    emu.reset_log()  # anchored rows: one read and one write, as before anchors
+    again = register.apply(Changes(writes=[CellWrite(result.anchors[first], s.NOTE, "W02")]))
+    assert again.cells_written == 1
+    assert emu.apis() == ["values.batchGetByDataFilter", "values.batchUpdateByDataFilter"]
     columns = {h: i for i, h in enumerate(DIP.headers)}
     rows = emu.tab_values(sid, s.DIP_TAB)
     assert value(rows[1], columns, s.ID) == "DIP-0007"
@@ -343,8 +351,8 @@ def test_appends_go_after_the_last_row_and_grow_a_full_grid(env: Env) -> None:
     result = env.register(spreadsheet_id=sid).apply(Changes(appends={s.DIP_TAB: [
         {s.TITLE: "Baru 1", s.CATEGORY: "Berkala"}, {s.TITLE: "Baru 2"}]}))
     assert result.rows_appended == 2
-    assert emu.apis() == ["spreadsheets.get", "values.batchGet", "spreadsheets.batchUpdate",
-                          "values.batchUpdate"]
+    assert emu.apis() == ["spreadsheets.get", "values.batchGetByDataFilter",
+                          "spreadsheets.batchUpdate", "values.batchUpdateByDataFilter"]
     rows = emu.tab_values(sid, s.DIP_TAB)
     title = DIP.headers.index(s.TITLE)
     assert [r[title] for r in rows[1:]] == ["Judul 1", "Judul 2", "Baru 1", "Baru 2"]
@@ -367,11 +375,13 @@ def test_locks_are_coalesced_and_change_only_when_asked(env: Env) -> None:
 
     emu.reset_log()
     register.apply(Changes(writes=[CellWrite(anchor(snapshot, s.DIP_TAB, 4), s.NOTE, "W02")]))
-    assert emu.apis() == ["values.batchGet", "values.batchUpdate"]  # locks=None: untouched
+    # the row anchored, read through its anchor with the tab, then written; locks=None: untouched
+    assert emu.apis() == ["spreadsheets.batchUpdate", "values.batchGetByDataFilter",
+                          "values.batchUpdateByDataFilter"]
     emu.reset_log()
     register.apply(Changes(locks={s.DIP_TAB: frozenset(
         anchor(snapshot, s.DIP_TAB, i) for i in (1, 2, 3, 6, 7))}))
-    assert emu.apis() == ["spreadsheets.get", "values.batchGet"]  # same set: nothing written
+    assert emu.apis() == ["spreadsheets.get", "values.batchGetByDataFilter"]  # nothing written
 
     kept = next(p for p in row_protections(emu, sid) if p["range"]["startRowIndex"] == 1)
     emu.reset_log()
@@ -484,7 +494,11 @@ def test_a_429_storm_is_ridden_out(env: Env) -> None:
     register, _, changes = _prepared(env)
     env.emu.fail(429, times=3)
     assert register.apply(changes).cells_written == 1
-    assert [r.status for r in env.emu.log] == [429, 429, 429, 200, 200]
+    # anchor the row (1 write; once it failed, each attempt reads the metadata again first and
+    # sends only what is missing), read the tab and the row through its anchor, write through it
+    assert [r.status for r in env.emu.log] == [429, 429, 429, 200, 200, 200, 200]
+    assert env.emu.apis()[-4:] == ["spreadsheets.get", "spreadsheets.batchUpdate",
+                                   "values.batchGetByDataFilter", "values.batchUpdateByDataFilter"]
 
 
 def test_an_endless_429_storm_gives_up_without_writing(env: Env) -> None:
@@ -495,7 +509,7 @@ def test_an_endless_429_storm_gives_up_without_writing(env: Env) -> None:
         register.apply(changes)
     assert "sudah dicoba 4 kali" in busy.value.message()
     assert "busy or unreachable (HTTP 429); tried 4 times" in busy.value.message("en")
-    assert env.emu.count(api="values.batchUpdate") == 4
+    assert env.emu.writes == 4 and env.emu.count(api="values.batchUpdateByDataFilter") == 0
     assert env.emu.tab_values(sid, s.DIP_TAB) == before
     _check_clean(busy.value)
 
@@ -513,12 +527,15 @@ def test_the_retry_budget_bounds_the_time_spent(env: Env) -> None:
 
 def test_timeouts_and_lost_connections_are_retried(env: Env) -> None:
     register, _, changes = _prepared(env, timeout=0.2)
-    env.emu.delay(0.5, when=lambda r: r.api == "values.batchGet")
-    env.emu.drop(times=2, when=lambda r: r.api == "values.batchUpdate", after_processing=True)
+    env.emu.delay(0.5, when=lambda r: r.api == "values.batchGetByDataFilter")
+    env.emu.drop(times=2, when=lambda r: r.api == "values.batchUpdateByDataFilter",
+                 after_processing=True)
     assert register.apply(changes).cells_written == 1
     env.emu.wait_idle()
-    assert env.emu.count(api="values.batchGet") == 2
-    assert env.emu.count(api="values.batchUpdate") == 3  # rewriting the same cells is harmless
+    # 1 timed out, then the re-read that also finds the new anchor
+    assert env.emu.count(api="values.batchGetByDataFilter") == 2
+    # rewriting the same cells through the same anchor is harmless
+    assert env.emu.count(api="values.batchUpdateByDataFilter") == 3
 
 
 def test_init_whose_reply_is_lost_is_planned_again_not_resent(env: Env) -> None:

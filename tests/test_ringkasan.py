@@ -201,8 +201,9 @@ def test_on_google_the_tab_is_protected_equals_status_and_costs_no_request(
     assert protection["editors"]["users"] == [sheets_account.email]
     sheets_emulator.reset_log()
     Office(office.config).sync()
-    # as before the tab existed: metadata, data, re-read, fresh protections; values and locks
-    assert (sheets_emulator.reads, sheets_emulator.writes) == (4, 2), sheets_emulator.apis()
+    # as before the tab existed: metadata, data, fresh protections, re-read; the new rows'
+    # anchors (a first sync only), values and locks
+    assert (sheets_emulator.reads, sheets_emulator.writes) == (4, 3), sheets_emulator.apis()
     report = _status_json(config_path, capsys)
     tab = ringkasan.texts(sheets_emulator.tab_values(sid, s.DASHBOARD_TAB))
     _assert_tab_is_the_report(tab, report)
@@ -214,8 +215,9 @@ def test_on_google_the_tab_is_protected_equals_status_and_costs_no_request(
     sheets_emulator.set_cell(sid, s.DIP_TAB, f"{chr(65 + headers.index(s.STEP2))}5", "Sudah")
     sheets_emulator.reset_log()
     Office(office.config).sync()
-    assert sheets_emulator.apis() == ["spreadsheets.get", "values.batchGet", "values.batchGet",
-                                      "values.batchUpdate"]
+    assert sheets_emulator.apis() == ["spreadsheets.get", "values.batchGet",
+                                      "values.batchGetByDataFilter",
+                                      "values.batchUpdateByDataFilter"]
     after = _status_json(config_path, capsys)
     assert after["waiting_for"]["ppid"]["count"] == 3
     _assert_tab_is_the_report(ringkasan.texts(sheets_emulator.tab_values(sid, s.DASHBOARD_TAB)), after)

@@ -284,3 +284,24 @@ def test_log_classifies_like_google_quotas(book: SheetFixture) -> None:
         ("POST", "values.batchUpdate", "write"), ("POST", "values.clear", "write")]
     emu.reset_log()
     assert emu.log == [] and emu.count() == 0
+
+
+def test_row_metadata_is_returned_by_a_field_mask_and_moves_with_its_row(book: SheetFixture) -> None:
+    """What the register's metadata read relies on to know which rows carry their anchor."""
+    emu, sid, spreadsheet = book
+    dip = spreadsheet.worksheet("DIP")
+    spreadsheet.batch_update({"requests": [{"createDeveloperMetadata": {"developerMetadata": {
+        "metadataKey": "dip-sheets:row", "metadataValue": "DIP!DIP-0003", "visibility": "DOCUMENT",
+        "location": {"dimensionRange": {"sheetId": dip.id, "dimension": "ROWS",
+                                        "startIndex": 3, "endIndex": 4}}}}}]})
+    emu.insert_rows(sid, "DIP", 2)
+    fields = ("sheets(properties(title),data(rowMetadata(developerMetadata(metadataId,metadataKey,"
+              "metadataValue))))")
+    got = spreadsheet.fetch_sheet_metadata({"includeGridData": "false", "fields": fields})
+    rows = {s["properties"]["title"]: s["data"][0]["rowMetadata"] for s in got["sheets"]}
+    placed = [(i, m["metadataValue"]) for i, r in enumerate(rows["DIP"])
+              for m in r.get("developerMetadata", [])]
+    assert placed == [(4, "DIP!DIP-0003")]  # inserted above: it moved down with its row
+    assert len(rows["DIP"]) == emu.tab_properties(sid, "DIP")["gridProperties"]["rowCount"]
+    plain = spreadsheet.fetch_sheet_metadata()  # no mask naming rowMetadata: no grid data
+    assert all("data" not in s for s in plain["sheets"])

@@ -5,15 +5,29 @@ and a batch call counts once whatever it carries, so every operation here costs 
 
 * ``open_sheet``: none (the key file is read, nothing is sent).
 * first use of a register object: 1 read, the spreadsheet's metadata (tab ids, grid sizes,
-  protections), kept for the object's life; one object serves one run of ``dip``.
+  protections, and the rows' developer metadata, i.e. which rows carry their anchor), kept for
+  the object's life; one object serves one run of ``dip``.
 * ``read()``: 1 read, one ``values:batchGet`` for every tab of the schema that exists.
-* ``apply(changes)``: nothing when ``changes`` is empty; else 1 read (``values:batchGet``, to
-  relocate rows) + 1 write (one ``values:batchUpdate`` with every cell write and appended row;
-  one more per 1.5 MB of values, which only a first sync of some 10,000 rows reaches).
-  Only when a tab's grid has no room for the appended rows: +1 write (append rows) before it.
+* ``apply(changes)``: nothing when ``changes`` is empty; else 1 read (``values:batchGetByDataFilter``:
+  the touched tabs, to relocate rows, and every row written through its anchor, to check it;
+  it replaces the ``values:batchGet`` re-read of before) + 1 write (one
+  ``values:batchUpdateByDataFilter`` with every cell write, through the anchors, the appended
+  rows and the ``Ringkasan`` tab; one more per 1.5 MB, which only a first sync of some 10,000 rows
+  reaches). So an everyday sync costs 3 reads + 1 write, one download of the register plus the
+  re-read, as before anchors.
+  Only when some rows written to carry no anchor yet (a first sync, new rows, an ID changed):
+  +1 write, before the re-read, that anchors them (:mod:`.sheets_anchors`; one more part per
+  1.5 MB). This is the only count anchors raise (a first sync 4 reads + 3 writes, a first publish
+  5 + 4, instead of 4 + 2 and 5 + 3): it cannot ride in the lock batch, which must follow the
+  values write so that a run stopped half-way never locks a row that is not yet established.
+  Only when rows moved during the run so that the re-read refuses an anchor: +1 write, +1 read.
+  Only when a tab's grid has no room for the appended rows: +1 write (append rows) before it,
+  and +1 read after it (the anchors checked again, so that no request but the write itself
+  follows their last check).
   Only when ``changes.locks`` is not ``None``: +1 read (fresh protections, since staff may have
-  moved rows) and, if the locked ranges differ, +1 write (one ``:batchUpdate``; one more per
-  1.5 MB of protection requests, i.e. only with thousands of separate locked runs).
+  moved rows; read before the anchors, which are planned on it) and, if the locked ranges
+  differ, +1 write after the values (one ``:batchUpdate``; one more per 1.5 MB of protection
+  requests, i.e. only with thousands of separate locked runs).
 * ``init(layout)``: 1 read (metadata), +1 read (header rows and dropdowns) when tabs exist, and at
   most 1 write (one ``:batchUpdate``); none when nothing is missing.
 
@@ -35,6 +49,7 @@ from ..errors import LayoutError
 from ..messages import Message
 from ..retry import Transient
 from . import ApplyResult, Cell, Changes, Grid, Layout, Row, Snapshot
+from . import sheets_anchors as anchors
 from . import sheets_layout as layout_
 from .relocating import apply_changes
 from .sheets_audit import differences
@@ -77,6 +92,7 @@ class SheetsRegister:
         self._tabs: dict[str, TabInfo] | None = None
         #: largest request body sent (Google advises < 2 MB).
         self.body_limit = MAX_BODY
+        self._expected: list[str] = []
 
     # ---- the API, as the other modules use it -------------------------------------------------
 
@@ -84,7 +100,8 @@ class SheetsRegister:
         if self._tabs is None or refresh:
             self._tabs = tab_infos(self.get({
                 "includeGridData": "false",
-                "fields": "sheets(properties(sheetId,title,index,gridProperties),protectedRanges)",
+                "fields": "sheets(properties(sheetId,title,index,gridProperties),protectedRanges,"
+                          f"{anchors.FIELDS})",
             }))
         return self._tabs
 
@@ -130,24 +147,52 @@ class SheetsRegister:
         return unit_requests(tab, rows, self.settings.unit_editors, self.settings.roles, self.account)
 
     def apply(self, changes: Changes) -> ApplyResult:
+        # the rows written to are anchored first (only those not yet: see .sheets_anchors); the
+        # anchors are then read with the tabs (see session())
+        self._expected = self._prepare(changes) if changes else []
         return apply_changes(self, changes)
 
+    def _prepare(self, changes: Changes) -> list[str]:
+        """Before the re-read: make the missing anchors of ``changes``' rows (at most one
+        ``:batchUpdate``, none when every row written to is anchored) and return the anchors'
+        names. With ``changes.locks`` the metadata is read fresh first (the locks are planned on
+        fresh protections, after the values write, as before anchors), and a lock that would shut
+        the PPID out is refused before anything is written. Like the row locks, the anchors' batch
+        is never resent as it was: if it failed, the metadata is read again and only what is
+        still missing is sent.
+
+        The anchors cannot ride in the lock batch: locks go after the values write, so that a run
+        stopped half-way never leaves a row locked that is not yet established."""
+        locks = changes.locks is not None
+        _require([*(w.anchor.tab for w in changes.writes), *(changes.locks or ())], self.metadata())
+        state = {"failed": locks}
+        names: list[str] = []
+
+        def attempt() -> None:
+            tabs = self.metadata(refresh=state["failed"])
+            if locks:
+                lock_editors(self.settings.roles, tabs, self.account)  # refused before any write
+            requests_, names[:] = anchors.plan(changes, tabs)
+            state["failed"] = False
+            if not requests_:
+                return
+            try:
+                self.structure(requests_, lambda _, reply: anchors.learn(tabs, reply))
+            except Transient:
+                state["failed"] = True
+                raise
+
+        self._http.policy.call(attempt)
+        return names
+
     def session(self, tabs: Sequence[str], locks: bool) -> _Session:
-        """The touched tabs as they are now: 1 read (+1 for fresh protections with ``locks``)."""
+        """The touched tabs, and the rows written through their anchors, as they are now: 1 read
+        (the fresh protections for ``locks`` were read by :meth:`_prepare`)."""
         known = self.metadata()
-        absent = [n for n in tabs if n not in known]
-        if absent:
-            listed = ", ".join(f"'{n}'" for n in absent)
-            raise LayoutError(
-                f"Tab {listed} tidak ada di spreadsheet. Jalankan 'dip init'. Tidak ada yang"
-                " ditulis.",
-                f"Tab {listed} is missing from the spreadsheet. Run 'dip init'. Nothing was"
-                " written.",
-            )
-        if locks:
-            known = self.metadata(refresh=True)
-            lock_editors(self.settings.roles, known, self.account)  # refused before any write
-        return _Session(self, known, self.values(tabs))
+        _require(tabs, known)
+        grids, found = anchors.read(self, self.settings.spreadsheet_id, tabs, self._expected)
+        current = {n: (rows, height or known[n].row_count) for n, (rows, height) in grids.items()}
+        return _Session(self, known, current, found=found)
 
     def init(self, layout: Layout) -> list[Message]:
         """Repair the layout in one ``:batchUpdate``. Like the row locks, that batch is never resent
@@ -164,6 +209,10 @@ class SheetsRegister:
 
         self._http.policy.call(attempt)
         return said[0]  # what was missing when init began, whichever attempt repaired it
+
+    @property
+    def http(self) -> SheetsClient:
+        return self._http
 
     # ---- row locks ----------------------------------------------------------------------------
 
@@ -209,6 +258,19 @@ class SheetsRegister:
                 done(part, reply)
 
 
+def _require(names: Sequence[str], known: Mapping[str, TabInfo]) -> None:
+    """Refuse, before anything is written, a batch for a tab the spreadsheet lacks."""
+    absent = [n for n in names if n not in known]
+    if absent:
+        listed = ", ".join(f"'{n}'" for n in absent)
+        raise LayoutError(
+            f"Tab {listed} tidak ada di spreadsheet. Jalankan 'dip init'. Tidak ada yang"
+            " ditulis.",
+            f"Tab {listed} is missing from the spreadsheet. Run 'dip init'. Nothing was"
+            " written.",
+        )
+
+
 @dataclass
 class _Session:
     """One batch on the sheet (see :mod:`.relocating`): collected, then sent at commit."""
@@ -216,18 +278,20 @@ class _Session:
     register: SheetsRegister
     tabs: dict[str, TabInfo]
     current: dict[str, tuple[list[Row], int]]
-    cells: dict[tuple[str, int, int], Json] = field(default_factory=dict)
+    cells: dict[tuple[str, int, int], Cell] = field(default_factory=dict)
     appended: dict[tuple[str, int, int], Json] = field(default_factory=dict)
     grow: list[Json] = field(default_factory=list)
     locks: dict[str, frozenset[int]] = field(default_factory=dict)
     whole: list[Json] = field(default_factory=list)
+    #: what the session's read found of each expected anchor (see :mod:`.sheets_anchors`).
+    found: dict[str, tuple[str, str] | None] = field(default_factory=dict)
 
     def rows(self, tab: str) -> list[Row]:
         return self.current[tab][0]
 
     def write(self, tab: str, cells: Mapping[tuple[int, int], Cell]) -> None:
         for (row, column), value in cells.items():
-            self.cells[(tab, row, column)] = encode(value)
+            self.cells[(tab, row, column)] = value
 
     def append(self, tab: str, rows: Sequence[Mapping[int, Cell]]) -> None:
         present, height = self.current[tab]
@@ -266,9 +330,12 @@ class _Session:
             register._http.batch_update(sid, {"requests": self.grow})
         # Appended rows go first: if a later part fails, a history row may be repeated by the next
         # sync, but never lost.
-        for part in parts([*value_ranges(self.appended), *value_ranges(self.cells), *self.whole],
-                          register.body_limit):
-            register._http.values_batch_update(sid, {"valueInputOption": "RAW", "data": part})
+        # cells of existing rows go where Google finds their row when it writes (see the module)
+        current = {name: rows for name, (rows, _) in self.current.items()}
+        notices = anchors.write(register, sid, self.tabs, current,
+                                anchors.targets(self.cells, current),
+                                self.found, [*value_ranges(self.appended), *self.whole],
+                                recheck=bool(self.grow))
         if self.locks:
             register.replace_locks(self.locks, self.tabs, self.current.get(s.DIP_TAB, ([], 0))[0])
-        return []
+        return notices

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl.utils import get_column_letter
@@ -31,10 +31,13 @@ class TabInfo:
     col_count: int
     frozen_rows: int
     protections: list[Json]
+    #: developer metadata on rows (row index -> entries), where the metadata read asked for it
+    #: (see :mod:`.sheets_anchors`).
+    row_metadata: dict[int, list[Json]] = field(default_factory=dict)
 
 
 def tab_infos(data: Json) -> dict[str, TabInfo]:
-    """``spreadsheets.get`` (properties and protected ranges) -> tabs by title."""
+    """``spreadsheets.get`` (properties, protected ranges, row metadata) -> tabs by title."""
     tabs: dict[str, TabInfo] = {}
     for sheet in data.get("sheets", []):
         props = sheet.get("properties", {})
@@ -42,7 +45,11 @@ def tab_infos(data: Json) -> dict[str, TabInfo]:
         tabs[props["title"]] = TabInfo(
             props["title"], int(props.get("sheetId", 0)), int(grid.get("rowCount", 0)),
             int(grid.get("columnCount", 0)), int(grid.get("frozenRowCount", 0)),
-            list(sheet.get("protectedRanges", [])))
+            list(sheet.get("protectedRanges", [])), {
+                int(grid_data.get("startRow", 0)) + offset: list(entry["developerMetadata"])
+                for grid_data in sheet.get("data", [])
+                for offset, entry in enumerate(grid_data.get("rowMetadata", []))
+                if entry.get("developerMetadata")})
     return tabs
 
 

@@ -171,20 +171,25 @@ def positions(clean: Clean) -> list[int]:
 def test_the_clean_sync_uses_every_kind_of_request(clean_sync: Clean) -> None:
     """The enumeration below is only worth something if the sync does everything it can."""
     assert clean_sync.apis == ["spreadsheets.get", "values.batchGet", "spreadsheets.get",
-                               "values.batchGet", "spreadsheets.batchUpdate", "values.batchUpdate",
-                               "spreadsheets.batchUpdate"]
+                               "spreadsheets.batchUpdate", "values.batchGetByDataFilter",
+                               # the grid grown, so the anchors are checked again before the write
+                               "spreadsheets.batchUpdate", "values.batchGetByDataFilter",
+                               "values.batchUpdateByDataFilter", "spreadsheets.batchUpdate"]
     summary = clean_sync.summary
     assert summary["ids_assigned"] and summary["newly_established"] and summary["tampered"]
     assert summary["rows_appended"] >= 2 and summary["locks_changed"]
 
 
 def role(apis: list[str], at: int) -> str:
-    """What the request at 1-based position ``at`` does: a read, the grid growth, the cell write,
-    or the lock update (``:batchUpdate`` before and after the cell write)."""
+    """What the request at 1-based position ``at`` does: a read, the row anchors (the
+    ``:batchUpdate`` before the re-read), the grid growth (the one between the re-read and the
+    cell write), the cell write, or the lock update (the one after the cell write)."""
     api = apis[at - 1]
     if api != "spreadsheets.batchUpdate":
         return api
-    return "grow" if at < apis.index("values.batchUpdate") + 1 else "locks"
+    if at < apis.index("values.batchGetByDataFilter") + 1:
+        return "anchors"
+    return "grow" if at < apis.index("values.batchUpdateByDataFilter") + 1 else "locks"
 
 
 @pytest.mark.parametrize("fault", list(FAULTS))
@@ -197,10 +202,11 @@ def test_sync_rides_out_a_fault_at_every_request(
         inject(fault, emu, at, short_timeout)
         result = run(world.register(sid, timeout=10.0), UNITS, NOW)
         emu.wait_idle()
-        # one repeat. A lock update is never repeated blindly: the protections are read again and
-        # only what is missing is sent, i.e. nothing when the lost reply's update was applied.
+        # one repeat. The batch of anchors and locks is never repeated blindly: they are read
+        # again and only what is missing is sent, i.e. nothing when the lost reply's batch was
+        # applied.
         extra = 1
-        if role(clean_sync.apis, at) == "locks" and fault != "balasan hilang":
+        if role(clean_sync.apis, at) in ("locks", "anchors") and fault != "balasan hilang":
             extra = 2
         assert len(emu.apis()) == len(clean_sync.apis) + extra, (fault, at, emu.apis())
         assert result.summary() == clean_sync.summary, (fault, at)
