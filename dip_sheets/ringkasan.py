@@ -46,6 +46,8 @@ LABELS: dict[str, str] = {
     "overdue": "Menunggu lebih lama dari batas",
     "blockers": "Baris yang menghambat penerbitan",
     "dik_problems": "Masalah di tab DIK",
+    "corrections": "Koreksi menunggu persetujuan PPID (versi yang ditetapkan tetap terbit)",
+    "since": "Sejak", "changed": "Kolom berubah", "approve": "Pilih untuk menyetujui",
     "broken_links": "Tautan yang tidak dapat dibuka (pemeriksaan terakhir)",
     "stale": "Perlu diperbarui",
     "oldest_waiting": "Menunggu sejak (tertua) per unit dan langkah SOP",

@@ -23,10 +23,14 @@ from dip_sheets.cli import main
 from dip_sheets.config import RegisterSettings, default_config
 from dip_sheets.office import Office
 from dip_sheets.published_state import selfcheck_path
-from dip_sheets.register import Layout
+from dip_sheets.register import Layout, cell_text
 from dip_sheets.register.workbook import WorkbookRegister
-from tests.conftest import UNITS, add_rows, established, good_row
+from dip_sheets.status import status
+from dip_sheets.sync import run as run_sync
+from tests.conftest import NOW, UNITS, add_rows, established, good_row
+from tests.memory_register import memory_register
 from tests.sheets_emulator import ServiceAccount, SheetsEmulator
+from tests.test_review_gate import set_cell
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 PPID, DESK = "ppid@kpu-contoh.go.id", "desk@kpu-contoh.go.id"
@@ -260,3 +264,21 @@ def test_a_screenshot_of_the_tab(office: tuple[Office, Path], tmp_path: Path) ->
                     str(tmp_path / "ringkasan.pdf"), str(ARTIFACTS / "register-ringkasan")],
                    check=True, timeout=60)
     assert (ARTIFACTS / "register-ringkasan.png").stat().st_size > 1000
+
+
+def test_every_part_of_a_report_with_a_waiting_correction_has_an_indonesian_label() -> None:
+    """Staff read the tab: no section or column shows the report's own (English) key."""
+    register = memory_register()
+    register.add(s.DIP_TAB, established("Profil"))
+    run_sync(register, UNITS, NOW)
+    set_cell(register, 1, s.SUMMARY, "Ringkasan yang dikoreksi")
+    report = status(run_sync(register, UNITS, NOW).review, NOW.date())
+    assert report["corrections"], "the report has a correction waiting"
+
+    # the sections, and the columns of the sections that are lists of records (the keys of the
+    # other mappings are data: unit names, SOP steps)
+    keys = set(report) | {k for v in report.values() if isinstance(v, list) for r in v
+                          if isinstance(r, dict) for k in r}
+    assert {k for k in keys if not k.endswith(ringkasan.EN)} - set(ringkasan.LABELS) == set()
+    shown = {cell_text(c) for row in ringkasan.rows(report) for c in row}
+    assert ringkasan.LABELS["corrections"] in shown and "corrections" not in shown
