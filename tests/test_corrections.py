@@ -29,19 +29,14 @@ from dip_sheets.targets.folder import FolderTarget
 from dip_sheets.workflow import Stage
 from tests.conftest import NOW, UNITS, established, good_row
 from tests.memory_register import MemoryRegister, decisions_of_the_year, memory_register
-from tests.sheets_emulator import ServiceAccount, SheetsEmulator
-from tests.test_end_to_end import ROLES, Office, _sheets_office, _workbook_office
+from tests.test_end_to_end import BACKENDS, ROLES, Office, office_on
 from tests.test_review_gate import set_cell
 
 
-@pytest.fixture(params=["workbook", "sheets"])
+@pytest.fixture(params=BACKENDS)
 def bare_office(request: pytest.FixtureRequest, tmp_path: Path) -> Office:
     """An office whose register ``dip init`` has not made yet."""
-    if request.param == "workbook":
-        return _workbook_office(tmp_path)
-    emulator: SheetsEmulator = request.getfixturevalue("sheets_emulator")
-    account: ServiceAccount = request.getfixturevalue("sheets_account")
-    return _sheets_office(tmp_path, emulator, account)
+    return office_on(request, tmp_path)
 
 
 @pytest.fixture

@@ -101,13 +101,21 @@ def _sheets_office(tmp_path: Path, emulator: SheetsEmulator, account: ServiceAcc
     return Office(config, type_rows, set_cell, emulator)
 
 
-@pytest.fixture(params=["workbook", "sheets"])
-def office(request: pytest.FixtureRequest, tmp_path: Path) -> Office:
+def office_on(request: pytest.FixtureRequest, tmp_path: Path) -> Office:
+    """The office on the backend a ``params=BACKENDS`` fixture was called with (its register not
+    made yet): the one place that turns the parameter into a workbook or an emulated sheet."""
     if request.param == "workbook":
         return _workbook_office(tmp_path)
-    emulator = request.getfixturevalue("sheets_emulator")
-    account = request.getfixturevalue("sheets_account")
-    return _sheets_office(tmp_path, emulator, account)
+    return _sheets_office(tmp_path, request.getfixturevalue("sheets_emulator"),
+                          request.getfixturevalue("sheets_account"))
+
+
+BACKENDS = ["workbook", "sheets"]
+
+
+@pytest.fixture(params=BACKENDS)
+def office(request: pytest.FixtureRequest, tmp_path: Path) -> Office:
+    return office_on(request, tmp_path)
 
 
 def test_full_cycle_init_sync_publish_tamper(office: Office) -> None:

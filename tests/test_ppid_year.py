@@ -42,8 +42,8 @@ from tests.conftest import UNITS, add_rows, established
 from tests.memory_register import decisions_of_the_year
 from tests.test_corrections import delete_row
 from tests.test_decision_draft import HAS_SOFFICE, attachments, column_edges, pdf_rows
+from tests.test_end_to_end import BACKENDS, _workbook_office, office_on
 from tests.test_end_to_end import Office as Backend
-from tests.test_end_to_end import _sheets_office, _workbook_office
 from tests.test_redaction import naming
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
@@ -247,12 +247,9 @@ class Year:
         assert naming(self.site) == []
 
 
-@pytest.fixture(params=["workbook", "sheets"])
+@pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
-    if request.param == "workbook":
-        return _workbook_office(tmp_path)
-    return _sheets_office(tmp_path, request.getfixturevalue("sheets_emulator"),
-                          request.getfixturevalue("sheets_account"))
+    return office_on(request, tmp_path)
 
 
 @pytest.fixture

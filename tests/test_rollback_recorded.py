@@ -27,16 +27,13 @@ from tests.memory_register import decisions_of_the_year
 from tests.reliability.conftest import assert_fully_live, complete_versions
 from tests.reliability.test_kills import Office as Harness
 from tests.reliability.test_kills import SiteCopy, assert_one_manifest, marks, new_office
+from tests.test_end_to_end import BACKENDS, office_on
 from tests.test_end_to_end import Office as Backend
-from tests.test_end_to_end import _sheets_office, _workbook_office
 
 
-@pytest.fixture(params=["workbook", "sheets"])
+@pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
-    if request.param == "workbook":
-        return _workbook_office(tmp_path)
-    return _sheets_office(tmp_path, request.getfixturevalue("sheets_emulator"),
-                          request.getfixturevalue("sheets_account"))
+    return office_on(request, tmp_path)
 
 
 def steps(office: Office) -> dict[str, tuple[str, str]]:
