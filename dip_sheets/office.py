@@ -207,9 +207,9 @@ class Office:
                 "Give the reason for the redaction with --alasan; it is recorded in riwayat.html.")
         register, now = self.register, self.config.now()
         with self._target() as target, self._exclusive(MANUAL_WAIT):
-            register.read()  # an unreachable register stops the redaction before the site changes
+            before = register.read()  # an unreachable register stops the redaction before the site changes
             result = redact(self.config, target, item_id.strip(), reason, progress, by=by or "", now=now)
-            return record_redaction(self.config, register, target, result, reason, by=by or "", now=now)
+            return record_redaction(self.config, register, target, result, before=before, now=now)
 
     def status(self, *, days: int = 14) -> StatusResult:
         """Where every item stands in the SOP; items waiting more than ``days`` are called out."""

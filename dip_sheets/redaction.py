@@ -29,6 +29,13 @@ live items' steps 4 and 5 name the new version (the withdrawn item's are cleared
 ``Riwayat`` tab gets a row "Ditarik dari situs: <alasan>" for the item, without its content. The
 sync reads that row as a note only: the item stays established in the register (and no publish
 puts it back) until the PPID changes its row.
+
+A run killed after the site was rewritten but before the register was written leaves a site with
+nothing to do: running the command again sees the redaction on the site (the live version made by
+it, the records in the manifests) and, while the register has no ``Riwayat`` row for it from that
+moment on, writes the register's part then, with the time, person and reason the site records. A
+run cut short half way also finishes with the record of the run it finishes, so every version and
+the register tell the same redaction.
 """
 
 from __future__ import annotations
@@ -47,13 +54,13 @@ from .archive_history import REDACTION, ArchivedList, read_list, render_list, ve
 from .config import Config
 from .errors import ConfigError, PublishFailed
 from .history import PastVersion
-from .ledger import EVENT_REDACTED, history_row
+from .ledger import EVENT_REDACTED, event_name, history_row
 from .messages import Message
 from .province_dik import LINKS_FILE
 from .publish import make_version, public_url
-from .register import Register
+from .register import Register, Row, Snapshot, cell_text
 from .restore import HISTORY_FILES, read_whole, record_live, republish, resume, stamp
-from .site import ARCHIVE, MANIFEST, Manifest, file_table, scan
+from .site import ARCHIVE, MANIFEST, Manifest, Site, file_table, scan
 from .switch import Progress, clean_leftovers, put_verified
 from .targets import Target, temp_name, temp_of
 from .workflow import Release
@@ -65,22 +72,39 @@ _LINK = s.dip_field(s.LINK).key
 
 @dataclass(frozen=True)
 class RedactionResult:
-    """What a redaction did: the new live version (``""``: none was needed) and the versions rewritten."""
+    """What a redaction did: the live version it made and the versions rewritten."""
 
     item_id: str
     location: str
+    #: the version this redaction put live (in this run or in one cut short); ``""``: none is live
     live: str
     rewritten: tuple[str, ...]
     #: the IDs of the live list afterwards (for the register's steps 4 and 5)
     items: frozenset[str] = frozenset()
     stamps_written: int = 0
+    #: the redaction as the site records it: ``{"id", "waktu", "oleh", "alasan"}``
+    record: dict[str, str] | None = None
+    #: the register's ``Riwayat`` row was written by this run (:func:`record`)
+    registered: bool = False
+
+    @property
+    def changed(self) -> bool:
+        """Whether this run changed the site (a version rewritten, the live one included)."""
+        return bool(self.rewritten)
 
     def lines(self) -> list[Message]:
-        if not self.live and not self.rewritten:
+        if not self.changed and not self.registered:
             return [Message(f"{self.item_id} sudah ditarik dari semua versi di {self.location}; tidak ada"
                             " yang diubah.",
                             f"{self.item_id} was already withdrawn from every version at {self.location};"
                             " nothing was changed.")]
+        if not self.changed:
+            return [Message(f"{self.item_id} sudah ditarik dari semua versi di {self.location}, tetapi"
+                            " penarikan itu terhenti sebelum dicatat di register; kini tab"
+                            f" '{s.HISTORY_TAB}' mencatatnya dan langkah 4–5 mengikuti daftar yang tayang.",
+                            f"{self.item_id} was already withdrawn from every version at {self.location},"
+                            " but that redaction stopped before the register recorded it; the"
+                            f" '{s.HISTORY_TAB}' tab now records it and steps 4-5 follow the live list.")]
         live = (Message(f" Daftar yang tayang kini versi {self.live}.",
                         f" The live list is now version {self.live}.") if self.live else Message("", ""))
         count = len(self.rewritten)
@@ -92,8 +116,9 @@ class RedactionResult:
                         " riwayat.html with its reason.")]
 
     def summary(self) -> dict[str, Any]:
-        return {"status": "redacted" if self.live or self.rewritten else "unchanged", "id": self.item_id,
-                "live": self.live, "rewritten": list(self.rewritten), "stamps_written": self.stamps_written}
+        status = "redacted" if self.changed else "recorded" if self.registered else "unchanged"
+        return {"status": status, "id": self.item_id, "live": self.live, "rewritten": list(self.rewritten),
+                "stamps_written": self.stamps_written, "registered": self.registered}
 
 
 @dataclass(frozen=True)
@@ -184,7 +209,8 @@ def redact(config: Config, target: Target, item_id: str, reason: str, progress: 
     start = min([*touched, *(i for i, v in enumerate(versions) if v.unfinished)])
     todo = [v for v in versions[start:] if not v.done(item_id) or v.unfinished]
     if not todo:
-        return RedactionResult(item_id, target.location, "", ())
+        made, made_ids = _made_live(site, versions, item_id)
+        return RedactionResult(item_id, target.location, made, (), made_ids, record=_latest(site, item_id))
     broken = [v.manifest.version for v in todo if v.listed is None]
     if broken:
         raise PublishFailed(
@@ -193,8 +219,9 @@ def redact(config: Config, target: Target, item_id: str, reason: str, progress: 
             f"The dip.json of archived version(s) {', '.join(broken)} cannot be read, so they cannot be"
             " rewritten; nothing was changed. Check the site's archive.",
         )
-    record = {"id": item_id, "waktu": now.isoformat(timespec="seconds"), "oleh": by or config.publish.by,
-              "alasan": reason}
+    fresh = {"id": item_id, "waktu": now.isoformat(timespec="seconds"), "oleh": by or config.publish.by,
+             "alasan": reason}
+    record = _latest(site, item_id, cut_short=True) or fresh
     after = {v.manifest.version: replace(v.manifest, redactions=(*v.manifest.redactions, record))
              for v in todo if not v.done(item_id)}
     manifests = [after.get(v.manifest.version, v.manifest) for v in versions]
@@ -205,13 +232,13 @@ def redact(config: Config, target: Target, item_id: str, reason: str, progress: 
     rewritten = {v.manifest.version: _rewrite(config, v, after.get(v.manifest.version, v.manifest), item_id,
                                               needles, history, notes) for v in todo}
     live = site.live
-    new_live, ids = "", frozenset[str]()
+    new_live, ids = _made_live(site, versions, item_id)
     if live is not None and live.version in rewritten:
         files, _ = rewritten[live.version]
         listed = next(v.listed for v in todo if v.manifest.version == live.version)
         assert listed is not None
         event = {"jenis": REDACTION, "id": item_id, "waktu": record["waktu"], "oleh": record["oleh"],
-                 "alasan": reason, "dari": live.version}
+                 "alasan": record["alasan"], "dari": live.version}
         resumed = resume(target, site, {"jenis": REDACTION, "id": item_id, "dari": live.version}, progress)
         if resumed is None:
             newer = replace(site, complete=manifests)
@@ -223,24 +250,81 @@ def redact(config: Config, target: Target, item_id: str, reason: str, progress: 
         _put_in_place(target, version, files, manifest)
         progress(Message(f"  versi {manifest.version} ditulis ulang tanpa {item_id} dan diperiksa",
                          f"  version {manifest.version} rewritten without {item_id} and checked"))
-    return RedactionResult(item_id, target.location, new_live, tuple(v.manifest.version for v in todo), ids)
+    return RedactionResult(item_id, target.location, new_live, tuple(v.manifest.version for v in todo), ids,
+                           record=record)
 
 
-def record(config: Config, register: Register, target: Target, result: RedactionResult, reason: str, *,
-           by: str = "", now: dt.datetime) -> RedactionResult:
-    """Record a redaction that changed the site in the register (see the module docstring): one
-    batch; returns ``result`` with the number of step cells written."""
-    if not result.live and not result.rewritten:
+def _is_ours(event: dict[str, Any] | None, item_id: str) -> bool:
+    """``event`` is a redaction of ``item_id`` (the event of the version it put live)."""
+    return event is not None and event.get("jenis") == REDACTION and event.get("id") == item_id
+
+
+def _made_live(site: Site, versions: Sequence[_Version], item_id: str) -> tuple[str, frozenset[str]]:
+    """The live version, when a redaction of ``item_id`` made it, and the IDs of its list."""
+    live = site.live
+    if live is None or not _is_ours(live.event, item_id):
+        return "", frozenset()
+    listed = next((v.listed for v in versions if v.manifest.version == live.version), None)
+    return live.version, frozenset(str(r["id"]) for r in listed.records) if listed else frozenset()
+
+
+def _latest(site: Site, item_id: str, *, cut_short: bool = False) -> dict[str, str] | None:
+    """The most recent redaction of ``item_id`` the site records (a manifest's ``redactions``, a
+    version's event); ``cut_short``: only the event of a version live or waiting to go live, a run
+    cut short that this one finishes under the same record."""
+    live = site.live.order if site.live is not None else None
+    found: list[dict[str, Any]] = []
+    for m in site.complete:
+        if not cut_short:
+            found += [r for r in m.redactions if r.get("id") == item_id]
+        if _is_ours(m.event, item_id) and (not cut_short or (live is not None and m.order >= live)):
+            found.append(m.event or {})
+    latest = max(found, key=lambda r: str(r.get("waktu", "")), default=None)
+    return {key: str(latest.get(key) or "") for key in ("id", "waktu", "oleh", "alasan")} if latest else None
+
+
+def registered(snapshot: Snapshot, item_id: str, stamp_text: str) -> bool:
+    """The register's ``Riwayat`` tab records the item's redaction made at ``stamp_text`` (or a
+    later one)."""
+    grid = snapshot.tabs.get(s.HISTORY_TAB)
+    if grid is None or not grid.rows:
+        return False
+    columns = s.locate_columns(s.TAB_BY_NAME[s.HISTORY_TAB], grid.rows[0])
+
+    def cell(row: Row, header: str) -> str:
+        index = columns[header]
+        return cell_text(row[index]) if index < len(row) else ""
+
+    return any(cell(row, s.ID) == item_id and event_name(cell(row, s.HISTORY_EVENT)) == EVENT_REDACTED
+               and cell(row, s.HISTORY_TIME)[:19] >= stamp_text for row in grid.rows[1:])
+
+
+def record(config: Config, register: Register, target: Target, result: RedactionResult, *,
+           before: Snapshot, now: dt.datetime) -> RedactionResult:
+    """Record a redaction in the register (see the module docstring): one batch; also a redaction
+    an earlier run made on the site but never recorded (``before``: the register as read under the
+    run lock, before the site was touched). Returns ``result`` with the number of step cells
+    written and whether the ``Riwayat`` row was."""
+    done = result.record
+    if done is None:
         return result
-    who = by or config.publish.by
+    try:
+        when = dt.datetime.fromisoformat(done["waktu"])
+    except ValueError:
+        when = now
+    moment = when.strftime("%Y-%m-%d %H:%M:%S")
+    on_file = registered(before, result.item_id, moment)
+    if on_file and not result.changed:
+        return result
+    who = done["oleh"] or config.publish.by
     live = None
     if result.live:
-        ordered = stamp(now, result.live, f"penarikan {result.item_id} oleh {who}")
-        live = Release(result.items, ordered, stamp(now, result.live, public_url(config, target)))
-    note = f"{reason} (oleh {who})" if who else reason
-    row = history_row(now.strftime("%Y-%m-%d %H:%M:%S"), result.item_id, EVENT_REDACTED, "", [], {}, note)
-    written = record_live(config, register, now, live, restamp=False, history=[row])
-    return replace(result, stamps_written=written)
+        ordered = stamp(when, result.live, f"penarikan {result.item_id} oleh {who}")
+        live = Release(result.items, ordered, stamp(when, result.live, public_url(config, target)))
+    note = f"{done['alasan']} (oleh {who})" if who else done["alasan"]
+    rows = [] if on_file else [history_row(moment, result.item_id, EVENT_REDACTED, "", [], {}, note)]
+    written = record_live(config, register, now, live, restamp=False, history=rows)
+    return replace(result, stamps_written=written, registered=not on_file)
 
 
 def _rewrite(config: Config, version: _Version, manifest: Manifest, item_id: str,

@@ -19,6 +19,7 @@ from dip_sheets import schema as s
 from dip_sheets.cli import main
 from dip_sheets.config import Config, PublishSettings, default_config
 from dip_sheets.errors import AlreadyRunning, ConfigError, PublishFailed
+from dip_sheets.ledger import EVENT_REDACTED, event_name
 from dip_sheets.lock import run_lock
 from dip_sheets.messages import Message
 from dip_sheets.office import Office
@@ -71,6 +72,17 @@ def steps(config: Config) -> dict[str, tuple[str, str]]:
     rows = review(WorkbookRegister(config.register.path).read(), UNITS, NOW).dip
     return {cell_text(r.values[s.TITLE]): (cell_text(r.values.get(s.STEP4)), cell_text(r.values.get(s.STEP5)))
             for r in rows}
+
+
+def redaction_rows(config: Config | Path, identifier: str) -> list[str]:
+    """The ``Riwayat`` rows recording the item's redaction (in the workbook of ``config`` or at a
+    path): their times."""
+    path = config if isinstance(config, Path) else config.register.path
+    grid = WorkbookRegister(path).read().tabs[s.HISTORY_TAB]
+    columns = s.locate_columns(s.TAB_BY_NAME[s.HISTORY_TAB], grid.rows[0])
+    return [cell_text(row[columns[s.HISTORY_TIME]]) for row in grid.rows[1:]
+            if cell_text(row[columns[s.ID]]) == identifier
+            and event_name(row[columns[s.HISTORY_EVENT]]) == EVENT_REDACTED]
 
 
 def three_versions(config: Config, root: Path) -> Office:
@@ -220,6 +232,7 @@ def test_a_redaction_killed_at_any_step_serves_one_version_and_a_rerun_finishes(
         assert WORD.encode() not in live or json.loads(live)["versi"] in complete_versions(office.site)
         assert main(office.arguments("tarik")) == 0, capsys.readouterr().err
         assert naming(office.site) == [], step
+        assert len(redaction_rows(office.register.path, office.item)) == 1, step  # recorded, once
         assert set(complete_versions(office.site)) == {p.name for p in (office.site / ARCHIVE).iterdir()}
         assert_fully_live(office.site)
     assert every_file(office.site / ARCHIVE / before_it) == untouched
