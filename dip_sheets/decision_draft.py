@@ -14,6 +14,10 @@ limit after which the whole process group is killed. Without LibreOffice the DOC
 and the result says how to get the PDF: the draft is edited in Word or LibreOffice before signing
 anyway.
 
+Without ``--nomor`` the number is proposed from the ``Keputusan`` tab: the one after the year's last
+decision (:func:`dip_sheets.decisions.next_number`), or left blank when the tab has no decision of
+that year or its number has no running number to count on; the result says which, and why.
+
 Files are named by kind and year (``keputusan-dip-2026.docx``; a register named in ``[[register]]``
 adds its name, as offices may share a working folder) and never overwritten (a draft may carry the
 PPID's own edits): a second draft of the same kind and year gets ``-2``, ``-3`` … in its name.
@@ -28,7 +32,8 @@ import signal
 import subprocess
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -41,8 +46,10 @@ from docxtpl import DocxTemplate, InlineImage
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from . import schema as s
 from .config import Config
 from .decision_text import DraftDecision, context
+from .decisions import Decision, next_number
 from .errors import ConfigError, DraftFailed
 from .messages import Message
 from .sync import Review
@@ -68,6 +75,10 @@ class DraftResult:
     items: int
     exclusions: int
     notices: list[Message] = field(default_factory=list)
+    #: where the number came from: ``option`` (``--nomor``), ``tab`` (the ``Keputusan`` tab) or ``blank``
+    number_from: str = "option"
+    #: which number, and why (see :func:`numbered`)
+    numbering: Message = field(default_factory=lambda: Message("", ""))
 
     def lines(self) -> list[Message]:
         counts = []
@@ -82,17 +93,14 @@ class DraftResult:
         if self.pdf is not None:
             lines.append(Message(f"Draf keputusan (PDF): {self.pdf}", f"Draft decision (PDF): {self.pdf}"))
         lines += self.notices
-        if self.decision.number is None:
-            lines.append(Message(
-                "Nomor keputusan dibiarkan kosong (……) untuk diisi sebelum ditandatangani; atau buat"
-                " ulang dengan --nomor.",
-                "The decision number is left blank (……) to be filled in before signing; or draft"
-                " again with --nomor."))
+        if self.numbering.id:
+            lines.append(self.numbering)
         return lines
 
     def summary(self, lang: str = "id") -> dict[str, Any]:
         return {
             "kind": self.decision.kind, "year": self.decision.year, "number": self.decision.number,
+            "number_from": self.number_from, "number_why": self.numbering.text(lang),
             "date": self.decision.day.isoformat() if self.decision.day else None,
             "docx": str(self.docx), "pdf": str(self.pdf) if self.pdf else None,
             "template": self.template, "items": self.items, "exclusions": self.exclusions,
@@ -100,9 +108,12 @@ class DraftResult:
         }
 
 
-def draft(config: Config, review: Review, decision: DraftDecision, folder: Path | None = None) -> DraftResult:
+def draft(config: Config, review: Review, decision: DraftDecision, folder: Path | None = None,
+          decisions: Sequence[Decision] = ()) -> DraftResult:
     """Write the draft of ``decision`` for the lists ``review`` would publish, into ``folder``
-    (default: ``keputusan/`` in the office's working folder)."""
+    (default: ``keputusan/`` in the office's working folder); without a number, the one after the
+    year's last of ``decisions`` (the ``Keputusan`` tab) is proposed."""
+    decision, number_from, numbering = numbered(decision, decisions)
     items = review.items if decision.dip else []
     exclusions = review.exclusions if decision.dik else []
     _refuse_empty(decision, len(items), len(exclusions))
@@ -122,7 +133,36 @@ def draft(config: Config, review: Review, decision: DraftDecision, folder: Path 
     if failure is not None:
         notices.append(failure)
     shown = str(template) if template is not None else f"{TEMPLATE} (templat bawaan)"
-    return DraftResult(decision, docx, pdf, shown, len(items), len(exclusions), notices)
+    return DraftResult(decision, docx, pdf, shown, len(items), len(exclusions), notices, number_from,
+                       numbering)
+
+
+def numbered(decision: DraftDecision, decisions: Sequence[Decision]) -> tuple[DraftDecision, str, Message]:
+    """``decision`` with its number (given, proposed from the tab, or left blank), where it came
+    from, and the line that says so."""
+    if decision.number is not None:
+        return decision, "option", Message(f"Nomor keputusan: {decision.number} (dari --nomor).",
+                                           f"Decision number: {decision.number} (from --nomor).")
+    proposed, year, tab = next_number(decisions, decision.year), decision.year, s.DECISION_TAB
+    if proposed.number is not None:
+        return replace(decision, number=proposed.number), "tab", Message(
+            f"Nomor keputusan: {proposed.number}, nomor berikutnya setelah {proposed.after} (keputusan"
+            f" terakhir tahun {year} di tab '{tab}'). Periksa sebelum ditandatangani; nomor lain:"
+            " buat ulang dengan --nomor.",
+            f"Decision number: {proposed.number}, the next after {proposed.after} (the last decision of"
+            f" {year} in the '{tab}' tab). Check it before signing; for another number, draft again"
+            " with --nomor.")
+    why = ((f"nomor keputusan terakhir tahun {year} di tab '{tab}' ({proposed.after}) tidak memiliki nomor"
+            f" urut yang dikenali, mis. 12/PPID/{year}",
+            f"the last decision number of {year} in the '{tab}' tab ({proposed.after}) has no running"
+            f" number that can be recognised, e.g. 12/PPID/{year}") if proposed.after else
+           (f"tab '{tab}' belum memuat keputusan tahun {year}",
+            f"the '{tab}' tab holds no decision of {year}"))
+    return decision, "blank", Message(
+        f"Nomor keputusan dibiarkan kosong (……) karena {why[0]}; isi sebelum ditandatangani, atau buat"
+        " ulang dengan --nomor.",
+        f"The decision number is left blank (……) because {why[1]}; fill it in before signing, or draft"
+        " again with --nomor.")
 
 
 def _refuse_empty(decision: DraftDecision, items: int, exclusions: int) -> None:

@@ -10,6 +10,9 @@ so in the version (:func:`missing_year`).
 The signed scan of a decision (``dip keputusan arsipkan``) is recorded in the row's system cells
 (its file name and SHA-256); a publish then carries it as ``keputusan/<name>.pdf``
 (:attr:`Decision.scan_path`).
+
+A draft decision's number is proposed from the tab (:func:`next_number`): the one after the year's
+last decision, when that number has a running number we can recognise.
 """
 
 from __future__ import annotations
@@ -228,3 +231,52 @@ def refuse_without_decision(decisions: Sequence[Decision], day: dt.date) -> None
             " draf' drafts the decision. To publish without it, use --force (recorded in the"
             " history). Nothing was uploaded.",
         )
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+@dataclass(frozen=True)
+class NextNumber:
+    """The number proposed for a new decision of ``year`` (``None``: none could be), and the
+    number it follows (``""``: the tab has no decision of that year)."""
+
+    year: int
+    number: str | None
+    after: str = ""
+
+
+def _running(number: str, year: int) -> tuple[str, int, int, str] | None:
+    """``number`` split around its running number: (before, value, digits, after). Recognised
+    when the number holds the year as a group of its own and the running number is either the
+    digits it starts with (``12/PPID/2026``, ``1/PP.01-Kpt/2026``) or the only other digits
+    (``PPID-12-2026``); ``None`` otherwise (which digits count up cannot be told)."""
+    runs = list(_DIGITS.finditer(number))
+    years = [r for r in runs if r.group() == str(year)]
+    if not years:
+        return None
+    others = [r for r in runs if r is not years[-1]]
+    leading = [r for r in others if r.start() == 0]
+    chosen = leading or (others if len(others) == 1 else [])
+    if not chosen:
+        return None
+    run = chosen[0]
+    return number[:run.start()], int(run.group()), len(run.group()), number[run.end():]
+
+
+def next_number(decisions: Sequence[Decision], year: int) -> NextNumber:
+    """The number after the last decision of ``year`` in the tab (the latest by date; of two on one
+    day, the one further down): its running number plus one, past every number of that year written
+    the same way, zero padding kept (``012/…`` -> ``013/…``)."""
+    of_year = sorted((d for d in decisions if d.date.year == year), key=lambda d: d.date)
+    if not of_year:
+        return NextNumber(year, None)
+    last = of_year[-1].number
+    shape = _running(last, year)
+    if shape is None:
+        return NextNumber(year, None, last)
+    before, _, width, after = shape
+    taken = [parts[1] for d in of_year
+             if (parts := _running(d.number, year)) is not None and (parts[0], parts[3]) == (before, after)]
+    padded = str(max(taken) + 1).zfill(width if last[len(before)] == "0" else 0)
+    return NextNumber(year, f"{before}{padded}{after}", last)

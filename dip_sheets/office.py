@@ -30,6 +30,7 @@ from .connect import open_register, open_target
 from .decision_draft import DraftResult, draft
 from .decision_scans import ScanResult, adopt_configured, archive_scan
 from .decision_text import DraftDecision, Kind
+from .decisions import decisions_in
 from .errors import ConfigError
 from .evidence import write_evidence
 from .lock import run_lock
@@ -251,7 +252,7 @@ class Office:
         now, snapshot = self.config.now(), self.register.read()
         reviewed = review(snapshot, self.config.units, now, watch(self.config, snapshot, now))
         decision = DraftDecision(kind, (day or now.date()).year, number, day)
-        return draft(self.config, reviewed, decision, folder)
+        return draft(self.config, reviewed, decision, folder, decisions_in(snapshot))
 
     def check(self) -> CheckResult:
         """Every check of the configuration that can run; nothing in the register is changed."""

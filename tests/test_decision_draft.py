@@ -29,12 +29,14 @@ import pytest
 from docx.document import Document
 
 from dip_sheets import demo
+from dip_sheets import schema as s
 from dip_sheets.cli import main
 from dip_sheets.config import DEFAULT_LEGAL_BASES, Config, Office, load_configs
 from dip_sheets.decision_draft import TEMPLATE, to_pdf
 from dip_sheets.decision_text import BLANK, DraftDecision, context
 from dip_sheets.errors import DraftFailed
 from dip_sheets.office import Office as RegisterOffice
+from dip_sheets.register.workbook import append_rows
 from dip_sheets.validate import Item
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -162,18 +164,58 @@ def test_the_docx_follows_a_keputusan_and_attaches_exactly_the_published_lists(
     assert any("DIP-0010" in n.id and "tidak ikut dilampirkan" in n.id for n in result.notices)
 
 
-def test_without_number_and_date_both_are_blanks_to_fill_in(
+def test_without_number_and_date_the_number_follows_the_tab_and_the_date_is_a_blank(
         tmp_path: Path, demo_folder: Path, no_soffice: None) -> None:
     result = office_of(tmp_path, demo_folder).draft_decision("dip")
     year = result.decision.year
     lines = texts(docx.Document(str(result.docx)))
-    assert f"NOMOR {BLANK}" in lines and f"pada tanggal {BLANK} {year}" in lines
+    # the demo's Keputusan tab holds 1/PP.01-Kpt/<this year>: the draft is the next one
+    assert f"NOMOR 2/PP.01-Kpt/{year}" in lines and f"pada tanggal {BLANK} {year}" in lines
     assert f"TANGGAL {BLANK} {year}" in lines
-    assert any("Nomor keputusan dibiarkan kosong" in line.id for line in result.lines())
+    assert any(f"nomor berikutnya setelah 1/PP.01-Kpt/{year}" in line.id for line in result.lines())
     # a DIP decision has one attachment, called LAMPIRAN, and no DIK
     assert "LAMPIRAN" in lines and "LAMPIRAN II" not in lines
     assert set(attachments(docx.Document(str(result.docx)))) == {"dip"}
     assert result.docx.name == f"keputusan-dip-{year}.docx"
+
+
+def test_the_draft_takes_the_next_number_and_says_why(tmp_path: Path, demo_folder: Path,
+                                                      no_soffice: None) -> None:
+    folder = tmp_path / "demo"
+    shutil.copytree(demo_folder, folder)
+    year = dt.date.today().year
+    append_rows(folder / "register.xlsx", s.DECISION_TAB, [{
+        s.DECISION_NUMBER: f"12/PP.01-Kpt/{year}", s.DECISION_DATE: f"3 Maret {year}",
+        s.DECISION_ESTABLISHES: s.DECIDES_DIK}])
+    result = office_of(tmp_path, folder).draft_decision("dip")
+    assert result.decision.number == f"13/PP.01-Kpt/{year}" and result.number_from == "tab"
+    said = [line.id for line in result.lines()]
+    assert (f"Nomor keputusan: 13/PP.01-Kpt/{year}, nomor berikutnya setelah 12/PP.01-Kpt/{year} (keputusan"
+            f" terakhir tahun {year} di tab 'Keputusan')") in said[-1]
+    summary = result.summary()
+    assert summary["number"] == f"13/PP.01-Kpt/{year}" and summary["number_from"] == "tab"
+    assert "12/PP.01-Kpt" in summary["number_why"]
+
+
+def test_a_year_without_a_decision_leaves_the_blank_and_says_so(tmp_path: Path, demo_folder: Path,
+                                                                 no_soffice: None) -> None:
+    result = office_of(tmp_path, demo_folder).draft_decision("dip", day=dt.date(2019, 1, 7))
+    assert result.decision.number is None and result.number_from == "blank"
+    assert any("dibiarkan kosong (……) karena tab 'Keputusan' belum memuat keputusan tahun 2019" in line.id
+               for line in result.lines())
+
+
+def test_the_command_names_the_number_given_with_nomor(tmp_path: Path, demo_folder: Path,
+                                                       no_soffice: None,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    config = write_config(tmp_path, demo_folder)
+    assert main(["keputusan", "draf", "--config", str(config), "--nomor", "5/PPID/2026",
+                 "--folder", str(tmp_path / "d")]) == 0
+    assert "Nomor keputusan: 5/PPID/2026 (dari --nomor)." in capsys.readouterr().out
+    assert main(["keputusan", "draf", "--config", str(config), "--json", "--folder",
+                 str(tmp_path / "d")]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["number_from"] == "tab" and summary["number"].startswith("2/PP.01-Kpt/")
 
 
 def test_a_dik_decision_attaches_the_dik_only(tmp_path: Path, demo_folder: Path, no_soffice: None) -> None:
