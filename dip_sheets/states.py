@@ -143,6 +143,9 @@ class SyncResult:
             "warnings": {
                 row.id: [w.id for w in row.warnings] for row in review.warned_rows()
             },
+            # the Keputusan tab's rows with findings, by their row number in the tab
+            "decision_problems": [{"row": row.index + 1, "findings": [f.id for f in row.findings]}
+                                  for row in review.decision_problems],
             "cells_to_write": len(review.changes.writes),
             "rows_to_append": sum(len(v) for v in review.changes.appends.values()),
             "locks_changed": review.changes.locks is not None,

@@ -109,6 +109,26 @@ def test_init_makes_the_keputusan_tab_on_google_editable_by_the_ppid_only(env: E
 # ---- the sync's checks -------------------------------------------------------------------------
 
 
+def test_dip_sync_json_carries_the_keputusan_tabs_findings(
+        tmp_path: Path, workbook: WorkbookRegister, capsys: pytest.CaptureFixture[str]) -> None:
+    """What the text output says of the Keputusan tab, under ``decision_problems`` by row number."""
+    add_rows(workbook, [decision("2/PPID/2026", "31 Juni 2026"),
+                        decision("3/PPID/2026", "3 Maret 2026", "Semua"),
+                        decision("4/PPID/2026", "4 April 2026")], s.DECISION_TAB)
+    toml = tmp_path / "dip.toml"
+    toml.write_text(f'[register]\npath = "{workbook.path}"\n[publish]\nfolder = "situs"\n', encoding="utf-8")
+    assert main(["sync", "--config", str(toml), "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)["decision_problems"]
+    first = len(read_rows(workbook.read().tabs[s.DECISION_TAB])) - 1  # the sheet row of the bad date
+    assert [p["row"] for p in found] == [first, first + 1]
+    assert found[0]["findings"][0].startswith("Tanggal Keputusan: ")
+    assert "'Semua' bukan pilihan yang sah" in found[1]["findings"][0]
+    # the same findings as the text output
+    assert main(["sync", "--config", str(toml)]) == 0
+    out = capsys.readouterr().out
+    assert all(f"{s.DECISION_TAB} (baris {p['row']}): {p['findings'][0]}" in out for p in found)
+
+
 def test_the_sync_notes_a_bad_date_a_bad_choice_and_a_duplicated_number() -> None:
     register = memory_register()
     rows = {name: register.add(s.DECISION_TAB, values) for name, values in {
