@@ -4,7 +4,9 @@ Each check is one line, ok or what to fix, so an office's IT person can work dow
 says ok only for what was actually tried: the workbook file is opened, the site's layout is read
 (a link where a folder of ours belongs fails), and the only writes are a small probe file and a
 probe link on the publishing target, removed again, which prove the folder is writable and that
-the version can go live in one atomic step.
+the version can go live in one atomic step. Whether ``dip.pdf`` can be made here (Chromium found,
+or the PDF turned off) is an information line, a warning when Chromium is missing: a publish goes
+out without the PDF then, it does not fail.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from . import schema as s
 from .config import Config
 from .connect import open_register, open_target, register_backend
 from .errors import BackendUnavailable, ConfigError, DipError
+from .evidence import Chromium
+from .list_pdf import switched_off
 from .messages import Message
 from .register import Register, Snapshot
 from .register.workbook import WorkbookRegister
@@ -139,7 +143,31 @@ def run_checks(config: Config) -> list[Check]:
                         lambda: _atomic(target[0]))
         finally:
             target[0].close()
+    results.append(_list_pdf(config))
     return results
+
+
+def _list_pdf(config: Config) -> Check:
+    """Whether a publish can print ``dip.pdf`` here: never a failure (the page goes out without it)."""
+    name = Message("PDF daftar (dip.pdf)", "list PDF (dip.pdf)")
+    off = switched_off(config)
+    if off is not None:
+        return Check(name, True, Message(f"{off.id}; penerbitan tidak membuat dip.pdf",
+                                         f"{off.en}; a publish makes no dip.pdf"))
+    try:
+        chromium = Chromium.find()
+    except ConfigError:
+        return Check(name, True, Message(
+            "Chromium tidak ditemukan, jadi penerbitan tidak membuat dip.pdf dan halaman terbit tanpa"
+            " tautan PDF. Pasang dengan `sudo apt-get install chromium`, atau tulis pdf = false di"
+            " [publish].",
+            "Chromium was not found, so a publish makes no dip.pdf and the page goes out without a PDF"
+            " link. Install it with `sudo apt-get install chromium`, or set pdf = false in [publish]."),
+            warning=True)
+    return Check(name, True, Message(f"Chromium ditemukan ({chromium.executable}); dip.pdf dibuat setiap"
+                                     " kali daftar diterbitkan",
+                                     f"Chromium found ({chromium.executable}); dip.pdf is made with every"
+                                     " published list"))
 
 
 def _roles(config: Config) -> Message:

@@ -32,17 +32,27 @@ from .render import PDF_FILE, list_page
 from .switch import Progress
 from .validate import Item
 
-__all__ = ["PDF_FILE", "list_pdf", "printer"]
+__all__ = ["PDF_FILE", "list_pdf", "printer", "switched_off"]
 
 #: Chromium prints about 60 items a second on a shared 2-core machine; this leaves it room
 SECONDS = 90.0
 SECONDS_PER_ITEM = 0.05
 
 
+def switched_off(config: Config) -> Message | None:
+    """Why no PDF is made for ``config`` (``[publish] pdf = false``, or ``DIP_PDF=0`` for this run),
+    or None when it is wanted."""
+    if not config.publish.pdf:
+        return Message("dimatikan ([publish] pdf = false)", "turned off ([publish] pdf = false)")
+    if os.environ.get("DIP_PDF", "1").strip() == "0":
+        return Message("dimatikan untuk proses ini (DIP_PDF=0)", "turned off for this run (DIP_PDF=0)")
+    return None
+
+
 def printer(config: Config, progress: Progress) -> Chromium | None:
     """The Chromium to print the list with, or None: the PDF is turned off (silently), or Chromium is
     not installed (said in one line; the page then has no PDF link)."""
-    if not config.publish.pdf or os.environ.get("DIP_PDF", "1").strip() == "0":
+    if switched_off(config) is not None:
         return None
     try:
         return Chromium.find()

@@ -153,7 +153,9 @@ def test_check_passes_on_a_good_local_setup(office: Path, capsys: pytest.Capture
     capsys.readouterr()
     assert main(["check", "--config", str(office)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 8 and all(line.startswith("ok") for line in lines), lines  # 8: site layout, atomic
+    # 9: site layout, atomic, and the list PDF (off in the tests: DIP_PDF=0)
+    assert len(lines) == 9 and all(line.startswith("ok") for line in lines), lines
+    assert lines[-1].startswith("ok    PDF daftar (dip.pdf): dimatikan untuk proses ini (DIP_PDF=0)")
     assert not list((office.parent / "situs").glob(".dip-check-*"))  # the probe was removed
 
 

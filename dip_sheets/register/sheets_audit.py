@@ -3,9 +3,11 @@
 A person with the right to share the sheet can add or remove editors of a protected range in the
 Sheets menu; ``dip init`` and the sync only ever add the missing ones, so an editor added by hand
 stays until someone notices. This lists, per protection of ours (the ``[dip-sheets:…]`` marker),
-the range and the editors it has beyond or short of what the configuration says. It only reads
-the metadata the register already holds; it is a warning, never an error (the spreadsheet's owner
-may always edit and may be listed).
+the range and the editors it has beyond or short of what the configuration says; and a protection
+``dip init`` makes that is gone or was turned into a mere warning (anyone may then edit), e.g. on
+the ``Petunjuk`` tab, whose text the sync's messages refer to. It only reads the metadata the
+register already holds; it is a warning, never an error (the spreadsheet's owner may always edit and
+may be listed).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 
 from .. import schema as s
 from ..errors import ConfigError
+from ..guide_tab import GUIDE_TAB
 from ..messages import Message
 from . import Layout, plan
 from .sheets_grid import Json, TabInfo, letter, quoted
@@ -32,8 +35,22 @@ class Difference:
     extra: tuple[str, ...]
     missing: tuple[str, ...]
     hidden: bool = False  # the service account is no editor, so Google does not show the editors
+    #: the protection is not there at all
+    absent: bool = False
+    #: the protection only warns: anyone with edit access may go on and change the range
+    warning_only: bool = False
 
     def message(self) -> Message:
+        if self.absent or self.warning_only:
+            state_id = ("tidak ada" if self.absent else
+                        "hanya berupa peringatan (siapa pun yang dapat menyunting boleh melanjutkan)")
+            state_en = "is missing" if self.absent else "only warns (anyone who can edit may go on)"
+            return Message(
+                f"{self.where} ({self.key}): perlindungan dip-sheets {state_id}, sehingga isinya dapat"
+                " diubah siapa saja yang dapat menyunting spreadsheet; jalankan 'dip init' untuk"
+                " memasangnya kembali.",
+                f"{self.where} ({self.key}): the dip-sheets protection {state_en}, so anyone who can edit"
+                " the spreadsheet can change it; run 'dip init' to put it back.")
         if self.hidden:
             return Message(
                 f"{self.where} ({self.key}): akun layanan bukan editornya lagi, sehingga editornya"
@@ -60,11 +77,14 @@ def differences(tabs: Mapping[str, TabInfo], roles: Mapping[s.Role, tuple[str, .
         return []
     ppid = editors(roles.get(s.Role.PPID, ()), account)
     found: list[Difference] = []
-    for tab in (*s.TABS, s.DASHBOARD):
+    for tab in (*s.TABS, s.DASHBOARD, s.Tab(GUIDE_TAB, ())):
         info = tabs.get(tab.name)
         if info is None:
             continue
         wanted: dict[str, Editors] = {p.key: who[p.owner] for p in plan.protections(tab)}
+        present = {key_of(p) for p in info.protections}
+        found += [Difference(quoted(tab.name), key, (), (), absent=True)
+                  for key in wanted if key not in present]
         for protection in info.protections:
             key = key_of(protection)
             if key is None:
@@ -78,6 +98,9 @@ def differences(tabs: Mapping[str, TabInfo], roles: Mapping[s.Role, tuple[str, .
             if expected is None:
                 continue
             where = f"{quoted(tab.name)}!{a1(protection['range'], info)}"
+            if protection.get("warningOnly"):
+                found.append(Difference(where, key, (), (), warning_only=True))
+                continue
             if protection.get("requestingUserCanEdit") is False or "editors" not in protection:
                 found.append(Difference(where, key, (), (), hidden=True))
                 continue
