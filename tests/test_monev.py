@@ -37,6 +37,9 @@ from tests.plugins.webservers import Reply, WebServer
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 LAST_YEAR = dt.datetime(2025, 6, 2, 9, 0, tzinfo=JAKARTA)
+#: the day the demo's sample rows are dated from: its Berkala items are stale by ``NOW``, its third
+#: exclusion ended on 31 December 2024
+SAMPLED = dt.date(2025, 6, 1)
 NOW = dt.datetime(2026, 3, 10, 10, 0, tzinfo=JAKARTA)
 FAST = LinkSettings(timeout=3.0, per_host_rate=1000.0)
 ALL_ITEMS = ["dip_daring", "tahun_daftar", "keputusan_terkini", "dik", "pengecualian_berakhir",
@@ -95,8 +98,8 @@ def publish_demo(folder: Path) -> Config:
     config = demo.demo_config(folder)
     folder.mkdir(parents=True, exist_ok=True)
     Application(config).init()
-    append_rows(config.register.path, s.DIP_TAB, demo.SAMPLE_DIP)
-    append_rows(config.register.path, s.DIK_TAB, demo.SAMPLE_DIK)
+    append_rows(config.register.path, s.DIP_TAB, demo.sample_dip(SAMPLED))
+    append_rows(config.register.path, s.DIK_TAB, demo.sample_dik(SAMPLED))
     append_rows(config.register.path, s.DECISION_TAB, [{  # last year's decision, in the register
         s.DECISION_NUMBER: "1/PP.01-Kpt/2025", s.DECISION_DATE: "6 Januari 2025",
         s.DECISION_ESTABLISHES: s.DECIDES_BOTH}])
@@ -296,7 +299,8 @@ def test_expired_and_ending_exclusions_both_states(office: Office, observed: Obs
 def test_berkala_both_states_and_the_last_updated_column(office: Office, observed: Observed) -> None:
     snapshot, reviewed = office.review()
     updated = berkala_updated(snapshot, reviewed)
-    assert updated["DIP-0002"] == dt.date(2022, 2, 7)  # Waktu Pembuatan, no Terakhir Diperbarui column
+    # Waktu Pembuatan, no Terakhir Diperbarui column
+    assert updated["DIP-0002"] == SAMPLED - dt.timedelta(days=40)
     assert updated["DIP-0001"] == dt.date(2025, 12, 31)  # a year counts as its last day
     state, reason = judge(office, replace(observed, berkala_updated=updated), "berkala")
     assert state == NOT_YET and "DIP-0002" in reason.id and "DIP-0001" not in reason.id
