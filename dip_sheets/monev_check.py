@@ -24,7 +24,7 @@ from .decisions import decisions_in, rests_on
 from .higher_dik import HigherCheck, check_higher
 from .history import PastVersion, moment
 from .link_settings import LinkSettings
-from .links import check_links, http_fetch
+from .links import LinkResult, check_links, http_fetch
 from .monev import Fetch, MonevReport, MonevSettings, site_url
 from .monev_items import Observed, judge_all
 from .register import Cell, Snapshot
@@ -34,52 +34,93 @@ from .sync import Review, review
 from .targets import Target
 from .validate import Exclusion, validate_dik_row
 
+#: a DIK row as the self-check reads it: its ID, its exclusion (None: unreadable), the sync's findings
+DikRow = tuple[str, Exclusion | None, Sequence[Any]]
+
 
 def self_check(config: Config, *, now: dt.datetime, settings: MonevSettings | None = None,
                fetch: Fetch | None = None, target: Target | None = None,
                link_settings: LinkSettings | None = None) -> MonevReport:
     """Judge every e-Monev item the tool can evidence. A "belum" is an answer; only a register or a
-    target that cannot be read raises (a :class:`~dip_sheets.errors.DipError` with its exit code)."""
+    target that cannot be read raises (a :class:`~dip_sheets.errors.DipError` with its exit code).
+
+    Three steps: what the register, the publish target and the live site show (:func:`observe`),
+    the judgement of each item (:func:`~dip_sheets.monev_items.judge_all`), and the report."""
     settings = settings or MonevSettings()
     link_settings = link_settings or LinkSettings()
     fetch = fetch or http_fetch(settings.timeout, link_settings.verify)
+    observed, archive = observe(config, now, settings, fetch, target, link_settings)
+    today = now.date()
+    report = MonevReport(now, config.office.name, site_url(config), [], observed.live_version,
+                         previous_year_version(archive, today.year))
+    report.items = judge_all(observed, config, settings)
+    report.links = [(url, r.ok, r.reason.id if r.reason else str(r.status))
+                    for url, r in observed.links.items()]
+    report.expired = expired(observed.dik_rows, today)
+    return report
+
+
+def observe(config: Config, now: dt.datetime, settings: MonevSettings, fetch: Fetch, target: Target | None,
+            link_settings: LinkSettings) -> tuple[Observed, list[PastVersion]]:
+    """What an assessor would see: the register reviewed, the archive on the publish target (opened
+    here unless ``target`` is given), the live site fetched, the links checked."""
     snapshot = open_register(config).read()
     reviewed = review(snapshot, config.units, now)
+    site, archive = _read_target(config, target)
+    today = now.date()
+    dik_rows = read_dik_rows(snapshot, reviewed, config.units)
+    live_version, live = read_live(config, fetch)
+    dik_page = _dik_page(config, fetch)
+    links = _links(config, settings, reviewed, now, link_settings)
+    higher = _higher(settings, dik_rows, fetch)
+    menu_page = settings.ppid_menu_page or config.office.website
+    observed = Observed(
+        today=today, review=reviewed, berkala_updated=berkala_updated(snapshot, reviewed),
+        dik_rows=dik_rows, live=live, live_version=live_version, recorded_version=last_publish(site),
+        dik_page=dik_page, last_change=last_change(archive), decision_date=_decided(snapshot, today),
+        links=links, menu_links=page_links(menu_page, fetch) if menu_page else None, higher=higher)
+    return observed, archive
+
+
+def _read_target(config: Config, target: Target | None) -> tuple[Site, list[PastVersion]]:
+    """The site's layout and its archive, from ``target`` or from one opened (and closed) here."""
     owned = target is None
     target = target or open_target(config)
     try:
         site = scan(target)
-        archive = read_archive(target, site)
+        return site, read_archive(target, site)
     finally:
         if owned:
             target.close()
-    today = now.date()
-    dik_rows = read_dik_rows(snapshot, reviewed, config.units)
-    live_version, live = read_live(config, fetch)
-    dik_page = fetch(site_url(config, "dik.html")) if config.publish.base_url else None
-    menu_page = settings.ppid_menu_page or config.office.website
+
+
+def _dik_page(config: Config, fetch: Fetch) -> str | None:
+    """The live ``dik.html`` as a visitor gets it (None: no ``base_url``, or it does not open)."""
+    page = fetch(site_url(config, "dik.html")) if config.publish.base_url else None
+    return page.decode("utf-8", "replace") if page is not None else None
+
+
+def _links(config: Config, settings: MonevSettings, reviewed: Review, now: dt.datetime,
+           link_settings: LinkSettings) -> dict[str, LinkResult]:
+    """Every published item's link and every document ``[monev]`` names, checked (or cached)."""
     configured = [u for u in (settings.sop_consequence_test, settings.sop_dip, settings.request_form,
                               settings.objection_form) if u]
-    links = check_links([*(i.link for i in reviewed.items if i.link), *configured],
-                        state_dir=config.state_dir, now=now, settings=link_settings)
-    higher: HigherCheck | None = None
-    if settings.higher_dik_url:
-        rows = [(row_id, x.decision) for row_id, x, _ in dik_rows if x is not None]
-        higher = check_higher(settings.higher_dik_url, settings.higher_issuer, rows, fetch)
-    observed = Observed(
-        today=today, review=reviewed, berkala_updated=berkala_updated(snapshot, reviewed),
-        dik_rows=dik_rows, live=live, live_version=live_version,
-        recorded_version=last_publish(site),
-        dik_page=dik_page.decode("utf-8", "replace") if dik_page is not None else None,
-        last_change=last_change(archive), decision_date=_decided(snapshot, today),
-        links=links, menu_links=page_links(menu_page, fetch) if menu_page else None, higher=higher)
-    report = MonevReport(now, config.office.name, site_url(config), [], live_version,
-                         previous_year_version(archive, today.year))
-    report.items = judge_all(observed, config, settings)
-    report.links = [(url, r.ok, r.reason.id if r.reason else str(r.status)) for url, r in links.items()]
-    report.expired = [(row_id, x.information, format_date(x.expires), True) for row_id, x, _ in dik_rows
-                      if x is not None and x.expires is not None and x.expires < today]
-    return report
+    return check_links([*(i.link for i in reviewed.items if i.link), *configured],
+                       state_dir=config.state_dir, now=now, settings=link_settings)
+
+
+def _higher(settings: MonevSettings, dik_rows: Sequence[DikRow], fetch: Fetch) -> HigherCheck | None:
+    """The higher PPID's DIK checked against the decisions our exclusions cite (when configured)."""
+    if not settings.higher_dik_url:
+        return None
+    rows = [(row_id, x.decision) for row_id, x, _ in dik_rows if x is not None]
+    return check_higher(settings.higher_dik_url, settings.higher_issuer, rows, fetch)
+
+
+def expired(dik_rows: Sequence[DikRow], today: dt.date) -> list[tuple[str, str, str, bool]]:
+    """The exclusions whose period ended before ``today``, for the report."""
+    return [(row_id, x.information, format_date(x.expires), True) for row_id, x, _ in dik_rows
+            if x is not None and x.expires is not None and x.expires < today]
 
 
 def read_live(config: Config, fetch: Fetch) -> tuple[str | None, Mapping[str, Any] | None]:
@@ -159,12 +200,11 @@ def berkala_updated(snapshot: Snapshot, reviewed: Review) -> dict[str, dt.date]:
     return found
 
 
-def read_dik_rows(snapshot: Snapshot, reviewed: Review, units: Sequence[str]
-                  ) -> list[tuple[str, Exclusion | None, list[Any]]]:
+def read_dik_rows(snapshot: Snapshot, reviewed: Review, units: Sequence[str]) -> list[DikRow]:
     """Every DIK row with its exclusion read as if today were the first day of the calendar, so an
     exclusion whose period ended still shows its end date; findings are the sync's."""
     rows, headers = _rows(snapshot, s.DIK_TAB)
-    out: list[tuple[str, Exclusion | None, list[Any]]] = []
+    out: list[DikRow] = []
     for state in reviewed.dik:
         row = rows[state.anchor.row]
         values = {h: _cell(row, headers.get(s.normalize_header(h))) for h in s.DIK_CONTENT_HEADERS}
