@@ -30,12 +30,10 @@ live items' steps 4 and 5 name the new version (the withdrawn item's are cleared
 sync reads that row as a note only: the item stays established in the register (and no publish
 puts it back) until the PPID changes its row.
 
-A run killed after the site was rewritten but before the register was written leaves a site with
-nothing to do: running the command again sees the redaction on the site (the live version made by
-it, the records in the manifests) and, while the register has no ``Riwayat`` row for it from that
-moment on, writes the register's part then, with the time, person and reason the site records. A
-run cut short half way also finishes with the record of the run it finishes, so every version and
-the register tell the same redaction.
+A run killed after the site was rewritten but before the register was written leaves nothing to do
+on the site: run again, it sees the redaction there (the live version it made, the manifests) and,
+while ``Riwayat`` has no row for it from that moment on, writes the register's part with the time,
+person and reason the site records; a run cut short half way finishes under the record it began.
 """
 
 from __future__ import annotations
@@ -187,6 +185,28 @@ def _unknown(item_id: str, location: str) -> ConfigError:
     )
 
 
+def _todo(versions: Sequence[_Version], item_id: str, location: str) -> list[_Version]:
+    """The versions that need work: from the first naming the item (by its ID: its title may be
+    another item's words too) or cut short, those not recording this redaction or cut short."""
+    named = [item_id.encode()]
+    touched = [i for i, v in enumerate(versions) if v.done(item_id) or any(
+        _mentions(body, named) for body in [*v.files.values(), json.dumps(v.manifest.history or {},
+                                                                          ensure_ascii=False).encode()])]
+    if not touched:
+        raise _unknown(item_id, location)
+    start = min([*touched, *(i for i, v in enumerate(versions) if v.unfinished)])
+    todo = [v for v in versions[start:] if not v.done(item_id) or v.unfinished]
+    broken = [v.manifest.version for v in todo if v.listed is None]
+    if broken:
+        raise PublishFailed(
+            f"dip.json versi arsip {', '.join(broken)} tidak dapat dibaca, jadi versi itu tidak dapat"
+            " ditulis ulang; tidak ada yang diubah. Periksa arsip situs.",
+            f"The dip.json of archived version(s) {', '.join(broken)} cannot be read, so they cannot be"
+            " rewritten; nothing was changed. Check the site's archive.",
+        )
+    return todo
+
+
 def redact(config: Config, target: Target, item_id: str, reason: str, progress: Progress, *,
            by: str = "", now: dt.datetime | None = None) -> RedactionResult:
     """Take ``item_id`` out of the live list and every archived version (see the module docstring)."""
@@ -197,28 +217,10 @@ def redact(config: Config, target: Target, item_id: str, reason: str, progress: 
     site_url = make_version(config, now).site_url
     versions = [_read(target, m, site_url) for m in site.complete]
     needles = _needles(versions, item_id)
-    # where the item is, by its ID (its title may be another item's words too); which files then
-    # need rendering again, by all it is known by
-    named = [item_id.encode()]
-    history_bytes = [json.dumps(v.manifest.history or {}, ensure_ascii=False).encode() for v in versions]
-    touched = [i for i, v in enumerate(versions)
-               if v.done(item_id) or any(_mentions(body, named) for body in v.files.values())
-               or _mentions(history_bytes[i], named)]
-    if not touched:
-        raise _unknown(item_id, target.location)
-    start = min([*touched, *(i for i, v in enumerate(versions) if v.unfinished)])
-    todo = [v for v in versions[start:] if not v.done(item_id) or v.unfinished]
+    todo = _todo(versions, item_id, target.location)
     if not todo:
         made, made_ids = _made_live(site, versions, item_id)
         return RedactionResult(item_id, target.location, made, (), made_ids, record=_latest(site, item_id))
-    broken = [v.manifest.version for v in todo if v.listed is None]
-    if broken:
-        raise PublishFailed(
-            f"dip.json versi arsip {', '.join(broken)} tidak dapat dibaca, jadi versi itu tidak dapat"
-            " ditulis ulang; tidak ada yang diubah. Periksa arsip situs.",
-            f"The dip.json of archived version(s) {', '.join(broken)} cannot be read, so they cannot be"
-            " rewritten; nothing was changed. Check the site's archive.",
-        )
     fresh = {"id": item_id, "waktu": now.isoformat(timespec="seconds"), "oleh": by or config.publish.by,
              "alasan": reason}
     record = _latest(site, item_id, cut_short=True) or fresh
@@ -284,19 +286,16 @@ def _latest(site: Site, item_id: str, *, cut_short: bool = False) -> dict[str, s
 
 
 def registered(snapshot: Snapshot, item_id: str, stamp_text: str) -> bool:
-    """The register's ``Riwayat`` tab records the item's redaction made at ``stamp_text`` (or a
-    later one)."""
+    """The register's ``Riwayat`` tab records the item's redaction made at ``stamp_text`` (or later)."""
     grid = snapshot.tabs.get(s.HISTORY_TAB)
-    if grid is None or not grid.rows:
-        return False
-    columns = s.locate_columns(s.TAB_BY_NAME[s.HISTORY_TAB], grid.rows[0])
+    rows = grid.rows if grid is not None else []
+    at = s.locate_columns(s.TAB_BY_NAME[s.HISTORY_TAB], rows[0]) if rows else {}
+    return any(_at(row, at[s.ID]) == item_id and event_name(_at(row, at[s.HISTORY_EVENT])) == EVENT_REDACTED
+               and _at(row, at[s.HISTORY_TIME])[:19] >= stamp_text for row in rows[1:])
 
-    def cell(row: Row, header: str) -> str:
-        index = columns[header]
-        return cell_text(row[index]) if index < len(row) else ""
 
-    return any(cell(row, s.ID) == item_id and event_name(cell(row, s.HISTORY_EVENT)) == EVENT_REDACTED
-               and cell(row, s.HISTORY_TIME)[:19] >= stamp_text for row in grid.rows[1:])
+def _at(row: Row, index: int) -> str:
+    return cell_text(row[index]) if index < len(row) else ""
 
 
 def record(config: Config, register: Register, target: Target, result: RedactionResult, *,
