@@ -97,7 +97,7 @@ def test_sync_status_publish_rollback_and_check_return_results_with_a_summary(of
     assert back.stamps_written > 0  # the register says which list is live (tests/test_rollback_recorded.py)
     assert back.live not in (first.version, "")
     checks = office.check()
-    assert checks.failure() is None and len(checks.summary()["checks"]) == 8
+    assert checks.failure() is None and len(checks.summary()["checks"]) == 9  # 9: with the list PDF line
     assert all(line.id.startswith("ok") and line.en.startswith("ok") for line in checks.lines())
 
 
