@@ -121,22 +121,21 @@ KNOWN: set[str] = {
     # backend reads editors back instead of assuming them
     "spreadsheets.batchUpdate.replies[].addProtectedRange.protectedRange.editors missing",
     "spreadsheets.batchUpdate.replies[].addProtectedRange.protectedRange.editors.users extra",
-    # the `fields` mask of spreadsheets.get is ignored (every field returned: "extra" where
-    # gspread asked for a subset), and features dip-sheets never reads are not emulated
-    *(f"spreadsheets.get{where} extra" for where in (
-        ".properties", ".sheets", ".sheets[].properties", ".sheets[].properties.gridProperties",
-        ".sheets[].properties.index", ".sheets[].properties.sheetId",
-        ".sheets[].properties.sheetType", ".sheets[].properties.title",
-        ".sheets[].protectedRanges", ".spreadsheetId", ".spreadsheetUrl")),
+    # the `fields` mask is honoured; what stays different are features dip-sheets never reads
+    # (named ranges, themes, filters, groups, merges, hidden tabs, tab colours: gspread's
+    # `fields=sheets.properties.tabColorStyle` leaves no property here, so `properties` goes too)
     *(f"spreadsheets.get{where} missing" for where in (
         ".namedRanges", ".properties.defaultFormat", ".properties.spreadsheetTheme",
-        ".sheets[].basicFilter", ".sheets[].columnGroups", ".sheets[].data", ".sheets[].merges",
-        ".sheets[].properties.gridProperties.columnGroupControlAfter",
-        ".sheets[].properties.gridProperties.frozenColumnCount",
+        ".sheets[].basicFilter", ".sheets[].columnGroups", ".sheets[].merges",
+        ".sheets[].properties", ".sheets[].properties.gridProperties.columnGroupControlAfter",
         ".sheets[].properties.gridProperties.hideGridlines",
         ".sheets[].properties.gridProperties.rowGroupControlAfter",
-        ".sheets[].properties.hidden", ".sheets[].properties.tabColorStyle",
-        ".sheets[].rowGroups")),
+        ".sheets[].properties.hidden", ".sheets[].rowGroups")),
+    # ...and the ids again: the recorded notes and formats (`updateCells`/`repeatCell` naming
+    # Google's sheetId) and a deleted protection (its recorded protectedRangeId) miss their
+    # target here, so a masked read finds no `rowData` or one protection too many
+    "spreadsheets.get.sheets[].data[].rowData missing",
+    "spreadsheets.get.sheets[].protectedRanges extra",
     # some recorded protected ranges come without editors where the emulator lists them (the
     # recordings do not show why; dip-sheets treats absent editors as "not ours to edit")
     "spreadsheets.get.sheets[].protectedRanges[].editors missing",
