@@ -43,7 +43,7 @@ from ..messages import Message
 from ..retry import Transient
 from . import Cell, Changes, RowAnchor, cell_text, row_key, tab_of
 from .sheets_client import SheetsClient
-from .sheets_grid import Json, TabInfo, encode, last_row, parts, quoted
+from .sheets_grid import Json, TabInfo, encode, parts, title_of
 
 KEY = "dip-sheets:row"
 #: what the metadata read asks for besides the tabs' properties: the rows' developer metadata.
@@ -106,30 +106,6 @@ def targets(cells: Mapping[tuple[str, int, int], Cell], current: Mapping[str, li
 
 def url_of(spreadsheet_id: str) -> str:
     return str(vars(http_client)["SPREADSHEET_URL"] % spreadsheet_id)
-
-
-def read(api: Api, spreadsheet_id: str, names: Sequence[str], keys: Sequence[str]
-         ) -> tuple[dict[str, tuple[list[list[Cell]], int | None]],
-                    dict[str, tuple[str, str] | None]]:
-    """The tabs ``names`` and the rows the anchors ``keys`` are on, in one request (one per
-    1.5 MB of anchors): each tab's rows and grid height as they are now and, per anchor, the tab
-    and key of the one row it is on (see :func:`_found`)."""
-    filters = [{"a1Range": quoted(n)} for n in names] + [lookup(k) for k in keys]
-    grids: dict[str, tuple[list[list[Cell]], int | None]] = {}
-    matched: list[Json] = []
-    for part in parts(filters, api.body_limit):
-        reply = api.http.request("post", f"{url_of(spreadsheet_id)}/values:batchGetByDataFilter",
-                                 json={"dataFilters": part, "majorDimension": "ROWS", **_RENDER}
-                                 ).json()
-        for entry in reply.get("valueRanges", []):
-            a1 = [f["a1Range"] for f in entry.get("dataFilters", []) if "a1Range" in f]
-            value_range = entry.get("valueRange", {})
-            if a1:  # the echoed range is the whole grid as it is now
-                grids[_tab_of_range(a1[0])] = ([list(r) for r in value_range.get("values", [])],
-                                               last_row(value_range.get("range", "")))
-            else:
-                matched.append(entry)
-    return grids, _found(matched, {name: rows for name, (rows, _) in grids.items()})
 
 
 def plan(changes: Changes, tabs: Mapping[str, TabInfo]) -> tuple[list[Json], list[str]]:
@@ -200,14 +176,15 @@ def _sound(target: Target, found: Mapping[str, tuple[str, str] | None]) -> bool:
 def write(api: Api, spreadsheet_id: str, tabs: Mapping[str, TabInfo],
           current: Mapping[str, list[list[Cell]]], planned: Sequence[Target],
           found: dict[str, tuple[str, str] | None], positional: Sequence[Json],
-          recheck: bool = False) -> list[Message]:
+          recheck: bool = False) -> tuple[list[Message], list[Target]]:
     """Write ``positional`` (value ranges by position: appended history rows, a system tab
     rewritten whole) and ``planned`` through their anchors (``found``: :func:`read`'s answer) in
-    one request; what could not be placed safely is left for the next sync and said. With
+    one request; what could not be placed safely is left for the next sync and said (and the
+    targets written are returned). With
     ``recheck`` (another request went out since :func:`read`: the grid grown) the anchors are
     read again first (+1 read), so nothing but the write itself follows their last check."""
     if not planned and not positional:
-        return []
+        return [], []
     url = url_of(spreadsheet_id)
     if recheck and planned:
         found = _check(api, url, current, sorted({name_of(t.tab, t.after) for t in planned}))
@@ -242,7 +219,7 @@ def write(api: Api, spreadsheet_id: str, tabs: Mapping[str, TabInfo],
             " Google (mis. diurutkan); periksa kolom sistem baris-baris itu.",
             f"CHECK: {misplaced} rows were written after moving in a way Google did not follow"
             " (e.g. sorted); check those rows' system columns."))
-    return notices
+    return notices, ready
 
 
 def _again(api: Api, url: str, tabs: Mapping[str, TabInfo],
@@ -295,7 +272,7 @@ def _found(matched: Sequence[Json], current: Mapping[str, list[list[Cell]]]
     for entry in matched:
         value_range = entry.get("valueRange", {})
         where = value_range.get("range", "")
-        tab = _tab_of_range(where)
+        tab = title_of(where)
         if not current.get(tab):
             continue
         row = (value_range.get("values") or [[]])[0]
@@ -324,11 +301,3 @@ def _misplaced(reply: Json, planned: Sequence[Target], current: Mapping[str, lis
         if row_key(definition, columns, row) != target.after:
             count += 1
     return count
-
-
-def _tab_of_range(a1: str) -> str:
-    """``'DIP'!A5:Z5`` -> ``DIP``."""
-    title = a1.rsplit("!", 1)[0]
-    if title.startswith("'") and title.endswith("'"):
-        title = title[1:-1].replace("''", "'")
-    return title
