@@ -4,30 +4,40 @@ Google allows 60 read and 60 write requests per minute per user (a service accou
 and a batch call counts once whatever it carries, so every operation here costs O(1) requests:
 
 * ``open_sheet``: none (the key file is read, nothing is sent).
-* first use of a register object: 1 read, the spreadsheet's metadata (tab ids, grid sizes,
-  protections, and the rows' developer metadata, i.e. which rows carry their anchor), kept for
-  the object's life; one object serves one run of ``dip``.
-* ``read()``: 1 read, one ``values:batchGet`` for every tab of the schema that exists.
-* ``apply(changes)``: nothing when ``changes`` is empty; else 1 read (``values:batchGetByDataFilter``:
-  the touched tabs, to relocate rows, and every row written through its anchor, to check it;
-  it replaces the ``values:batchGet`` re-read of before) + 1 write (one
+* ``read()``: 1 read, one ``spreadsheets.get`` whose ``ranges`` name the schema's tabs and
+  whose field mask (:data:`READ_FIELDS`) asks for their properties, protections, the rows'
+  developer metadata (which rows carry their anchor) and the cells' ``effectiveValue``: the
+  register's one download. Google returns grid data when a mask selects it ("If a field mask is
+  set, the includeGridData parameter is ignored", spreadsheets.get reference) and only the
+  sheets the ranges name. A tab of the schema missing (a register laid out before it existed)
+  is refused by Google (400, "Unable to parse range"): then +2 reads, the tab list and the get
+  again without it, until ``dip init`` adds the tab. Each run of ``dip`` makes one object; its
+  rows are kept for the run's batches.
+* ``apply(changes)``: nothing when ``changes`` is empty; else 1 read, the check before writing
+  (:mod:`.sheets_recheck`: one ``values:batchGet`` of the touched tabs' header and last rows and
+  of the rows the batch's anchors are on, not the tabs again) + 1 write (one
   ``values:batchUpdateByDataFilter`` with every cell write, through the anchors, the appended
-  rows and the ``Ringkasan`` tab; one more per 1.5 MB, which only a first sync of some 10,000 rows
-  reaches). So an everyday sync costs 3 reads + 1 write, one download of the register plus the
-  re-read, as before anchors.
+  rows and the ``Ringkasan`` tab; one more per 1.5 MB, which only a first sync of some 10,000
+  rows reaches). So an everyday sync costs 2 reads + 1 write and downloads the register once;
+  an unchanged one 1 read.
   Only when some rows written to carry no anchor yet (a first sync, new rows, an ID changed):
-  +1 write, before the re-read, that anchors them (:mod:`.sheets_anchors`; one more part per
-  1.5 MB). This is the only count anchors raise (a first sync 4 reads + 3 writes, a first publish
-  5 + 4, instead of 4 + 2 and 5 + 3): it cannot ride in the lock batch, which must follow the
-  values write so that a run stopped half-way never locks a row that is not yet established.
-  Only when rows moved during the run so that the re-read refuses an anchor: +1 write, +1 read.
+  +1 write, before the check, that anchors them (:mod:`.sheets_anchors`; one more part per
+  1.5 MB): an everyday sync with new rows costs 2 + 2. It cannot ride in the lock batch, which
+  must follow the values write so that a run stopped half-way never locks a row that is not yet
+  established.
+  Only when the rows kept no longer hold (a row added, deleted, sorted or edited in a touched
+  tab since the read): +1 read, those tabs whole. Only when rows moved so that an anchor is not
+  on its item's row: +1 write (the anchor made again where the row is) and +1 read (read back
+  through it).
   Only when a tab's grid has no room for the appended rows: +1 write (append rows) before it,
   and +1 read after it (the anchors checked again, so that no request but the write itself
   follows their last check).
   Only when ``changes.locks`` is not ``None``: +1 read (fresh protections, since staff may have
-  moved rows; read before the anchors, which are planned on it) and, if the locked ranges
-  differ, +1 write after the values (one ``:batchUpdate``; one more per 1.5 MB of protection
-  requests, i.e. only with thousands of separate locked runs).
+  moved rows; read before the anchors, which are planned on it), the check reads the locked tabs
+  whole (locks are ranges by position, planned on the tab as it is then) and, if the locked
+  ranges differ, +1 write after the values (one ``:batchUpdate``; one more per 1.5 MB of
+  protection requests, i.e. only with thousands of separate locked runs). So a first sync costs
+  3 reads + 3 writes, a first publish (step 5 adds a check and a write) 4 + 4.
 * ``init(layout)``: 1 read (metadata), +1 read (header rows and dropdowns) when tabs exist, and at
   most 1 write (one ``:batchUpdate``); none when nothing is missing.
 
@@ -162,7 +172,7 @@ class SheetsRegister:
         return apply_changes(self, changes)
 
     def _prepare(self, changes: Changes) -> list[str]:
-        """Before the re-read: make the missing anchors of ``changes``' rows (at most one
+        """Before the check: make the missing anchors of ``changes``' rows (at most one
         ``:batchUpdate``, none when every row written to is anchored) and return the anchors'
         names. With ``changes.locks`` the metadata is read fresh first (the locks are planned on
         fresh protections, after the values write, as before anchors), and a lock that would shut

@@ -10,16 +10,16 @@ change when staff edit the row, so a row is anchored once in its life (or when i
 
 No request is added for that on an everyday sync:
 
-1. the metadata read every run makes anyway (``spreadsheets.get``) also returns the rows'
+1. the register's read every run makes anyway (``spreadsheets.get``) also returns the rows'
    metadata, so :func:`plan` knows which rows written to lack their anchor;
 2. only then, one ``:batchUpdate`` puts the missing anchors on the rows where the run's read found
-   them (a first sync, new rows, a changed ID), before the re-read;
-3. the re-read before writing (one ``values:batchGetByDataFilter``, which replaces the
-   ``values:batchGet`` it had always been) reads the touched tabs *and* every row through its
-   anchor in one request; a write goes ahead only if its anchor is found on exactly one row and
-   that row holds the item the write is for (its key: ID and a digest of what staff own). A row
-   pasted over, metadata a sort left behind, or an anchor made on a row that moved during the
-   review all fail this, and the write waits for the next sync;
+   them (a first sync, new rows, a changed ID), before the check;
+3. the check before writing (:mod:`.sheets_recheck`, one ``values:batchGet``) reads the row each
+   anchor is on (by the metadata's position) with the touched tabs' header and last rows; a write
+   goes ahead only if its anchor is on exactly one row and that row holds the item the write is
+   for (its key: ID and a digest of what staff own). A row pasted over, metadata a sort left
+   behind, or an anchor made on a row that moved during the review all fail this, and the row
+   is anchored again where it is now (below) or its write waits for the next sync;
 4. the write asks for the written rows back in the same response (``includeValuesInResponse``)
    and compares their key; a mismatch can only come from a change made between (3) and the write
    that Google's metadata did not follow (what Google does with row metadata on a sort or a
