@@ -104,6 +104,8 @@ def test_a_first_sync_reads_three_times_and_writes_three_batches(office: Office)
         "spreadsheets.batchUpdate",  # the locks
     ]
     assert (emu.reads, emu.writes) == (3, 3)
+    # the locked tab is downloaded a second time, the other tabs the batch touches are not
+    assert downloads(emu) == [*(quoted(n) for n in TABS), quoted(s.DIP_TAB)]
 
 
 def test_an_unchanged_sync_reads_once(office: Office) -> None:

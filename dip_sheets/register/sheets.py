@@ -112,6 +112,8 @@ class SheetsRegister:
         #: largest request body sent (Google advises < 2 MB).
         self.body_limit = MAX_BODY
         self._expected: list[str] = []
+        #: the tabs the batch being applied locks rows of (read whole by its check).
+        self._locked: set[str] = set()
         #: the tabs' rows as this object last read and wrote them (None: not read yet).
         self._kept: dict[str, list[Row]] | None = None
 
@@ -169,6 +171,7 @@ class SheetsRegister:
         # the rows written to are anchored first (only those not yet: see .sheets_anchors); the
         # anchors are then read with the tabs (see session())
         self._expected = self._prepare(changes) if changes else []
+        self._locked = set(changes.locks or ())
         return apply_changes(self, changes)
 
     def _prepare(self, changes: Changes) -> list[str]:
@@ -213,7 +216,7 @@ class SheetsRegister:
         _require(tabs, known)
         kept, self._kept = self._kept or {}, None  # forgotten until this batch is written
         grids, found = recheck.read(self._http, self.settings.spreadsheet_id, tabs,
-                                    self._expected, known, kept, whole=locks)
+                                    self._expected, known, kept, self._locked if locks else set())
         current = {n: (rows, height or known[n].row_count) for n, (rows, height) in grids.items()}
         for name, (_, height) in current.items():
             known[name].row_count = height

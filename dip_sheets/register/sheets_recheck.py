@@ -16,7 +16,7 @@ of is read whole at once: locks are ranges by position, planned on the tab as it
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from .. import schema as s
 from . import Cell, cell_text, row_key, tab_of
@@ -32,13 +32,13 @@ _RENDER: dict[str, str | int | bool | float | list[str] | None] = {
 
 
 def read(http: SheetsClient, spreadsheet_id: str, names: Sequence[str], expected: Sequence[str],
-         tabs: Mapping[str, TabInfo], kept: Mapping[str, Rows], whole: bool
+         tabs: Mapping[str, TabInfo], kept: Mapping[str, Rows], whole: Collection[str]
          ) -> tuple[dict[str, tuple[Rows, int | None]], Found]:
     """The tabs ``names`` as they are now (rows, grid height) and, per anchor of ``expected``,
     the tab and key of the one row it is on (``None``: on several rows); 1 read, 2 when the
-    kept rows of a tab no longer hold (``whole``: every tab read whole at once)."""
+    kept rows of a tab no longer hold (the tabs ``whole`` are read whole at once)."""
     where = _anchored(tabs, expected)
-    light = [n for n in names if not whole and kept.get(n)]
+    light = [n for n in names if n not in whole and kept.get(n)]
     ranges: dict[str, str] = {}
     for name in light:
         q, rows, info = quoted(name), kept[name], tabs[name]
