@@ -27,7 +27,8 @@ No request is added for that on an everyday sync:
 
 Requests: none of its own on a sync whose rows are anchored; +1 write (2) when some are not.
 Only when rows moved during the run so that (3) refuses an anchor: +1 write (the anchor made
-again where the re-read found the row) and +1 read (read back through it, as in (3)).
+again where the check found the row) and +1 read (read back through it: a
+``values:batchGetByDataFilter`` with a ``developerMetadataLookup``, Google finding the row).
 """
 
 from __future__ import annotations
