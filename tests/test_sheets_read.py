@@ -9,6 +9,7 @@ way the rows read can stop holding, reading the tab whole only then.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ import requests
 
 from dip_sheets import schema as s
 from dip_sheets.register import CellWrite, Changes, cell_text
-from dip_sheets.register.sheets_grid import grid_rows
+from dip_sheets.register.sheets_grid import grid_rows, parse_grid
 from tests.sheets_emulator import SheetsEmulator
 from tests.test_register_sheets import DIP, LAYOUT, Env, anchor, item
 
@@ -65,6 +66,10 @@ def test_cells_google_shows_as_errors_read_as_their_text() -> None:
         {},
         {"values": [{}, {}]}]}]
     assert grid_rows(data) == [[], ["#REF!", "", 3]]
+    # parsed as the read parses it: each cell made its value while the JSON is read
+    parsed = parse_grid(json.dumps({"sheets": [{"data": data}]}))["sheets"][0]["data"]
+    assert parsed[0]["rowData"][0]["values"] == ["#REF!", {}, 3, {}]
+    assert grid_rows(parsed) == [[], ["#REF!", "", 3]]
 
 
 def test_a_batch_checks_a_few_rows_not_the_tab(env: Env) -> None:

@@ -72,6 +72,7 @@ from .sheets_grid import (
     encode,
     grid_rows,
     letter,
+    parse_grid,
     parts,
     quoted,
     tab_infos,
@@ -138,12 +139,11 @@ class SheetsRegister:
         anchors), kept for the run's batches (:mod:`.sheets_recheck`)."""
         names = [*(t.name for t in s.TABS), s.DASHBOARD_TAB]
         try:
-            answer = self.get({"ranges": [quoted(n) for n in names], "fields": READ_FIELDS})
+            answer = self._grid(names)
         except LayoutError:  # Google refuses a range on a missing tab: read the ones there are
             known = self.metadata(refresh=True)
             names = [n for n in names if n in known]
-            answer = self.get({"ranges": [quoted(n) for n in names], "fields": READ_FIELDS}
-                              ) if names else {}
+            answer = self._grid(names) if names else {}
         self._tabs = tabs = tab_infos(answer)
         self._kept = {sheet["properties"]["title"]: grid_rows(sheet.get("data", []))
                       for sheet in answer.get("sheets", [])}
@@ -157,6 +157,12 @@ class SheetsRegister:
             protected = name != s.DIP_TAB or not self._unit_requests(tabs[name], rows)
             grids[name] = Grid(rows, frozenset(i for i in locked if 0 < i < len(rows)), protected)
         return Snapshot(grids)
+
+    def _grid(self, names: Sequence[str]) -> Json:
+        """The tabs ``names`` as :data:`READ_FIELDS` asks for them (cells parsed as values)."""
+        reply = self._http.request("get", anchors.url_of(self.settings.spreadsheet_id), params={
+            "ranges": [quoted(n) for n in names], "fields": READ_FIELDS})
+        return parse_grid(reply.text)
 
     def protection_differences(self) -> list[Message]:
         """Our protections whose editors differ from ``[roles]`` (for ``dip check``; the metadata
