@@ -175,7 +175,7 @@ class SheetsRegister:
 
     def apply(self, changes: Changes) -> ApplyResult:
         # the rows written to are anchored first (only those not yet: see .sheets_anchors); the
-        # anchors are then read with the tabs (see session())
+        # rows they are on are then checked with the rows kept from read() (see session())
         self._expected = self._prepare(changes) if changes else []
         self._locked = set(changes.locks or ())
         return apply_changes(self, changes)
