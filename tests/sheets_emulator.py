@@ -27,9 +27,11 @@ Known differences from Google, none of which the dip-sheets tests rely on:
   after the last non-empty row of the range);
 - protections are enforced on value writes only, and only ``editors.users`` count (group
   membership is unknown here);
-- the ``fields`` mask of ``spreadsheets.get`` is ignored (every field is returned), except that a
-  mask naming ``rowMetadata`` gets each sheet's row metadata (``data[0].rowMetadata``, one entry
-  per grid row) without ``includeGridData``, as Google's mask does;
+- the ``fields`` mask of ``spreadsheets.get`` is honoured (Google's partial-response syntax,
+  ``a(b,c)``, ``a.b``, ``a/b``): a mask selecting ``sheets.data`` returns grid data without
+  ``includeGridData``, as Google documents ("If a field mask is set, the includeGridData
+  parameter is ignored", spreadsheets.get reference); masked-out empty cells and rows are left
+  out at the end of a row or grid as in gspread's recorded masked reads;
 - data validation is stored and returned, never enforced on writes;
 - cell formats, row heights and conditional format rules are stored and returned as sent (colours
   are not normalised); row heights and rule ranges do not move when rows or columns are inserted;
@@ -491,28 +493,39 @@ class Sheet:
             out = columns
         return out
 
-    def grid_data(self, rect: Rect) -> Json:
-        row_data: list[Json] = []
-        for row in self.rows[rect.r0:rect.r1]:
-            used = [c for c, cell in row.items() if rect.c0 <= c < rect.c1 and not cell.is_blank()]
-            if not used:
-                row_data.append({})
-                continue
-            row_data.append({"values": [row[c].as_api() if c in row else {}
-                                        for c in range(rect.c0, max(used) + 1)]})
-        while row_data and not row_data[-1]:
-            row_data.pop()
-        data: dict[str, Json] = {
-            "rowData": row_data,
-            "columnMetadata": [{"pixelSize": w} for w in self.col_widths[rect.c0:rect.c1]],
-            "rowMetadata": [{"pixelSize": self.row_heights.get(r, DEFAULT_ROW_HEIGHT)}
-                            for r in range(rect.r0, rect.r1)],
-        }
+    def grid_data(self, rect: Rect, parts: set[str] | None = None) -> Json:
+        """GridData of ``rect``; ``parts`` (names of GridData fields a mask selects, ``None``:
+        all) spares building cells nobody asked for."""
+        data: dict[str, Json] = {}
+        if parts is None or "rowData" in parts:
+            row_data: list[Json] = []
+            for row in self.rows[rect.r0:rect.r1]:
+                used = [c for c, cell in row.items()
+                        if rect.c0 <= c < rect.c1 and not cell.is_blank()]
+                if not used:
+                    row_data.append({})
+                    continue
+                row_data.append({"values": [row[c].as_api() if c in row else {}
+                                            for c in range(rect.c0, max(used) + 1)]})
+            while row_data and not row_data[-1]:
+                row_data.pop()
+            data["rowData"] = row_data
+        if parts is None or "columnMetadata" in parts:
+            data["columnMetadata"] = [{"pixelSize": w} for w in self.col_widths[rect.c0:rect.c1]]
+        if parts is None or "rowMetadata" in parts:
+            data["rowMetadata"] = [self._row_metadata(r) for r in range(rect.r0, rect.r1)]
         if rect.r0:
             data["startRow"] = rect.r0
         if rect.c0:
             data["startColumn"] = rect.c0
         return data
+
+    def _row_metadata(self, row: int) -> Json:
+        """DimensionProperties of a row: its height and its developer metadata."""
+        out: dict[str, Json] = {"pixelSize": self.row_heights.get(row, DEFAULT_ROW_HEIGHT)}
+        if self.row_meta[row]:
+            out["developerMetadata"] = [_metadata_out(self, row, e) for e in self.row_meta[row]]
+        return out
 
     # -- structure: what Sheets does to cells and protected ranges when rows/columns move
 
@@ -1428,7 +1441,15 @@ class SheetsEmulator:
                 "responses": responses}
 
     def _spreadsheet(self, book: Book, query: dict[str, list[str]], account: str | None) -> Json:
-        include = query.get("includeGridData", ["false"])[0].lower() == "true"
+        """``spreadsheets.get``: with ``ranges`` only the sheets they name (as Google answers:
+        gspread's recorded ``ranges='worksheet 2'`` reply lists that sheet alone); grid data when
+        the ``fields`` mask selects it, else when ``includeGridData`` is true (Google ignores that
+        parameter when a mask is set); the mask is applied to the whole answer (:func:`_mask`)."""
+        fields = query.get("fields", [""])[0]
+        mask = _parse_mask(fields) if fields else None
+        data_mask: Json = _subtree(_subtree(mask, "sheets"), "data") if fields else None
+        include = (data_mask is not _ABSENT if fields
+                   else query.get("includeGridData", ["false"])[0].lower() == "true")
         wanted: dict[int, list[Rect]] | None = None
         if query.get("ranges"):
             wanted = {}
@@ -1447,17 +1468,17 @@ class SheetsEmulator:
                 entry["conditionalFormats"] = copy.deepcopy(sheet.conditional_formats)
             if include:
                 rects = wanted[sheet.sheet_id] if wanted is not None else [sheet.full()]
-                entry["data"] = [sheet.grid_data(rect) for rect in rects]
-            elif "rowMetadata" in query.get("fields", [""])[0]:
-                entry["data"] = [_row_metadata_out(sheet)]
+                parts = None if data_mask is None or data_mask is _ABSENT else set(data_mask)
+                entry["data"] = [sheet.grid_data(rect, parts) for rect in rects]
             sheets.append(entry)
-        return {
+        answer = {
             "spreadsheetId": book.spreadsheet_id,
             "properties": {"title": book.title, "locale": "id_ID", "autoRecalc": "ON_CHANGE",
                            "timeZone": "Asia/Jakarta"},
             "sheets": sheets,
             "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{book.spreadsheet_id}/edit",
         }
+        return _mask(answer, mask) if fields else answer
 
     @staticmethod
     def _protection_out(protected: Mapping[str, Json], account: str | None) -> Json:
@@ -1896,14 +1917,6 @@ class SheetsEmulator:
         return {}
 
 
-def _row_metadata_out(sheet: Sheet) -> Json:
-    """``data.rowMetadata`` of a whole sheet, as a field mask that asks only for it gets it: one
-    entry per grid row, empty where the row has no developer metadata."""
-    return {"rowMetadata": [
-        {"developerMetadata": [_metadata_out(sheet, row, e) for e in entries]} if entries else {}
-        for row, entries in enumerate(sheet.row_meta)]}
-
-
 def _metadata_out(sheet: Sheet, row: int, entry: Json) -> Json:
     return {**entry, "location": {"locationType": "ROW", "dimensionRange": _grid_range_out(
         {"sheetId": sheet.sheet_id, "dimension": "ROWS", "startIndex": row,
@@ -1951,6 +1964,89 @@ def _filter_ranges(book: Book, data_filter: Json,
         return [str(data_filter["a1Range"])]
     return [f"{quote_title(sheet.title)}!{Rect(row, row + 1, 0, sheet.col_count).a1()}"
             for sheet, row, _ in _metadata_matching(book, data_filter, index)]
+
+
+#: a mask that does not name a field (see :func:`_subtree`).
+_ABSENT: Json = object()
+_MASK_TOKEN = re.compile(r"\s*([A-Za-z0-9_*]+|[(),./])")
+#: lists whose trailing empty entries Google leaves out once a mask has emptied them (gspread's
+#: recordings: a tab without notes comes back as ``"data": [{}]``, a row without one as ``{}``).
+_TRIMMED = frozenset({"rowData", "values"})
+
+
+def _parse_mask(text: str) -> Json:
+    """A partial-response field mask (``a(b,c.d),e/f``, Google's syntax, used by every method)
+    as a tree: field name -> the mask below it, ``None`` where everything below is selected."""
+    tokens = [m[1] for m in _MASK_TOKEN.finditer(text)]
+    position = 0
+
+    def merge(tree: dict[str, Json], name: str, below: Json) -> None:
+        if name in tree and (tree[name] is None or below is None):
+            tree[name] = None
+        elif name in tree:
+            for key, value in below.items():
+                merge(tree[name], key, value)
+        else:
+            tree[name] = below
+
+    def items() -> dict[str, Json]:
+        nonlocal position
+        tree: dict[str, Json] = {}
+        while position < len(tokens) and tokens[position] != ")":
+            path = [tokens[position]]
+            position += 1
+            while position < len(tokens) and tokens[position] in (".", "/"):
+                path.append(tokens[position + 1])
+                position += 2
+            below: Json = None
+            if position < len(tokens) and tokens[position] == "(":
+                position += 1
+                below = items()
+                if position >= len(tokens) or tokens[position] != ")":
+                    raise ApiError(400, f"Invalid field selection {text}")
+                position += 1
+            for name in reversed(path[1:]):
+                below = {name: below}
+            merge(tree, path[0], below)
+            if position < len(tokens) and tokens[position] == ",":
+                position += 1
+        return tree
+
+    tree = items()
+    if position != len(tokens) or not tree:
+        raise ApiError(400, f"Invalid field selection {text}")
+    return tree
+
+
+def _subtree(mask: Json, name: str) -> Json:
+    """The mask below ``name``: ``None`` (all of it), a tree, or ``_ABSENT`` (not selected)."""
+    if mask is None or mask is _ABSENT:
+        return mask
+    if "*" in mask:
+        return None
+    return mask.get(name, _ABSENT)
+
+
+def _mask(value: Json, mask: Json, name: str = "") -> Json:
+    """``value`` cut to ``mask``: keys it does not name go, and so do keys left empty."""
+    if mask is None:
+        return value
+    if isinstance(value, list):
+        items = [_mask(v, mask, name) for v in value]
+        while name in _TRIMMED and items and items[-1] in ({}, []):
+            items.pop()
+        return items
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, item in value.items():
+        below = _subtree(mask, key)
+        if below is _ABSENT:
+            continue
+        kept = _mask(item, below, key)
+        if kept not in ({}, []) or not isinstance(kept, dict | list):
+            out[key] = kept
+    return out
 
 
 def _input_option(option: str) -> str:

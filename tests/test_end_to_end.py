@@ -212,10 +212,10 @@ def test_requests_per_sync_stay_constant_as_rows_grow(
     unchanged = (sheets_emulator.reads, sheets_emulator.writes)
     print(f"\n{rows} baris: sinkron pertama {first[0]} baca/{first[1]} tulis;"
           f" tanpa perubahan {unchanged[0]} baca/{unchanged[1]} tulis")
-    # reads: metadata, data, fresh protections, re-read before writing (with the rows through
-    # their anchors). writes: the new rows' anchors (a first sync only), values, locks; at 10,000
-    # rows also one to grow the Riwayat tab's grid and more parts for the 10,000 anchors and for
-    # the values written through them (bodies < 2 MB): 8, as the anchors' first version had
-    # (and at 10,000 rows one more read: the anchors checked again after the grid grew)
-    assert first[0] == (5 if rows > 1000 else 4) and first[1] == (8 if rows > 1000 else 3)
-    assert unchanged == (2, 0)  # metadata + one batchGet, and no write at all
+    # reads: the register (one spreadsheets.get: values, protections, anchors), fresh protections,
+    # the check before writing. writes: the new rows' anchors (a first sync only), values, locks;
+    # at 10,000 rows also one to grow the Riwayat tab's grid and more parts for the 10,000 anchors
+    # and for the values written through them (bodies < 2 MB): 8, as the anchors' first version
+    # had (and at 10,000 rows one more read: the anchors checked again after the grid grew)
+    assert first[0] == (4 if rows > 1000 else 3) and first[1] == (8 if rows > 1000 else 3)
+    assert unchanged == (1, 0)  # one spreadsheets.get, and no write at all

@@ -12,6 +12,7 @@ import dataclasses
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +23,7 @@ from dip_sheets.errors import ConfigError
 from dip_sheets.publish import publish
 from dip_sheets.register import CellWrite, Changes, Layout, RowAnchor, Snapshot, row_key
 from dip_sheets.register.sheets import SheetsRegister, SheetsSettings, open_sheet
+from dip_sheets.register.sheets_grid import letter
 from dip_sheets.sync import run
 from dip_sheets.targets.folder import FolderTarget
 from tests.conftest import NOW, UNITS
@@ -96,6 +98,27 @@ def test_live_a_row_inserted_between_read_and_write_keeps_the_note_on_its_item()
     assert moved[columns[s.NOTE]] == "kedua"
     assert all(len(r) <= columns[s.NOTE] or r[columns[s.NOTE]] == "" for r in rows[1:]
                if r is not moved)
+
+
+def test_live_the_one_read_gives_what_a_values_read_gives() -> None:
+    """The register is read with one masked ``spreadsheets.get`` (``effectiveValue``) instead of a
+    ``values:batchGet`` with ``UNFORMATTED_VALUE``/``SERIAL_NUMBER``: on real Google both must give
+    the same rows (a number, a typed date as its serial number, a boolean, text like a number)."""
+    header = list(s.TAB_BY_NAME[s.DIP_TAB].headers)
+    row: list[Any] = [""] * len(header)
+    row[header.index(s.TITLE)] = "0007"
+    row[header.index(s.NOTE)] = 2024
+    row[header.index(s.SUMMARY)] = True
+    register, _ = _live_register([header, row])
+    created = s.locate_columns(s.TAB_BY_NAME[s.DIP_TAB], header)[s.CREATED]
+    register.http.values_update(SPREADSHEET, f"'{s.DIP_TAB}'!{letter(created)}2",
+                                params={"valueInputOption": "USER_ENTERED"},
+                                body={"values": [["2022-02-07"]]})
+    rows = register.read().tabs[s.DIP_TAB].rows
+    values = register.http.values_batch_get(SPREADSHEET, [f"'{s.DIP_TAB}'"], params={
+        "valueRenderOption": "UNFORMATTED_VALUE", "dateTimeRenderOption": "SERIAL_NUMBER"})
+    assert rows == values["valueRanges"][0]["values"]
+    assert rows[1][created] == 44599 and rows[1][header.index(s.SUMMARY)] is True
 
 
 PROTECTED = os.environ.get("DIP_LIVE_PROTECTED_CELL", "")

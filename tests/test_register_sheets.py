@@ -122,7 +122,9 @@ def test_the_emulator_is_passed_in_and_the_token_comes_from_a_jwt_grant(env: Env
     env.emu.reset_log()
     env.register().read()
     assert env.emu.count(kind="auth") == 1
-    assert env.emu.apis() == ["spreadsheets.get"]  # no tab of the register yet: nothing to get
+    # the read names the schema's tabs; Google refuses a range on a missing tab (400), so a
+    # register without them is asked which tabs it has: none yet, nothing more to get
+    assert env.emu.apis() == ["spreadsheets.get", "spreadsheets.get"]
     assert vars(gspread.http_client)["SPREADSHEET_URL"].startswith("https://sheets.googleapis.com/")
 
 
@@ -273,28 +275,35 @@ def test_init_needs_the_roles_that_own_columns(env: Env) -> None:
 # ---- read -------------------------------------------------------------------------------------
 
 
-def test_read_is_one_batch_get_of_typed_values(env: Env) -> None:
+def test_read_is_one_get_of_typed_values(env: Env) -> None:
+    """One ``spreadsheets.get`` whose field mask asks for the tabs' properties, protections, rows'
+    anchors and effective values: the values come typed as ``UNFORMATTED_VALUE`` with
+    ``SERIAL_NUMBER`` dates would give them."""
     emu = env.emu
     sid = env.dip_tab([item(7, **{s.CREATED: 2024}), item(8)])
+    for name in (*(t.name for t in s.TABS), s.DASHBOARD_TAB):
+        if name != s.DIP_TAB:
+            emu.add_tab(sid, name, [["Kolom"]])
     emu.set_date(sid, s.DIP_TAB, "H3", dt.date(2022, 2, 7))
     emu.set_cell(sid, s.DIP_TAB, "K2", "5 tahun", user_entered=True)
+    emu.set_cell(sid, s.DIP_TAB, "L2", True)
     emu.reset_log()
     register = env.register(spreadsheet_id=sid)
     snapshot = register.read()
-    assert emu.apis() == ["spreadsheets.get", "values.batchGet"]
-    [batch] = [r for r in emu.log if r.api == "values.batchGet"]
-    assert batch.query["ranges"] == ["'DIP'"]
-    assert batch.query["valueRenderOption"] == ["UNFORMATTED_VALUE"]
-    assert batch.query["dateTimeRenderOption"] == ["SERIAL_NUMBER"]
+    assert emu.apis() == ["spreadsheets.get"]
+    [get] = [r for r in emu.log if r.kind != "auth"]
+    assert get.query["ranges"][0] == "'DIP'" and "includeGridData" not in get.query
+    assert "rowData(values(effectiveValue))" in get.query["fields"][0]
     rows = snapshot.tabs[s.DIP_TAB].rows
-    assert list(snapshot.tabs) == [s.DIP_TAB]
+    assert rows[1][11] is True  # column L: a boolean stays one
+    assert rows == emu.tab_values(sid, s.DIP_TAB)  # the same rows a values read gives
     created = DIP.headers.index(s.CREATED)
     assert rows[1][0] == "DIP-0007" and rows[1][created] == 2024
     assert rows[2][created] == 44599 and isinstance(rows[2][created], int)  # a serial date
     assert snapshot.tabs[s.DIP_TAB].locked_rows == frozenset()
     emu.reset_log()
     register.read()
-    assert emu.apis() == ["values.batchGet"]
+    assert emu.apis() == ["spreadsheets.get"]  # each read is of the sheet as it is now
 
 
 # ---- apply ------------------------------------------------------------------------------------
@@ -315,18 +324,20 @@ def test_apply_is_one_batch_get_and_one_raw_batch_update(env: Env) -> None:
                 CellWrite(first, s.NOTE, "W01"), CellWrite(second, s.ID, "DIP-0008")],
         appends={s.HISTORY_TAB: [{s.HISTORY_TIME: "2024-02-07 10:00", s.ID: "DIP-0007",
                                   s.HISTORY_EVENT: "Ditetapkan"}]}))
-    # rows not yet anchored (the metadata read says so): their anchors made (1 write), then one
-    # read of the tabs and of the rows through their anchors, and one write carries every cell
-    # and appended row (see sheets_anchors)
-    assert emu.apis() == ["spreadsheets.batchUpdate", "values.batchGetByDataFilter",
+    # rows not yet anchored (the read says so): their anchors made (1 write), then one read of
+    # the few rows that show the rows read still hold (the header, the last row, the anchored
+    # rows: not the tab again), and one write carries every cell and appended row
+    assert emu.apis() == ["spreadsheets.batchUpdate", "values.batchGet",
                           "values.batchUpdateByDataFilter"]
+    [check] = [r for r in emu.log if r.api == "values.batchGet"]
+    assert "'DIP'" not in check.query["ranges"] and "'DIP'!1:1" in check.query["ranges"]
     [update] = [r for r in emu.log if r.api == "values.batchUpdateByDataFilter"]
     assert update.body["valueInputOption"] == "RAW"
     assert result.cells_written == 4 and result.rows_appended == 1 and result.skipped == ()
-    emu.reset_log()  # anchored rows: one read and one write, as before anchors
+    emu.reset_log()  # anchored rows: one read and one write
     again = register.apply(Changes(writes=[CellWrite(result.anchors[first], s.NOTE, "W02")]))
     assert again.cells_written == 1
-    assert emu.apis() == ["values.batchGetByDataFilter", "values.batchUpdateByDataFilter"]
+    assert emu.apis() == ["values.batchGet", "values.batchUpdateByDataFilter"]
     columns = {h: i for i, h in enumerate(DIP.headers)}
     rows = emu.tab_values(sid, s.DIP_TAB)
     assert value(rows[1], columns, s.ID) == "DIP-0007"
@@ -351,7 +362,8 @@ def test_appends_go_after_the_last_row_and_grow_a_full_grid(env: Env) -> None:
     result = env.register(spreadsheet_id=sid).apply(Changes(appends={s.DIP_TAB: [
         {s.TITLE: "Baru 1", s.CATEGORY: "Berkala"}, {s.TITLE: "Baru 2"}]}))
     assert result.rows_appended == 2
-    assert emu.apis() == ["spreadsheets.get", "values.batchGetByDataFilter",
+    # nothing read before: the metadata, then the tab whole
+    assert emu.apis() == ["spreadsheets.get", "values.batchGet",
                           "spreadsheets.batchUpdate", "values.batchUpdateByDataFilter"]
     rows = emu.tab_values(sid, s.DIP_TAB)
     title = DIP.headers.index(s.TITLE)
@@ -375,13 +387,13 @@ def test_locks_are_coalesced_and_change_only_when_asked(env: Env) -> None:
 
     emu.reset_log()
     register.apply(Changes(writes=[CellWrite(anchor(snapshot, s.DIP_TAB, 4), s.NOTE, "W02")]))
-    # the row anchored, read through its anchor with the tab, then written; locks=None: untouched
-    assert emu.apis() == ["spreadsheets.batchUpdate", "values.batchGetByDataFilter",
+    # the row anchored, checked with the rows kept, then written; locks=None: untouched
+    assert emu.apis() == ["spreadsheets.batchUpdate", "values.batchGet",
                           "values.batchUpdateByDataFilter"]
     emu.reset_log()
     register.apply(Changes(locks={s.DIP_TAB: frozenset(
         anchor(snapshot, s.DIP_TAB, i) for i in (1, 2, 3, 6, 7))}))
-    assert emu.apis() == ["spreadsheets.get", "values.batchGetByDataFilter"]  # nothing written
+    assert emu.apis() == ["spreadsheets.get", "values.batchGet"]  # nothing written
 
     kept = next(p for p in row_protections(emu, sid) if p["range"]["startRowIndex"] == 1)
     emu.reset_log()
@@ -495,10 +507,10 @@ def test_a_429_storm_is_ridden_out(env: Env) -> None:
     env.emu.fail(429, times=3)
     assert register.apply(changes).cells_written == 1
     # anchor the row (1 write; once it failed, each attempt reads the metadata again first and
-    # sends only what is missing), read the tab and the row through its anchor, write through it
+    # sends only what is missing), check the rows kept and the anchored row, write through it
     assert [r.status for r in env.emu.log] == [429, 429, 429, 200, 200, 200, 200]
     assert env.emu.apis()[-4:] == ["spreadsheets.get", "spreadsheets.batchUpdate",
-                                   "values.batchGetByDataFilter", "values.batchUpdateByDataFilter"]
+                                   "values.batchGet", "values.batchUpdateByDataFilter"]
 
 
 def test_an_endless_429_storm_gives_up_without_writing(env: Env) -> None:
@@ -527,13 +539,13 @@ def test_the_retry_budget_bounds_the_time_spent(env: Env) -> None:
 
 def test_timeouts_and_lost_connections_are_retried(env: Env) -> None:
     register, _, changes = _prepared(env, timeout=0.2)
-    env.emu.delay(0.5, when=lambda r: r.api == "values.batchGetByDataFilter")
+    env.emu.delay(0.5, when=lambda r: r.api == "values.batchGet")
     env.emu.drop(times=2, when=lambda r: r.api == "values.batchUpdateByDataFilter",
                  after_processing=True)
     assert register.apply(changes).cells_written == 1
     env.emu.wait_idle()
-    # 1 timed out, then the re-read that also finds the new anchor
-    assert env.emu.count(api="values.batchGetByDataFilter") == 2
+    # 1 timed out, then the check that also finds the new anchor
+    assert env.emu.count(api="values.batchGet") == 2
     # rewriting the same cells through the same anchor is harmless
     assert env.emu.count(api="values.batchUpdateByDataFilter") == 3
 

@@ -205,22 +205,21 @@ def test_on_google_the_tab_is_protected_equals_status_and_costs_no_request(
     assert protection["editors"]["users"] == [sheets_account.email]
     sheets_emulator.reset_log()
     Office(office.config).sync()
-    # as before the tab existed: metadata, data, fresh protections, re-read; the new rows'
-    # anchors (a first sync only), values and locks
-    assert (sheets_emulator.reads, sheets_emulator.writes) == (4, 3), sheets_emulator.apis()
+    # as before the tab existed: the register, fresh protections, the check before writing; the
+    # new rows' anchors (a first sync only), values and locks
+    assert (sheets_emulator.reads, sheets_emulator.writes) == (3, 3), sheets_emulator.apis()
     report = _status_json(config_path, capsys)
     tab = ringkasan.texts(sheets_emulator.tab_values(sid, s.DASHBOARD_TAB))
     _assert_tab_is_the_report(tab, report)
     sheets_emulator.reset_log()
     Office(office.config).sync()
-    assert (sheets_emulator.reads, sheets_emulator.writes) == (2, 0), sheets_emulator.apis()
+    assert (sheets_emulator.reads, sheets_emulator.writes) == (1, 0), sheets_emulator.apis()
     # an everyday edit: the tab follows in the same values write
     headers = [str(v) for v in sheets_emulator.tab_values(sid, s.DIP_TAB)[0]]
     sheets_emulator.set_cell(sid, s.DIP_TAB, f"{chr(65 + headers.index(s.STEP2))}5", "Sudah")
     sheets_emulator.reset_log()
     Office(office.config).sync()
     assert sheets_emulator.apis() == ["spreadsheets.get", "values.batchGet",
-                                      "values.batchGetByDataFilter",
                                       "values.batchUpdateByDataFilter"]
     after = _status_json(config_path, capsys)
     assert after["waiting_for"]["ppid"]["count"] == 3

@@ -4,30 +4,40 @@ Google allows 60 read and 60 write requests per minute per user (a service accou
 and a batch call counts once whatever it carries, so every operation here costs O(1) requests:
 
 * ``open_sheet``: none (the key file is read, nothing is sent).
-* first use of a register object: 1 read, the spreadsheet's metadata (tab ids, grid sizes,
-  protections, and the rows' developer metadata, i.e. which rows carry their anchor), kept for
-  the object's life; one object serves one run of ``dip``.
-* ``read()``: 1 read, one ``values:batchGet`` for every tab of the schema that exists.
-* ``apply(changes)``: nothing when ``changes`` is empty; else 1 read (``values:batchGetByDataFilter``:
-  the touched tabs, to relocate rows, and every row written through its anchor, to check it;
-  it replaces the ``values:batchGet`` re-read of before) + 1 write (one
+* ``read()``: 1 read, one ``spreadsheets.get`` whose ``ranges`` name the schema's tabs and
+  whose field mask (:data:`READ_FIELDS`) asks for their properties, protections, the rows'
+  developer metadata (which rows carry their anchor) and the cells' ``effectiveValue``: the
+  register's one download. Google returns grid data when a mask selects it ("If a field mask is
+  set, the includeGridData parameter is ignored", spreadsheets.get reference) and only the
+  sheets the ranges name. A tab of the schema missing (a register laid out before it existed)
+  is refused by Google (400, "Unable to parse range"): then +2 reads, the tab list and the get
+  again without it, until ``dip init`` adds the tab. Each run of ``dip`` makes one object; its
+  rows are kept for the run's batches.
+* ``apply(changes)``: nothing when ``changes`` is empty; else 1 read, the check before writing
+  (:mod:`.sheets_recheck`: one ``values:batchGet`` of the touched tabs' header and last rows and
+  of the rows the batch's anchors are on, not the tabs again) + 1 write (one
   ``values:batchUpdateByDataFilter`` with every cell write, through the anchors, the appended
-  rows and the ``Ringkasan`` tab; one more per 1.5 MB, which only a first sync of some 10,000 rows
-  reaches). So an everyday sync costs 3 reads + 1 write, one download of the register plus the
-  re-read, as before anchors.
+  rows and the ``Ringkasan`` tab; one more per 1.5 MB, which only a first sync of some 10,000
+  rows reaches). So an everyday sync costs 2 reads + 1 write and downloads the register once;
+  an unchanged one 1 read.
   Only when some rows written to carry no anchor yet (a first sync, new rows, an ID changed):
-  +1 write, before the re-read, that anchors them (:mod:`.sheets_anchors`; one more part per
-  1.5 MB). This is the only count anchors raise (a first sync 4 reads + 3 writes, a first publish
-  5 + 4, instead of 4 + 2 and 5 + 3): it cannot ride in the lock batch, which must follow the
-  values write so that a run stopped half-way never locks a row that is not yet established.
-  Only when rows moved during the run so that the re-read refuses an anchor: +1 write, +1 read.
+  +1 write, before the check, that anchors them (:mod:`.sheets_anchors`; one more part per
+  1.5 MB): an everyday sync with new rows costs 2 + 2. It cannot ride in the lock batch, which
+  must follow the values write so that a run stopped half-way never locks a row that is not yet
+  established.
+  Only when the rows kept no longer hold (a row added, deleted, sorted or edited in a touched
+  tab since the read): +1 read, those tabs whole. Only when rows moved so that an anchor is not
+  on its item's row: +1 write (the anchor made again where the row is) and +1 read (read back
+  through it).
   Only when a tab's grid has no room for the appended rows: +1 write (append rows) before it,
   and +1 read after it (the anchors checked again, so that no request but the write itself
   follows their last check).
   Only when ``changes.locks`` is not ``None``: +1 read (fresh protections, since staff may have
-  moved rows; read before the anchors, which are planned on it) and, if the locked ranges
-  differ, +1 write after the values (one ``:batchUpdate``; one more per 1.5 MB of protection
-  requests, i.e. only with thousands of separate locked runs).
+  moved rows; read before the anchors, which are planned on it), the check reads the locked tabs
+  whole (locks are ranges by position, planned on the tab as it is then) and, if the locked
+  ranges differ, +1 write after the values (one ``:batchUpdate``; one more per 1.5 MB of
+  protection requests, i.e. only with thousands of separate locked runs). So a first sync costs
+  3 reads + 3 writes, a first publish (step 5 adds a check and a write) 4 + 4.
 * ``init(layout)``: 1 read (metadata), +1 read (header rows and dropdowns) when tabs exist, and at
   most 1 write (one ``:batchUpdate``); none when nothing is missing.
 
@@ -51,6 +61,7 @@ from ..retry import Transient
 from . import ApplyResult, Cell, Changes, Grid, Layout, Row, Snapshot
 from . import sheets_anchors as anchors
 from . import sheets_layout as layout_
+from . import sheets_recheck as recheck
 from .relocating import apply_changes
 from .sheets_audit import differences
 from .sheets_client import SheetsClient, SheetsSettings, load_credentials
@@ -59,17 +70,26 @@ from .sheets_grid import (
     Json,
     TabInfo,
     encode,
-    last_row,
+    grid_rows,
     letter,
+    parse_grid,
     parts,
     quoted,
     tab_infos,
+    title_of,
     value_ranges,
 )
 from .sheets_protections import forget_replaced, lock_editors, lock_requests, locked_rows
 from .sheets_units import unit_requests
 
 __all__ = ["SheetsRegister", "SheetsSettings", "load_credentials", "open_sheet"]
+
+#: the run's one read of the register: each tab's properties, protections, rows' anchors and
+#: values (``effectiveValue``: numbers and dates as numbers, like ``UNFORMATTED_VALUE`` and
+#: ``SERIAL_NUMBER``), in one ``spreadsheets.get`` with ``ranges`` naming the schema's tabs.
+READ_FIELDS = ("sheets(properties(sheetId,title,index,gridProperties),protectedRanges,"
+               "data(rowMetadata(developerMetadata(metadataId,metadataKey,metadataValue)),"
+               "rowData(values(effectiveValue))))")
 
 
 def open_sheet(settings: SheetsSettings, session: requests.Session | None = None) -> SheetsRegister:
@@ -93,6 +113,10 @@ class SheetsRegister:
         #: largest request body sent (Google advises < 2 MB).
         self.body_limit = MAX_BODY
         self._expected: list[str] = []
+        #: the tabs the batch being applied locks rows of (read whole by its check).
+        self._locked: set[str] = set()
+        #: the tabs' rows as this object last read and wrote them (None: not read yet).
+        self._kept: dict[str, list[Row]] | None = None
 
     # ---- the API, as the other modules use it -------------------------------------------------
 
@@ -108,34 +132,37 @@ class SheetsRegister:
     def get(self, params: Json) -> Json:
         return self._http.fetch_sheet_metadata(self.settings.spreadsheet_id, params=params)
 
-    def values(self, names: Sequence[str]) -> dict[str, tuple[list[Row], int]]:
-        """Every named tab in one request: its rows (numbers stay numbers) and its grid height."""
-        if not names:
-            return {}
-        data = self._http.values_batch_get(
-            self.settings.spreadsheet_id, [quoted(n) for n in names],
-            params={"valueRenderOption": "UNFORMATTED_VALUE",
-                    "dateTimeRenderOption": "SERIAL_NUMBER", "majorDimension": "ROWS"})
-        tabs = self.metadata()
-        result: dict[str, tuple[list[Row], int]] = {}
-        for name, value_range in zip(names, data.get("valueRanges", []), strict=True):
-            rows: list[Row] = [list(r) for r in value_range.get("values", [])]
-            # the echoed range is the whole requested range, i.e. the grid as it is now
-            result[name] = (rows, last_row(value_range.get("range", "")) or tabs[name].row_count)
-        return result
-
     # ---- the register -------------------------------------------------------------------------
 
     def read(self) -> Snapshot:
-        tabs = self.metadata()
-        names = [n for n in (*(t.name for t in s.TABS), s.DASHBOARD_TAB) if n in tabs]
+        """Every tab of the schema in one ``spreadsheets.get`` (values, protections, the rows'
+        anchors), kept for the run's batches (:mod:`.sheets_recheck`)."""
+        names = [*(t.name for t in s.TABS), s.DASHBOARD_TAB]
+        try:
+            answer = self._grid(names)
+        except LayoutError:  # Google refuses a range on a missing tab: read the ones there are
+            known = self.metadata(refresh=True)
+            names = [n for n in names if n in known]
+            answer = self._grid(names) if names else {}
+        self._tabs = tabs = tab_infos(answer)
+        self._kept = {sheet["properties"]["title"]: grid_rows(sheet.get("data", []))
+                      for sheet in answer.get("sheets", [])}
         grids: dict[str, Grid] = {}
-        for name, (rows, _) in self.values(names).items():
+        for name in names:
+            if name not in tabs:
+                continue
+            rows = self._kept[name]
             locked = locked_rows(tabs[name])
             # per-unit protections out of date count as protection lost: the sync puts it back
             protected = name != s.DIP_TAB or not self._unit_requests(tabs[name], rows)
             grids[name] = Grid(rows, frozenset(i for i in locked if 0 < i < len(rows)), protected)
         return Snapshot(grids)
+
+    def _grid(self, names: Sequence[str]) -> Json:
+        """The tabs ``names`` as :data:`READ_FIELDS` asks for them (cells parsed as values)."""
+        reply = self._http.request("get", anchors.url_of(self.settings.spreadsheet_id), params={
+            "ranges": [quoted(n) for n in names], "fields": READ_FIELDS})
+        return parse_grid(reply.text)
 
     def protection_differences(self) -> list[Message]:
         """Our protections whose editors differ from ``[roles]`` (for ``dip check``; the metadata
@@ -148,12 +175,13 @@ class SheetsRegister:
 
     def apply(self, changes: Changes) -> ApplyResult:
         # the rows written to are anchored first (only those not yet: see .sheets_anchors); the
-        # anchors are then read with the tabs (see session())
+        # rows they are on are then checked with the rows kept from read() (see session())
         self._expected = self._prepare(changes) if changes else []
+        self._locked = set(changes.locks or ())
         return apply_changes(self, changes)
 
     def _prepare(self, changes: Changes) -> list[str]:
-        """Before the re-read: make the missing anchors of ``changes``' rows (at most one
+        """Before the check: make the missing anchors of ``changes``' rows (at most one
         ``:batchUpdate``, none when every row written to is anchored) and return the anchors'
         names. With ``changes.locks`` the metadata is read fresh first (the locks are planned on
         fresh protections, after the values write, as before anchors), and a lock that would shut
@@ -186,13 +214,19 @@ class SheetsRegister:
         return names
 
     def session(self, tabs: Sequence[str], locks: bool) -> _Session:
-        """The touched tabs, and the rows written through their anchors, as they are now: 1 read
-        (the fresh protections for ``locks`` were read by :meth:`_prepare`)."""
+        """The touched tabs as they are now, and the rows of the batch's anchors: 1 read, a
+        ``values:batchGet`` of the few rows that show whether the rows kept from :meth:`read`
+        still hold (:mod:`.sheets_recheck`; the fresh protections for ``locks`` were read by
+        :meth:`_prepare`)."""
         known = self.metadata()
         _require(tabs, known)
-        grids, found = anchors.read(self, self.settings.spreadsheet_id, tabs, self._expected)
+        kept, self._kept = self._kept or {}, None  # forgotten until this batch is written
+        grids, found = recheck.read(self._http, self.settings.spreadsheet_id, tabs,
+                                    self._expected, known, kept, self._locked if locks else set())
         current = {n: (rows, height or known[n].row_count) for n, (rows, height) in grids.items()}
-        return _Session(self, known, current, found=found)
+        for name, (_, height) in current.items():
+            known[name].row_count = height
+        return _Session(self, known, current, found=found, kept=kept)
 
     def init(self, layout: Layout) -> list[Message]:
         """Repair the layout in one ``:batchUpdate``. Like the row locks, that batch is never resent
@@ -280,11 +314,14 @@ class _Session:
     current: dict[str, tuple[list[Row], int]]
     cells: dict[tuple[str, int, int], Cell] = field(default_factory=dict)
     appended: dict[tuple[str, int, int], Json] = field(default_factory=dict)
-    grow: list[Json] = field(default_factory=list)
+    #: rows or columns to add to a tab's grid first: (tab, "ROWS" or "COLUMNS", how many).
+    grow: list[tuple[str, str, int]] = field(default_factory=list)
     locks: dict[str, frozenset[int]] = field(default_factory=dict)
     whole: list[Json] = field(default_factory=list)
     #: what the session's read found of each expected anchor (see :mod:`.sheets_anchors`).
     found: dict[str, tuple[str, str] | None] = field(default_factory=dict)
+    #: the rows kept from the run's read and batches (see :mod:`.sheets_recheck`).
+    kept: dict[str, list[Row]] = field(default_factory=dict)
 
     def rows(self, tab: str) -> list[Row]:
         return self.current[tab][0]
@@ -302,9 +339,7 @@ class _Session:
         if start + len(rows) > height:
             # rows are added at the end, wherever it is when Google applies this, so a repeated
             # or late request only leaves blank rows below the history
-            self.grow.append({"appendDimension": {
-                "sheetId": self.tabs[tab].sheet_id, "dimension": "ROWS",
-                "length": start + len(rows) - height}})
+            self.grow.append((tab, "ROWS", start + len(rows) - height))
 
     def lock(self, tab: str, rows: frozenset[int]) -> None:
         self.locks[tab] = rows
@@ -319,23 +354,44 @@ class _Session:
         values = [[encode(r[c]) if c < len(r) else "" for c in range(wide)] for r in padded]
         for dimension, length in (("ROWS", tall - height), ("COLUMNS", wide - info.col_count)):
             if length > 0:  # only when the report outgrew the tab's grid
-                self.grow.append({"appendDimension": {
-                    "sheetId": info.sheet_id, "dimension": dimension, "length": length}})
+                self.grow.append((tab, dimension, length))
         self.whole.append({"range": f"{quoted(tab)}!A1:{letter(wide - 1)}{tall}", "values": values})
 
     def commit(self) -> list[Message]:
         register = self.register
         sid = register.settings.spreadsheet_id
         if self.grow:  # harmless if the write below fails: the sheet just has a few more empty rows
-            register._http.batch_update(sid, {"requests": self.grow})
+            register._http.batch_update(sid, {"requests": [{"appendDimension": {
+                "sheetId": self.tabs[tab].sheet_id, "dimension": dimension, "length": length}}
+                for tab, dimension, length in self.grow]})
+            for tab, dimension, length in self.grow:
+                if dimension == "ROWS":
+                    self.tabs[tab].row_count += length
+                else:
+                    self.tabs[tab].col_count += length
         # Appended rows go first: if a later part fails, a history row may be repeated by the next
         # sync, but never lost.
         # cells of existing rows go where Google finds their row when it writes (see the module)
         current = {name: rows for name, (rows, _) in self.current.items()}
-        notices = anchors.write(register, sid, self.tabs, current,
-                                anchors.targets(self.cells, current),
-                                self.found, [*value_ranges(self.appended), *self.whole],
-                                recheck=bool(self.grow))
+        notices, written = anchors.write(register, sid, self.tabs, current,
+                                         anchors.targets(self.cells, current), self.found,
+                                         [*value_ranges(self.appended), *self.whole],
+                                         recheck=bool(self.grow))
+        register._kept = {**self.kept, **self._after(written)}
         if self.locks:
             register.replace_locks(self.locks, self.tabs, self.current.get(s.DIP_TAB, ([], 0))[0])
         return notices
+
+    def _after(self, written: Sequence[anchors.Target]) -> dict[str, list[Row]]:
+        """The touched tabs as this batch left them (the rows of a later batch of the run)."""
+        rows = {name: list(present) for name, (present, _) in self.current.items()}
+        cells = [((t.tab, t.row, c), encode(v)) for t in written for c, v in t.cells.items()]
+        for (tab, row, column), value in [*cells, *self.appended.items()]:
+            grid = rows[tab]
+            grid.extend([] for _ in range(row + 1 - len(grid)))
+            line = grid[row] = list(grid[row])
+            line.extend("" for _ in range(column + 1 - len(line)))
+            line[column] = value
+        for whole in self.whole:
+            rows[title_of(whole["range"])] = [list(r) for r in whole["values"]]
+        return rows

@@ -10,16 +10,16 @@ change when staff edit the row, so a row is anchored once in its life (or when i
 
 No request is added for that on an everyday sync:
 
-1. the metadata read every run makes anyway (``spreadsheets.get``) also returns the rows'
+1. the register's read every run makes anyway (``spreadsheets.get``) also returns the rows'
    metadata, so :func:`plan` knows which rows written to lack their anchor;
 2. only then, one ``:batchUpdate`` puts the missing anchors on the rows where the run's read found
-   them (a first sync, new rows, a changed ID), before the re-read;
-3. the re-read before writing (one ``values:batchGetByDataFilter``, which replaces the
-   ``values:batchGet`` it had always been) reads the touched tabs *and* every row through its
-   anchor in one request; a write goes ahead only if its anchor is found on exactly one row and
-   that row holds the item the write is for (its key: ID and a digest of what staff own). A row
-   pasted over, metadata a sort left behind, or an anchor made on a row that moved during the
-   review all fail this, and the write waits for the next sync;
+   them (a first sync, new rows, a changed ID), before the check;
+3. the check before writing (:mod:`.sheets_recheck`, one ``values:batchGet``) reads the row each
+   anchor is on (by the metadata's position) with the touched tabs' header and last rows; a write
+   goes ahead only if its anchor is on exactly one row and that row holds the item the write is
+   for (its key: ID and a digest of what staff own). A row pasted over, metadata a sort left
+   behind, or an anchor made on a row that moved during the review all fail this, and the row
+   is anchored again where it is now (below) or its write waits for the next sync;
 4. the write asks for the written rows back in the same response (``includeValuesInResponse``)
    and compares their key; a mismatch can only come from a change made between (3) and the write
    that Google's metadata did not follow (what Google does with row metadata on a sort or a
@@ -27,7 +27,8 @@ No request is added for that on an everyday sync:
 
 Requests: none of its own on a sync whose rows are anchored; +1 write (2) when some are not.
 Only when rows moved during the run so that (3) refuses an anchor: +1 write (the anchor made
-again where the re-read found the row) and +1 read (read back through it, as in (3)).
+again where the check found the row) and +1 read (read back through it: a
+``values:batchGetByDataFilter`` with a ``developerMetadataLookup``, Google finding the row).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from ..messages import Message
 from ..retry import Transient
 from . import Cell, Changes, RowAnchor, cell_text, row_key, tab_of
 from .sheets_client import SheetsClient
-from .sheets_grid import Json, TabInfo, encode, last_row, parts, quoted
+from .sheets_grid import Json, TabInfo, encode, parts, title_of
 
 KEY = "dip-sheets:row"
 #: what the metadata read asks for besides the tabs' properties: the rows' developer metadata.
@@ -106,30 +107,6 @@ def targets(cells: Mapping[tuple[str, int, int], Cell], current: Mapping[str, li
 
 def url_of(spreadsheet_id: str) -> str:
     return str(vars(http_client)["SPREADSHEET_URL"] % spreadsheet_id)
-
-
-def read(api: Api, spreadsheet_id: str, names: Sequence[str], keys: Sequence[str]
-         ) -> tuple[dict[str, tuple[list[list[Cell]], int | None]],
-                    dict[str, tuple[str, str] | None]]:
-    """The tabs ``names`` and the rows the anchors ``keys`` are on, in one request (one per
-    1.5 MB of anchors): each tab's rows and grid height as they are now and, per anchor, the tab
-    and key of the one row it is on (see :func:`_found`)."""
-    filters = [{"a1Range": quoted(n)} for n in names] + [lookup(k) for k in keys]
-    grids: dict[str, tuple[list[list[Cell]], int | None]] = {}
-    matched: list[Json] = []
-    for part in parts(filters, api.body_limit):
-        reply = api.http.request("post", f"{url_of(spreadsheet_id)}/values:batchGetByDataFilter",
-                                 json={"dataFilters": part, "majorDimension": "ROWS", **_RENDER}
-                                 ).json()
-        for entry in reply.get("valueRanges", []):
-            a1 = [f["a1Range"] for f in entry.get("dataFilters", []) if "a1Range" in f]
-            value_range = entry.get("valueRange", {})
-            if a1:  # the echoed range is the whole grid as it is now
-                grids[_tab_of_range(a1[0])] = ([list(r) for r in value_range.get("values", [])],
-                                               last_row(value_range.get("range", "")))
-            else:
-                matched.append(entry)
-    return grids, _found(matched, {name: rows for name, (rows, _) in grids.items()})
 
 
 def plan(changes: Changes, tabs: Mapping[str, TabInfo]) -> tuple[list[Json], list[str]]:
@@ -200,14 +177,15 @@ def _sound(target: Target, found: Mapping[str, tuple[str, str] | None]) -> bool:
 def write(api: Api, spreadsheet_id: str, tabs: Mapping[str, TabInfo],
           current: Mapping[str, list[list[Cell]]], planned: Sequence[Target],
           found: dict[str, tuple[str, str] | None], positional: Sequence[Json],
-          recheck: bool = False) -> list[Message]:
+          recheck: bool = False) -> tuple[list[Message], list[Target]]:
     """Write ``positional`` (value ranges by position: appended history rows, a system tab
     rewritten whole) and ``planned`` through their anchors (``found``: :func:`read`'s answer) in
-    one request; what could not be placed safely is left for the next sync and said. With
+    one request; what could not be placed safely is left for the next sync and said (and the
+    targets written are returned). With
     ``recheck`` (another request went out since :func:`read`: the grid grown) the anchors are
     read again first (+1 read), so nothing but the write itself follows their last check."""
     if not planned and not positional:
-        return []
+        return [], []
     url = url_of(spreadsheet_id)
     if recheck and planned:
         found = _check(api, url, current, sorted({name_of(t.tab, t.after) for t in planned}))
@@ -242,7 +220,7 @@ def write(api: Api, spreadsheet_id: str, tabs: Mapping[str, TabInfo],
             " Google (mis. diurutkan); periksa kolom sistem baris-baris itu.",
             f"CHECK: {misplaced} rows were written after moving in a way Google did not follow"
             " (e.g. sorted); check those rows' system columns."))
-    return notices
+    return notices, ready
 
 
 def _again(api: Api, url: str, tabs: Mapping[str, TabInfo],
@@ -295,7 +273,7 @@ def _found(matched: Sequence[Json], current: Mapping[str, list[list[Cell]]]
     for entry in matched:
         value_range = entry.get("valueRange", {})
         where = value_range.get("range", "")
-        tab = _tab_of_range(where)
+        tab = title_of(where)
         if not current.get(tab):
             continue
         row = (value_range.get("values") or [[]])[0]
@@ -324,11 +302,3 @@ def _misplaced(reply: Json, planned: Sequence[Target], current: Mapping[str, lis
         if row_key(definition, columns, row) != target.after:
             count += 1
     return count
-
-
-def _tab_of_range(a1: str) -> str:
-    """``'DIP'!A5:Z5`` -> ``DIP``."""
-    title = a1.rsplit("!", 1)[0]
-    if title.startswith("'") and title.endswith("'"):
-        title = title[1:-1].replace("''", "'")
-    return title

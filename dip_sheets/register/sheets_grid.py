@@ -53,6 +53,55 @@ def tab_infos(data: Json) -> dict[str, TabInfo]:
     return tabs
 
 
+#: how the values API renders an error cell (``UNFORMATTED_VALUE`` still shows the error's text);
+#: a grid read gives ``effectiveValue.errorValue.type`` instead (ErrorValue.ErrorType).
+_ERRORS = {"ERROR": "#ERROR!", "NULL_VALUE": "#NULL!", "DIVIDE_BY_ZERO": "#DIV/0!",
+           "VALUE": "#VALUE!", "REF": "#REF!", "NAME": "#NAME?", "NUM": "#NUM!", "N_A": "#N/A",
+           "LOADING": "Loading..."}
+
+
+def grid_rows(data: Json) -> list[list[Cell]]:
+    """A sheet's ``data`` of a masked grid read (``rowData.values.effectiveValue``) as the rows
+    ``values:batchGet`` gives with ``UNFORMATTED_VALUE`` and ``SERIAL_NUMBER``: numbers stay
+    numbers (dates as serial numbers), empty cells ``""``, trailing empty cells and rows left
+    out, an empty row ``[]``."""
+    rows: list[list[Cell]] = []
+    for grid in data:
+        start = int(grid.get("startRow", 0))
+        rows.extend([] for _ in range(start - len(rows)))
+        for entry in grid.get("rowData", []):
+            row = [_effective(cell.get("effectiveValue")) if isinstance(cell, dict) else cell
+                   for cell in entry.get("values", [])]
+            while row and row[-1] == "":
+                row.pop()
+            rows.append(row)
+    while rows and not rows[-1]:
+        rows.pop()
+    return rows
+
+
+def parse_grid(text: str) -> Json:
+    """A masked grid read's JSON with each cell made its value as it is parsed (see
+    :func:`grid_rows`): a cell is then a number or a string, not two dicts, which at 10,000 rows
+    parses in half the time and a fifth of the memory."""
+    return json.loads(text, object_hook=_cell)
+
+
+def _cell(data: dict[str, Json]) -> Json:
+    return _effective(data["effectiveValue"]) if len(data) == 1 and "effectiveValue" in data \
+        else data
+
+
+def _effective(value: Json) -> Cell:
+    """ExtendedValue -> the cell as the values API renders it unformatted."""
+    if not value:
+        return ""
+    if "errorValue" in value:
+        return _ERRORS.get(str(value["errorValue"].get("type")), "#ERROR!")
+    result: Cell = next(iter(value.values()))
+    return result
+
+
 def parts(ranges: list[Json], limit: int = MAX_BODY) -> list[list[Json]]:
     """Split value ranges into request bodies of about ``limit`` bytes (Google advises < 2 MB).
 
@@ -103,6 +152,14 @@ def letter(index: int) -> str:
 
 def quoted(title: str) -> str:
     return "'" + title.replace("'", "''") + "'"
+
+
+def title_of(a1: str) -> str:
+    """``'DIP'!A5:Z5`` -> ``DIP``."""
+    title = a1.rsplit("!", 1)[0]
+    if title.startswith("'") and title.endswith("'"):
+        title = title[1:-1].replace("''", "'")
+    return title
 
 
 def last_row(a1: str) -> int | None:

@@ -170,8 +170,8 @@ def positions(clean: Clean) -> list[int]:
 
 def test_the_clean_sync_uses_every_kind_of_request(clean_sync: Clean) -> None:
     """The enumeration below is only worth something if the sync does everything it can."""
-    assert clean_sync.apis == ["spreadsheets.get", "values.batchGet", "spreadsheets.get",
-                               "spreadsheets.batchUpdate", "values.batchGetByDataFilter",
+    assert clean_sync.apis == ["spreadsheets.get", "spreadsheets.get",
+                               "spreadsheets.batchUpdate", "values.batchGet",
                                # the grid grown, so the anchors are checked again before the write
                                "spreadsheets.batchUpdate", "values.batchGetByDataFilter",
                                "values.batchUpdateByDataFilter", "spreadsheets.batchUpdate"]
@@ -182,12 +182,12 @@ def test_the_clean_sync_uses_every_kind_of_request(clean_sync: Clean) -> None:
 
 def role(apis: list[str], at: int) -> str:
     """What the request at 1-based position ``at`` does: a read, the row anchors (the
-    ``:batchUpdate`` before the re-read), the grid growth (the one between the re-read and the
+    ``:batchUpdate`` before the check), the grid growth (the one between the check and the
     cell write), the cell write, or the lock update (the one after the cell write)."""
     api = apis[at - 1]
     if api != "spreadsheets.batchUpdate":
         return api
-    if at < apis.index("values.batchGetByDataFilter") + 1:
+    if at < apis.index("values.batchGet") + 1:
         return "anchors"
     return "grow" if at < apis.index("values.batchUpdateByDataFilter") + 1 else "locks"
 
