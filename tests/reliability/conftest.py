@@ -8,6 +8,8 @@ emulator that a whole test module shares (hypothesis cannot use function-scoped 
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import functools
 import hashlib
 import json
@@ -26,7 +28,7 @@ from dip_sheets.publish import ARCHIVE, MANIFEST
 from dip_sheets.register import Cell, Layout
 from dip_sheets.register.sheets import SheetsRegister, SheetsSettings, load_credentials
 from tests.conftest import UNITS, readable_parts
-from tests.sheets_emulator import ServiceAccount, SheetsEmulator, column_letters
+from tests.sheets_emulator import Book, ServiceAccount, SheetsEmulator, column_letters
 
 PPID = "ppid@kpu-contoh.go.id"
 DESK = "desk@kpu-contoh.go.id"
@@ -210,6 +212,18 @@ class SheetsWorld:
         sid = self.emu.create_spreadsheet({t.name: [list(t.headers)] for t in s.TABS}, rows=rows,
                                           shared_with=[self.account.email])
         self.register(sid).init(LAYOUT)
+        return sid
+
+    def clone(self, template: str) -> str:
+        """A new spreadsheet whose whole state (cells, row metadata, protections, sharing, id
+        counters) is a deep copy of ``template``'s, with the request log emptied: cases that each
+        need the same prepared register get it without running its layout and sync again."""
+        sid = self.emu.create_spreadsheet()
+        book, original = self.emu.book(sid), self.emu.book(template)
+        for part in dataclasses.fields(Book):
+            if part.name != "spreadsheet_id":
+                setattr(book, part.name, copy.deepcopy(getattr(original, part.name)))
+        self.emu.reset_log()
         return sid
 
     def header(self, sid: str, tab: str) -> list[str]:

@@ -12,8 +12,6 @@ the emulator's assumptions about sorts and copy-paste are in its module docstrin
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -30,7 +28,7 @@ from tests.conftest import NOW, UNITS
 from tests.plugins import reliability as counts
 from tests.reliability.conftest import SheetsWorld
 from tests.reliability.test_sheets_faults import prepared, publish_config
-from tests.sheets_emulator import Book, Sheet
+from tests.sheets_emulator import Sheet
 
 NUMBER = re.compile(r"\bDI[PK]-\d{4}\b")
 Written = tuple[str, str, str]  # (title of the row reached, header, value)
@@ -95,24 +93,11 @@ def publish_once(world: SheetsWorld, sid: str, base: Path) -> list[str]:
     return said
 
 
-def copy_of(world: SheetsWorld, template: str) -> str:
-    """A new spreadsheet whose whole state (cells, row metadata, protections, sharing, id counters)
-    is a deep copy of ``template``'s: each case starts from exactly the register :func:`prepared`
-    made, without running its layout and its sync again (more than half of a case's time)."""
-    sid = world.emu.create_spreadsheet()
-    book, original = world.emu.book(sid), world.emu.book(template)
-    for part in dataclasses.fields(Book):
-        if part.name != "spreadsheet_id":
-            setattr(book, part.name, copy.deepcopy(getattr(original, part.name)))
-    world.emu.reset_log()
-    return sid
-
-
 def raced(world: SheetsWorld, tmp_path: Path,
           action: Callable[[SheetsWorld, str, Path], list[str]],
           follows_sort: bool = True) -> None:
     template = prepared(world)
-    sid = copy_of(world, template)
+    sid = world.clone(template)
     seen = recorder(world, sid)
     action(world, sid, tmp_path / "bersih")
     clean = {w for _, w in seen}
@@ -125,7 +110,7 @@ def raced(world: SheetsWorld, tmp_path: Path,
     assert clean, "the clean run writes cells"
     for at in range(2, total + 1):
         for kind in EDITS:
-            sid = copy_of(world, template)
+            sid = world.clone(template)
             for sheet in world.emu.book(sid).sheets:
                 sheet.metadata_follows_sort = follows_sort
             seen = recorder(world, sid)
