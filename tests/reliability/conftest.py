@@ -195,8 +195,11 @@ class SheetsWorld:
         return load_credentials(SheetsSettings("", self.account.path))
 
     def register(self, sid: str, **settings: Any) -> SheetsRegister:
-        """A new register object (no cached metadata), with quick retries unless told otherwise."""
-        fast: dict[str, Any] = {"timeout": 2.0, "retry_budget": 5.0, "max_retries": 6,
+        """A new register object (no cached metadata), with quick retries unless told otherwise.
+
+        The timeout is long (10 s) so that a busy machine, e.g. one pytest-xdist worker per core
+        plus other work, never times a request out by itself; timeout tests set their own."""
+        fast: dict[str, Any] = {"timeout": 10.0, "retry_budget": 5.0, "max_retries": 6,
                                 "backoff_base": 0.001, "backoff_cap": 0.01, "roles": ROLES,
                                 "api_url": self.emu.base_url}
         return SheetsRegister(SheetsSettings(sid, self.account.path, **{**fast, **settings}),

@@ -5,9 +5,10 @@ The kill tests start the command tens of times per test only to SIGKILL it part-
 paramiko...) before it does any work, far more than the publish it is killed in. So one helper
 process per test process (:func:`start`) imports every module of ``dip_sheets`` once and then, per
 command, ``fork()``s: the child is a separate process with its own pid, working folder, environment
-and argv, that runs ``dip_sheets.__main__`` exactly as ``python -m dip_sheets`` would; the test
-SIGKILLs that child, and the helper reports how it ended (``-9``), as :class:`subprocess.Popen`
-does. What the child runs is the same code on the same files; only the imports were done earlier.
+and argv, that runs ``dip_sheets.__main__`` exactly as ``python -m dip_sheets`` would and ends the
+same way (its ``SystemExit`` through the interpreter's normal shutdown); the test SIGKILLs that
+child, and the helper reports how it ended (``-9``), as :class:`subprocess.Popen` does. What the
+child runs is the same code on the same files; only the imports were done earlier.
 
 The trace (``DIP_TRACE``) marks when the command saves the workbook and works on the site, so a
 kill can be aimed at the working part of the run and we can tell where it landed; ``DIP_KILL_AT=n``
@@ -77,16 +78,10 @@ def child(job):
     state["kill_after"] = os.environ.get("DIP_KILL_AFTER") == "1"
     mark("ready")
     sys.argv = ["dip", *job["argv"]]
-    code = 1
-    try:
-        runpy.run_module("dip_sheets", run_name="__main__", alter_sys=True)
-        code = 0
-    except SystemExit as end:
-        code = end.code if isinstance(end.code, int) else 0 if end.code is None else 1
-    finally:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+    # dip_sheets.__main__ raises SystemExit(main()): it leaves this loop and the interpreter ends
+    # the normal way, as after `python -m dip_sheets`
+    runpy.run_module("dip_sheets", run_name="__main__", alter_sys=True)
+    sys.exit(0)
 print("ready", flush=True)
 for line in sys.stdin:
     pid = os.fork()
