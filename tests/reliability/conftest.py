@@ -13,7 +13,7 @@ import dataclasses
 import functools
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -189,6 +189,8 @@ class SheetsWorld:
 
     emu: SheetsEmulator
     account: ServiceAccount
+    #: spreadsheets made by :meth:`once`, by the name of the function that made them
+    templates: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @functools.cached_property
     def credentials(self) -> service_account.Credentials:
@@ -228,6 +230,14 @@ class SheetsWorld:
                 setattr(book, part.name, copy.deepcopy(getattr(original, part.name)))
         self.emu.reset_log()
         return sid
+
+    def once(self, make: Callable[[SheetsWorld], str]) -> str:
+        """A :meth:`clone` of the spreadsheet ``make`` prepares, which runs once per world (module):
+        for cases that each start from the same prepared register, e.g. one per request position."""
+        name = f"{make.__module__}.{make.__qualname__}"
+        if name not in self.templates:
+            self.templates[name] = make(self)
+        return self.clone(self.templates[name])
 
     def header(self, sid: str, tab: str) -> list[str]:
         return [str(h) for h in self.emu.tab_values(sid, tab)[0]]

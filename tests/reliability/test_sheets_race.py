@@ -96,8 +96,7 @@ def publish_once(world: SheetsWorld, sid: str, base: Path) -> list[str]:
 def raced(world: SheetsWorld, tmp_path: Path,
           action: Callable[[SheetsWorld, str, Path], list[str]],
           follows_sort: bool = True) -> None:
-    template = prepared(world)
-    sid = world.clone(template)
+    sid = prepared(world)
     seen = recorder(world, sid)
     action(world, sid, tmp_path / "bersih")
     clean = {w for _, w in seen}
@@ -110,7 +109,7 @@ def raced(world: SheetsWorld, tmp_path: Path,
     assert clean, "the clean run writes cells"
     for at in range(2, total + 1):
         for kind in EDITS:
-            sid = world.clone(template)
+            sid = prepared(world)
             for sheet in world.emu.book(sid).sheets:
                 sheet.metadata_follows_sort = follows_sort
             seen = recorder(world, sid)
