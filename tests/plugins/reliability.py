@@ -6,14 +6,20 @@ The tests import this module and call :func:`cases`, :func:`faults` and :func:`k
 printed once by ``pytest_terminal_summary``, e.g. ``Keandalan: 240 kasus dicoba, 85 gangguan
 disuntikkan, 12 proses dibunuh lalu pulih``. A run that selected none of those tests prints nothing,
 and importing the module without loading it as a plugin is harmless (the counts are just not shown).
-Counting happens in the test process itself; under pytest-xdist each worker would keep its own.
+Counting happens in the test process itself; under pytest-xdist each worker hands its counts over
+when it finishes (``workeroutput``) and the controller adds them up, so ``-n 2`` prints the same
+totals as a serial run.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 import pytest
+
+#: the key a pytest-xdist worker's counts travel under, back to the controller
+KEY = "keandalan"
 
 
 @dataclass
@@ -56,6 +62,22 @@ def kills(number: int = 1) -> None:
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Start from zero, also when pytest runs several sessions in one process (pytester)."""
     COUNTS.cases = COUNTS.faults = COUNTS.kills = 0
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On a pytest-xdist worker: hand this worker's counts to the controller."""
+    output: dict[str, Any] | None = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output[KEY] = asdict(COUNTS)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """On the pytest-xdist controller: add up the counts of a worker that finished."""
+    counted: dict[str, int] = getattr(node, "workeroutput", {}).get(KEY, {})
+    COUNTS.cases += counted.get("cases", 0)
+    COUNTS.faults += counted.get("faults", 0)
+    COUNTS.kills += counted.get("kills", 0)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int,

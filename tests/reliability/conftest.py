@@ -8,10 +8,12 @@ emulator that a whole test module shares (hypothesis cannot use function-scoped 
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import functools
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +28,7 @@ from dip_sheets.publish import ARCHIVE, MANIFEST
 from dip_sheets.register import Cell, Layout
 from dip_sheets.register.sheets import SheetsRegister, SheetsSettings, load_credentials
 from tests.conftest import UNITS, readable_parts
-from tests.sheets_emulator import ServiceAccount, SheetsEmulator, column_letters
+from tests.sheets_emulator import Book, ServiceAccount, SheetsEmulator, column_letters
 
 PPID = "ppid@kpu-contoh.go.id"
 DESK = "desk@kpu-contoh.go.id"
@@ -187,14 +189,19 @@ class SheetsWorld:
 
     emu: SheetsEmulator
     account: ServiceAccount
+    #: spreadsheets made by :meth:`once`, by the name of the function that made them
+    templates: dict[str, str] = dataclasses.field(default_factory=dict)
 
     @functools.cached_property
     def credentials(self) -> service_account.Credentials:
         return load_credentials(SheetsSettings("", self.account.path))
 
     def register(self, sid: str, **settings: Any) -> SheetsRegister:
-        """A new register object (no cached metadata), with quick retries unless told otherwise."""
-        fast: dict[str, Any] = {"timeout": 2.0, "retry_budget": 5.0, "max_retries": 6,
+        """A new register object (no cached metadata), with quick retries unless told otherwise.
+
+        The timeout is long (10 s) so that a busy machine, e.g. one pytest-xdist worker per core
+        plus other work, never times a request out by itself; timeout tests set their own."""
+        fast: dict[str, Any] = {"timeout": 10.0, "retry_budget": 5.0, "max_retries": 6,
                                 "backoff_base": 0.001, "backoff_cap": 0.01, "roles": ROLES,
                                 "api_url": self.emu.base_url}
         return SheetsRegister(SheetsSettings(sid, self.account.path, **{**fast, **settings}),
@@ -211,6 +218,26 @@ class SheetsWorld:
                                           shared_with=[self.account.email])
         self.register(sid).init(LAYOUT)
         return sid
+
+    def clone(self, template: str) -> str:
+        """A new spreadsheet whose whole state (cells, row metadata, protections, sharing, id
+        counters) is a deep copy of ``template``'s, with the request log emptied: cases that each
+        need the same prepared register get it without running its layout and sync again."""
+        sid = self.emu.create_spreadsheet()
+        book, original = self.emu.book(sid), self.emu.book(template)
+        for part in dataclasses.fields(Book):
+            if part.name != "spreadsheet_id":
+                setattr(book, part.name, copy.deepcopy(getattr(original, part.name)))
+        self.emu.reset_log()
+        return sid
+
+    def once(self, make: Callable[[SheetsWorld], str]) -> str:
+        """A :meth:`clone` of the spreadsheet ``make`` prepares, which runs once per world (module):
+        for cases that each start from the same prepared register, e.g. one per request position."""
+        name = f"{make.__module__}.{make.__qualname__}"
+        if name not in self.templates:
+            self.templates[name] = make(self)
+        return self.clone(self.templates[name])
 
     def header(self, sid: str, tab: str) -> list[str]:
         return [str(h) for h in self.emu.tab_values(sid, tab)[0]]

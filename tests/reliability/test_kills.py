@@ -1,6 +1,7 @@
 """``dip sync`` and ``dip publish`` killed with SIGKILL at random moments, then run again.
 
-Each case starts the real command (``python -m dip_sheets``, with a trace of its writes) on a local
+Each case starts the real command (``dip_sheets.__main__`` in a process of its own, forked from a
+helper that has done the imports: :mod:`tests.reliability.forked`, with a trace of its writes) on a local
 workbook and a local site folder and kills it, seeded so a failure can be replayed: after a random
 delay within its normal running time, or at a random moment inside a randomly chosen one of its
 writes (saving the workbook, writing or renaming a site file). Then it checks what a crash may
@@ -20,8 +21,6 @@ import os
 import random
 import shutil
 import signal
-import subprocess
-import sys
 import time
 import zipfile
 from dataclasses import dataclass
@@ -30,7 +29,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-import dip_sheets
 from dip_sheets import load_configs, row_watch
 from dip_sheets import schema as s
 from dip_sheets.cli import main
@@ -41,6 +39,7 @@ from dip_sheets.sync import review, run
 from tests.conftest import NOW, UNITS, established, good_row
 from tests.plugins import reliability as counts
 from tests.plugins.sshd import SshdServer
+from tests.reliability import forked
 from tests.reliability.conftest import (
     assert_fully_live,
     assert_serves_one_version,
@@ -52,46 +51,6 @@ from tests.reliability.conftest import (
 )
 
 SEEDS = range(4)
-SOURCE = Path(dip_sheets.__file__).resolve().parent.parent
-#: ``python -m dip_sheets`` plus a trace of when it saves the workbook and writes the site, so the
-#: kill is aimed at the working part of the run (not the imports) and we can tell where it landed.
-TRACED = """
-import os, runpy, signal, sys, time
-trace = open(os.environ["DIP_TRACE"], "a", buffering=1)
-def mark(what):
-    trace.write(f"{time.monotonic():.6f} {what}\\n")
-from dip_sheets.register.workbook import WorkbookRegister
-from dip_sheets.targets.folder import FolderTarget
-from dip_sheets.targets.sftp import SftpTarget
-#: with DIP_KILL_AT=n the process SIGKILLs itself just before (or, with DIP_KILL_AFTER=1, just
-#: after) its n-th operation on the site: every point between two operations can be hit exactly
-KILL_AT, KILL_AFTER = int(os.environ.get("DIP_KILL_AT", "0")), os.environ.get("DIP_KILL_AFTER") == "1"
-done = [0]
-def traced(owner, name, site):
-    original = getattr(owner, name)
-    def call(*args, **kwargs):
-        mark(f"{name} start")
-        here = False
-        if site:
-            done[0] += 1
-            here = done[0] == KILL_AT
-        if here and not KILL_AFTER:
-            os.kill(os.getpid(), signal.SIGKILL)
-        result = original(*args, **kwargs)
-        if here and KILL_AFTER:
-            os.kill(os.getpid(), signal.SIGKILL)
-        mark(f"{name} end")
-        return result
-    setattr(owner, name, call)
-traced(WorkbookRegister, "_save", False)
-for owner in (FolderTarget, SftpTarget):
-    for name in ("put", "replace", "symlink", "remove"):
-        traced(owner, name, True)
-mark("ready")
-sys.argv[0] = "dip"
-runpy.run_module("dip_sheets", run_name="__main__")
-"""
-
 @dataclass
 class Office:
     """One office's working folder: dip.toml, the register, the site."""
@@ -106,15 +65,13 @@ class Office:
         extra = ["--force", "--quiet"] if name == "publish" else []
         return [name, "--config", str(self.toml), *extra]
 
-    def start(self, name: str, trace: Path, **env: str) -> tuple[subprocess.Popen[bytes], float]:
-        """The command as a process (traced); returns it and the moment it was started."""
+    def start(self, name: str, trace: Path, **env: str) -> tuple[forked.Command, float]:
+        """The command as a process (traced, see :mod:`tests.reliability.forked`); returns it and
+        the moment it was started."""
         trace.write_text("")
         started = time.monotonic()
-        # the same dip_sheets this process tests, whatever the venv's editable install points at
-        path = os.pathsep.join(filter(None, [str(SOURCE), os.environ.get("PYTHONPATH")]))
-        process = subprocess.Popen([sys.executable, "-c", TRACED, *self.arguments(name)], cwd=self.folder,
-                                   env={**os.environ, "DIP_TRACE": str(trace), "PYTHONPATH": path, **env},
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = forked.start(self.arguments(name), self.folder,
+                               {**os.environ, "DIP_TRACE": str(trace), **env})
         return process, started
 
     def change(self, rng: random.Random) -> list[str]:
@@ -128,11 +85,12 @@ class Office:
 
 
 def new_office(folder: Path, publish: dict[str, object], sftp: dict[str, object] | None = None,
-               site: Path | None = None) -> Office:
+               site: Path | None = None, items: int = 100) -> Office:
+    """An office with ``items`` rows, all kinds mixed (100: saving and rendering take a while)."""
     register = WorkbookRegister(folder / "register.xlsx")
     register.init(Layout(s.TABS, UNITS))
     rows: list[dict[str, Cell]] = []
-    for n in range(100):  # big enough that saving and rendering take a while
+    for n in range(items):
         kind = n % 5
         title = f"Informasi Nomor {n}"
         rows.append(established(title) if kind < 3 else good_row(title) if kind == 3
@@ -156,14 +114,18 @@ def office(tmp_path: Path) -> Office:
     return new_office(tmp_path, {"folder": "situs"})
 
 
-@pytest.fixture
-def sftp_office(tmp_path: Path, sshd: SshdServer, sftp_root: Path) -> Office:
-    """The same office publishing to the real OpenSSH server (the site is the folder it serves)."""
-    settings = sshd.sftp_settings(sftp_root)
+def office_on(where: str, request: pytest.FixtureRequest, tmp_path: Path, items: int = 100) -> Office:
+    """The office publishing to a local ``folder``, or to the real OpenSSH server (``sftp``: the
+    site is the folder that server serves)."""
+    if where == "folder":
+        return new_office(tmp_path, {"folder": "situs"}, items=items)
+    sshd: SshdServer = request.getfixturevalue("sshd")
+    root: Path = request.getfixturevalue("sftp_root")
+    settings = sshd.sftp_settings(root)
     sftp = {"host": settings.host, "port": settings.port, "username": settings.username,
             "key_file": str(settings.key_file), "known_hosts": str(settings.known_hosts),
             "remote_dir": settings.remote_dir, "reconnects": 0}
-    return new_office(tmp_path, {"target": "sftp"}, sftp, sftp_root)
+    return new_office(tmp_path, {"target": "sftp"}, sftp, root, items=items)
 
 
 def office_time() -> dt.datetime:
@@ -176,7 +138,7 @@ def marks(trace: Path) -> list[tuple[float, str]]:
     return [(float(at), what) for at, what in lines]
 
 
-def wait_for_write(trace: Path, number: int, process: subprocess.Popen[bytes]) -> None:
+def wait_for_write(trace: Path, number: int, process: forked.Command) -> None:
     """Return as soon as the traced process starts its ``number``-th write (or has ended)."""
     while process.poll() is None:
         if sum(what.endswith("start") for _, what in marks(trace)) >= number:
@@ -301,8 +263,11 @@ def test_killed_at_every_step_of_a_publish_every_live_file_belongs_to_one_manife
 ) -> None:
     """SIGKILL at every point of a publish: between any two operations on the site (each upload, each
     link, the rename of ``current``), on a local folder and over a real OpenSSH server. Right after
-    the kill a visitor gets one version whole; the re-run completes."""
-    office: Office = request.getfixturevalue("office" if where == "folder" else "sftp_office")
+    the kill a visitor gets one version whole; the re-run completes.
+
+    The register has 20 items, not 100: the operations on the site are the same (one per site
+    file, the link, the switch; no page is split below 1,000 items), only each case is cheaper."""
+    office = office_on(where, request, tmp_path, items=20)
     titles = office.change(random.Random(where))
     start = SiteCopy.take(office, tmp_path / "awal")
     versions = set(complete_versions(office.site))

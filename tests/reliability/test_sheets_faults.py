@@ -96,7 +96,12 @@ def inject(fault: str, emu: SheetsEmulator, at: int, timeouts: ShortTimeout) -> 
 
 def prepared(world: SheetsWorld) -> str:
     """A register a sync has run on before, then edited by staff, so the next sync does everything:
-    assign IDs, establish (history + locks), flag a tampered row, note problems, grow a full tab."""
+    assign IDs, establish (history + locks), flag a tampered row, note problems, grow a full tab.
+    Made once per module and then copied whole (:meth:`SheetsWorld.once`): each case gets the same."""
+    return world.once(prepare)
+
+
+def prepare(world: SheetsWorld) -> str:
     sid = world.new_register(rows=14)
     world.put_row(sid, s.DIP_TAB, 2, established("Profil Badan Publik"))
     world.put_row(sid, s.DIP_TAB, 3, established("Laporan Keuangan", **{s.CATEGORY: "Setiap Saat"}))
