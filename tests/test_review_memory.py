@@ -1,0 +1,142 @@
+"""The sync's memory and the workbook write path that keeps it small (issue 19).
+
+A first sync of a large register writes most rows (IDs, notes, fingerprints, locks, a Riwayat row
+per established item). Its peak must grow with the rows at a modest rate per row, the write must
+produce the same workbook whether a part is patched whole or streamed piece by piece, and the
+session that writes must reuse the workbook the read parsed only while the file is unchanged.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from dip_sheets import schema as s
+from dip_sheets.register import Cell, CellWrite, Changes, Layout
+from dip_sheets.register import workbook_book as book_module
+from dip_sheets.register.workbook import WorkbookRegister, append_rows
+from dip_sheets.register.workbook_book import Book
+from dip_sheets.register.xlsx_sheet import KEEP, OWN_OR_COLUMN, Restyle, Worksheet
+from dip_sheets.sync import review, run
+from tests.conftest import NOW, UNITS, established, good_row
+
+#: traced bytes a first sync may hold at its peak per DIP row (the code before issue 19's memory
+#: work peaked at about 18 KB a row: per-cell edit tuples, every row's cells parsed and kept, the
+#: register read twice, the patched sheet held whole twice)
+PEAK_PER_ROW = 10_000
+
+
+def office_rows(count: int) -> list[dict[str, Cell]]:
+    """Mostly established rows, every tenth a draft without a unit (a note to write)."""
+    return [established(f"Informasi nomor {n}", **{s.SUMMARY: f"Ringkasan informasi nomor {n}."})
+            if n % 10 else good_row(f"Draf nomor {n}", **{s.UNIT: ""}) for n in range(count)]
+
+
+def register_with(tmp_path: Path, rows: int, name: str = "register.xlsx") -> WorkbookRegister:
+    register = WorkbookRegister(tmp_path / name)
+    register.init(Layout(s.TABS, UNITS))
+    append_rows(register.path, s.DIP_TAB, office_rows(rows))
+    return register
+
+
+@pytest.mark.slow
+def test_a_first_sync_peaks_in_proportion_to_the_rows(tmp_path: Path) -> None:
+    rows = 3_000
+    register = register_with(tmp_path, rows)
+    tracemalloc.start()
+    try:
+        result = run(register, UNITS, NOW)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.applied is not None and result.applied.cells_written > 2 * rows  # a real first sync
+    print(f"peak {peak / 1e6:.1f} MB")
+    assert peak < PEAK_PER_ROW * rows, f"peak {peak / 1e6:.0f} MB for {rows:,} rows"
+
+
+def test_a_streamed_part_is_the_part_patched_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = register_with(tmp_path, 300, "whole.xlsx")
+    streamed = WorkbookRegister(tmp_path / "streamed.xlsx")
+    shutil.copy(whole.path, streamed.path)
+    run(whole, UNITS, NOW)
+    monkeypatch.setattr(book_module, "STREAM_FROM", 0)
+    run(streamed, UNITS, NOW)
+    with zipfile.ZipFile(whole.path) as a, zipfile.ZipFile(streamed.path) as b:
+        assert sorted(a.namelist()) == sorted(b.namelist())
+        for name in a.namelist():
+            assert a.read(name) == b.read(name), name
+    assert review(whole.read(), UNITS, NOW).changes == Changes()  # both synced: nothing left to write
+
+
+def test_the_session_reuses_the_read_workbook_only_while_the_file_is_unchanged(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    register = register_with(tmp_path, 3)
+    opened: list[Path] = []
+    original = Book.open.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[Book], path: Path) -> Book:
+        opened.append(path)
+        return original(cls, path)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(Book, "open", classmethod(counting))
+    register.read()
+    opened.clear()
+    register.session([s.DIP_TAB], False)
+    assert opened == []  # the file is as read: no second parse
+    register.session([s.DIP_TAB], False)
+    assert opened == [register.path]  # taken once: a second session reads the file again
+    register.read()
+    append_rows(register.path, s.DIP_TAB, [good_row("Baris baru")])  # staff save in between
+    opened.clear()
+    session = register.session([s.DIP_TAB], False)
+    assert opened == [register.path]
+    assert any("Baris baru" in row for row in session.rows(s.DIP_TAB))
+
+
+def test_a_write_between_read_and_session_lands_on_the_moved_row(tmp_path: Path) -> None:
+    """The reuse must not undo relocation: a row inserted above after the read is seen."""
+    register = register_with(tmp_path, 2)
+    reviewed = review(register.read(), UNITS, NOW)
+    first = next(r for r in reviewed.dip if r.values.get(s.TITLE) == "Draf nomor 0")
+    append_rows(register.path, s.DIK_TAB, [{s.TITLE: "Pengecualian"}])  # the file changes
+    register.apply(Changes([CellWrite(first.anchor, s.NOTE, "catatan")]))
+    again = review(register.read(), UNITS, NOW)
+    assert next(r for r in again.dip if r.id == first.id).values.get(s.NOTE) == "catatan"
+
+
+SHEET = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+         b'<cols><col min="3" max="3" style="7"/></cols><sheetData>'
+         b'<row r="1"><c r="A1" s="2" t="inlineStr"><is><t>a</t></is></c><c r="B1"><v>1</v></c></row>'
+         b'<row r="3"><c r="A3" s="4"><f>1+1</f><v>2</v></c></row>'
+         b"</sheetData></worksheet>")
+
+
+def test_restyle_derives_each_cell_from_its_own_or_its_column_style() -> None:
+    sheet = Worksheet(SHEET)
+    sheet.restyle([1], Restyle((1, 2, 3), lambda base: base + 100))
+    xml = sheet.xml()
+    assert b'<c r="A1" s="102" t="inlineStr"><is><t>a</t></is></c>' in xml  # its own style, value kept
+    assert b'<c r="B1" s="100"><v>1</v></c>' in xml  # no style: the default
+    assert b'<c r="C1" s="107"/>' in xml  # not there: its column's
+    assert xml.count(b"<row ") == 2 and b'<c r="A3" s="4"><f>1+1</f><v>2</v></c>' in xml
+
+
+def test_a_value_takes_its_own_or_its_column_style_and_a_formula_overwrite_is_known_first() -> None:
+    sheet = Worksheet(SHEET)
+    sheet.set(1, 3, "x")
+    sheet.set(1, 1, "y")
+    assert not sheet.overwrites_formula()
+    sheet.set(3, 1, 5)
+    assert sheet.overwrites_formula()
+    assert sheet.row_edits(1) == {3: ("x", OWN_OR_COLUMN), 1: ("y", OWN_OR_COLUMN)}
+    xml = sheet.xml()
+    assert b'<c r="A1" s="2" t="inlineStr"><is><t>y</t></is></c>' in xml
+    assert b'<c r="C1" s="7" t="inlineStr"><is><t>x</t></is></c>' in xml
+    assert b'<c r="A3" s="4"><v>5</v></c>' in xml
+    sheet.set_style(1, 2, 9)
+    assert sheet.row_edits(1)[2] == (KEEP, 9)
+    assert b"".join(bytes(piece) for piece in sheet.chunks()) == sheet.xml()
