@@ -38,7 +38,7 @@ from .register import (
     RowAnchor,
     Snapshot,
     cell_text,
-    row_key,
+    row_keyer,
 )
 from .staleness import Watch, berkala_finding, ending_finding, last_updated, link_finding
 from .states import DikState, Review, RowState
@@ -75,8 +75,10 @@ class _Table:
     #: every header's cell of a row picked in one C call (:meth:`values` runs for every row)
     _pick: Callable[[Sequence[Cell]], tuple[Cell, ...]] = field(init=False, repr=False)
     _width: int = field(init=False, repr=False)
+    _key: Callable[[Sequence[Cell]], str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_key", row_keyer(self.tab, self.columns))
         indexes = tuple(self.columns.values())
         object.__setattr__(self, "_width", max(indexes, default=-1) + 1)
         object.__setattr__(self, "_pick", (lambda row: (row[indexes[0]],)) if len(indexes) == 1
@@ -92,7 +94,7 @@ class _Table:
         return dict(zip(self.columns, self._pick(row), strict=True))
 
     def anchor(self, index: int) -> RowAnchor:
-        return RowAnchor(self.tab.name, index, row_key(self.tab, self.columns, self.grid.rows[index]))
+        return RowAnchor(self.tab.name, index, self._key(self.grid.rows[index]))
 
     def data_rows(self) -> list[tuple[int, list[Cell]]]:
         """Rows with anything staff typed; blank rows (also ones left with only an ID) are skipped."""
