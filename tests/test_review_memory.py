@@ -8,19 +8,27 @@ session that writes must reuse the workbook the read parsed only while the file 
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import random
 import shutil
 import tracemalloc
 import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dip_sheets import schema as s
-from dip_sheets.register import Cell, CellWrite, Changes, Layout
+from dip_sheets.dates import parse_when
+from dip_sheets.findings import Invalid
+from dip_sheets.register import Cell, CellWrite, Changes, Layout, cell_text, row_key, row_keyer
 from dip_sheets.register import workbook_book as book_module
 from dip_sheets.register.workbook import WorkbookRegister, append_rows
 from dip_sheets.register.workbook_book import Book
 from dip_sheets.register.xlsx_sheet import KEEP, OWN_OR_COLUMN, Restyle, Worksheet
+from dip_sheets.staleness import last_updated
 from dip_sheets.sync import review, run
 from tests.conftest import NOW, UNITS, established, good_row
 
@@ -140,3 +148,44 @@ def test_a_value_takes_its_own_or_its_column_style_and_a_formula_overwrite_is_kn
     sheet.set_style(1, 2, 9)
     assert sheet.row_edits(1)[2] == (KEEP, 9)
     assert b"".join(bytes(piece) for piece in sheet.chunks()) == sheet.xml()
+
+
+# ---- the per-row helpers read what the code before them read ---------------------------------------
+
+cells = st.one_of(st.none(), st.text(max_size=12), st.integers(-3, 3000), st.booleans(),
+                  st.floats(allow_nan=False, allow_infinity=False), st.dates().map(
+                      lambda d: dt.datetime.combine(d, dt.time())))
+
+
+def reference_key(tab: s.Tab, columns: dict[str, int], row: list[Cell]) -> str:
+    """:func:`row_key` as it was written before :func:`row_keyer`."""
+    def at(header: str) -> str:
+        index = columns[header]
+        return cell_text(row[index]) if index < len(row) else ""
+    staff = "\x1f".join(at(c.header) for c in tab.columns if c.owner is not s.Role.SYSTEM)
+    return f"{at(tab.key_header)}|{hashlib.sha256(staff.encode()).hexdigest()[:16]}"
+
+
+@given(st.sampled_from(s.TABS), st.lists(cells, max_size=20), st.randoms())
+def test_row_keyer_keys_every_row_as_row_key_did(tab: s.Tab, row: list[Cell], rng: random.Random) -> None:
+    order = list(range(len(tab.columns) + 3))
+    rng.shuffle(order)
+    columns = {c.header: order[n] for n, c in enumerate(tab.columns)}
+    assert row_keyer(tab, columns)(row) == row_key(tab, columns, row) == reference_key(tab, columns, row)
+
+
+def reference_day(value: Cell) -> dt.date | None:
+    """What :func:`last_updated` made of one cell before it kept its answers."""
+    try:
+        when = parse_when(value, s.LAST_UPDATED)
+    except Invalid:
+        return None
+    return when.date or dt.date(when.year, 12, 31)
+
+
+@given(cells, cells)
+def test_last_updated_answers_as_parsing_each_cell_anew(updated: Cell, created: Cell) -> None:
+    days = (reference_day(v) for v in (updated, created) if cell_text(v))
+    expected = next((day for day in days if day is not None), None)
+    assert last_updated(updated, created) == expected
+    assert last_updated(updated, created) == expected  # asked again: from the cache, the same
