@@ -26,6 +26,8 @@ from .xlsx_styles import Format, Styles
 
 #: Excel's built-in number formats for a date and a date with time.
 DATE_FORMAT, DATETIME_FORMAT = 14, 22
+#: texts up to this long are shared between the cells holding them (longer ones rarely repeat)
+SHARED_TEXT = 48
 #: a patched sheet part at least this large is streamed into the saved zip, never held whole a
 #: second time (a smaller one is compared with the original and kept byte for byte if equal)
 STREAM_FROM = 4 << 20
@@ -99,8 +101,11 @@ class Book:
                 # row by row, not the whole tab as a list first (the tab is held once, not twice)
                 raws = sheet.iter_rows() if sheet.start in (None, (0, 0)) else sheet.to_python(
                     skip_empty_area=False)
+                # a short text repeated down a column (a unit, a category, "Sudah") is held once
+                shared: dict[str, str] = {}
                 for raw in raws:
-                    values: Row = [v if type(v) is str and v else _value(v) for v in raw]
+                    values: Row = [(shared.setdefault(v, v) if len(v) <= SHARED_TEXT else v)
+                                   if type(v) is str and v else _value(v) for v in raw]
                     while values and values[-1] is None:
                         values.pop()
                     rows.append(values)
@@ -141,7 +146,13 @@ class Book:
         columns = s.locate_columns(tab, grid[0])
         number = layout_.last_used_row(grid) + 2
         editable = {columns[c.header] for c in tab.columns if c.owner is not s.Role.SYSTEM}
+        known = set(columns.values())
         for values in rows:
+            if not staff and values.keys() <= known and not any(
+                    isinstance(v, dt.date) for v in values.values()):
+                self.sheet(name).add(number, values)  # the row as given: no copy per cell
+                number += 1
+                continue
             for index in columns.values():
                 column, value = index + 1, values.get(index)
                 if staff and index in editable:
@@ -221,7 +232,7 @@ class Book:
             if sheet.changed:
                 if sheet.overwrites_formula():
                     self.package.forget_calc_chain()
-                if len(sheet.source) >= STREAM_FROM or len(sheet.edits) >= STREAM_ROWS:
+                if len(sheet.source) >= STREAM_FROM or len(sheet.edits) + len(sheet.added) >= STREAM_ROWS:
                     self.package.stream(self.paths[name], sheet.chunks)
                 else:
                     self.package.write(self.paths[name], sheet.xml())

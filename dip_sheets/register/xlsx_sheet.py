@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from .xlsx import (
@@ -76,6 +76,8 @@ class Worksheet:
         #: unless :attr:`styles` says otherwise (kept apart: most edits carry no style of their own)
         self.edits: dict[int, dict[int, object]] = {}
         self.styles: dict[int, dict[int, int | None]] = {}
+        #: whole rows added: row number -> 0-based column -> value, each in its column's style
+        self.added: dict[int, Mapping[int, object]] = {}
         self.restyles: dict[int, Restyle] = {}
         self.elements: dict[str, bytes | None] = {}
         self.row_attrs: dict[int, dict[bytes, bytes]] = {}
@@ -168,6 +170,11 @@ class Worksheet:
         elif column in self.styles.get(row, ()):
             del self.styles[row][column]
 
+    def add(self, number: int, cells: Mapping[int, object]) -> None:
+        """Write a row's cells (0-based column -> value) as :meth:`set` would, keeping ``cells``
+        itself rather than an edit per cell (a first sync adds a ``Riwayat`` row per item)."""
+        self.added[number] = cells
+
     def restyle(self, rows: Sequence[int], change: Restyle) -> None:
         """Give the ``change.columns`` cells of each of ``rows`` (numbers) the style ``change``
         derives from the one they have (a cell not there yet: its column's)."""
@@ -191,7 +198,7 @@ class Worksheet:
 
     @property
     def changed(self) -> bool:
-        return bool(self.edits or self.restyles or self.row_attrs) or any(
+        return bool(self.edits or self.added or self.restyles or self.row_attrs) or any(
             self.element(n) != self._original(n) for n in self.elements)
 
     def _original(self, name: str) -> bytes | None:
@@ -212,10 +219,11 @@ class Worksheet:
         last_row, last_column = 0, 0
         rows = self.rows()
         numbers = self._numbers
-        for number in sorted(self.edits.keys() | self.restyles.keys()):
+        for number in sorted(self.edits.keys() | self.added.keys() | self.restyles.keys()):
             change = self.restyles.get(number)
             last_row = max(last_row, number)
-            last_column = max(last_column, *self.edits.get(number, ()), *(change.columns if change else ()))
+            last_column = max(last_column, *self.edits.get(number, ()), *(change.columns if change else ()),
+                              *(c + 1 for c in self.added.get(number, ())))
             span = self.row(number)
             if span is not None:
                 ops.append((span.start, span.end, 0, None, number))
@@ -225,9 +233,9 @@ class Worksheet:
                 ops.append((position, position, number, None, number))
         for number in self.row_attrs:
             span = self.row(number)
-            if span is not None and number not in self.edits and number not in self.restyles:
+            if span is not None and not any(number in e for e in (self.edits, self.added, self.restyles)):
                 ops.append((span.start, span.start + len(span.tag), 0, self._row_tag(span), 0))
-        if self.data_tag[2] and (self.edits or self.restyles):  # <sheetData/> gets a closing tag
+        if self.data_tag[2] and (self.edits or self.added or self.restyles):  # <sheetData/>: now closed
             start, end, _ = self.data_tag
             ops.append((start, end, -1, self.source[start:end - 2] + b">", 0))
             ops.append((end, end, 1 << 30, b"</%ssheetData>" % self.prefix, 0))
@@ -254,8 +262,9 @@ class Worksheet:
     def row_edits(self, number: int) -> dict[int, _Edit]:
         """The edits of one row, its :class:`Restyle` worked out."""
         styles = self.styles.get(number, {})
-        merged = {column: (value, styles.get(column, OWN_OR_COLUMN))
-                  for column, value in self.edits.get(number, {}).items()}
+        merged: dict[int, _Edit] = {c + 1: (v, OWN_OR_COLUMN) for c, v in self.added.get(number, {}).items()}
+        merged.update((column, (value, styles.get(column, OWN_OR_COLUMN)))
+                      for column, value in self.edits.get(number, {}).items())
         change = self.restyles.get(number)
         if change is None:
             return merged
@@ -273,12 +282,12 @@ class Worksheet:
         """Whether a queued value replaces a formula (then ``calcChain.xml`` must go); known before
         the part is written, as the package's members before it are written first."""
         marker = b"<%sf" % self.prefix
-        for number, edits in self.edits.items():
+        for number in self.edits.keys() | self.added.keys():
             span = self.row(number)
             if span is None or self.source.find(marker, span.start, span.end) < 0:
                 continue
             cells = self.cells(number)
-            for column, value in edits.items():
+            for column, (value, _) in self.row_edits(number).items():
                 if value is not KEEP and column in cells:
                     start, end, tag = cells[column]
                     if self.source.find(marker, start + len(tag), end) >= 0:
