@@ -189,3 +189,15 @@ def test_last_updated_answers_as_parsing_each_cell_anew(updated: Cell, created: 
     expected = next((day for day in days if day is not None), None)
     assert last_updated(updated, created) == expected
     assert last_updated(updated, created) == expected  # asked again: from the cache, the same
+
+
+def test_a_row_added_whole_is_written_as_its_cells_set_one_by_one() -> None:
+    whole, by_cell = Worksheet(SHEET), Worksheet(SHEET)
+    cells = {0: "Riwayat", 1: 7, 2: None}
+    whole.add(5, cells)
+    whole.add(3, {1: "next to a formula"})
+    for column, value in cells.items():
+        by_cell.set(5, column + 1, value)  # type: ignore[arg-type]
+    by_cell.set(3, 2, "next to a formula")
+    assert whole.xml() == by_cell.xml()
+    assert b'<c r="C5" s="7"/>' in whole.xml() and not whole.overwrites_formula()
