@@ -22,7 +22,7 @@ from typing import Any
 from . import schema as s
 from .register import Cell, Row, cell_text
 from .states import Review, RowState
-from .status import NO_UNIT, WAITING
+from .status import NO_UNIT, STAGE_NAMES, WAITING
 from .workflow import Stage
 
 TITLE = "Ringkasan Daftar Informasi Publik"
@@ -161,16 +161,25 @@ def waiting(review: Review) -> dict[str, Any]:
     """Per unit and SOP stage the day the longest-waiting item entered it; per role (Desk, PPID)
     how many items wait for it and which has waited longest."""
     oldest: dict[str, dict[str, str]] = {}
+    waiting_stages = frozenset(WAITING)
+    days: dict[dt.date, str] = {}  # each day's text once
+    by_stage: dict[Stage, list[RowState]] = {}
     for row in review.dip:
-        if row.stage in WAITING:
+        stage = row.position.stage
+        by_stage.setdefault(stage, []).append(row)
+        if stage in waiting_stages:
             unit = cell_text(row.values.get(s.UNIT)) or NO_UNIT.id
-            cell = oldest.setdefault(unit, dict.fromkeys((w.value for w in WAITING), ""))
-            day = row.since.isoformat()
-            if not cell[row.stage.value] or day < cell[row.stage.value]:
-                cell[row.stage.value] = day
+            cell = oldest.get(unit)
+            if cell is None:
+                cell = oldest[unit] = dict.fromkeys((STAGE_NAMES[w] for w in WAITING), "")
+            since = row.position.since
+            day = days.get(since) or days.setdefault(since, since.isoformat())
+            name = STAGE_NAMES[stage]
+            if not cell[name] or day < cell[name]:
+                cell[name] = day
     roles: dict[str, dict[str, Any]] = {}
     for role, stages in WAITS_FOR.items():
-        rows_: list[RowState] = [r for r in review.dip if r.stage in stages]
+        rows_: list[RowState] = [r for stage in stages for r in by_stage.get(stage, [])]
         first = min(rows_, key=lambda r: (r.since, r.row_number), default=None)
         roles[role] = {"count": len(rows_), "oldest_id": first.id if first else "",
                        "oldest_since": first.since.isoformat() if first else ""}

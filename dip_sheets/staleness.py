@@ -48,14 +48,29 @@ def last_updated(updated: Cell, created: Cell) -> dt.date | None:
     (a year, a semester) counts as its last day, so an item is called stale only when it certainly
     is; None when neither cell holds a time."""
     for value in (updated, created):
-        if not cell_text(value):
-            continue
-        try:
-            when = parse_when(value, s.LAST_UPDATED)
-        except Invalid:
-            continue
-        return when.date or dt.date(when.year, 12, 31)
+        if cell_text(value):
+            key = (type(value), value)  # the type too: True == 1, yet one is no year
+            if key not in _LAST_DAYS:
+                if len(_LAST_DAYS) >= _CACHE_SIZE:
+                    _LAST_DAYS.clear()
+                _LAST_DAYS[key] = _last_day(value)
+            if (day := _LAST_DAYS[key]) is not None:
+                return day
     return None
+
+
+#: :func:`_last_day` of each distinct cell value seen (a register repeats its dates row after row)
+_LAST_DAYS: dict[tuple[type, Cell], dt.date | None] = {}
+_CACHE_SIZE = 100_000
+
+
+def _last_day(value: Cell) -> dt.date | None:
+    """The last day of the time one cell holds; None when it holds no time."""
+    try:
+        when = parse_when(value, s.LAST_UPDATED)
+    except Invalid:
+        return None
+    return when.date or dt.date(when.year, 12, 31)
 
 
 def is_stale(updated: dt.date, today: dt.date, months: int) -> bool:

@@ -25,6 +25,8 @@ from .workflow import Stage
 #: stages where an item waits for somebody; items longer than the threshold are called out.
 WAITING = (Stage.DRAFT, Stage.AWAITING_DESK, Stage.NEEDS_FIX, Stage.AWAITING_PPID, Stage.NEEDS_REVISION,
            Stage.BLOCKED, Stage.CORRECTION_PENDING, Stage.CORRECTION_REJECTED, Stage.ESTABLISHED)
+#: each stage's name (an enum member's ``value`` is a property: looked up once, not per row)
+STAGE_NAMES = {stage: stage.value for stage in Stage}
 #: the unit of rows whose unit cell is empty.
 NO_UNIT = Message("(tanpa unit)", "(no unit)")
 
@@ -34,14 +36,18 @@ def status(review: Review, today: dt.date, overdue_days: int = 14) -> dict[str, 
     per_unit: dict[str, dict[str, int]] = {}
     totals = {stage.value: 0 for stage in Stage}
     overdue = []
+    waiting = frozenset(WAITING)
     for row in review.dip:
         unit = cell_text(row.values.get(s.UNIT)) or NO_UNIT.id
-        counts = per_unit.setdefault(unit, {stage.value: 0 for stage in Stage})
-        counts[row.stage.value] += 1
-        totals[row.stage.value] += 1
-        days = (today - row.since).days
-        if row.stage in WAITING and days > overdue_days:
-            overdue.append({"id": row.id, "row": row.row_number, "unit": unit, "stage": row.stage.value,
+        counts = per_unit.get(unit)
+        if counts is None:
+            counts = per_unit[unit] = dict.fromkeys(totals, 0)
+        where = row.position
+        name = STAGE_NAMES[where.stage]
+        counts[name] += 1
+        totals[name] += 1
+        if where.stage in waiting and (days := (today - where.since).days) > overdue_days:
+            overdue.append({"id": row.id, "row": row.row_number, "unit": unit, "stage": name,
                             "days": days, "title": cell_text(row.values.get(s.TITLE))})
     return {
         "per_unit": dict(sorted(per_unit.items())),

@@ -111,6 +111,13 @@ def _plain_web_address(text: str) -> bool:
             and " " not in text and "[" not in text and "]" not in text)
 
 
+def _collapsed(text: str) -> str:
+    """Inner whitespace collapsed; the cell's own string when that changes nothing (an item then
+    holds no second copy of the text the register already holds)."""
+    collapsed = " ".join(text.split())
+    return text if collapsed == text else collapsed
+
+
 def _shows(text: str) -> bool:
     """:func:`visible`, answered without a look at each character for plain printable ASCII."""
     if text.isascii() and text.isprintable():
@@ -133,7 +140,7 @@ def validate_dip_row(
     for column in _CONTENT:
         assert column.field is not None
         text = texts[column.header]
-        fields[column.field.attr] = " ".join(text.split()) if column.parse is s.Parse.TEXT else ""
+        fields[column.field.attr] = _collapsed(text) if column.parse is s.Parse.TEXT else ""
         if not _shows(text):
             if column.required:
                 findings.append(Finding(column.header, f"{column.header}: wajib diisi.",

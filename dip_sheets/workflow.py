@@ -363,9 +363,10 @@ def hold(
     """Whether a row is held (see :mod:`dip_sheets.ledger`), and the ``Riwayat`` row to append if
     this sync holds or releases it. A held row marked ``Ditetapkan`` gets a finding in
     ``findings``, so it is not established."""
-    similar = records.similar(values, item_id)
     event: dict[str, Cell] | None = None
+    similar: list[str] | None = None  # looked up only for a row that may be held (most are not)
     if arrived:
+        similar = records.similar(values, item_id) if decision in s.ESTABLISHING else []
         held = decision in s.ESTABLISHING and (bool(similar) or sidik in records.digests())
         if held:
             event = history_row(stamp, item_id, EVENT_HELD, "", [], values,
@@ -376,5 +377,5 @@ def hold(
     else:
         held = records.held(item_id)
     if held and decision in s.ESTABLISHING:
-        findings.insert(0, held_finding(similar))
+        findings.insert(0, held_finding(records.similar(values, item_id) if similar is None else similar))
     return held, event

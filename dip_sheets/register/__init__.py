@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Protocol
 
 from ..messages import Message
@@ -142,13 +143,24 @@ def row_key(tab: Tab, columns: Mapping[str, int], row: Sequence[Cell]) -> str:
     Including the staff-owned content means that if someone edits the row between read and write,
     the write is skipped (and redone by the next sync) rather than guessed.
     """
-    def at(header: str) -> str:
-        index = columns[header]
-        return cell_text(row[index]) if index < len(row) else ""
+    return row_keyer(tab, columns)(row)
 
-    staff = "\x1f".join(at(c.header) for c in tab.columns if c.owner is not Role.SYSTEM)
-    digest = hashlib.sha256(staff.encode()).hexdigest()[:16]
-    return f"{at(tab.key_header)}|{digest}"
+
+def row_keyer(tab: Tab, columns: Mapping[str, int]) -> Callable[[Sequence[Cell]], str]:
+    """:func:`row_key` for many rows of one tab: the columns are looked up once."""
+    key = columns[tab.key_header]
+    staff = [columns[c.header] for c in tab.columns if c.owner is not Role.SYSTEM]
+    width = max([key, *staff]) + 1
+    pick: Callable[[Sequence[Cell]], tuple[Cell, ...]] = (
+        itemgetter(*staff) if len(staff) > 1 else lambda row: tuple(row[i] for i in staff))
+    sha256 = hashlib.sha256
+
+    def keyed(row: Sequence[Cell]) -> str:
+        if len(row) < width:
+            row = [*row, *([None] * (width - len(row)))]
+        text = "\x1f".join([cell_text(v) for v in pick(row)])
+        return f"{cell_text(row[key])}|{sha256(text.encode()).hexdigest()[:16]}"
+    return keyed
 
 
 def relocate(tab: Tab, anchors: Sequence[RowAnchor], rows: Sequence[Sequence[Cell]]) -> dict[
@@ -163,9 +175,11 @@ def relocate(tab: Tab, anchors: Sequence[RowAnchor], rows: Sequence[Sequence[Cel
     found: dict[str, list[int]] = {}
     keys_now: dict[int, str] = {}
 
+    keyed = row_keyer(tab, columns)
+
     def key_at(index: int) -> str:
         if index not in keys_now:
-            keys_now[index] = row_key(tab, columns, rows[index])
+            keys_now[index] = keyed(rows[index])
         return keys_now[index]
 
     result: dict[RowAnchor, int | None] = {}
@@ -196,7 +210,8 @@ def anchors_after(
             column = columns[write.header]
             row.extend([None] * (column + 1 - len(row)))
             row[column] = write.value
-    return {w.anchor: RowAnchor(w.anchor.tab, i, row_key(tab, columns, after[i]))
+    keyed = row_keyer(tab, columns)
+    return {w.anchor: RowAnchor(w.anchor.tab, i, keyed(after[i]))
             for w in writes if (i := where.get(w.anchor)) is not None}
 
 

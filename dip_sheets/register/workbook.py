@@ -43,10 +43,14 @@ class WorkbookRegister:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.location = str(path)
+        #: the workbook as the last :meth:`read` found it: the next session takes it instead of
+        #: reading and parsing the file again, if the file still has the same bytes
+        self._last: Book | None = None
 
     # ---- reading ---------------------------------------------------------------------------
 
     def read(self) -> Snapshot:
+        self._last = None
         self._refuse_if_open()
         if not self.path.exists():
             raise ConfigError(
@@ -66,6 +70,8 @@ class WorkbookRegister:
         if s.DASHBOARD_TAB in book.paths:
             tabs[s.DASHBOARD_TAB] = Grid(book.rows(s.DASHBOARD_TAB), frozenset(),
                                          book.sheet(s.DASHBOARD_TAB).protected())
+        book.release()
+        self._last = book
         return Snapshot(tabs)
 
     def _refuse_if_open(self) -> None:
@@ -93,7 +99,10 @@ class WorkbookRegister:
     def session(self, tabs: Sequence[str], locks: bool) -> _Session:
         """The workbook as it is now; nothing reaches the file until the session commits."""
         self._refuse_if_open()
-        return _Session(self, Book.open(self.path), locks)
+        book, self._last = self._last, None
+        if book is None or self.path.read_bytes() != book.data:
+            book = Book.open(self.path)  # changed since it was read: the session sees it as it is now
+        return _Session(self, book, locks)
 
     def _refuse_a_mistyped_folder(self) -> None:
         """A new workbook may get its own folder (``dip-kerja/``), but a path whose folder's parent
@@ -186,10 +195,9 @@ class _Session:
         return self.book.rows(tab)
 
     def write(self, tab: str, cells: Mapping[tuple[int, int], Cell]) -> None:
-        targets = [(row + 1, column + 1, value) for (row, column), value in cells.items()]
-        refuse_merged(tab, self.book.sheet(tab), targets)
-        for row_number, column, value in targets:
-            self.book.set(tab, row_number, column, value)
+        refuse_merged(tab, self.book.sheet(tab), ((r + 1, c + 1, v) for (r, c), v in cells.items()))
+        for (row, column), value in cells.items():
+            self.book.set(tab, row + 1, column + 1, value)
 
     def append(self, tab: str, rows: Sequence[Mapping[int, Cell]]) -> None:
         self.book.append(tab, rows, staff=False)

@@ -21,11 +21,18 @@ from ..messages import Message
 from . import Cell, Row
 from . import workbook_layout as layout_
 from .xlsx import Package
-from .xlsx_sheet import Worksheet
+from .xlsx_sheet import OWN_OR_COLUMN, Restyle, Worksheet
 from .xlsx_styles import Format, Styles
 
 #: Excel's built-in number formats for a date and a date with time.
 DATE_FORMAT, DATETIME_FORMAT = 14, 22
+#: texts up to this long are shared between the cells holding them (longer ones rarely repeat)
+SHARED_TEXT = 48
+#: a patched sheet part at least this large is streamed into the saved zip, never held whole a
+#: second time (a smaller one is compared with the original and kept byte for byte if equal)
+STREAM_FROM = 4 << 20
+#: ... and so is one with this many rows edited or added (the ``Riwayat`` rows of a first sync)
+STREAM_ROWS = 2000
 
 
 @dataclass
@@ -33,8 +40,12 @@ class Book:
     """One workbook as read for this call: its zip members, values, and the sheets being patched."""
 
     package: Package
-    values: python_calamine.CalamineWorkbook
+    #: the values as python-calamine read them; let go once the tabs' rows are taken
+    #: (:meth:`release`), read again from :attr:`data` if a tab not taken yet is asked for
+    values: python_calamine.CalamineWorkbook | None
     location: Path
+    #: the file's bytes as read (the package reads them; a session compares them with the file)
+    data: bytes = b""
     paths: dict[str, str] = field(default_factory=dict)
     sheets: dict[str, Worksheet] = field(default_factory=dict)
     _styles: Styles | None = None
@@ -55,7 +66,8 @@ class Book:
     def from_bytes(cls, data: bytes, path: Path) -> Book:
         try:
             package = Package(io.BytesIO(data))
-            book = cls(package, python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)), path)
+            book = cls(package, python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)), path,
+                       data)
             book.paths = package.sheets()
             book.styles  # noqa: B018  # a workbook without styles.xml is not one Excel wrote
         except Exception as exc:  # zipfile, calamine and the XML parts raise many types
@@ -82,10 +94,18 @@ class Book:
         """The tab's values from A1, trailing empty cells and rows dropped (at least one row)."""
         if name not in self.grids:
             rows: list[Row] = []
+            if self.values is None:
+                self.values = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(self.data))
             if name in self.values.sheet_names:
                 sheet = self.values.get_sheet_by_name(name)
-                for raw in sheet.to_python(skip_empty_area=False):
-                    values: Row = [v if type(v) is str and v else _value(v) for v in raw]
+                # row by row, not the whole tab as a list first (the tab is held once, not twice)
+                raws = sheet.iter_rows() if sheet.start in (None, (0, 0)) else sheet.to_python(
+                    skip_empty_area=False)
+                # a short text repeated down a column (a unit, a category, "Sudah") is held once
+                shared: dict[str, str] = {}
+                for raw in raws:
+                    values: Row = [(shared.setdefault(v, v) if len(v) <= SHARED_TEXT else v)
+                                   if type(v) is str and v else _value(v) for v in raw]
                     while values and values[-1] is None:
                         values.pop()
                     rows.append(values)
@@ -93,6 +113,12 @@ class Book:
                 rows.pop()
             self.grids[name] = rows or [[]]
         return self.grids[name]
+
+    def release(self) -> None:
+        """Let go of what reading needed and a write does not: calamine's copy of the values and
+        the worksheet parts parsed so far (a write parses the parts it patches again)."""
+        self.values = None
+        self.sheets.clear()
 
     def add_sheet(self, name: str, xml: bytes, hidden: bool = False) -> None:
         self.paths[name] = self.package.add_sheet(name, xml, hidden)
@@ -107,15 +133,10 @@ class Book:
 
     def set(self, name: str, row: int, column: int, value: Cell, style: int | None = None) -> None:
         """Write one cell; a new cell takes its column's style, as Excel does."""
-        sheet = self.sheet(name)
-        if style is None and sheet.style(row, column) is None:
-            style = sheet.column_styles().get(column)
-        sheet.set(row, column, value, style)
+        self.sheet(name).set(row, column, value, OWN_OR_COLUMN if style is None else style)
 
     def base_style(self, name: str, row: int, column: int) -> int:
-        sheet = self.sheet(name)
-        found = sheet.style(row, column)
-        return found if found is not None else sheet.column_styles().get(column, 0)
+        return self.sheet(name).base_style(row, column)
 
     def append(self, name: str, rows: Sequence[Mapping[int, Cell]], staff: bool) -> None:
         """Add rows (0-based column -> value) after the last row holding a value; ``staff`` rows
@@ -125,7 +146,13 @@ class Book:
         columns = s.locate_columns(tab, grid[0])
         number = layout_.last_used_row(grid) + 2
         editable = {columns[c.header] for c in tab.columns if c.owner is not s.Role.SYSTEM}
+        known = set(columns.values())
         for values in rows:
+            if not staff and values.keys() <= known and not any(
+                    isinstance(v, dt.date) for v in values.values()):
+                self.sheet(name).add(number, values)  # the row as given: no copy per cell
+                number += 1
+                continue
             for index in columns.values():
                 column, value = index + 1, values.get(index)
                 if staff and index in editable:
@@ -167,15 +194,21 @@ class Book:
         never the size of the sheet.
         """
         locked = self.locked_rows(tab, grid)
-        shade = self.styles.fill(layout_.LOCKED_FILL)
-        staff = [columns[c.header] + 1 for c in tab.columns if c.owner is not s.Role.SYSTEM]
-        for index in sorted(locked ^ wanted):
-            lock = index in wanted
-            for column in staff:
-                base = self.base_style(tab.name, index + 1, column)
-                fill = shade if lock else (0 if self.styles.fill_of(base) == shade else None)
-                self.sheet(tab.name).set_style(
-                    index + 1, column, self.styles.derive(base, Format(locked=lock, fill=fill)))
+        styles = self.styles
+        shade = styles.fill(layout_.LOCKED_FILL)
+        staff = tuple(columns[c.header] + 1 for c in tab.columns if c.owner is not s.Role.SYSTEM)
+
+        def lock(base: int) -> int:
+            return styles.derive(base, Format(locked=True, fill=shade))
+
+        def unlock(base: int) -> int:
+            fill = 0 if styles.fill_of(base) == shade else None
+            return styles.derive(base, Format(locked=False, fill=fill))
+
+        # each cell's new style is derived when the sheet is written, from the style it has then
+        sheet = self.sheet(tab.name)
+        sheet.restyle(sorted(i + 1 for i in wanted - locked), Restyle(staff, lock))
+        sheet.restyle(sorted(i + 1 for i in locked - wanted), Restyle(staff, unlock))
 
     def protect_all(self) -> list[Message]:
         """Put back the protection of every register tab that lost it (staff unprotect to sort)."""
@@ -193,14 +226,21 @@ class Book:
     # ---- saving ------------------------------------------------------------------------------
 
     def save(self, stream: BinaryIO) -> None:
+        """Write the workbook: a large patched sheet streamed into the zip piece by piece, and
+        ``styles.xml`` after the sheets (writing them may derive the formats of locked cells)."""
         for name, sheet in self.sheets.items():
             if sheet.changed:
-                self.package.write(self.paths[name], sheet.xml())
-                if sheet.overwrote_formula:
+                if sheet.overwrites_formula():
                     self.package.forget_calc_chain()
-        if self._styles is not None and self._styles.changed:
-            self.package.write("xl/styles.xml", self._styles.xml())
+                if len(sheet.source) >= STREAM_FROM or len(sheet.edits) + len(sheet.added) >= STREAM_ROWS:
+                    self.package.stream(self.paths[name], sheet.chunks)
+                else:
+                    self.package.write(self.paths[name], sheet.xml())
+        self.package.make_last("xl/styles.xml", self._changed_styles)
         self.package.save(stream)
+
+    def _changed_styles(self) -> bytes | None:
+        return self._styles.xml() if self._styles is not None and self._styles.changed else None
 
 
 def refuse_merged(name: str, sheet: Worksheet, targets: Iterable[tuple[int, int, Cell]]) -> None:

@@ -19,11 +19,12 @@ import math
 import re
 import struct
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 Value = str | int | float | bool | dt.date | dt.datetime | dt.time | None
+Buffer = bytes | memoryview
 
 _ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _TAG = re.compile(rb"<(/?)([\w.-]+:)?([\w.-]+)([^>]*?)(/?)>|<!--.*?-->|<\?.*?\?>", re.S)
@@ -184,6 +185,8 @@ class Package:
     archive: zipfile.ZipFile = field(init=False)
     changed: dict[str, bytes] = field(default_factory=dict)
     removed: set[str] = field(default_factory=set)
+    streamed: dict[str, Callable[[], Iterable[Buffer]]] = field(default_factory=dict)
+    last: dict[str, Callable[[], bytes | None]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.archive = zipfile.ZipFile(self.source)
@@ -271,19 +274,45 @@ class Package:
         self.write("[Content_Types].xml", re.sub(rb"<Override\b[^>]*calcChain[^>]*/>", b"",
                                                  self.read("[Content_Types].xml")))
 
+    def stream(self, name: str, pieces: Callable[[], Iterable[Buffer]]) -> None:
+        """Write member ``name`` at :meth:`save` from ``pieces`` as they are made (never whole)."""
+        self.streamed[name] = pieces
+
+    def make_last(self, name: str, make: Callable[[], bytes | None]) -> None:
+        """Make member ``name`` at :meth:`save` after every other member (``None``: as it is)."""
+        self.last[name] = make
+
     def save(self, stream: BinaryIO) -> None:
         """Write the workbook: unchanged members copied as stored (not recompressed), then new ones."""
+        streamed, last = self.streamed, self.last
         with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as out:
+            late: list[zipfile.ZipInfo] = []
             for info in self.archive.infolist():
                 if info.filename in self.removed:
                     continue
-                if info.filename in self.changed:
+                if info.filename in last:
+                    late.append(info)
+                elif info.filename in streamed:
+                    _stream_member(out, info, streamed[info.filename]())
+                elif info.filename in self.changed:
                     _write_member(out, info, self.changed[info.filename])
                 else:
                     _copy_member(self.source, out, info)
             for name, data in self.changed.items():
-                if name not in self.archive.NameToInfo:
-                    _write_member(out, zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0)), data)
+                if name not in self.archive.NameToInfo and name not in last:
+                    new = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+                    if name in streamed:
+                        _stream_member(out, new, streamed[name]())
+                    else:
+                        _write_member(out, new, data)
+            for info in late:
+                made = last[info.filename]()
+                if made is not None:
+                    _write_member(out, info, made)
+                elif info.filename in self.changed:
+                    _write_member(out, info, self.changed[info.filename])
+                else:
+                    _copy_member(self.source, out, info)
 
 
 def _insert_before_close(xml: bytes, parent: bytes, child: bytes) -> bytes:
@@ -303,6 +332,15 @@ def _write_member(out: zipfile.ZipFile, original: zipfile.ZipInfo, data: bytes) 
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = original.external_attr
     out.writestr(info, data)
+
+
+def _stream_member(out: zipfile.ZipFile, original: zipfile.ZipInfo, pieces: Iterable[Buffer]) -> None:
+    info = zipfile.ZipInfo(original.filename, original.date_time)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = original.external_attr
+    with out.open(info, "w") as member:
+        for piece in pieces:
+            member.write(piece)
 
 
 def _copy_member(source: BinaryIO, out: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:

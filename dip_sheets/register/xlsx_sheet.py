@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from .xlsx import (
@@ -26,7 +27,21 @@ from .xlsx import (
 )
 
 KEEP = object()  #: a cell edit that keeps the value and only sets the style
-_Edit = tuple[object, int | None]  # (value or KEEP, style index or None to keep)
+#: a cell edit's style: the cell's own, or its column's when it has none (as Excel does for a new cell)
+OWN_OR_COLUMN = -1
+_Edit = tuple[object, int | None]  # (value or KEEP, style index, None to keep, or OWN_OR_COLUMN)
+#: rows parsed into cells kept at once: edits come row by row, so a few rows serve every lookup
+#: without holding every row's cells (which at 100,000 rows was hundreds of MB)
+CELL_CACHE_ROWS = 8
+
+
+@dataclass(frozen=True)
+class Restyle:
+    """The same change of style for some columns of many rows (locking established rows): the new
+    style of each cell is ``derive(its style now)``, worked out only when the part is written."""
+
+    columns: tuple[int, ...]
+    derive: Callable[[int], int]
 
 
 @dataclass(frozen=True)
@@ -57,10 +72,15 @@ class Worksheet:
         self.head = children(xml, root.end(), data.start())
         self.tail = children(xml, tail_start, close)
         self.close = close
-        self.edits: dict[int, dict[int, _Edit]] = {}
+        #: row -> column -> the value to write (or :data:`KEEP`); the style is :data:`OWN_OR_COLUMN`
+        #: unless :attr:`styles` says otherwise (kept apart: most edits carry no style of their own)
+        self.edits: dict[int, dict[int, object]] = {}
+        self.styles: dict[int, dict[int, int | None]] = {}
+        #: whole rows added: row number -> 0-based column -> value, each in its column's style
+        self.added: dict[int, Mapping[int, object]] = {}
+        self.restyles: dict[int, Restyle] = {}
         self.elements: dict[str, bytes | None] = {}
         self.row_attrs: dict[int, dict[bytes, bytes]] = {}
-        self.overwrote_formula = False
         self._rows: list[RowSpan] | None = None
         self._numbers: list[int] = []
         self._cells: dict[int, dict[int, tuple[int, int, bytes]]] = {}
@@ -92,6 +112,8 @@ class Worksheet:
     def cells(self, number: int) -> dict[int, tuple[int, int, bytes]]:
         """The cells present in row ``number``: column -> (start, end, start tag)."""
         if number not in self._cells:
+            if len(self._cells) >= CELL_CACHE_ROWS:
+                self._cells.clear()
             span = self.row(number)
             found = () if span is None or span.tag.endswith(b"/>") else iter_cells(
                 self.source, self.prefix, span.start + len(span.tag), span.end)
@@ -140,12 +162,28 @@ class Worksheet:
 
     # ---- editing ---------------------------------------------------------------------------
 
-    def set(self, row: int, column: int, value: Value, style: int | None = None) -> None:
-        self.edits.setdefault(row, {})[column] = (value, style)
+    def set(self, row: int, column: int, value: Value, style: int | None = OWN_OR_COLUMN) -> None:
+        """Write a cell; ``style`` ``None`` keeps the cell's own."""
+        self.edits.setdefault(row, {})[column] = value
+        if style != OWN_OR_COLUMN:
+            self.styles.setdefault(row, {})[column] = style
+        elif column in self.styles.get(row, ()):
+            del self.styles[row][column]
+
+    def add(self, number: int, cells: Mapping[int, object]) -> None:
+        """Write a row's cells (0-based column -> value) as :meth:`set` would, keeping ``cells``
+        itself rather than an edit per cell (a first sync adds a ``Riwayat`` row per item)."""
+        self.added[number] = cells
+
+    def restyle(self, rows: Sequence[int], change: Restyle) -> None:
+        """Give the ``change.columns`` cells of each of ``rows`` (numbers) the style ``change``
+        derives from the one they have (a cell not there yet: its column's)."""
+        for number in rows:
+            self.restyles[number] = change
 
     def set_style(self, row: int, column: int, style: int) -> None:
-        value, _ = self.edits.get(row, {}).get(column, (KEEP, None))
-        self.edits.setdefault(row, {})[column] = (value, style)
+        self.edits.setdefault(row, {}).setdefault(column, KEEP)
+        self.styles.setdefault(row, {})[column] = style
 
     def set_row(self, number: int, attributes: dict[bytes, bytes]) -> None:
         """Set attributes of a row's own tag (e.g. its height), if they differ."""
@@ -160,7 +198,7 @@ class Worksheet:
 
     @property
     def changed(self) -> bool:
-        return bool(self.edits or self.row_attrs) or any(
+        return bool(self.edits or self.added or self.restyles or self.row_attrs) or any(
             self.element(n) != self._original(n) for n in self.elements)
 
     def _original(self, name: str) -> bytes | None:
@@ -169,41 +207,92 @@ class Worksheet:
 
     def xml(self) -> bytes:
         """The part with every queued edit spliced in; untouched bytes are kept as they were."""
-        ops: list[tuple[int, int, int, bytes]] = []  # (start, end, order, bytes)
+        return b"".join(self.chunks())
+
+    def chunks(self) -> Iterator[bytes | memoryview]:
+        """:meth:`xml` in pieces, each patched row made only when its turn comes, so writing a
+        part never holds a second copy of it (the untouched spans are views of the original)."""
+        # (start, end, order, bytes, or None for the patched row ``number``, number)
+        ops: list[tuple[int, int, int, bytes | None, int]] = []
         for name, new in self.elements.items():
-            ops.append(self._element_op(name, new))
+            ops.append((*self._element_op(name, new), 0))
         last_row, last_column = 0, 0
         rows = self.rows()
         numbers = self._numbers
-        for number in sorted(self.edits):
-            edits = self.edits[number]
-            last_row, last_column = max(last_row, number), max(last_column, *edits)
+        for number in sorted(self.edits.keys() | self.added.keys() | self.restyles.keys()):
+            change = self.restyles.get(number)
+            last_row = max(last_row, number)
+            last_column = max(last_column, *self.edits.get(number, ()), *(change.columns if change else ()),
+                              *(c + 1 for c in self.added.get(number, ())))
             span = self.row(number)
             if span is not None:
-                ops.append((span.start, span.end, 0, self._patched_row(span, edits)))
+                ops.append((span.start, span.end, 0, None, number))
             else:
                 at = bisect.bisect_left(numbers, number)
                 position = rows[at].start if at < len(rows) else self.data_end
-                cells = b"".join(self._cell(number, c, None, e) for c, e in sorted(edits.items()))
-                tag = start_tag(self.prefix, b"row", {b"r": b"%d" % number, **self.row_attrs.get(number, {})},
-                                False)
-                ops.append((position, position, number, b"%s%s</%srow>" % (tag, cells, self.prefix)))
+                ops.append((position, position, number, None, number))
         for number in self.row_attrs:
             span = self.row(number)
-            if span is not None and number not in self.edits:
-                ops.append((span.start, span.start + len(span.tag), 0, self._row_tag(span)))
-        if self.data_tag[2] and self.edits:  # <sheetData/> becomes <sheetData>...</sheetData>
+            if span is not None and not any(number in e for e in (self.edits, self.added, self.restyles)):
+                ops.append((span.start, span.start + len(span.tag), 0, self._row_tag(span), 0))
+        if self.data_tag[2] and (self.edits or self.added or self.restyles):  # <sheetData/>: now closed
             start, end, _ = self.data_tag
-            ops.append((start, end, -1, self.source[start:end - 2] + b">"))
-            ops.append((end, end, 1 << 30, b"</%ssheetData>" % self.prefix))
+            ops.append((start, end, -1, self.source[start:end - 2] + b">", 0))
+            ops.append((end, end, 1 << 30, b"</%ssheetData>" % self.prefix, 0))
         if last_row:
-            ops.extend(self._dimension_op(last_row, last_column))
-        out, position = [], 0
-        for start, end, _, data in sorted(ops, key=lambda o: (o[0], o[2])):
-            out += [self.source[position:start], data]
+            ops.extend((*op, 0) for op in self._dimension_op(last_row, last_column))
+        view, position = memoryview(self.source), 0
+        for start, end, _, data, number in sorted(ops, key=lambda o: (o[0], o[2])):
+            if start > position:
+                yield view[position:start]
+            yield data if data is not None else self._row_xml(number)
             position = max(position, end)
-        out.append(self.source[position:])
-        return b"".join(out)
+        yield view[position:]
+
+    def _row_xml(self, number: int) -> bytes:
+        """Row ``number`` with its edits: the row as it was, patched, or a new row."""
+        edits = self.row_edits(number)
+        span = self.row(number)
+        if span is not None:
+            return self._patched_row(span, edits)
+        cells = b"".join(self._cell(number, c, None, e) for c, e in sorted(edits.items()))
+        tag = start_tag(self.prefix, b"row", {b"r": b"%d" % number, **self.row_attrs.get(number, {})}, False)
+        return b"%s%s</%srow>" % (tag, cells, self.prefix)
+
+    def row_edits(self, number: int) -> dict[int, _Edit]:
+        """The edits of one row, its :class:`Restyle` worked out."""
+        styles = self.styles.get(number, {})
+        merged: dict[int, _Edit] = {c + 1: (v, OWN_OR_COLUMN) for c, v in self.added.get(number, {}).items()}
+        merged.update((column, (value, styles.get(column, OWN_OR_COLUMN)))
+                      for column, value in self.edits.get(number, {}).items())
+        change = self.restyles.get(number)
+        if change is None:
+            return merged
+        for column in change.columns:
+            value, _ = merged.get(column, (KEEP, None))
+            merged[column] = (value, change.derive(self.base_style(number, column)))
+        return merged
+
+    def base_style(self, row: int, column: int) -> int:
+        """The style a cell shows: its own, else its column's, else the default."""
+        found = self.style(row, column)
+        return found if found is not None else self.column_styles().get(column, 0)
+
+    def overwrites_formula(self) -> bool:
+        """Whether a queued value replaces a formula (then ``calcChain.xml`` must go); known before
+        the part is written, as the package's members before it are written first."""
+        marker = b"<%sf" % self.prefix
+        for number in self.edits.keys() | self.added.keys():
+            span = self.row(number)
+            if span is None or self.source.find(marker, span.start, span.end) < 0:
+                continue
+            cells = self.cells(number)
+            for column, (value, _) in self.row_edits(number).items():
+                if value is not KEEP and column in cells:
+                    start, end, tag = cells[column]
+                    if self.source.find(marker, start + len(tag), end) >= 0:
+                        return True
+        return False
 
     def _element_op(self, name: str, new: bytes | None) -> tuple[int, int, int, bytes]:
         found = self._find(name)
@@ -273,6 +362,8 @@ class Worksheet:
 
     def _cell(self, row: int, column: int, old: tuple[bytes, bytes] | None, edit: _Edit) -> bytes:
         value, style = edit
+        if style == OWN_OR_COLUMN:
+            style = None if old is not None and attrs(old[0]).get(b"s") else self.column_styles().get(column)
         ref = f"{column_letter(column)}{row}".encode()
         if old is None:
             a: dict[bytes, bytes] = {b"r": ref}
@@ -288,8 +379,6 @@ class Worksheet:
             a[b"s"] = str(style).encode()
         if value is KEEP:
             return start_tag(self.prefix, b"c", a, tag.endswith(b"/>")) + whole[len(tag):]
-        if b"<%sf" % self.prefix in whole[len(tag):]:
-            self.overwrote_formula = True
         kept = {k: v for k, v in a.items() if k in (b"r", b"s")}
         return self._with_value(kept, value)  # type: ignore[arg-type]
 

@@ -1,0 +1,395 @@
+"""The review of one register: every row's state and the system-cell writes that record it.
+
+:func:`review` is pure: from a :class:`~dip_sheets.register.Snapshot` it computes the state of every
+row and the :class:`~dip_sheets.register.Changes` that bring the system columns up to date. It only
+ever produces writes to system-owned columns, so a cell that staff own can never be overwritten.
+What a review concludes is data (:mod:`dip_sheets.states`); the SOP's rules it applies to each row
+are :mod:`dip_sheets.workflow`'s. The I/O around it (read, review, write) is :mod:`dip_sheets.sync`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from operator import itemgetter
+
+from . import schema as s
+from .decisions import read_rows
+from .errors import LayoutError
+from .ids import PREFIX as ID_PREFIX
+from .ids import format_id, parse_id
+from .ledger import (
+    EVENT_ESTABLISHED,
+    EVENT_REMOVED,
+    EVENT_RETURNED,
+    EVENT_WITHDRAWN,
+    correction_finding,
+    history_row,
+    no_correction_finding,
+    read_records,
+    rejected_finding,
+)
+from .register import (
+    Cell,
+    CellWrite,
+    Changes,
+    Grid,
+    RowAnchor,
+    Snapshot,
+    cell_text,
+    row_keyer,
+)
+from .staleness import Watch, berkala_finding, ending_finding, last_updated, link_finding
+from .states import DikState, Review, RowState
+from .validate import (
+    Finding,
+    Item,
+    find_duplicates,
+    id_number,
+    validate_dik_row,
+    validate_dip_row,
+)
+from .workflow import (
+    Correction,
+    Establishment,
+    Position,
+    Steps,
+    approval_choice,
+    established_item,
+    establishment,
+    fingerprint,
+    hold,
+    position,
+    read_steps,
+)
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A tab with its header positions resolved."""
+
+    tab: s.Tab
+    grid: Grid
+    columns: dict[str, int]
+    #: every header's cell of a row picked in one C call (:meth:`values` runs for every row)
+    _pick: Callable[[Sequence[Cell]], tuple[Cell, ...]] = field(init=False, repr=False)
+    _width: int = field(init=False, repr=False)
+    _key: Callable[[Sequence[Cell]], str] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_key", row_keyer(self.tab, self.columns))
+        indexes = tuple(self.columns.values())
+        object.__setattr__(self, "_width", max(indexes, default=-1) + 1)
+        object.__setattr__(self, "_pick", (lambda row: (row[indexes[0]],)) if len(indexes) == 1
+                           else itemgetter(*indexes))
+
+    def value(self, row: Sequence[Cell], header: str) -> Cell:
+        index = self.columns[header]
+        return row[index] if index < len(row) else None
+
+    def values(self, row: Sequence[Cell]) -> dict[str, Cell]:
+        if len(row) < self._width:
+            row = [*row, *([None] * (self._width - len(row)))]
+        return dict(zip(self.columns, self._pick(row), strict=True))
+
+    def anchor(self, index: int) -> RowAnchor:
+        return RowAnchor(self.tab.name, index, self._key(self.grid.rows[index]))
+
+    def data_rows(self) -> list[tuple[int, list[Cell]]]:
+        """Rows with anything staff typed; blank rows (also ones left with only an ID) are skipped."""
+        staff = [self.columns[c.header] for c in self.tab.columns if c.owner is not s.Role.SYSTEM]
+        return [
+            (i, row) for i, row in enumerate(self.grid.rows[1:], start=1)
+            if any(j < len(row) and cell_text(row[j]) for j in staff)
+        ]
+
+
+def table(snapshot: Snapshot, name: str) -> _Table:
+    tab = s.TAB_BY_NAME[name]
+    grid = snapshot.tabs.get(name)
+    if grid is None or not grid.rows:
+        raise LayoutError(
+            f"Tab '{name}' tidak ada di register. Jalankan 'dip init' untuk membuatnya.",
+            f"The register has no '{name}' tab. Run 'dip init' to create it.",
+        )
+    return _Table(tab, grid, s.locate_columns(tab, grid.rows[0]))
+
+
+class _Writer:
+    """Collects writes, keeping only those that change a system cell's text."""
+
+    def __init__(self) -> None:
+        self.changes = Changes()
+
+    def set(self, table: _Table, index: int, anchor: RowAnchor, header: str, value: str) -> None:
+        assert table.tab.column(header).owner is s.Role.SYSTEM, header
+        if cell_text(table.value(table.grid.rows[index], header)) != value:
+            self.changes.writes.append(CellWrite(anchor, header, value))
+
+    def append(self, tab: str, row: dict[str, Cell]) -> None:
+        self.changes.appends.setdefault(tab, []).append(row)
+
+
+def _assign_ids(
+    table: _Table, rows: list[tuple[int, list[Cell]]], last_issued: int,
+    keeps_id: Mapping[int, bool],
+) -> tuple[dict[int, str], int]:
+    """Keep every well-formed, unique ID; give the rest new numbers above anything ever issued.
+
+    When a row was copied with its ID, the copy whose content still matches the fingerprint (or
+    else the first in sheet order) keeps the ID and the others get new ones.
+    """
+    claims: dict[str, list[int]] = {}
+    for index, row in rows:
+        text = cell_text(table.value(row, s.ID))
+        if parse_id(table.tab.name, text) is not None:
+            claims.setdefault(text, []).append(index)
+    ids: dict[int, str] = {}
+    highest = last_issued
+    for text, indexes in claims.items():
+        owner = next((i for i in indexes if keeps_id.get(i)), indexes[0])
+        ids[owner] = text
+        highest = max(highest, parse_id(table.tab.name, text) or 0)
+    for index, _row in rows:
+        if index not in ids:
+            highest += 1
+            ids[index] = format_id(table.tab.name, highest)
+    return ids, highest
+
+
+def _last_issued(system: _Table) -> dict[str, tuple[int | None, int]]:
+    """Per tab: (row index in Sistem or None, last issued ID number)."""
+    found: dict[str, tuple[int | None, int]] = {tab: (None, 0) for tab in s.LAST_ID_KEYS}
+    for index, row in enumerate(system.grid.rows[1:], start=1):
+        key = cell_text(system.value(row, s.SYSTEM_KEY))
+        for tab, label in s.LAST_ID_KEYS.items():
+            if key == label:
+                text = cell_text(system.value(row, s.SYSTEM_VALUE))
+                found[tab] = (index, int(text) if text.isascii() and text.isdigit() else 0)
+    return found
+
+
+def review(snapshot: Snapshot, units: Sequence[str], now: dt.datetime, watch: Watch | None = None
+           ) -> Review:
+    """Decide the state of every row and the system-cell writes that record it. Pure.
+
+    ``watch`` brings the link results and the staleness rules: what they find is written into the
+    row's note as a warning, which blocks nothing."""
+    sync = _Review(snapshot, units, now, watch or Watch())
+    dip_highest = sync.dip_rows()
+    sync.removed()
+    sync.locks()
+    dik_highest = sync.dik_rows()
+    sync.decision_rows()
+    sync.counters({s.DIP_TAB: dip_highest, s.DIK_TAB: dik_highest})
+    return sync.result
+
+
+class _Review:
+    """One review under way: the tabs as read, what ``Riwayat`` says, the writes decided so far."""
+
+    def __init__(self, snapshot: Snapshot, units: Sequence[str], now: dt.datetime, watch: Watch) -> None:
+        self.snapshot, self.units, self.now, self.watch = snapshot, units, now, watch
+        self.dip, self.dik = table(snapshot, s.DIP_TAB), table(snapshot, s.DIK_TAB)
+        #: the optional ``Terakhir Diperbarui`` column, when the register has it
+        self.updated_column = _optional_column(self.dip, s.LAST_UPDATED)
+        history, self.system = table(snapshot, s.HISTORY_TAB), table(snapshot, s.SYSTEM_TAB)
+        self.records = read_records(history.values(r) for r in history.grid.rows[1:])
+        self.issued = _last_issued(self.system)
+        self.stamp = now.strftime("%Y-%m-%d %H:%M:%S")
+        self.writer = _Writer()
+        self.result = Review([], [], self.writer.changes)
+        #: DIP rows that stay (or become) established, so locked
+        self.established: set[int] = set()
+        #: the content digest of each DIP row that carries a ``Sidik`` or a step 3 (computed once)
+        self.digests: dict[int, str] = {}
+
+    def dip_rows(self) -> int:
+        """Review every DIP row; returns the highest ID number issued."""
+        dip, records = self.dip, self.records
+        rows = dip.data_rows()
+        # an ID in Riwayat was issued, even if the Sistem counter was lost: never issue it again
+        issued = max([self.issued[s.DIP_TAB][1], *(id_number(i) for i in records.latest
+                                                   if i.startswith(f"{ID_PREFIX[s.DIP_TAB]}-"))])
+        # each row's values and content digest are computed here once, for every use below
+        every = {index: dip.values(row) for index, row in rows}
+        self.digests = {index: fingerprint(values) for index, values in every.items()
+                        if cell_text(values.get(s.FINGERPRINT)) or values.get(s.STEP3)}
+        ids, highest = _assign_ids(dip, rows, issued, {
+            i: _matches(v, self.digests.get(i, "")) for i, v in every.items()})
+        checked: list[tuple[int, dict[str, Cell], Item | None, Steps, list[Finding]]] = []
+        for index, values in every.items():
+            item, findings = validate_dip_row(values, self.units, ids[index])
+            steps, step_findings = read_steps(values)
+            checked.append((index, values, item, steps, findings + step_findings))
+        duplicates = find_duplicates((ids[i], v) for i, v, *_ in checked)
+        for index, values, item, steps, findings in checked:
+            if ids[index] in duplicates:
+                findings.append(duplicates[ids[index]])
+            self.result.dip.append(self.dip_row(index, ids[index], issued, values, item, steps, findings))
+        return highest
+
+    def dip_row(self, index: int, item_id: str, issued: int, values: dict[str, Cell], item: Item | None,
+                steps: Steps, findings: list[Finding]) -> RowState:
+        """One DIP row: its ID, whether it is held, established, edited or withdrawn, its note and
+        its place in the SOP, each decided by :mod:`dip_sheets.workflow` and written if changed."""
+        dip, records, writer = self.dip, self.records, self.writer
+        anchor = dip.anchor(index)
+        typed = cell_text(values.get(s.ID))
+        if typed != item_id:
+            self.result.ids_assigned.append(item_id)
+        writer.set(dip, index, anchor, s.ID, item_id)
+        # an ID first seen now (given now, or typed by hand above any ID ever issued)
+        arrived = typed != item_id or (id_number(item_id) > issued and item_id not in records.latest)
+        # Riwayat, not the Sidik cell, says whether and how the item was established: a Sidik
+        # copied from another row or cleared by hand changes nothing
+        stored = "" if arrived else records.digest(item_id)
+        held, event = hold(records, self.stamp, item_id, values, steps.decision, arrived,
+                           cell_text(values.get(s.FINGERPRINT)), findings)
+        if held:
+            self.result.held.append(item_id)
+        if event:
+            writer.append(s.HISTORY_TAB, event)
+        if records.removed(item_id):
+            writer.append(s.HISTORY_TAB, history_row(
+                self.stamp, item_id, EVENT_RETURNED, stored, [], values))
+        verdict = establishment(records, item_id, values, steps.decision, stored, not findings,
+                                self.digests.get(index))
+        correction = self.record(item_id, verdict, values, steps, findings)
+        writer.set(dip, index, anchor, s.FINGERPRINT, verdict.digest)
+        if verdict.digest:
+            self.established.add(index)
+        publishable = bool(verdict.digest) and not verdict.tampered and not findings and item is not None
+        warnings = self.dip_warnings(index, values, item)
+        writer.set(dip, index, anchor, s.NOTE, "; ".join(f.id for f in [*findings, *warnings]))
+        where = position(values, steps, publishable, self.now.date(), reset=verdict.digest != stored,
+                         correction=correction.stage if correction else None)
+        writer.changes.writes += sop_writes(anchor, values, where)
+        return RowState(anchor, item_id, values, steps, item, findings, publishable, verdict.tampered, where,
+                        warnings, correction)
+
+    def dip_warnings(self, index: int, values: dict[str, Cell], item: Item | None) -> list[Finding]:
+        """A broken ``Tautan``; a Berkala item not updated for too long."""
+        row = self.dip.grid.rows[index]
+        column = self.updated_column
+        updated = row[column] if column is not None and column < len(row) else None
+        found = [link_finding(cell_text(values.get(s.LINK)), self.watch)]
+        if item is not None:
+            found.append(berkala_finding(item.category, last_updated(updated, values.get(s.CREATED)),
+                                         self.now.date(), self.watch))
+        return [f for f in found if f is not None]
+
+    def record(self, item_id: str, verdict: Establishment, values: dict[str, Cell], steps: Steps,
+               findings: list[Finding]) -> Correction | None:
+        """The establishment ``verdict`` in the review's lists, the row's findings and ``Riwayat``;
+        returns the correction waiting (or rejected), with the established version that stays live."""
+        correction = None
+        if verdict.tampered:
+            approve = approval_choice(steps.decision)
+            correction = Correction(verdict.changed, verdict.rejected,
+                                    established_item(self.records, item_id, self.units), approve)
+            established = self.records.established.get(item_id, {})
+            findings.insert(0, rejected_finding(list(verdict.changed), established, item_id, approve)
+                            if verdict.rejected and correction.live is not None else
+                            correction_finding(list(verdict.changed), approve, correction.live is not None))
+            self.result.tampered.append(item_id)
+        elif steps.decision == s.REJECT_CORRECTION and not verdict.digest:
+            findings.insert(0, no_correction_finding())
+        if verdict.approved:
+            self.result.approved.append(item_id)
+        elif verdict.event == EVENT_ESTABLISHED:
+            self.result.newly_established.append(item_id)
+        elif verdict.event == EVENT_WITHDRAWN:
+            self.result.withdrawn.append(item_id)
+        if verdict.event:
+            self.writer.append(s.HISTORY_TAB, verdict.history(self.stamp, item_id, values))
+        return correction
+
+    def removed(self) -> None:
+        """Established items no row carries any more: recorded once, never forgotten."""
+        records = self.records
+        for item_id in sorted(records.on_record() - {r.id for r in self.result.dip}, key=id_number):
+            self.result.removed.append(item_id)
+            self.writer.append(s.HISTORY_TAB, history_row(
+                self.stamp, item_id, EVENT_REMOVED, records.digest(item_id), [],
+                records.established.get(item_id, {}),
+                note="tidak ada lagi baris dengan ID ini; pulihkan barisnya atau catat penghapusannya"))
+
+    def locks(self) -> None:
+        """Lock exactly the established rows; also when staff switched a tab's protection off."""
+        dip = self.dip
+        if self.established != set(dip.grid.locked_rows) or not all(
+                g.protected for g in self.snapshot.tabs.values()):
+            self.writer.changes.locks = {
+                s.DIP_TAB: frozenset(dip.anchor(i) for i in sorted(self.established))}
+
+    def dik_rows(self) -> int:
+        """Review every DIK row; returns the highest ID number issued."""
+        dik, writer = self.dik, self.writer
+        rows = dik.data_rows()
+        ids, highest = _assign_ids(dik, rows, self.issued[s.DIK_TAB][1], {})
+        for index, row in rows:
+            anchor = dik.anchor(index)
+            item_id = ids[index]
+            if cell_text(dik.value(row, s.ID)) != item_id:
+                self.result.ids_assigned.append(item_id)
+            writer.set(dik, index, anchor, s.ID, item_id)
+            exclusion, findings = validate_dik_row(dik.values(row), self.units, self.now.date(), item_id)
+            ending = ending_finding(exclusion.expires, self.now.date(), self.watch) if exclusion else None
+            warnings = [ending] if ending is not None else []
+            writer.set(dik, index, anchor, s.NOTE, "; ".join(f.id for f in [*findings, *warnings]))
+            self.result.dik.append(DikState(anchor, item_id, exclusion, findings, warnings))
+        return highest
+
+    def decision_rows(self) -> None:
+        """The PPID's decisions (``Keputusan``): each row's findings in its note."""
+        if s.DECISION_TAB in self.snapshot.tabs:  # a register from before the tab: 'dip init' adds it
+            decisions = table(self.snapshot, s.DECISION_TAB)
+            for row in read_rows(decisions.grid):
+                self.writer.set(decisions, row.index, decisions.anchor(row.index), s.NOTE,
+                                "; ".join(f.id for f in row.findings))
+                if row.findings:
+                    self.result.decision_problems.append(row)
+
+    def counters(self, highest: Mapping[str, int]) -> None:
+        """The counters in ``Sistem``, so a deleted row's ID is never issued again."""
+        system = self.system
+        for tab, number in highest.items():
+            system_row, stored_number = self.issued[tab]
+            if number == stored_number:
+                continue
+            if system_row is None:
+                self.writer.append(s.SYSTEM_TAB, {s.SYSTEM_KEY: s.LAST_ID_KEYS[tab],
+                                                  s.SYSTEM_VALUE: str(number)})
+            else:
+                self.writer.set(system, system_row, system.anchor(system_row), s.SYSTEM_VALUE, str(number))
+
+
+def _optional_column(table: _Table, header: str) -> int | None:
+    """Where an optional column (not in the tab's layout) is, if the register has it."""
+    wanted = s.normalize_header(header)
+    return next((i for i, text in enumerate(table.grid.rows[0]) if s.normalize_header(text) == wanted), None)
+
+
+def _matches(values: Mapping[str, Cell], digest: str) -> bool:
+    """Whether a row's content (its ``digest``) still matches the ``Sidik`` it carries (it keeps a
+    copied ID)."""
+    stored = cell_text(values.get(s.FINGERPRINT))
+    return bool(stored) and stored == digest
+
+
+
+# ---- steps 4 and 5 and ``Posisi SOP``------------------------------------------------------------
+
+
+def sop_writes(anchor: RowAnchor, cells: Mapping[str, Cell], after: Position) -> list[CellWrite]:
+    """The writes that take a row's steps 4 and 5 and ``Posisi SOP`` from ``cells`` to ``after``.
+
+    The only code that writes those three cells: the sync with each row's :func:`position`, the
+    publish with :func:`release`.
+    """
+    return [CellWrite(anchor, header, text) for header, text in after.cells().items()
+            if cell_text(cells.get(header)) != text]
+
+
