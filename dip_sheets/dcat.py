@@ -15,7 +15,6 @@ by its IRI); without it the IRIs are relative and resolve against wherever the f
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -25,6 +24,7 @@ from . import schema as s
 from .config import Office
 from .feed import ARCHIVE
 from .history import PastVersion, Record, timeline
+from .json_text import dumps
 from .records import Version, category_slug, safe_link
 from .validate import MONTHS_ID, Invalid, parse_when
 
@@ -65,7 +65,7 @@ def render_dcat(records: Sequence[Record], office: Office, version: Version,
     it everything dates from this version. Deterministic: the same input gives the same bytes.
     """
     document = {"@context": CONTEXT, "@graph": catalogue_graph(records, office, version, history)}
-    return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+    return (dumps(document, sort_keys=True) + "\n").encode("utf-8")
 
 
 def catalogue_graph(records: Sequence[Record], office: Office, version: Version,

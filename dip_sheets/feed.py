@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .history import PastVersion, Record, diff
+from .json_text import dumps
 
 FEED_FILE = "perubahan.json"
 #: the full list of the same version; the feed sits next to it, so the pointer is relative.
@@ -92,7 +93,7 @@ def render_feed(current: PastVersion, previous: PastVersion | None, site_url: st
     }
     if notes:
         document["catatan"] = list(notes)
-    return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+    return (dumps(document, sort_keys=True) + "\n").encode("utf-8")
 
 
 @dataclass(frozen=True)

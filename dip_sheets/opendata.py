@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import zipfile
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -24,6 +23,7 @@ from xlsxwriter.worksheet import Worksheet
 from .config import Office
 from .decisions import FORCED_KEY, RECORD_MEANINGS
 from .history import Record
+from .json_text import dumps
 from .records import Version, neutralize_formula
 from .schema import RECORD_FIELDS as FIELDS
 
@@ -51,7 +51,7 @@ def render_json(records: Sequence[Record], office: Office, version: Version) -> 
         "jumlah": len(records),
         "item": list(records),
     }
-    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    return (dumps(document) + "\n").encode("utf-8")
 
 
 def json_schema() -> dict[str, Any]:

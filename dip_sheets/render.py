@@ -23,12 +23,15 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment
+
 from . import schema as s
 from .config import Office
 from .dcat import DCAT_FILE, render_dcat
 from .editions import Edition, edition_version, editions, item_of
 from .errors import ConfigError
 from .feed import FEED_FILE, render_feed
+from .gc_pause import collection_paused
 from .higher_dik import DIK_JSON, Inherited, inherited_context, render_dik_json
 from .history import PastVersion, VersionChanges, established_by, timeline
 from .ids import id_sort
@@ -38,7 +41,7 @@ from .records import LABELS, category_slug, item_record, safe_email, safe_link, 
 from .records import Version as Version
 from .records import neutralize_formula as neutralize_formula
 from .templating import environment as environment
-from .templating import render_template, template_folder
+from .templating import render_template, rows, template_folder
 from .validate import Exclusion, Item
 
 LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
@@ -50,8 +53,13 @@ _HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 
 def group_items(items: Sequence[Item]) -> list[tuple[str, list[tuple[str, list[Item]]]]]:
     """``[(category, [(sub-category, items)])]`` in legal order."""
+    return _grouped(sort_items(items))
+
+
+def _grouped(ordered: Sequence[Item]) -> list[tuple[str, list[tuple[str, list[Item]]]]]:
+    """:func:`group_items` of items already in legal order (:func:`sort_items`)."""
     grouped: list[tuple[str, list[tuple[str, list[Item]]]]] = []
-    for item in sort_items(items):
+    for item in ordered:
         if not grouped or grouped[-1][0] != item.category:
             grouped.append((item.category, []))
         subgroups = grouped[-1][1]
@@ -63,7 +71,12 @@ def group_items(items: Sequence[Item]) -> list[tuple[str, list[tuple[str, list[I
 
 def categories(items: Sequence[Item]) -> list[Category]:
     """All three legal categories, even empty ones (the monitoring looks for each), numbered A, B, C."""
-    found = dict(group_items(items))
+    return _categories(sort_items(items))
+
+
+def _categories(ordered: Sequence[Item]) -> list[Category]:
+    """:func:`categories` of items already in legal order."""
+    found = dict(_grouped(ordered))
     names = [*s.CATEGORIES, *(c for c in found if c not in s.CATEGORIES)]
     result = []
     groups = 0
@@ -84,14 +97,20 @@ def categories(items: Sequence[Item]) -> list[Category]:
 
 def filter_choices(items: Sequence[Item]) -> dict[str, list[str]]:
     """The options of the page's filters, taken from what is actually published."""
+    return _choices(sort_items(items))
+
+
+def _choices(ordered: Sequence[Item]) -> dict[str, list[str]]:
+    """:func:`filter_choices` of items already in legal order (the first spelling met wins, whatever
+    the order the items came in)."""
     forms: dict[str, str] = {}
-    for item in sort_items(items):  # the first spelling met wins, whatever the input order
+    for item in ordered:
         for part in re.split(r"\s+(?:dan|&)\s+|\s*[,/]\s*", item.form):
             if part.strip():
                 forms.setdefault(part.strip().casefold(), part.strip())
     return {
-        "unit": sorted({i.unit for i in items}, key=_text_order),
-        "tahun": [str(y) for y in sorted({i.year for i in items if i.year}, reverse=True)],
+        "unit": sorted({i.unit for i in ordered}, key=_text_order),
+        "tahun": [str(y) for y in sorted({i.year for i in ordered if i.year}, reverse=True)],
         "bentuk": sorted(forms.values(), key=_text_order),
     }
 
@@ -205,11 +224,19 @@ def render_site(
     calendar year in it gets its page (:mod:`dip_sheets.editions`). ``pdf``: a ``dip.pdf`` of the
     list goes with this version (the index links it; the PDF itself is made by the publish).
     """
+    with collection_paused():  # nothing here makes cycles: see gc_pause
+        return _render_site(items, exclusions, office, version, templates, history, inherited, notes, pdf)
+
+
+def _render_site(items: Sequence[Item], exclusions: Sequence[Exclusion], office: Office, version: Version,
+                 templates: Path | None, history: Sequence[PastVersion], inherited: Inherited | None,
+                 notes: Mapping[str, Sequence[str]] | None, pdf: bool) -> dict[str, bytes]:
     env = environment(template_folder(templates))
-    current = PastVersion.of(version, tuple(item_record(i) for i in sort_items(items)))
+    ordered = sort_items(items)
+    current = PastVersion.of(version, tuple(map(item_record, ordered)))
     changes: list[VersionChanges] = timeline(history, current)
     years = editions(history, version)
-    context = {**_context(office, version, items),
+    context = {**_context(env, office, version, ordered),
                "exclusions": sorted(exclusions, key=lambda x: id_sort(x.id)), "timeline": changes,
                "notes": notes or {}, "editions": years, "pdf": pdf,
                # the first version published under the current decision, when the list has changed since
@@ -222,7 +249,7 @@ def render_site(
 
     files = _list_pages(page, "index", context["categories"])
     for edition in years:
-        files.update(_edition_page(page, edition, context["base_url"]))
+        files.update(_edition_page(page, env, context, edition))
     files.update({
         "dik.html": page("dik", "dik.html.j2"),
         "riwayat.html": page("riwayat", "riwayat.html.j2"),
@@ -250,23 +277,25 @@ def list_page(items: Sequence[Item], office: Office, version: Version,
               templates: Path | None = None) -> bytes:
     """The whole list as one page, never split: what the downloadable PDF is printed from."""
     env = environment(template_folder(templates))
-    context = {**_context(office, version, items), "editions": [], "pdf": False, "page": "index"}
+    context = {**_context(env, office, version, sort_items(items)), "editions": [], "pdf": False,
+               "page": "index"}
     return render_template(env, "index.html.j2", context, templates).encode("utf-8")
 
 
-def _context(office: Office, version: Version, items: Sequence[Item]) -> dict[str, Any]:
-    """What every page of a version shows: the office, the version, and ``items`` as the list."""
+def _context(env: Environment, office: Office, version: Version, ordered: Sequence[Item]) -> dict[str, Any]:
+    """What every page of a version shows: the office, the version, and ``ordered`` (the items in
+    legal order) as the list, each row rendered once for all the pages that show it."""
     # every address from the configuration passes the same check as a cell's link before it can
     # reach a page, whichever template (built-in or the office's) uses it
     shown_office = dataclasses.replace(office, website=safe_link(office.website),
                                        email=safe_email(office.email))
     shown_version = dataclasses.replace(version, site_url=safe_link(version.site_url))
-    return {
+    context = {
         "office": shown_office,
         "version": shown_version,
-        "categories": categories(items),
-        "count": len(items),
-        "choices": filter_choices(items),
+        "categories": _categories(ordered),
+        "count": len(ordered),
+        "choices": _choices(ordered),
         "labels": LABELS,
         "columns": s.PAGE_COLUMNS,
         "logo": logo_data_uri(office.logo),
@@ -279,6 +308,8 @@ def _context(office: Office, version: Version, items: Sequence[Item]) -> dict[st
         "split": None,
         "established_by": None,
     }
+    context["row"] = rows(env, context)
+    return context
 
 
 def _list_pages(page: Callable[..., bytes], name: str, cats: list[Category], **more: Any) -> dict[str, bytes]:
@@ -291,9 +322,10 @@ def _list_pages(page: Callable[..., bytes], name: str, cats: list[Category], **m
             cut.file: page(name, "lanjutan.js.j2", split=cut, **more)}
 
 
-def _edition_page(page: Callable[..., bytes], edition: Edition, site_url: str) -> dict[str, bytes]:
+def _edition_page(page: Callable[..., bytes], env: Environment, context: dict[str, Any],
+                  edition: Edition) -> dict[str, bytes]:
     """A past year's page: that year's last list, as it was published."""
-    items = [item_of(r) for r in edition.version.records]
-    version = edition_version(edition, site_url)
-    return _list_pages(page, edition.page, categories(items), edition=edition, version=version,
-                       count=len(items), choices=filter_choices(items), pdf=False)
+    ordered = sort_items([item_of(r) for r in edition.version.records])
+    more = {"edition": edition, "version": edition_version(edition, context["base_url"]),
+            "count": len(ordered), "choices": _choices(ordered), "pdf": False}
+    return _list_pages(page, edition.page, _categories(ordered), **more, row=rows(env, {**context, **more}))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from jinja2 import (
 )
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
 
 from .errors import ConfigError, DipError
 from .records import safe_link
@@ -111,10 +113,28 @@ def environment(override: Path | None = None) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    # pure, and each item's link is shown on the list, its year page and a long list's rest
-    env.filters["safe_link"] = functools.lru_cache(maxsize=65536)(safe_link)
+    env.filters["safe_link"] = safe_link
     env.filters["angka"] = number
     return env
+
+
+def rows(env: Environment, context: dict[str, Any]) -> Callable[[int, Any], Markup]:
+    """``row(number, item)`` for the templates: the row macro of ``_row.html.j2`` (the office's when it
+    has one), each row rendered once and shown again by every page that lists it (the list, the rest of
+    a long list, the fragment, the print view). The macro sees ``context``, the version's, not a
+    page's. It is called from inside a template, so a mistake in it is reported as one."""
+    done: dict[tuple[int, int], Markup] = {}
+    macro: list[Callable[[int, Any], Markup]] = []
+
+    def row(number: int, item: Any) -> Markup:
+        key = (number, id(item))  # the items stay alive as long as the list that shows them
+        shown = done.get(key)
+        if shown is None:
+            if not macro:
+                macro.append(env.get_template("_row.html.j2").make_module(context).row)  # type: ignore[attr-defined]
+            shown = done[key] = macro[0](number, item)
+        return shown
+    return row
 
 
 def number(value: int) -> str:
