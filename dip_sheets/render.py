@@ -23,8 +23,6 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment
-
 from . import schema as s
 from .config import Office
 from .dcat import DCAT_FILE, render_dcat
@@ -236,7 +234,7 @@ def _render_site(items: Sequence[Item], exclusions: Sequence[Exclusion], office:
     current = PastVersion.of(version, tuple(map(item_record, ordered)))
     changes: list[VersionChanges] = timeline(history, current)
     years = editions(history, version)
-    context = {**_context(env, office, version, ordered),
+    context = {**_context(templates, office, version, ordered),
                "exclusions": sorted(exclusions, key=lambda x: id_sort(x.id)), "timeline": changes,
                "notes": notes or {}, "editions": years, "pdf": pdf,
                # the first version published under the current decision, when the list has changed since
@@ -249,7 +247,7 @@ def _render_site(items: Sequence[Item], exclusions: Sequence[Exclusion], office:
 
     files = _list_pages(page, "index", context["categories"])
     for edition in years:
-        files.update(_edition_page(page, env, context, edition))
+        files.update(_edition_page(page, templates, context, edition))
     files.update({
         "dik.html": page("dik", "dik.html.j2"),
         "riwayat.html": page("riwayat", "riwayat.html.j2"),
@@ -277,12 +275,13 @@ def list_page(items: Sequence[Item], office: Office, version: Version,
               templates: Path | None = None) -> bytes:
     """The whole list as one page, never split: what the downloadable PDF is printed from."""
     env = environment(template_folder(templates))
-    context = {**_context(env, office, version, sort_items(items)), "editions": [], "pdf": False,
+    context = {**_context(templates, office, version, sort_items(items)), "editions": [], "pdf": False,
                "page": "index"}
     return render_template(env, "index.html.j2", context, templates).encode("utf-8")
 
 
-def _context(env: Environment, office: Office, version: Version, ordered: Sequence[Item]) -> dict[str, Any]:
+def _context(templates: Path | None, office: Office, version: Version, ordered: Sequence[Item]
+             ) -> dict[str, Any]:
     """What every page of a version shows: the office, the version, and ``ordered`` (the items in
     legal order) as the list, each row rendered once for all the pages that show it."""
     # every address from the configuration passes the same check as a cell's link before it can
@@ -308,7 +307,7 @@ def _context(env: Environment, office: Office, version: Version, ordered: Sequen
         "split": None,
         "established_by": None,
     }
-    context["row"] = rows(env, context)
+    context["row"] = rows(templates, context)
     return context
 
 
@@ -322,10 +321,11 @@ def _list_pages(page: Callable[..., bytes], name: str, cats: list[Category], **m
             cut.file: page(name, "lanjutan.js.j2", split=cut, **more)}
 
 
-def _edition_page(page: Callable[..., bytes], env: Environment, context: dict[str, Any],
+def _edition_page(page: Callable[..., bytes], templates: Path | None, context: dict[str, Any],
                   edition: Edition) -> dict[str, bytes]:
     """A past year's page: that year's last list, as it was published."""
     ordered = sort_items([item_of(r) for r in edition.version.records])
     more = {"edition": edition, "version": edition_version(edition, context["base_url"]),
             "count": len(ordered), "choices": _choices(ordered), "pdf": False}
-    return _list_pages(page, edition.page, _categories(ordered), **more, row=rows(env, {**context, **more}))
+    return _list_pages(page, edition.page, _categories(ordered), **more,
+                       row=rows(templates, {**context, **more}))
