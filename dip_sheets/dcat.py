@@ -16,7 +16,7 @@ by its IRI); without it the IRIs are relative and resolve against wherever the f
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -24,7 +24,7 @@ from . import schema as s
 from .config import Office
 from .feed import ARCHIVE
 from .history import PastVersion, Record, timeline
-from .json_text import dumps
+from .json_text import pieces
 from .records import Version, category_slug, safe_link
 from .validate import MONTHS_ID, Invalid, parse_when
 
@@ -64,13 +64,22 @@ def render_dcat(records: Sequence[Record], office: Office, version: Version,
     when its record last changed and the catalogue's ``dct:issued`` its first publication; without
     it everything dates from this version. Deterministic: the same input gives the same bytes.
     """
-    document = {"@context": CONTEXT, "@graph": catalogue_graph(records, office, version, history)}
-    return (dumps(document, sort_keys=True) + "\n").encode("utf-8")
+    return "".join(dcat_pieces(records, office, version, history)).encode("utf-8")
+
+
+def dcat_pieces(records: Sequence[Record], office: Office, version: Version,
+                history: Sequence[PastVersion] = ()) -> Iterator[str]:
+    """:func:`render_dcat` in pieces, a node each: the nodes are made as they are written, never
+    all at once."""
+    yield from pieces({"@context": CONTEXT, "@graph": catalogue_graph(records, office, version, history)},
+                      sort_keys=True)
+    yield "\n"
 
 
 def catalogue_graph(records: Sequence[Record], office: Office, version: Version,
-                    history: Sequence[PastVersion] = ()) -> list[dict[str, Any]]:
-    """The JSON-LD nodes: catalogue, publisher, contact, themes, the list, and one dataset per item."""
+                    history: Sequence[PastVersion] = ()) -> Iterator[dict[str, Any]]:
+    """The JSON-LD nodes: catalogue, publisher, contact, themes, the list, and one dataset per item
+    (each made when the one before has been taken)."""
     base = version.site_url + DCAT_FILE + "#"
     current = PastVersion(version.id, version.published_at, records=tuple(records))
     first, modified = _dates(history, current)
@@ -94,9 +103,7 @@ def catalogue_graph(records: Sequence[Record], office: Office, version: Version,
     if office.email:
         kind["vcard:hasEmail"] = {"@id": "mailto:" + _iri(office.email)}
 
-    datasets = [_list_dataset(list_id, office, version, first, publisher, contact)]
-    datasets += [_item_dataset(r, version.site_url, base, modified, publisher, contact, concepts)
-                 for r in records]
+    listing = _list_dataset(list_id, office, version, first, publisher, contact)
     catalog: dict[str, Any] = {
         "@id": base + "katalog",
         "@type": "dcat:Catalog",
@@ -109,7 +116,7 @@ def catalogue_graph(records: Sequence[Record], office: Office, version: Version,
         "dct:modified": _moment(version.published_at),
         "dct:language": {"@id": LANGUAGE},
         "dcat:themeTaxonomy": scheme,
-        "dcat:dataset": [{"@id": d["@id"]} for d in datasets],
+        "dcat:dataset": [{"@id": list_id}, *({"@id": base + str(r["id"])} for r in records)],
         "dcat:record": {"@id": record_id},
     }
     if homepage:
@@ -132,7 +139,11 @@ def catalogue_graph(records: Sequence[Record], office: Office, version: Version,
             concept["skos:definition"] = _text(CATEGORY_DEFINITIONS[name])
         themes.append(concept)
     language = {"@id": LANGUAGE, "@type": "dct:LinguisticSystem"}
-    return [catalog, record, agent, kind, language, *themes, *_flatten(datasets)]
+    yield from (catalog, record, agent, kind, language, *themes)
+    yield from _flatten(listing)
+    for item in records:
+        yield from _flatten(_item_dataset(item, version.site_url, base, modified, publisher, contact,
+                                          concepts))
 
 
 def _list_dataset(iri: str, office: Office, version: Version, first: str,
@@ -240,15 +251,12 @@ def _issued(record: Record) -> dict[str, str] | None:
     return None
 
 
-def _flatten(datasets: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Datasets, each followed by its distributions as nodes of their own (referenced by IRI)."""
-    nodes = []
-    for dataset in datasets:
-        distributions = dataset.pop("dcat:distribution", [])
-        if distributions:
-            dataset["dcat:distribution"] = [{"@id": d["@id"]} for d in distributions]
-        nodes += [dataset, *distributions]
-    return nodes
+def _flatten(dataset: dict[str, Any]) -> list[dict[str, Any]]:
+    """A dataset followed by its distributions as nodes of their own (referenced by IRI)."""
+    distributions = dataset.pop("dcat:distribution", [])
+    if distributions:
+        dataset["dcat:distribution"] = [{"@id": d["@id"]} for d in distributions]
+    return [dataset, *distributions]
 
 
 def _text(value: str) -> dict[str, str]:

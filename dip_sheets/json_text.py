@@ -10,7 +10,8 @@ compact JSON, still readable, and a change to one item is a change to one line.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
 from json.encoder import (  # type: ignore[attr-defined]
     c_make_encoder,
     encode_basestring,
@@ -25,25 +26,52 @@ def dumps(value: Any, *, sort_keys: bool = False, levels: int = LEVELS) -> str:
     """``value`` as JSON (UTF-8 text, not ASCII-escaped): containers of the outer ``levels`` one item
     a line, indented by one space per level as ``indent=1`` writes them; deeper ones on one line,
     with ``json.dumps``' default separators. Raises ``TypeError`` for what JSON cannot hold."""
+    return "".join(pieces(value, sort_keys=sort_keys, levels=levels))
+
+
+def pieces(value: Any, *, sort_keys: bool = False, levels: int = LEVELS) -> Iterator[str]:
+    """:func:`dumps` in pieces, a line or so each, for writing a large document as it is made: a
+    list of the outer levels may be any iterator (a generator of records, of DCAT nodes), consumed
+    as it is written."""
     chunks = c_make_encoder(None, _refuse, encode_basestring, None, ": ", ", ", sort_keys, False, True)
 
     def line(item: Any) -> str:
         return "".join(chunks(item, 0))
 
-    return _encode(value, 0, levels, sort_keys, line)
+    return _pieces(value, 0, levels, sort_keys, line)
 
 
-def _encode(value: Any, depth: int, levels: int, sort_keys: bool, line: Callable[[Any], str]) -> str:
-    if depth >= levels or not isinstance(value, dict | list | tuple) or not value:
-        return line(value)
+def _pieces(value: Any, depth: int, levels: int, sort_keys: bool, line: Callable[[Any], str]
+            ) -> Iterator[str]:
+    if depth >= levels or not isinstance(value, dict | list | tuple | Iterator):
+        yield line(value)
+        return
     inner, outer = "\n" + " " * (depth + 1), "\n" + " " * depth
     if isinstance(value, dict):
-        pairs = sorted(value.items()) if sort_keys else value.items()
-        body = ",".join(inner + line(_key(k)) + ": " + _encode(v, depth + 1, levels, sort_keys, line)
-                        for k, v in pairs)
-        return "{" + body + outer + "}"
-    body = ",".join(inner + _encode(v, depth + 1, levels, sort_keys, line) for v in value)
-    return "[" + body + outer + "]"
+        pairs: Iterable[tuple[Any, Any]] = sorted(value.items()) if sort_keys else value.items()
+        opening, closing = "{", "}"
+    else:
+        pairs, opening, closing = ((None, v) for v in value), "[", "]"
+    empty = True
+    for key, item in pairs:
+        yield (opening if empty else ",") + inner + ("" if closing == "]" else line(_key(key)) + ": ")
+        yield from _pieces(item, depth + 1, levels, sort_keys, line)
+        empty = False
+    yield opening + closing if empty else outer + closing
+
+
+def digest(values: Iterable[Any]) -> str:
+    """SHA-256 (hex) of ``values`` as one compact JSON array with sorted keys (``json.dumps(list(values),
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"))`` in UTF-8), hashed a value at a time
+    rather than written whole first."""
+    chunks = c_make_encoder(None, _refuse, encode_basestring, None, ":", ",", True, False, True)
+    hashed = hashlib.sha256(b"[")
+    separator = b""
+    for value in values:
+        hashed.update(separator + "".join(chunks(value, 0)).encode("utf-8"))
+        separator = b","
+    hashed.update(b"]")
+    return hashed.hexdigest()
 
 
 def _key(name: Any) -> str:

@@ -191,7 +191,7 @@ def publish(
                          f"No change since version {version}; nothing was uploaded."))
         record.write(published)
         return PublishResult("unchanged", version, url=url, sync=record.sync, stamps_written=record.stamps)
-    listing = [(name, len(data)) for name, data in sorted(plan.files.items())]
+    listing = [(name, len(plan.files[name])) for name in sorted(plan.files)]  # a file in memory at a time
     if dry_run:
         _say_plan(plan, listing, target, progress, dry_run=True)
         return PublishResult("dry-run", version, listing, url=url, sync=record.sync)

@@ -19,27 +19,28 @@ import base64
 import dataclasses
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from . import schema as s
 from .config import Office
-from .dcat import DCAT_FILE, render_dcat
+from .dcat import DCAT_FILE, dcat_pieces
 from .editions import Edition, edition_version, editions, item_of
 from .errors import ConfigError
-from .feed import FEED_FILE, render_feed
+from .feed import FEED_FILE, feed_pieces
 from .gc_pause import collection_paused
 from .higher_dik import DIK_JSON, Inherited, inherited_context, render_dik_json
 from .history import PastVersion, VersionChanges, established_by, timeline
 from .ids import id_sort
 from .list_split import Category, split
-from .opendata import json_schema, render_csv, render_json, render_xlsx
+from .opendata import csv_pieces, json_pieces, json_schema, render_xlsx
 from .records import LABELS, category_slug, item_record, safe_email, safe_link, sort_items
 from .records import Version as Version
 from .records import neutralize_formula as neutralize_formula
+from .rendered import Rendered
+from .templating import Rows, render_template, template_folder, template_pieces
 from .templating import environment as environment
-from .templating import render_template, rows, template_folder
 from .validate import Exclusion, Item
 
 LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
@@ -211,8 +212,9 @@ def render_site(
     notes: Mapping[str, Sequence[str]] | None = None,
     *,
     pdf: bool = False,
-) -> dict[str, bytes]:
-    """All files of one version. ``exclusions`` never enter the DIP files.
+) -> Rendered:
+    """All files of one version (on disk until read: :class:`~dip_sheets.rendered.Rendered`).
+    ``exclusions`` never enter the DIP files.
 
     ``templates`` is the office's template folder (searched before the built-in templates).
     ``history`` holds the versions published before (read from their archived ``dip.json``); entries
@@ -228,7 +230,7 @@ def render_site(
 
 def _render_site(items: Sequence[Item], exclusions: Sequence[Exclusion], office: Office, version: Version,
                  templates: Path | None, history: Sequence[PastVersion], inherited: Inherited | None,
-                 notes: Mapping[str, Sequence[str]] | None, pdf: bool) -> dict[str, bytes]:
+                 notes: Mapping[str, Sequence[str]] | None, pdf: bool) -> Rendered:
     env = environment(template_folder(templates))
     ordered = sort_items(items)
     current = PastVersion.of(version, tuple(map(item_record, ordered)))
@@ -242,32 +244,32 @@ def _render_site(items: Sequence[Item], exclusions: Sequence[Exclusion], office:
                # the higher PPID's DIK entries, shown read-only on the DIK page (KPU: decided centrally)
                **inherited_context(*(inherited or Inherited()))}
 
-    def page(name: str, template: str, **more: Any) -> bytes:
-        return render_template(env, template, {**context, "page": name, **more}, templates).encode("utf-8")
+    def page(name: str, template: str, **more: Any) -> Iterator[str]:
+        return template_pieces(env, template, {**context, "page": name, **more}, templates)
 
-    files = _list_pages(page, "index", context["categories"])
+    files = Rendered()
+    _list_pages(files, page, "index", context["categories"])
+    files.write("dip-fragment.html", page("fragment", "fragment.html.j2"))
+    context["row"].forget()  # every page showing the current list's rows is written
     for edition in years:
-        files.update(_edition_page(page, templates, context, edition))
-    files.update({
-        "dik.html": page("dik", "dik.html.j2"),
-        "riwayat.html": page("riwayat", "riwayat.html.j2"),
-        "aksesibilitas.html": page("aksesibilitas", "aksesibilitas.html.j2"),
-        # followed and found: an Atom feed of the published versions; a sitemap needs full addresses
-        "feed.xml": page("feed", "feed.xml.j2"),
-        "dip-fragment.html": page("fragment", "fragment.html.j2"),
-        "dip.csv": render_csv(current.records),
-        "dip.json": render_json(current.records, office, version),
-        "dip.schema.json": (json.dumps(json_schema(), ensure_ascii=False, indent=1) + "\n").encode(),
-        "dip.xlsx": render_xlsx(current.records, office, version),
-        # what an aggregator (a province, a data portal) needs: the changes since the previous
-        # version, and the list as a DCAT catalogue
-        DIK_JSON: render_dik_json(exclusions, office, context["version"]),
-        FEED_FILE: render_feed(current, changes[0].previous, context["base_url"],
-                               (notes or {}).get(version.id, ())),
-        DCAT_FILE: render_dcat(current.records, office, context["version"], history),
-    })
+        _edition_page(files, page, templates, context, edition)
+    files.write("dik.html", page("dik", "dik.html.j2"))
+    files.write("riwayat.html", page("riwayat", "riwayat.html.j2"))
+    files.write("aksesibilitas.html", page("aksesibilitas", "aksesibilitas.html.j2"))
+    # followed and found: an Atom feed of the published versions; a sitemap needs full addresses
+    files.write("feed.xml", page("feed", "feed.xml.j2"))
+    files.write("dip.csv", csv_pieces(current.records))
+    files.write("dip.json", json_pieces(current.records, office, version))
+    files["dip.schema.json"] = (json.dumps(json_schema(), ensure_ascii=False, indent=1) + "\n").encode()
+    files["dip.xlsx"] = render_xlsx(current.records, office, version)
+    # what an aggregator (a province, a data portal) needs: the changes since the previous version,
+    # and the list as a DCAT catalogue
+    files[DIK_JSON] = render_dik_json(exclusions, office, context["version"])
+    files.write(FEED_FILE, feed_pieces(current, changes[0].previous, context["base_url"],
+                                       (notes or {}).get(version.id, ())))
+    files.write(DCAT_FILE, dcat_pieces(current.records, office, context["version"], history))
     if context["base_url"]:
-        files["sitemap.xml"] = page("sitemap", "sitemap.xml.j2")
+        files.write("sitemap.xml", page("sitemap", "sitemap.xml.j2"))
     return files
 
 
@@ -307,25 +309,27 @@ def _context(templates: Path | None, office: Office, version: Version, ordered: 
         "split": None,
         "established_by": None,
     }
-    context["row"] = rows(templates, context)
+    context["row"] = Rows(templates, context)
     return context
 
 
-def _list_pages(page: Callable[..., bytes], name: str, cats: list[Category], **more: Any) -> dict[str, bytes]:
+def _list_pages(files: Rendered, page: Callable[..., Iterator[str]], name: str, cats: list[Category],
+                **more: Any) -> None:
     """``<name>.html`` with the list; a long list's page carries its first rows and the rest goes
     beside it (:mod:`dip_sheets.list_split`)."""
     cut = split(cats, name)
     if cut is None:
-        return {f"{name}.html": page(name, "index.html.j2", categories=cats, **more)}
-    return {f"{name}.html": page(name, "index.html.j2", categories=cut.categories, split=cut, **more),
-            cut.file: page(name, "lanjutan.js.j2", split=cut, **more)}
+        files.write(f"{name}.html", page(name, "index.html.j2", categories=cats, **more))
+        return
+    files.write(f"{name}.html", page(name, "index.html.j2", categories=cut.categories, split=cut, **more))
+    files.write(cut.file, page(name, "lanjutan.js.j2", split=cut, **more))
 
 
-def _edition_page(page: Callable[..., bytes], templates: Path | None, context: dict[str, Any],
-                  edition: Edition) -> dict[str, bytes]:
+def _edition_page(files: Rendered, page: Callable[..., Iterator[str]], templates: Path | None,
+                  context: dict[str, Any], edition: Edition) -> None:
     """A past year's page: that year's last list, as it was published."""
     ordered = sort_items([item_of(r) for r in edition.version.records])
     more = {"edition": edition, "version": edition_version(edition, context["base_url"]),
             "count": len(ordered), "choices": _choices(ordered), "pdf": False}
-    return _list_pages(page, edition.page, _categories(ordered), **more,
-                       row=rows(templates, {**context, **more}))
+    _list_pages(files, page, edition.page, _categories(ordered), **more,
+                row=Rows(templates, {**context, **more}))

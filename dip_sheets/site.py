@@ -120,10 +120,11 @@ def live_names(names: Iterable[str]) -> set[str]:
 
 def file_table(files: Mapping[str, bytes]) -> dict[str, dict[str, Any]]:
     """Size and SHA-256 of every file, as recorded in a manifest."""
-    return {
-        name: {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-        for name, data in sorted(files.items())
-    }
+    table = {}
+    for name in sorted(files):  # one file's bytes at a time
+        data = files[name]
+        table[name] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    return table
 
 
 def marker(version: str, names: list[str]) -> bytes:

@@ -68,7 +68,8 @@ def upload_version(
     first = marker(manifest.version, [*files, MANIFEST])
     target.put(f"{folder}/{MARKER}", first)
     sent = len(first)
-    for name, data in sorted(files.items()):
+    for name in sorted(files):  # one file's bytes at a time
+        data = files[name]
         put_verified(target, f"{folder}/{name}", data)
         sent += len(data)
         size = human_size(len(data))
@@ -125,9 +126,11 @@ def clean_leftovers(target: Target, site: Site, progress: Progress) -> None:
 def switch_live(target: Target, site: Site, manifest: Manifest, files: Mapping[str, bytes],
                 progress: Progress, *, links: bool) -> int:
     """Make ``manifest``'s version live (see the module's docstring); returns the bytes sent."""
-    files = {name: files[name] for name in live_names(files)}
-    sent = (_switch_links if links else _switch_files)(target, site, manifest, files, progress)
-    stale = (site.links | site.files) - {*files, MANIFEST}
+    names = live_names(files)
+    live = {name: files[name] for name in names} if not links else {}  # the links read no file
+    sent = (_switch_links(target, site, manifest, names, progress) if links
+            else _switch_files(target, site, manifest, live, progress))
+    stale = (site.links | site.files) - {*names, MANIFEST}
     for name in sorted(stale):
         target.remove(name)
     if live_manifest(target) != manifest:
@@ -138,7 +141,7 @@ def switch_live(target: Target, site: Site, manifest: Manifest, files: Mapping[s
     return sent
 
 
-def _switch_links(target: Target, site: Site, manifest: Manifest, files: Mapping[str, bytes],
+def _switch_links(target: Target, site: Site, manifest: Manifest, files: set[str],
                   progress: Progress) -> int:
     names = sorted({*files, MANIFEST})
     archived = {m.version for m in site.complete}

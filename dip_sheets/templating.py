@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -135,25 +135,33 @@ def _configured(kind: type[Environment], loader: BaseLoader) -> Environment:
     return env
 
 
-def rows(office: Path | None, context: dict[str, Any]) -> Callable[[int, Any], Markup]:
+class Rows:
     """``row(number, item)`` for the templates: the row macro of ``_row.html.j2`` (the one in the
-    office's template folder ``office`` when it has one, run in the sandbox), each row rendered once
-    and shown again by every page that lists it (the list, the rest of a long list, the fragment, the
-    print view). The macro sees ``context``, the version's, not a page's. It is called from inside a
-    template, so a mistake in it is reported as one."""
-    env = environment(office) if office is not None and (office / ROW).is_file() else _builtin_only()
-    done: dict[tuple[int, int], Markup] = {}
-    macro: list[Callable[[int, Any], Markup]] = []
+    office's template folder when it has one, run in the sandbox), each row rendered once and shown
+    again by every page that lists it (the list, the rest of a long list, the fragment, the print
+    view). The macro sees the version's context, not a page's. It is called from inside a template,
+    so a mistake in it is reported as one."""
 
-    def row(number: int, item: Any) -> Markup:
+    def __init__(self, office: Path | None, context: dict[str, Any]) -> None:
+        self._office, self._context = office, context
+        self._done: dict[tuple[int, int], Markup] = {}
+        self._macro: Callable[[int, Any], Markup] | None = None
+
+    def __call__(self, number: int, item: Any) -> Markup:
         key = (number, id(item))  # the items stay alive as long as the list that shows them
-        shown = done.get(key)
+        shown = self._done.get(key)
         if shown is None:
-            if not macro:
-                macro.append(env.get_template(ROW).make_module(context).row)  # type: ignore[attr-defined]
-            shown = done[key] = macro[0](number, item)
+            if self._macro is None:
+                office = self._office
+                own = office is not None and (office / ROW).is_file()
+                env = environment(office) if own else _builtin_only()
+                self._macro = env.get_template(ROW).make_module(self._context).row  # type: ignore[attr-defined]
+            shown = self._done[key] = self._macro(number, item)
         return shown
-    return row
+
+    def forget(self) -> None:
+        """Every page showing these rows is rendered: their markup is not needed any more."""
+        self._done.clear()
 
 
 def number(value: int) -> str:
@@ -167,8 +175,15 @@ def render_template(env: Environment, name: str, context: dict[str, Any], office
     ``office`` is the office's template folder: an unexpected error raised inside one of its files
     is the office's mistake too; one inside a built-in template is a bug and propagates.
     """
+    return "".join(template_pieces(env, name, context, office))
+
+
+def template_pieces(env: Environment, name: str, context: dict[str, Any], office: Path | None
+                    ) -> Iterator[str]:
+    """:func:`render_template` in the pieces Jinja makes it in, for writing a long page as it is
+    rendered; a mistake is raised (as a :class:`ConfigError`) while the pieces are taken."""
     try:
-        return env.get_template(name).render(context)
+        yield from env.get_template(name).generate(context)
     except DipError:
         raise
     except TemplateSyntaxError as exc:
