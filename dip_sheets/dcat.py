@@ -142,7 +142,7 @@ def catalogue_graph(records: Sequence[Record], office: Office, version: Version,
     yield from (catalog, record, agent, kind, language, *themes)
     yield from _flatten(listing)
     for item in records:
-        yield from _flatten(_item_dataset(item, version.site_url, base, modified, publisher, contact,
+        yield from _flatten(_item_dataset(item, version.site_url, base, (first, modified), publisher, contact,
                                           concepts))
 
 
@@ -185,7 +185,7 @@ def _list_dataset(iri: str, office: Office, version: Version, first: str,
     }
 
 
-def _item_dataset(record: Record, site_url: str, base: str, modified: dict[str, str],
+def _item_dataset(record: Record, site_url: str, base: str, modified: tuple[str, dict[str, str]],
                   publisher: dict[str, str], contact: dict[str, str],
                   concepts: dict[str, str]) -> dict[str, Any]:
     item_id = str(record["id"])
@@ -198,7 +198,7 @@ def _item_dataset(record: Record, site_url: str, base: str, modified: dict[str, 
         "dct:description": _text(str(record.get("ringkasan") or title)),
         "dct:publisher": publisher,
         "dcat:contactPoint": contact,
-        "dct:modified": _moment(modified[item_id]),
+        "dct:modified": _moment(modified[1].get(item_id, modified[0])),
         "dcat:landingPage": _document(f"{site_url}index.html#{quote(item_id)}"),
     }
     category = str(record.get("kategori") or "")
@@ -222,14 +222,14 @@ def _item_dataset(record: Record, site_url: str, base: str, modified: dict[str, 
 
 
 def _dates(history: Sequence[PastVersion], current: PastVersion) -> tuple[str, dict[str, str]]:
-    """When the list was first published, and when each current item's record last changed."""
+    """When the list was first published, and when each current item's record last changed after
+    that (an item not named here has not changed since the first version: the first version's own
+    records are never read, so the archive's oldest list stays where it is)."""
     versions = timeline(history, current)[::-1]  # oldest first
     changed: dict[str, str] = {}
-    for entry in versions:
-        touched = ([str(r["id"]) for r in entry.version.records] if entry.previous is None
-                   else [c.id for c in (*entry.added, *entry.changed)])
-        for item_id in touched:
-            changed[item_id] = entry.version.published_at
+    for entry in versions[1:]:
+        for change in (*entry.added, *entry.changed):
+            changed[change.id] = entry.version.published_at
     return versions[0].version.published_at, changed
 
 

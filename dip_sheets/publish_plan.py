@@ -27,7 +27,7 @@ from .messages import Message
 from .published_state import archived_extras, extra_files, list_files
 from .records import item_record, sort_items
 from .render import Version, render_site
-from .render_digest import render_digest
+from .render_digest import register_digest, render_digest
 from .rendered import Rendered
 from .site import ARCHIVE, MANIFEST, Manifest, Site, file_table, guard, scan
 from .switch import Progress, links_possible
@@ -81,7 +81,9 @@ def _live(render: _Renderer, live: Manifest | None) -> tuple[bool, Rendered | No
     """Whether the live version's recorded inputs are the register's (it is what the register
     renders to, known without rendering it); else its files when the register renders to them."""
     same = live is not None and bool(live.digest) and live.digest == render.digest_of(render.version_of(live))
-    return same, None if same or live is None else render.renders_as(live)
+    if same or live is None or (live.register_digest and live.register_digest != render.register_digest):
+        return same, None  # the same inputs, or the register's list itself changed: nothing to compare
+    return same, render.renders_as(live)
 
 
 def _choose(render: _Renderer, site: Site, same: bool, live_files: Rendered | None
@@ -144,6 +146,7 @@ class _Renderer:
         self.inherited = inherited_dik(config, progress)
         self.history: list[PastVersion] = []
         self.chromium = printer(config, progress)  # the list's PDF (dip.pdf), when it can be printed
+        self.register_digest = register_digest(current.items, current.exclusions)
 
     def files_for(self, version: Version, pdf: bool | None = None) -> Rendered:
         if not self.history and self.archived:
@@ -194,7 +197,8 @@ class _Renderer:
         files.update(extra_files(config, (i.link for i in items if i.link)))
         record = PastVersion.of(version, tuple(item_record(i) for i in sort_items(items)))
         return Manifest(version.id, version.published_at, file_table(files), len(items),
-                        self.digest_of(version), summary(timeline(self.history, record)[0])), files
+                        self.digest_of(version), summary(timeline(self.history, record)[0]),
+                        register_digest=self.register_digest), files
 
 
 def make_version(config: Config, now: dt.datetime, version_id: str | None = None,

@@ -66,6 +66,8 @@ class Manifest:
     #: the items taken out of this version after it was published (:mod:`dip_sheets.redaction`):
     #: ``{"id", "waktu", "oleh", "alasan"}`` each, never the item's content
     redactions: tuple[dict[str, Any], ...] = ()
+    #: SHA-256 of the register's items and exclusions alone (:func:`~.render_digest.register_digest`)
+    register_digest: str = ""
 
     def to_bytes(self) -> bytes:
         document: dict[str, Any] = {
@@ -85,6 +87,8 @@ class Manifest:
             document["event"] = self.event
         if self.redactions:
             document["redactions"] = list(self.redactions)
+        if self.register_digest:
+            document["register_digest"] = self.register_digest
         return (json.dumps(document, indent=1, sort_keys=True) + "\n").encode()
 
     @classmethod
@@ -101,7 +105,8 @@ class Manifest:
                            int(document.get("items", 0)), str(document.get("render_digest", "")),
                            history if isinstance(history, dict) else None,
                            str(document.get("list_of") or ""), event if isinstance(event, dict) else None,
-                           tuple(r for r in document.get("redactions") or () if isinstance(r, dict)))
+                           tuple(r for r in document.get("redactions") or () if isinstance(r, dict)),
+                           str(document.get("register_digest", "")))
             moment(manifest.published_at)
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
