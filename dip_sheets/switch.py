@@ -48,16 +48,21 @@ def versions(target: Target) -> list[Manifest]:
     return scan(target).complete
 
 
-def put_verified(target: Target, path: str, data: bytes) -> None:
+def put_verified(target: Target, path: str, data: bytes) -> int:
+    """Write ``data`` and read it back to compare; returns its size. The bytes written are let go
+    before the copy read back arrives, so a large file is never held twice."""
     target.put(path, data)
+    size, expected = len(data), hashlib.sha256(data).digest()
+    del data
     back = target.read(path)
-    if back is None or hashlib.sha256(back).digest() != hashlib.sha256(data).digest():
+    if back is None or hashlib.sha256(back).digest() != expected:
         raise PublishFailed(
             f"Verifikasi gagal untuk '{path}' (isi berbeda setelah diunggah). Situs tidak diubah;"
             " jalankan ulang.",
             f"Verification failed for '{path}' (content differs after upload). The site was not"
             " changed; run again.",
         )
+    return size
 
 
 def upload_version(
@@ -69,10 +74,9 @@ def upload_version(
     target.put(f"{folder}/{MARKER}", first)
     sent = len(first)
     for name in sorted(files):  # one file's bytes at a time
-        data = files[name]
-        put_verified(target, f"{folder}/{name}", data)
-        sent += len(data)
-        size = human_size(len(data))
+        written = put_verified(target, f"{folder}/{name}", files[name])
+        sent += written
+        size = human_size(written)
         progress(Message(f"  diunggah dan diperiksa: {folder}/{name} ({size.id})",
                          f"  uploaded and checked: {folder}/{name} ({size.en})"))
     body = manifest.to_bytes()
