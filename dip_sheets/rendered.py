@@ -10,6 +10,7 @@ when the mapping does.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
@@ -25,6 +26,7 @@ class Rendered(MutableMapping[str, bytes]):
     def __init__(self, files: Mapping[str, bytes] | None = None) -> None:
         self._folder: tempfile.TemporaryDirectory[str] | None = None
         self._paths: dict[str, str] = {}
+        self._sums: dict[str, tuple[int, str]] = {}
         self._count = 0
         for name, data in (files or {}).items():
             self[name] = data
@@ -38,11 +40,16 @@ class Rendered(MutableMapping[str, bytes]):
     def write(self, name: str, pieces: Iterable[str | bytes]) -> None:
         """File ``name`` from ``pieces`` (text is written as UTF-8), each written as it comes."""
         path = self._new_path()
+        digest, size = hashlib.sha256(), 0
         with open(path, "wb") as stream:
             for piece in pieces:
-                stream.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
+                data = piece.encode("utf-8") if isinstance(piece, str) else piece
+                stream.write(data)
+                digest.update(data)
+                size += len(data)
         self._forget(name)
         self._paths[name] = path
+        self._sums[name] = size, digest.hexdigest()
 
     def __setitem__(self, name: str, data: bytes) -> None:
         self.write(name, (data,))
@@ -57,6 +64,7 @@ class Rendered(MutableMapping[str, bytes]):
         self._forget(name)
 
     def _forget(self, name: str) -> None:
+        self._sums.pop(name, None)
         path = self._paths.pop(name, None)
         if path is not None:
             os.remove(path)
@@ -75,9 +83,9 @@ class Rendered(MutableMapping[str, bytes]):
         self.update(other)
         return self
 
-    def size(self, name: str) -> int:
-        """The file's size, without reading it."""
-        return os.path.getsize(self._paths[name])
+    def fingerprint(self, name: str) -> tuple[int, str]:
+        """The file's size and SHA-256 (hex), taken as it was written: known without reading it."""
+        return self._sums[name]
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Mapping) or set(self) != set(other):

@@ -31,6 +31,7 @@ from typing import Any
 from . import __version__
 from .errors import ConfigError
 from .history import moment, version_order
+from .rendered import Rendered
 from .targets import Entry, Target, link_refused, shown, temp_of
 
 ARCHIVE = "arsip"
@@ -126,9 +127,13 @@ def live_names(names: Iterable[str]) -> set[str]:
 def file_table(files: Mapping[str, bytes]) -> dict[str, dict[str, Any]]:
     """Size and SHA-256 of every file, as recorded in a manifest."""
     table = {}
-    for name in sorted(files):  # one file's bytes at a time
-        data = files[name]
-        table[name] = {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    for name in sorted(files):  # a rendered file is known as written, another read one at a time
+        if isinstance(files, Rendered):
+            size, sha256 = files.fingerprint(name)
+        else:
+            data = files[name]
+            size, sha256 = len(data), hashlib.sha256(data).hexdigest()
+        table[name] = {"size": size, "sha256": sha256}
     return table
 
 

@@ -3,6 +3,7 @@ template included, still sandboxed), the JSON files' layout, and memory in propo
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import tracemalloc
@@ -16,6 +17,8 @@ from dip_sheets import json_text
 from dip_sheets.errors import ConfigError
 from dip_sheets.list_split import SPLIT_ABOVE
 from dip_sheets.render import render_site
+from dip_sheets.rendered import Rendered
+from dip_sheets.site import file_table
 from tests.test_render import EXCLUDED, OFFICE, item, version
 
 LONG = SPLIT_ABOVE + 50  # a list long enough to be split: index.html, index-lanjutan.js and the fragment
@@ -127,3 +130,14 @@ def test_a_render_allocates_in_proportion_to_its_rows_never_holding_every_file()
         tracemalloc.stop()
     assert peak < 6_000 * len(items), peak
     assert sum(len(files[name]) for name in files) > 3_000 * len(items)  # what the bound is measured against
+
+
+def test_rendered_files_are_a_mapping_kept_on_disk_with_their_fingerprints() -> None:
+    files = Rendered({"a.txt": b"satu"})
+    files.write("b.html", iter(["<p>", "dua", "</p>"]))
+    files |= {"a.txt": b"satu lagi"}
+    assert dict(files) == {"a.txt": b"satu lagi", "b.html": b"<p>dua</p>"}
+    assert files.fingerprint("b.html") == (10, hashlib.sha256(b"<p>dua</p>").hexdigest())
+    assert file_table(files) == file_table(dict(files))
+    del files["a.txt"]
+    assert list(files) == ["b.html"] and files == {"b.html": b"<p>dua</p>"}
