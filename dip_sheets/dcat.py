@@ -139,7 +139,9 @@ def catalogue_graph(records: Sequence[Record], office: Office, version: Version,
             concept["skos:definition"] = _text(CATEGORY_DEFINITIONS[name])
         themes.append(concept)
     language = {"@id": LANGUAGE, "@type": "dct:LinguisticSystem"}
-    yield from (catalog, record, agent, kind, language, *themes)
+    yield catalog
+    del catalog  # it names every dataset: let it go before the datasets are made
+    yield from (record, agent, kind, language, *themes)
     yield from _flatten(listing)
     for item in records:
         yield from _flatten(_item_dataset(item, version.site_url, base, (first, modified), publisher, contact,
