@@ -68,13 +68,9 @@ def _grouped(ordered: Sequence[Item]) -> list[tuple[str, list[tuple[str, list[It
     return grouped
 
 
-def categories(items: Sequence[Item]) -> list[Category]:
-    """All three legal categories, even empty ones (the monitoring looks for each), numbered A, B, C."""
-    return _categories(sort_items(items))
-
-
-def _categories(ordered: Sequence[Item]) -> list[Category]:
-    """:func:`categories` of items already in legal order."""
+def categories(ordered: Sequence[Item]) -> list[Category]:
+    """All three legal categories, even empty ones (the monitoring looks for each), numbered A, B, C;
+    ``ordered``: the items in legal order (:func:`~dip_sheets.records.sort_items`)."""
     found = dict(_grouped(ordered))
     names = [*s.CATEGORIES, *(c for c in found if c not in s.CATEGORIES)]
     result = []
@@ -94,14 +90,9 @@ def _categories(ordered: Sequence[Item]) -> list[Category]:
     return result
 
 
-def filter_choices(items: Sequence[Item]) -> dict[str, list[str]]:
-    """The options of the page's filters, taken from what is actually published."""
-    return _choices(sort_items(items))
-
-
-def _choices(ordered: Sequence[Item]) -> dict[str, list[str]]:
-    """:func:`filter_choices` of items already in legal order (the first spelling met wins, whatever
-    the order the items came in)."""
+def filter_choices(ordered: Sequence[Item]) -> dict[str, list[str]]:
+    """The options of the page's filters, taken from what is actually published; ``ordered``: the items
+    in legal order, so the first spelling met wins whatever the order they came in."""
     forms: dict[str, str] = {}
     for item in ordered:
         for part in re.split(r"\s+(?:dan|&)\s+|\s*[,/]\s*", item.form):
@@ -224,7 +215,9 @@ def render_site(
     calendar year in it gets its page (:mod:`dip_sheets.editions`). ``pdf``: a ``dip.pdf`` of the
     list goes with this version (the index links it; the PDF itself is made by the publish).
     """
-    with collection_paused():  # nothing here makes cycles: see gc_pause
+    # what a render allocates is freed by reference counting; the few cycles (a workbook and its
+    # sheets) wait for the collector until the render ends (see gc_pause)
+    with collection_paused():
         return _render_site(items, exclusions, office, version, templates, history, inherited, notes, pdf)
 
 
@@ -294,9 +287,9 @@ def _context(templates: Path | None, office: Office, version: Version, ordered: 
     context = {
         "office": shown_office,
         "version": shown_version,
-        "categories": _categories(ordered),
+        "categories": categories(ordered),
         "count": len(ordered),
-        "choices": _choices(ordered),
+        "choices": filter_choices(ordered),
         "labels": LABELS,
         "columns": s.PAGE_COLUMNS,
         "logo": logo_data_uri(office.logo),
@@ -330,6 +323,6 @@ def _edition_page(files: Rendered, page: Callable[..., Iterator[str]], templates
     """A past year's page: that year's last list, as it was published."""
     ordered = sort_items([item_of(r) for r in edition.version.records])
     more = {"edition": edition, "version": edition_version(edition, context["base_url"]),
-            "count": len(ordered), "choices": _choices(ordered), "pdf": False}
-    _list_pages(files, page, edition.page, _categories(ordered), **more,
+            "count": len(ordered), "choices": filter_choices(ordered), "pdf": False}
+    _list_pages(files, page, edition.page, categories(ordered), **more,
                 row=Rows(templates, {**context, **more}))
