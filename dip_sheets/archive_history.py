@@ -21,6 +21,7 @@ from .history import PastVersion, Record, from_summary
 from .messages import Message
 from .records import Version
 from .render import render_site
+from .rendered import Rendered
 from .site import ARCHIVE, Manifest
 from .switch import Progress
 from .targets import Target
@@ -97,7 +98,7 @@ def read_list(data: bytes | None, site_url: str) -> ArchivedList | None:
 
 
 def render_list(config: Config, listed: ArchivedList, version: Version, history: Sequence[PastVersion],
-                notes: Mapping[str, Sequence[str]]) -> dict[str, bytes]:
+                notes: Mapping[str, Sequence[str]]) -> Rendered:
     """The files of ``listed`` rendered again as ``version``; its DIK files are not among what a
     caller takes (the DIK is not kept in a form the renderer reads back)."""
     return render_site(listed.items(), (), config.office, version, config.publish.templates, history,

@@ -15,9 +15,8 @@ by its IRI); without it the IRIs are relative and resolve against wherever the f
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -25,6 +24,7 @@ from . import schema as s
 from .config import Office
 from .feed import ARCHIVE
 from .history import PastVersion, Record, timeline
+from .json_text import pieces
 from .records import Version, category_slug, safe_link
 from .validate import MONTHS_ID, Invalid, parse_when
 
@@ -64,13 +64,22 @@ def render_dcat(records: Sequence[Record], office: Office, version: Version,
     when its record last changed and the catalogue's ``dct:issued`` its first publication; without
     it everything dates from this version. Deterministic: the same input gives the same bytes.
     """
-    document = {"@context": CONTEXT, "@graph": catalogue_graph(records, office, version, history)}
-    return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+    return "".join(dcat_pieces(records, office, version, history)).encode("utf-8")
+
+
+def dcat_pieces(records: Sequence[Record], office: Office, version: Version,
+                history: Sequence[PastVersion] = ()) -> Iterator[str]:
+    """:func:`render_dcat` in pieces, a node each: the nodes are made as they are written, never
+    all at once."""
+    yield from pieces({"@context": CONTEXT, "@graph": catalogue_graph(records, office, version, history)},
+                      sort_keys=True)
+    yield "\n"
 
 
 def catalogue_graph(records: Sequence[Record], office: Office, version: Version,
-                    history: Sequence[PastVersion] = ()) -> list[dict[str, Any]]:
-    """The JSON-LD nodes: catalogue, publisher, contact, themes, the list, and one dataset per item."""
+                    history: Sequence[PastVersion] = ()) -> Iterator[dict[str, Any]]:
+    """The JSON-LD nodes: catalogue, publisher, contact, themes, the list, and one dataset per item
+    (each made when the one before has been taken)."""
     base = version.site_url + DCAT_FILE + "#"
     current = PastVersion(version.id, version.published_at, records=tuple(records))
     first, modified = _dates(history, current)
@@ -94,9 +103,7 @@ def catalogue_graph(records: Sequence[Record], office: Office, version: Version,
     if office.email:
         kind["vcard:hasEmail"] = {"@id": "mailto:" + _iri(office.email)}
 
-    datasets = [_list_dataset(list_id, office, version, first, publisher, contact)]
-    datasets += [_item_dataset(r, version.site_url, base, modified, publisher, contact, concepts)
-                 for r in records]
+    listing = _list_dataset(list_id, office, version, first, publisher, contact)
     catalog: dict[str, Any] = {
         "@id": base + "katalog",
         "@type": "dcat:Catalog",
@@ -109,7 +116,7 @@ def catalogue_graph(records: Sequence[Record], office: Office, version: Version,
         "dct:modified": _moment(version.published_at),
         "dct:language": {"@id": LANGUAGE},
         "dcat:themeTaxonomy": scheme,
-        "dcat:dataset": [{"@id": d["@id"]} for d in datasets],
+        "dcat:dataset": [{"@id": list_id}, *({"@id": base + str(r["id"])} for r in records)],
         "dcat:record": {"@id": record_id},
     }
     if homepage:
@@ -132,7 +139,13 @@ def catalogue_graph(records: Sequence[Record], office: Office, version: Version,
             concept["skos:definition"] = _text(CATEGORY_DEFINITIONS[name])
         themes.append(concept)
     language = {"@id": LANGUAGE, "@type": "dct:LinguisticSystem"}
-    return [catalog, record, agent, kind, language, *themes, *_flatten(datasets)]
+    yield catalog
+    del catalog  # it names every dataset: let it go before the datasets are made
+    yield from (record, agent, kind, language, *themes)
+    yield from _flatten(listing)
+    for item in records:
+        yield from _flatten(_item_dataset(item, version.site_url, base, (first, modified), publisher, contact,
+                                          concepts))
 
 
 def _list_dataset(iri: str, office: Office, version: Version, first: str,
@@ -174,7 +187,7 @@ def _list_dataset(iri: str, office: Office, version: Version, first: str,
     }
 
 
-def _item_dataset(record: Record, site_url: str, base: str, modified: dict[str, str],
+def _item_dataset(record: Record, site_url: str, base: str, modified: tuple[str, dict[str, str]],
                   publisher: dict[str, str], contact: dict[str, str],
                   concepts: dict[str, str]) -> dict[str, Any]:
     item_id = str(record["id"])
@@ -187,7 +200,7 @@ def _item_dataset(record: Record, site_url: str, base: str, modified: dict[str, 
         "dct:description": _text(str(record.get("ringkasan") or title)),
         "dct:publisher": publisher,
         "dcat:contactPoint": contact,
-        "dct:modified": _moment(modified[item_id]),
+        "dct:modified": _moment(modified[1].get(item_id, modified[0])),
         "dcat:landingPage": _document(f"{site_url}index.html#{quote(item_id)}"),
     }
     category = str(record.get("kategori") or "")
@@ -211,14 +224,14 @@ def _item_dataset(record: Record, site_url: str, base: str, modified: dict[str, 
 
 
 def _dates(history: Sequence[PastVersion], current: PastVersion) -> tuple[str, dict[str, str]]:
-    """When the list was first published, and when each current item's record last changed."""
+    """When the list was first published, and when each current item's record last changed after
+    that (an item not named here has not changed since the first version: the first version's own
+    records are never read, so the archive's oldest list stays where it is)."""
     versions = timeline(history, current)[::-1]  # oldest first
     changed: dict[str, str] = {}
-    for entry in versions:
-        touched = ([str(r["id"]) for r in entry.version.records] if entry.previous is None
-                   else [c.id for c in (*entry.added, *entry.changed)])
-        for item_id in touched:
-            changed[item_id] = entry.version.published_at
+    for entry in versions[1:]:
+        for change in (*entry.added, *entry.changed):
+            changed[change.id] = entry.version.published_at
     return versions[0].version.published_at, changed
 
 
@@ -240,15 +253,12 @@ def _issued(record: Record) -> dict[str, str] | None:
     return None
 
 
-def _flatten(datasets: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Datasets, each followed by its distributions as nodes of their own (referenced by IRI)."""
-    nodes = []
-    for dataset in datasets:
-        distributions = dataset.pop("dcat:distribution", [])
-        if distributions:
-            dataset["dcat:distribution"] = [{"@id": d["@id"]} for d in distributions]
-        nodes += [dataset, *distributions]
-    return nodes
+def _flatten(dataset: dict[str, Any]) -> list[dict[str, Any]]:
+    """A dataset followed by its distributions as nodes of their own (referenced by IRI)."""
+    distributions = dataset.pop("dcat:distribution", [])
+    if distributions:
+        dataset["dcat:distribution"] = [{"@id": d["@id"]} for d in distributions]
+    return [dataset, *distributions]
 
 
 def _text(value: str) -> dict[str, str]:

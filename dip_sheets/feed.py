@@ -18,13 +18,13 @@ feeds from the first version rebuilds the current list exactly, order included.
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .history import PastVersion, Record, diff
+from .json_text import digest, pieces
 
 FEED_FILE = "perubahan.json"
 #: the full list of the same version; the feed sits next to it, so the pointer is relative.
@@ -41,15 +41,19 @@ def feed_path(version_id: str) -> str:
 def list_digest(records: Sequence[Record]) -> str:
     """SHA-256 of the records in ID order, each with sorted keys: equal for equal lists, whatever
     the order the records came in and whatever the key order in each."""
-    ordered = sorted(records, key=lambda r: str(r["id"]))
-    text = json.dumps(ordered, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return digest(sorted(records, key=lambda r: str(r["id"])))
 
 
 def render_feed(current: PastVersion, previous: PastVersion | None, site_url: str = "",
                 notes: Sequence[str] = ()) -> bytes:
-    """``perubahan.json`` of ``current``: its changes since ``previous`` (``None`` for the first
-    version, whose feed adds every item).
+    """``perubahan.json``: see :func:`feed_pieces`."""
+    return "".join(feed_pieces(current, previous, site_url, notes)).encode("utf-8")
+
+
+def feed_pieces(current: PastVersion, previous: PastVersion | None, site_url: str = "",
+                notes: Sequence[str] = ()) -> Iterator[str]:
+    """``perubahan.json`` of ``current``, in pieces of a line or so: its changes since ``previous``
+    (``None`` for the first version, whose feed adds every item).
 
     ``previous`` is the newest version published before ``current`` (in ``render_site``:
     ``timeline(history, current)[0].previous``). ``site_url`` is the site's public address ending in
@@ -74,7 +78,7 @@ def render_feed(current: PastVersion, previous: PastVersion | None, site_url: st
                 values["baru"] = new[change.id][key]
             fields[key] = values
         changes.append({"id": change.id, "judul": change.title, "kolom": fields})
-    document = {
+    document: dict[str, Any] = {
         "format": FORMAT,
         "versi": current.id,
         "diterbitkan": current.published_at,
@@ -85,14 +89,20 @@ def render_feed(current: PastVersion, previous: PastVersion | None, site_url: st
         "daftar_lengkap": SNAPSHOT_FILE,
         "jumlah": len(current.records),
         "sidik": list_digest(current.records),
-        "urutan": [str(r["id"]) for r in current.records],
-        "ditambah": [dict(new[a.id]) for a in added],
+        "urutan": (str(r["id"]) for r in current.records),
+        "ditambah": (_plain(new[a.id]) for a in added),
         "diubah": changes,
         "dihapus": [{"id": r.id, "judul": r.title} for r in removed],
     }
     if notes:
         document["catatan"] = list(notes)
-    return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+    yield from pieces(document, sort_keys=True)
+    yield "\n"
+
+
+def _plain(record: Record) -> dict[str, Any]:
+    """A record as the JSON encoder takes it (a record is a dict already, but for an odd mapping)."""
+    return record if type(record) is dict else dict(record)
 
 
 @dataclass(frozen=True)

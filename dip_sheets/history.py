@@ -15,7 +15,6 @@ from its records, as always.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from .dates import format_date
 from .decisions import FORCED_KEY, Decision
 from .ids import id_sort
+from .json_text import digest
 
 if TYPE_CHECKING:
     from .records import Version
@@ -247,8 +247,7 @@ def diff(old: Sequence[Record], new: Sequence[Record]) -> tuple[
 
 def content_digest(records: Sequence[Record]) -> str:
     """SHA-256 of a version's records, to tell whether two versions list the same content."""
-    text = json.dumps(list(records), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return digest(records)
 
 
 def established_by(changes: Sequence[VersionChanges]) -> PastVersion | None:

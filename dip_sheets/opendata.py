@@ -11,9 +11,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -24,22 +23,43 @@ from xlsxwriter.worksheet import Worksheet
 from .config import Office
 from .decisions import FORCED_KEY, RECORD_MEANINGS
 from .history import Record
+from .json_text import pieces
 from .records import Version, neutralize_formula
 from .schema import RECORD_FIELDS as FIELDS
 
 
 def render_csv(records: Sequence[Record]) -> bytes:
     """UTF-8 with a BOM, so Excel opens the Indonesian text correctly on a double click."""
+    return "".join(csv_pieces(records)).encode("utf-8")
+
+
+#: rows per piece of a file written in pieces
+ROWS_PER_PIECE = 2000
+
+
+def csv_pieces(records: Sequence[Record]) -> Iterator[str]:
+    """:func:`render_csv` in pieces of :data:`ROWS_PER_PIECE` rows (the BOM leads the first)."""
     stream = io.StringIO()
+    stream.write("\ufeff")
     writer = csv.writer(stream, lineterminator="\r\n")
     writer.writerow([f.label for f in FIELDS])
-    for record in records:
-        writer.writerow([neutralize_formula(str(record[f.key])) for f in FIELDS])
-    return b"\xef\xbb\xbf" + stream.getvalue().encode("utf-8")
+    keys = [f.key for f in FIELDS]
+    for start in range(0, len(records), ROWS_PER_PIECE):
+        writer.writerows([neutralize_formula(str(record[key])) for key in keys]
+                         for record in records[start:start + ROWS_PER_PIECE])
+        yield stream.getvalue()
+        stream.seek(0)
+        stream.truncate()
+    yield stream.getvalue()
 
 
 def render_json(records: Sequence[Record], office: Office, version: Version) -> bytes:
     """``dip.json``; its fields are documented by :func:`json_schema` (``dip.schema.json``)."""
+    return "".join(json_pieces(records, office, version)).encode("utf-8")
+
+
+def json_pieces(records: Sequence[Record], office: Office, version: Version) -> Iterator[str]:
+    """:func:`render_json` in pieces, a record each."""
     document = {
         "badan_publik": office.name,
         "tahun": version.year,
@@ -49,9 +69,10 @@ def render_json(records: Sequence[Record], office: Office, version: Version) -> 
             "nomor": version.decision_number, "tanggal": version.decision_date},
         **({FORCED_KEY: version.without_decision_year} if version.without_decision_year else {}),
         "jumlah": len(records),
-        "item": list(records),
+        "item": iter(records),
     }
-    return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    yield from pieces(document)
+    yield "\n"
 
 
 def json_schema() -> dict[str, Any]:
@@ -107,15 +128,18 @@ def _json(value: object) -> object:
 def render_xlsx(records: Sequence[Record], office: Office, version: Version) -> bytes:
     """``dip.xlsx``: the list for spreadsheet users, with a sheet explaining the columns.
 
-    Written by xlsxwriter, which streams rows straight to XML (several times faster than building
-    openpyxl's object model). Every text is written as a string, never parsed into a formula, number
-    or link; the document's dates and the ZIP entries' times are the version's publication time, so
-    the same input gives the same bytes.
+    Written by xlsxwriter, which streams rows straight to XML, row by row to a temporary file
+    (several times faster than building openpyxl's object model, and in constant memory). Every
+    text is written as a string, never parsed into a formula, number or link; the document's dates
+    and the ZIP entries' times are the version's publication time, so the same input gives the same
+    bytes.
     """
     moment = dt.datetime.fromisoformat(version.published_at)
     utc = (moment.astimezone(dt.UTC) if moment.tzinfo else moment).replace(tzinfo=None)
     raw = io.BytesIO()
-    book = Workbook(raw, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+    # constant_memory: each row goes to a temporary file as it is written, not into a table of every
+    # cell (30 MB at 10,000 rows); the text is stored in the cells, not in a shared-strings table
+    book = Workbook(raw, {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
                           "strings_to_urls": False})
     book.set_properties({"title": f"Daftar Informasi Publik {office.short_name} Tahun {version.year}",
                          "author": "dip-sheets", "created": utc})
@@ -142,9 +166,7 @@ def render_xlsx(records: Sequence[Record], office: Office, version: Version) -> 
         ("Kolom", "Kunci JSON", "Arti"),
         *((f.label, f.key, f.meaning) for f in FIELDS),
     )):
-        _write(about, row, values, None, bold)
-    about.write_string(6, 1, "Kunci JSON", bold)
-    about.write_string(6, 2, "Arti", bold)
+        _write(about, row, values, bold if row == 6 else None, bold)  # the columns' heading: bold
     about.set_column(0, 0, 48)
     about.set_column(1, 1, 40)
     about.set_column(2, 2, 70)

@@ -40,7 +40,7 @@ from .messages import Message
 from .publish_plan import Plan, make_version, new_version_id
 from .publish_plan import plan as make_plan
 from .register import ApplyResult, Changes, Register, Snapshot
-from .site import ARCHIVE, MANIFEST, Manifest
+from .site import ARCHIVE, MANIFEST, Manifest, file_table
 from .switch import (
     Progress,
     clean_leftovers,
@@ -191,7 +191,7 @@ def publish(
                          f"No change since version {version}; nothing was uploaded."))
         record.write(published)
         return PublishResult("unchanged", version, url=url, sync=record.sync, stamps_written=record.stamps)
-    listing = [(name, len(data)) for name, data in sorted(plan.files.items())]
+    listing = [(name, int(entry["size"])) for name, entry in file_table(plan.files).items()]
     if dry_run:
         _say_plan(plan, listing, target, progress, dry_run=True)
         return PublishResult("dry-run", version, listing, url=url, sync=record.sync)

@@ -10,7 +10,7 @@ the live one when the register renders to it (nothing to upload), an archived on
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .archive_history import past_versions, refuse_withdrawn, version_notes
@@ -27,7 +27,8 @@ from .messages import Message
 from .published_state import archived_extras, extra_files, list_files
 from .records import item_record, sort_items
 from .render import Version, render_site
-from .render_digest import render_digest
+from .render_digest import register_digest, render_digest
+from .rendered import Rendered
 from .site import ARCHIVE, MANIFEST, Manifest, Site, file_table, guard, scan
 from .switch import Progress, links_possible
 from .sync import Review
@@ -40,7 +41,7 @@ class Plan:
 
     site: Site
     manifest: Manifest
-    files: dict[str, bytes]
+    files: Mapping[str, bytes]
     items: int
     #: whether the host can make links (see :func:`~dip_sheets.switch.switch_live`)
     links: bool
@@ -76,15 +77,17 @@ def plan(config: Config, target: Target, current: Review, now: dt.datetime, prog
     return Plan(site, manifest, files, items, links, resumed)
 
 
-def _live(render: _Renderer, live: Manifest | None) -> tuple[bool, dict[str, bytes] | None]:
+def _live(render: _Renderer, live: Manifest | None) -> tuple[bool, Rendered | None]:
     """Whether the live version's recorded inputs are the register's (it is what the register
     renders to, known without rendering it); else its files when the register renders to them."""
     same = live is not None and bool(live.digest) and live.digest == render.digest_of(render.version_of(live))
-    return same, None if same or live is None else render.renders_as(live)
+    if same or live is None or (live.register_digest and live.register_digest != render.register_digest):
+        return same, None  # the same inputs, or the register's list itself changed: nothing to compare
+    return same, render.renders_as(live)
 
 
-def _choose(render: _Renderer, site: Site, same: bool, live_files: dict[str, bytes] | None
-            ) -> tuple[Manifest, dict[str, bytes], bool]:
+def _choose(render: _Renderer, site: Site, same: bool, live_files: Rendered | None
+            ) -> tuple[Manifest, Rendered, bool]:
     """The version to put live when the live one is not settled: its manifest, files and whether
     it is whole on the site already."""
     live = site.live
@@ -143,16 +146,18 @@ class _Renderer:
         self.inherited = inherited_dik(config, progress)
         self.history: list[PastVersion] = []
         self.chromium = printer(config, progress)  # the list's PDF (dip.pdf), when it can be printed
+        self.register_digest = register_digest(current.items, current.exclusions)
 
-    def files_for(self, version: Version, pdf: bool | None = None) -> dict[str, bytes]:
+    def files_for(self, version: Version, pdf: bool | None = None) -> Rendered:
         if not self.history and self.archived:
             self.history.extend(past_versions(self.target, self.archived, self.progress))
         config, current = self.config, self.current
-        return {**render_site(current.items, current.exclusions, config.office, version,
-                              config.publish.templates, self.history, self.inherited,
-                              version_notes(self.archived),
-                              pdf=self.chromium is not None if pdf is None else pdf),
-                **scans_of(version, self.scans)}
+        files = render_site(current.items, current.exclusions, config.office, version,
+                            config.publish.templates, self.history, self.inherited,
+                            version_notes(self.archived),
+                            pdf=self.chromium is not None if pdf is None else pdf)
+        files.update(scans_of(version, self.scans))
+        return files
 
     def digest_of(self, version: Version) -> str:
         """A PDF tried and failed is not tried again unchanged."""
@@ -167,27 +172,33 @@ class _Renderer:
         return make_version(self.config, dt.datetime.fromisoformat(known.published_at), known.version,
                             self.decisions, self.now.date())
 
-    def renders_as(self, known: Manifest) -> dict[str, bytes] | None:
+    def renders_as(self, known: Manifest) -> Rendered | None:
         """The files of ``known`` if the register renders to exactly its list's files (with the
         extra files it was published with, see :mod:`.published_state`), else None."""
         files = self.files_for(self.version_of(known))
         if file_table(files) != list_files(known.files):
             return None
         extras = archived_extras(self.target, known)
-        return {**files, **extras} if extras is not None else None
+        if extras is None:
+            return None
+        files.update(extras)
+        return files
 
-    def new_version(self, site: Site) -> tuple[Manifest, dict[str, bytes]]:
+    def new_version(self, site: Site) -> tuple[Manifest, Rendered]:
         """A version never published: its id, files (with ``dip.pdf`` when printed) and manifest."""
         config, items, now = self.config, self.current.items, self.now
         foreign = [path.removeprefix(f"{ARCHIVE}/").rstrip("/") for path in site.foreign]
         version = make_version(config, now, new_version_id(now, [*self.archived, *site.pending, *foreign]),
                                self.decisions)
         pdf = list_pdf(self.chromium, config, items, version, self.progress) if self.chromium else None
-        files = {**self.files_for(version, pdf is not None), **({PDF_FILE: pdf} if pdf else {}),
-                 **extra_files(config, (i.link for i in items if i.link))}
+        files = self.files_for(version, pdf is not None)
+        if pdf:
+            files[PDF_FILE] = pdf
+        files.update(extra_files(config, (i.link for i in items if i.link)))
         record = PastVersion.of(version, tuple(item_record(i) for i in sort_items(items)))
         return Manifest(version.id, version.published_at, file_table(files), len(items),
-                        self.digest_of(version), summary(timeline(self.history, record)[0])), files
+                        self.digest_of(version), summary(timeline(self.history, record)[0]),
+                        register_digest=self.register_digest), files
 
 
 def make_version(config: Config, now: dt.datetime, version_id: str | None = None,

@@ -7,6 +7,7 @@ from opening as a spreadsheet formula in every CSV dip-sheets writes or prints.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,9 +61,11 @@ class Version:
     without_decision_year: int = 0
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def safe_link(url: str) -> str:
     """A link is shown only when it is http(s) with a host; anything else (``javascript:``,
-    ``data:``, control characters) is dropped."""
+    ``data:``, control characters) is dropped. Kept per address: each item's link is checked for its
+    record, its row on the page and its DCAT node."""
     url = url.strip()
     if not url.lower().startswith(("http://", "https://")) or _CONTROL.search(url):
         return ""
@@ -101,13 +104,13 @@ def sort_items(items: Sequence[Item]) -> list[Item]:
     """Legal order of categories; within one, sub-categories in the order the units first entered
     them (the lowest ID: "Profil Badan Publik" entered first stays first), then by ID."""
     order = {c: i for i, c in enumerate(s.CATEGORIES)}
+    keyed = [(item, (item.category, item.subcategory.casefold()), id_sort(item.id)) for item in items]
     first: dict[tuple[str, str], tuple[str, int, str]] = {}
-    for item in items:
-        group = (item.category, item.subcategory.casefold())
-        first[group] = min(first.get(group, id_sort(item.id)), id_sort(item.id))
-    return sorted(items, key=lambda i: (order.get(i.category, 99), i.category,
-                                        first[(i.category, i.subcategory.casefold())],
-                                        i.subcategory.casefold(), i.subcategory, id_sort(i.id)))
+    for _, group, key in keyed:
+        if group not in first or key < first[group]:
+            first[group] = key
+    keyed.sort(key=lambda k: (order.get(k[1][0], 99), k[1][0], first[k[1]], k[1][1], k[0].subcategory, k[2]))
+    return [item for item, _, _ in keyed]
 
 
 #: the category headings' HTML ids, used by the table of contents, shareable links and DCAT themes.

@@ -19,26 +19,28 @@ import base64
 import dataclasses
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from . import schema as s
 from .config import Office
-from .dcat import DCAT_FILE, render_dcat
+from .dcat import DCAT_FILE, dcat_pieces
 from .editions import Edition, edition_version, editions, item_of
 from .errors import ConfigError
-from .feed import FEED_FILE, render_feed
+from .feed import FEED_FILE, feed_pieces
+from .gc_pause import collection_paused
 from .higher_dik import DIK_JSON, Inherited, inherited_context, render_dik_json
 from .history import PastVersion, VersionChanges, established_by, timeline
 from .ids import id_sort
 from .list_split import Category, split
-from .opendata import json_schema, render_csv, render_json, render_xlsx
+from .opendata import csv_pieces, json_pieces, json_schema, render_xlsx
 from .records import LABELS, category_slug, item_record, safe_email, safe_link, sort_items
 from .records import Version as Version
 from .records import neutralize_formula as neutralize_formula
+from .rendered import Rendered
+from .templating import Rows, render_template, template_folder, template_pieces
 from .templating import environment as environment
-from .templating import render_template, template_folder
 from .validate import Exclusion, Item
 
 LOGO_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
@@ -50,8 +52,13 @@ _HEX_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 
 def group_items(items: Sequence[Item]) -> list[tuple[str, list[tuple[str, list[Item]]]]]:
     """``[(category, [(sub-category, items)])]`` in legal order."""
+    return _grouped(sort_items(items))
+
+
+def _grouped(ordered: Sequence[Item]) -> list[tuple[str, list[tuple[str, list[Item]]]]]:
+    """:func:`group_items` of items already in legal order (:func:`sort_items`)."""
     grouped: list[tuple[str, list[tuple[str, list[Item]]]]] = []
-    for item in sort_items(items):
+    for item in ordered:
         if not grouped or grouped[-1][0] != item.category:
             grouped.append((item.category, []))
         subgroups = grouped[-1][1]
@@ -61,9 +68,10 @@ def group_items(items: Sequence[Item]) -> list[tuple[str, list[tuple[str, list[I
     return grouped
 
 
-def categories(items: Sequence[Item]) -> list[Category]:
-    """All three legal categories, even empty ones (the monitoring looks for each), numbered A, B, C."""
-    found = dict(group_items(items))
+def categories(ordered: Sequence[Item]) -> list[Category]:
+    """All three legal categories, even empty ones (the monitoring looks for each), numbered A, B, C;
+    ``ordered``: the items in legal order (:func:`~dip_sheets.records.sort_items`)."""
+    found = dict(_grouped(ordered))
     names = [*s.CATEGORIES, *(c for c in found if c not in s.CATEGORIES)]
     result = []
     groups = 0
@@ -82,16 +90,17 @@ def categories(items: Sequence[Item]) -> list[Category]:
     return result
 
 
-def filter_choices(items: Sequence[Item]) -> dict[str, list[str]]:
-    """The options of the page's filters, taken from what is actually published."""
+def filter_choices(ordered: Sequence[Item]) -> dict[str, list[str]]:
+    """The options of the page's filters, taken from what is actually published; ``ordered``: the items
+    in legal order, so the first spelling met wins whatever the order they came in."""
     forms: dict[str, str] = {}
-    for item in sort_items(items):  # the first spelling met wins, whatever the input order
+    for item in ordered:
         for part in re.split(r"\s+(?:dan|&)\s+|\s*[,/]\s*", item.form):
             if part.strip():
                 forms.setdefault(part.strip().casefold(), part.strip())
     return {
-        "unit": sorted({i.unit for i in items}, key=_text_order),
-        "tahun": [str(y) for y in sorted({i.year for i in items if i.year}, reverse=True)],
+        "unit": sorted({i.unit for i in ordered}, key=_text_order),
+        "tahun": [str(y) for y in sorted({i.year for i in ordered if i.year}, reverse=True)],
         "bentuk": sorted(forms.values(), key=_text_order),
     }
 
@@ -194,8 +203,9 @@ def render_site(
     notes: Mapping[str, Sequence[str]] | None = None,
     *,
     pdf: bool = False,
-) -> dict[str, bytes]:
-    """All files of one version. ``exclusions`` never enter the DIP files.
+) -> Rendered:
+    """All files of one version (on disk until read: :class:`~dip_sheets.rendered.Rendered`).
+    ``exclusions`` never enter the DIP files.
 
     ``templates`` is the office's template folder (searched before the built-in templates).
     ``history`` holds the versions published before (read from their archived ``dip.json``); entries
@@ -205,11 +215,21 @@ def render_site(
     calendar year in it gets its page (:mod:`dip_sheets.editions`). ``pdf``: a ``dip.pdf`` of the
     list goes with this version (the index links it; the PDF itself is made by the publish).
     """
+    # what a render allocates is freed by reference counting; the few cycles (a workbook and its
+    # sheets) wait for the collector until the render ends (see gc_pause)
+    with collection_paused():
+        return _render_site(items, exclusions, office, version, templates, history, inherited, notes, pdf)
+
+
+def _render_site(items: Sequence[Item], exclusions: Sequence[Exclusion], office: Office, version: Version,
+                 templates: Path | None, history: Sequence[PastVersion], inherited: Inherited | None,
+                 notes: Mapping[str, Sequence[str]] | None, pdf: bool) -> Rendered:
     env = environment(template_folder(templates))
-    current = PastVersion.of(version, tuple(item_record(i) for i in sort_items(items)))
+    ordered = sort_items(items)
+    current = PastVersion.of(version, tuple(map(item_record, ordered)))
     changes: list[VersionChanges] = timeline(history, current)
     years = editions(history, version)
-    context = {**_context(office, version, items),
+    context = {**_context(templates, office, version, ordered),
                "exclusions": sorted(exclusions, key=lambda x: id_sort(x.id)), "timeline": changes,
                "notes": notes or {}, "editions": years, "pdf": pdf,
                # the first version published under the current decision, when the list has changed since
@@ -217,32 +237,32 @@ def render_site(
                # the higher PPID's DIK entries, shown read-only on the DIK page (KPU: decided centrally)
                **inherited_context(*(inherited or Inherited()))}
 
-    def page(name: str, template: str, **more: Any) -> bytes:
-        return render_template(env, template, {**context, "page": name, **more}, templates).encode("utf-8")
+    def page(name: str, template: str, **more: Any) -> Iterator[str]:
+        return template_pieces(env, template, {**context, "page": name, **more}, templates)
 
-    files = _list_pages(page, "index", context["categories"])
+    files = Rendered()
+    _list_pages(files, page, "index", context["categories"])
+    files.write("dip-fragment.html", page("fragment", "fragment.html.j2"))
+    context["row"].forget()  # every page showing the current list's rows is written
     for edition in years:
-        files.update(_edition_page(page, edition, context["base_url"]))
-    files.update({
-        "dik.html": page("dik", "dik.html.j2"),
-        "riwayat.html": page("riwayat", "riwayat.html.j2"),
-        "aksesibilitas.html": page("aksesibilitas", "aksesibilitas.html.j2"),
-        # followed and found: an Atom feed of the published versions; a sitemap needs full addresses
-        "feed.xml": page("feed", "feed.xml.j2"),
-        "dip-fragment.html": page("fragment", "fragment.html.j2"),
-        "dip.csv": render_csv(current.records),
-        "dip.json": render_json(current.records, office, version),
-        "dip.schema.json": (json.dumps(json_schema(), ensure_ascii=False, indent=1) + "\n").encode(),
-        "dip.xlsx": render_xlsx(current.records, office, version),
-        # what an aggregator (a province, a data portal) needs: the changes since the previous
-        # version, and the list as a DCAT catalogue
-        DIK_JSON: render_dik_json(exclusions, office, context["version"]),
-        FEED_FILE: render_feed(current, changes[0].previous, context["base_url"],
-                               (notes or {}).get(version.id, ())),
-        DCAT_FILE: render_dcat(current.records, office, context["version"], history),
-    })
+        _edition_page(files, page, templates, context, edition)
+    files.write("dik.html", page("dik", "dik.html.j2"))
+    files.write("riwayat.html", page("riwayat", "riwayat.html.j2"))
+    files.write("aksesibilitas.html", page("aksesibilitas", "aksesibilitas.html.j2"))
+    # followed and found: an Atom feed of the published versions; a sitemap needs full addresses
+    files.write("feed.xml", page("feed", "feed.xml.j2"))
+    files.write("dip.csv", csv_pieces(current.records))
+    files.write("dip.json", json_pieces(current.records, office, version))
+    files["dip.schema.json"] = (json.dumps(json_schema(), ensure_ascii=False, indent=1) + "\n").encode()
+    files["dip.xlsx"] = render_xlsx(current.records, office, version)
+    # what an aggregator (a province, a data portal) needs: the changes since the previous version,
+    # and the list as a DCAT catalogue
+    files[DIK_JSON] = render_dik_json(exclusions, office, context["version"])
+    files.write(FEED_FILE, feed_pieces(current, changes[0].previous, context["base_url"],
+                                       (notes or {}).get(version.id, ())))
+    files.write(DCAT_FILE, dcat_pieces(current.records, office, context["version"], history))
     if context["base_url"]:
-        files["sitemap.xml"] = page("sitemap", "sitemap.xml.j2")
+        files.write("sitemap.xml", page("sitemap", "sitemap.xml.j2"))
     return files
 
 
@@ -250,23 +270,26 @@ def list_page(items: Sequence[Item], office: Office, version: Version,
               templates: Path | None = None) -> bytes:
     """The whole list as one page, never split: what the downloadable PDF is printed from."""
     env = environment(template_folder(templates))
-    context = {**_context(office, version, items), "editions": [], "pdf": False, "page": "index"}
+    context = {**_context(templates, office, version, sort_items(items)), "editions": [], "pdf": False,
+               "page": "index"}
     return render_template(env, "index.html.j2", context, templates).encode("utf-8")
 
 
-def _context(office: Office, version: Version, items: Sequence[Item]) -> dict[str, Any]:
-    """What every page of a version shows: the office, the version, and ``items`` as the list."""
+def _context(templates: Path | None, office: Office, version: Version, ordered: Sequence[Item]
+             ) -> dict[str, Any]:
+    """What every page of a version shows: the office, the version, and ``ordered`` (the items in
+    legal order) as the list, each row rendered once for all the pages that show it."""
     # every address from the configuration passes the same check as a cell's link before it can
     # reach a page, whichever template (built-in or the office's) uses it
     shown_office = dataclasses.replace(office, website=safe_link(office.website),
                                        email=safe_email(office.email))
     shown_version = dataclasses.replace(version, site_url=safe_link(version.site_url))
-    return {
+    context = {
         "office": shown_office,
         "version": shown_version,
-        "categories": categories(items),
-        "count": len(items),
-        "choices": filter_choices(items),
+        "categories": categories(ordered),
+        "count": len(ordered),
+        "choices": filter_choices(ordered),
         "labels": LABELS,
         "columns": s.PAGE_COLUMNS,
         "logo": logo_data_uri(office.logo),
@@ -279,21 +302,27 @@ def _context(office: Office, version: Version, items: Sequence[Item]) -> dict[st
         "split": None,
         "established_by": None,
     }
+    context["row"] = Rows(templates, context)
+    return context
 
 
-def _list_pages(page: Callable[..., bytes], name: str, cats: list[Category], **more: Any) -> dict[str, bytes]:
+def _list_pages(files: Rendered, page: Callable[..., Iterator[str]], name: str, cats: list[Category],
+                **more: Any) -> None:
     """``<name>.html`` with the list; a long list's page carries its first rows and the rest goes
     beside it (:mod:`dip_sheets.list_split`)."""
     cut = split(cats, name)
     if cut is None:
-        return {f"{name}.html": page(name, "index.html.j2", categories=cats, **more)}
-    return {f"{name}.html": page(name, "index.html.j2", categories=cut.categories, split=cut, **more),
-            cut.file: page(name, "lanjutan.js.j2", split=cut, **more)}
+        files.write(f"{name}.html", page(name, "index.html.j2", categories=cats, **more))
+        return
+    files.write(f"{name}.html", page(name, "index.html.j2", categories=cut.categories, split=cut, **more))
+    files.write(cut.file, page(name, "lanjutan.js.j2", split=cut, **more))
 
 
-def _edition_page(page: Callable[..., bytes], edition: Edition, site_url: str) -> dict[str, bytes]:
+def _edition_page(files: Rendered, page: Callable[..., Iterator[str]], templates: Path | None,
+                  context: dict[str, Any], edition: Edition) -> None:
     """A past year's page: that year's last list, as it was published."""
-    items = [item_of(r) for r in edition.version.records]
-    version = edition_version(edition, site_url)
-    return _list_pages(page, edition.page, categories(items), edition=edition, version=version,
-                       count=len(items), choices=filter_choices(items), pdf=False)
+    ordered = sort_items([item_of(r) for r in edition.version.records])
+    more = {"edition": edition, "version": edition_version(edition, context["base_url"]),
+            "count": len(ordered), "choices": filter_choices(ordered), "pdf": False}
+    _list_pages(files, page, edition.page, categories(ordered), **more,
+                row=Rows(templates, {**context, **more}))

@@ -57,6 +57,18 @@ def render_digest(items: Sequence[Item], exclusions: Sequence[Exclusion], office
     return digest.hexdigest()
 
 
+def register_digest(items: Sequence[Item], exclusions: Sequence[Exclusion]) -> str:
+    """SHA-256 (hex) of the register's part of the inputs alone: the items and exclusions. When it
+    differs from the live version's, the list itself changed and the live version cannot be what the
+    register renders to: a publish then renders the new version only, never the live one again to
+    compare (only a change around the list, such as a new release or template, is compared so)."""
+    digest = hashlib.sha256()
+    digest.update(repr(sorted(map(_fields(Item), items))).encode())
+    digest.update(b"\0")
+    digest.update(repr(sorted(map(_fields(Exclusion), exclusions))).encode())
+    return digest.hexdigest()
+
+
 def _fields(kind: type[Any]) -> Callable[[Any], tuple[Any, ...]]:
     """A flat tuple of a plain dataclass's fields (``dataclasses.astuple`` copies deeply: 3x slower)."""
     getter = operator.attrgetter(*(f.name for f in dataclasses.fields(kind)))

@@ -31,6 +31,7 @@ from typing import Any
 from . import __version__
 from .errors import ConfigError
 from .history import moment, version_order
+from .rendered import Rendered
 from .targets import Entry, Target, link_refused, shown, temp_of
 
 ARCHIVE = "arsip"
@@ -66,6 +67,8 @@ class Manifest:
     #: the items taken out of this version after it was published (:mod:`dip_sheets.redaction`):
     #: ``{"id", "waktu", "oleh", "alasan"}`` each, never the item's content
     redactions: tuple[dict[str, Any], ...] = ()
+    #: SHA-256 of the register's items and exclusions alone (:func:`~.render_digest.register_digest`)
+    register_digest: str = ""
 
     def to_bytes(self) -> bytes:
         document: dict[str, Any] = {
@@ -85,6 +88,8 @@ class Manifest:
             document["event"] = self.event
         if self.redactions:
             document["redactions"] = list(self.redactions)
+        if self.register_digest:
+            document["register_digest"] = self.register_digest
         return (json.dumps(document, indent=1, sort_keys=True) + "\n").encode()
 
     @classmethod
@@ -101,7 +106,8 @@ class Manifest:
                            int(document.get("items", 0)), str(document.get("render_digest", "")),
                            history if isinstance(history, dict) else None,
                            str(document.get("list_of") or ""), event if isinstance(event, dict) else None,
-                           tuple(r for r in document.get("redactions") or () if isinstance(r, dict)))
+                           tuple(r for r in document.get("redactions") or () if isinstance(r, dict)),
+                           str(document.get("register_digest", "")))
             moment(manifest.published_at)
         except (ValueError, KeyError, TypeError, AttributeError):
             return None
@@ -120,10 +126,15 @@ def live_names(names: Iterable[str]) -> set[str]:
 
 def file_table(files: Mapping[str, bytes]) -> dict[str, dict[str, Any]]:
     """Size and SHA-256 of every file, as recorded in a manifest."""
-    return {
-        name: {"size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-        for name, data in sorted(files.items())
-    }
+    table = {}
+    for name in sorted(files):  # a rendered file is known as written, another read one at a time
+        if isinstance(files, Rendered):
+            size, sha256 = files.fingerprint(name)
+        else:
+            data = files[name]
+            size, sha256 = len(data), hashlib.sha256(data).hexdigest()
+        table[name] = {"size": size, "sha256": sha256}
+    return table
 
 
 def marker(version: str, names: list[str]) -> bytes:

@@ -48,16 +48,21 @@ def versions(target: Target) -> list[Manifest]:
     return scan(target).complete
 
 
-def put_verified(target: Target, path: str, data: bytes) -> None:
+def put_verified(target: Target, path: str, data: bytes) -> int:
+    """Write ``data`` and read it back to compare; returns its size. The bytes written are let go
+    before the copy read back arrives, so a large file is never held twice."""
     target.put(path, data)
+    size, expected = len(data), hashlib.sha256(data).digest()
+    del data
     back = target.read(path)
-    if back is None or hashlib.sha256(back).digest() != hashlib.sha256(data).digest():
+    if back is None or hashlib.sha256(back).digest() != expected:
         raise PublishFailed(
             f"Verifikasi gagal untuk '{path}' (isi berbeda setelah diunggah). Situs tidak diubah;"
             " jalankan ulang.",
             f"Verification failed for '{path}' (content differs after upload). The site was not"
             " changed; run again.",
         )
+    return size
 
 
 def upload_version(
@@ -68,10 +73,10 @@ def upload_version(
     first = marker(manifest.version, [*files, MANIFEST])
     target.put(f"{folder}/{MARKER}", first)
     sent = len(first)
-    for name, data in sorted(files.items()):
-        put_verified(target, f"{folder}/{name}", data)
-        sent += len(data)
-        size = human_size(len(data))
+    for name in sorted(files):  # one file's bytes at a time
+        written = put_verified(target, f"{folder}/{name}", files[name])
+        sent += written
+        size = human_size(written)
         progress(Message(f"  diunggah dan diperiksa: {folder}/{name} ({size.id})",
                          f"  uploaded and checked: {folder}/{name} ({size.en})"))
     body = manifest.to_bytes()
@@ -125,9 +130,11 @@ def clean_leftovers(target: Target, site: Site, progress: Progress) -> None:
 def switch_live(target: Target, site: Site, manifest: Manifest, files: Mapping[str, bytes],
                 progress: Progress, *, links: bool) -> int:
     """Make ``manifest``'s version live (see the module's docstring); returns the bytes sent."""
-    files = {name: files[name] for name in live_names(files)}
-    sent = (_switch_links if links else _switch_files)(target, site, manifest, files, progress)
-    stale = (site.links | site.files) - {*files, MANIFEST}
+    names = live_names(files)
+    live = {name: files[name] for name in names} if not links else {}  # the links read no file
+    sent = (_switch_links(target, site, manifest, names, progress) if links
+            else _switch_files(target, site, manifest, live, progress))
+    stale = (site.links | site.files) - {*names, MANIFEST}
     for name in sorted(stale):
         target.remove(name)
     if live_manifest(target) != manifest:
@@ -138,7 +145,7 @@ def switch_live(target: Target, site: Site, manifest: Manifest, files: Mapping[s
     return sent
 
 
-def _switch_links(target: Target, site: Site, manifest: Manifest, files: Mapping[str, bytes],
+def _switch_links(target: Target, site: Site, manifest: Manifest, files: set[str],
                   progress: Progress) -> int:
     names = sorted({*files, MANIFEST})
     archived = {m.version for m in site.complete}

@@ -17,6 +17,7 @@ import pytest
 from pyshacl import validate
 from rdflib import RDF, Graph, Literal, Namespace, URIRef
 
+from dip_sheets import json_text
 from dip_sheets.dcat import render_dcat
 from dip_sheets.history import PastVersion
 from dip_sheets.records import Version, item_record, sort_items
@@ -206,7 +207,7 @@ def test_the_catalogue_is_deterministic_json_ld_with_sorted_keys() -> None:
     data = render_dcat(records, OFFICE, at())
     assert data == render_dcat([dict(r) for r in records], OFFICE, at())
     document = json.loads(data)
-    assert data == (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+    assert data == (json_text.dumps(document, sort_keys=True) + "\n").encode()
     assert set(document) == {"@context", "@graph"}
 
 

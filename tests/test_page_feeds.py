@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 
 from dip_sheets.history import PastVersion
 from dip_sheets.render import Version, render_site
@@ -15,7 +16,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 BASE = "https://ppid.kpu-serangkab.go.id/dip/"
 
 
-def three_versions(site_url: str = "") -> dict[str, bytes]:
+def three_versions(site_url: str = "") -> Mapping[str, bytes]:
     """Version 1 with items 1-3; version 2 adds 4 and drops 3; version 3 renames 2 (the current)."""
     v1 = Version("20260101-080000", "2026-01-01T08:00:00+07:00", "1 Januari 2026", "1/PPID/2026")
     v2 = Version("20260301-080000", "2026-03-01T08:00:00+07:00", "1 Maret 2026", "5/PPID/2026")

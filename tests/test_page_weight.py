@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +29,13 @@ FAR_TITLE = "Laporan Pengadaan Kotak Suara Khusus Daerah Terpencil"
 ROW = re.compile(rb'<tr id="(DIP-\d+)"')
 
 
-def big_list(count: int) -> dict[str, bytes]:
+def big_list(count: int) -> Mapping[str, bytes]:
     items = [item(n, FAR_TITLE if n == FAR else None) for n in range(1, count + 1)]
     return render_site(items, [], CHANNELS, version())
 
 
 @pytest.fixture(scope="module")
-def ten_thousand() -> dict[str, bytes]:
+def ten_thousand() -> Mapping[str, bytes]:
     return big_list(10_000)
 
 
@@ -54,7 +55,7 @@ def test_a_thousand_items_stay_one_page() -> None:
 
 
 def test_ten_thousand_items_put_the_first_rows_in_the_page_and_the_rest_beside_it(
-    ten_thousand: dict[str, bytes]
+    ten_thousand: Mapping[str, bytes]
 ) -> None:
     page = ten_thousand["index.html"]
     first = ROW.findall(page)
@@ -86,7 +87,7 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
-def site(ten_thousand: dict[str, bytes], tmp_path_factory: pytest.TempPathFactory) -> Path:
+def site(ten_thousand: Mapping[str, bytes], tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("situs-besar")
     for name, data in ten_thousand.items():
         (folder / name).write_bytes(data)

@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import json
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,7 @@ class Renders:
         self.count = 0
         real = render_site
 
-        def counting(*args: Any, **kwargs: Any) -> dict[str, bytes]:
+        def counting(*args: Any, **kwargs: Any) -> Mapping[str, bytes]:
             self.count += 1
             return real(*args, **kwargs)
 

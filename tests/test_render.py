@@ -13,7 +13,7 @@ import json
 import re
 import time
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import jsonschema
@@ -66,11 +66,11 @@ EXCLUDED = Exclusion(
 )
 
 
-def site(items: Sequence[Item], **kwargs: object) -> dict[str, bytes]:
+def site(items: Sequence[Item], **kwargs: object) -> Mapping[str, bytes]:
     return render_site(items, [EXCLUDED], OFFICE, version(), **kwargs)  # type: ignore[arg-type]
 
 
-def text(files: dict[str, bytes], name: str) -> str:
+def text(files: Mapping[str, bytes], name: str) -> str:
     return files[name].decode("utf-8")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from dip_sheets.render import render_site
 from tests.test_render import EXCLUDED, OFFICE, item, version
 
 
-def render_with(folder: Path) -> dict[str, bytes]:
+def render_with(folder: Path) -> Mapping[str, bytes]:
     return render_site([item(1)], [EXCLUDED], OFFICE, version(), folder)
 
 

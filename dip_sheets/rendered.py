@@ -1,0 +1,99 @@
+"""The files of a rendered version, kept on disk until they are uploaded, not all in memory at once.
+
+At 100,000 items a version's files weigh hundreds of megabytes (the list, its rest, the fragment, the
+open data, the catalogue), and building each as one string and then bytes held two or three copies
+of each. :class:`Rendered` is the ``{name: bytes}`` mapping every step of a publish takes (file table,
+upload, switch), with each file written to a private temporary folder as it is rendered, piece by
+piece, and read back only when a step asks for it: one file in memory at a time. The folder goes
+when the mapping does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+
+
+class Rendered(MutableMapping[str, bytes]):
+    """``{file name: bytes}``, the bytes on disk; names keep the order they were added in.
+
+    Names are the version's relative paths (``index.html``, ``keputusan/…``); each is stored under a
+    number, so a name never becomes a path of its own here.
+    """
+
+    def __init__(self, files: Mapping[str, bytes] | None = None) -> None:
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
+        self._paths: dict[str, str] = {}
+        self._sums: dict[str, tuple[int, str]] = {}
+        self._count = 0
+        for name, data in (files or {}).items():
+            self[name] = data
+
+    def _new_path(self) -> str:
+        if self._folder is None:
+            self._folder = tempfile.TemporaryDirectory(prefix="dip-render-")
+        self._count += 1
+        return os.path.join(self._folder.name, str(self._count))
+
+    def write(self, name: str, pieces: Iterable[str | bytes]) -> None:
+        """File ``name`` from ``pieces`` (text is written as UTF-8), each written as it comes."""
+        path = self._new_path()
+        digest, size = hashlib.sha256(), 0
+        with open(path, "wb") as stream:
+            for piece in pieces:
+                data = piece.encode("utf-8") if isinstance(piece, str) else piece
+                stream.write(data)
+                digest.update(data)
+                size += len(data)
+        self._forget(name)
+        self._paths[name] = path
+        self._sums[name] = size, digest.hexdigest()
+
+    def __setitem__(self, name: str, data: bytes) -> None:
+        self.write(name, (data,))
+
+    def __getitem__(self, name: str) -> bytes:
+        with open(self._paths[name], "rb") as stream:
+            return stream.read()
+
+    def __delitem__(self, name: str) -> None:
+        if name not in self._paths:
+            raise KeyError(name)
+        self._forget(name)
+
+    def _forget(self, name: str) -> None:
+        self._sums.pop(name, None)
+        path = self._paths.pop(name, None)
+        if path is not None:
+            os.remove(path)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._paths))
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._paths
+
+    def __ior__(self, other: Mapping[str, bytes]) -> Rendered:
+        """``files |= {...}``, as on a dict."""
+        self.update(other)
+        return self
+
+    def fingerprint(self, name: str) -> tuple[int, str]:
+        """The file's size and SHA-256 (hex), taken as it was written: known without reading it."""
+        return self._sums[name]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Mapping) or set(self) != set(other):
+            return False
+        return all(self[name] == other[name] for name in self)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Rendered({sorted(self._paths)!r})"
+

@@ -1,0 +1,143 @@
+"""What a render costs: each row rendered once for every page that shows it (an office's own row
+template included, still sandboxed), the JSON files' layout, and memory in proportion to the rows."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jinja2.runtime import Macro
+
+from dip_sheets import json_text
+from dip_sheets.errors import ConfigError
+from dip_sheets.list_split import SPLIT_ABOVE
+from dip_sheets.render import render_site
+from dip_sheets.rendered import Rendered
+from dip_sheets.site import file_table
+from tests.test_render import EXCLUDED, OFFICE, item, version
+
+LONG = SPLIT_ABOVE + 50  # a list long enough to be split: index.html, index-lanjutan.js and the fragment
+
+
+def count_rows(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every call of a template macro named ``row``, by the id of the item it shows."""
+    calls: list[str] = []
+    invoke = Macro._invoke
+
+    def counted(self: Macro, arguments: list[Any], autoescape: bool) -> Any:
+        if self.name == "row":
+            calls.append(arguments[1].id)
+        return invoke(self, arguments, autoescape)
+    monkeypatch.setattr(Macro, "_invoke", counted)
+    return calls
+
+
+def test_each_row_is_rendered_once_though_the_list_the_rest_and_the_fragment_show_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = count_rows(monkeypatch)
+    files = render_site([item(n) for n in range(1, LONG + 1)], [EXCLUDED], OFFICE, version())
+    assert sorted(calls) == sorted(f"DIP-{n:04d}" for n in range(1, LONG + 1))
+    shown = files["index.html"].decode() + files["index-lanjutan.js"].decode()
+    fragment = files["dip-fragment.html"].decode()
+    for n in (1, LONG):  # the first row is on the page, the last in the rest; both in the fragment
+        assert f'id="DIP-{n:04d}"' in shown.replace('\\"', '"') and f'id="DIP-{n:04d}"' in fragment
+
+
+def office_row(tmp_path: Path, body: str) -> Path:
+    folder = tmp_path / "templat-kantor"
+    folder.mkdir()
+    (folder / "_row.html.j2").write_text(body, encoding="utf-8")
+    return folder
+
+
+def test_an_office_row_template_shows_on_every_page_of_the_list_rendered_once_per_row(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = office_row(tmp_path, '{% macro row(number, item) %}<tr id="{{ item.id }}"><td>{{ number }}'
+                                  "<td>KANTOR {{ item.title|upper }}\n{% endmacro %}\n")
+    calls = count_rows(monkeypatch)
+    files = render_site([item(n) for n in range(1, LONG + 1)], [EXCLUDED], OFFICE, version(), folder)
+    assert len(calls) == LONG
+    assert "KANTOR LAPORAN" in files["index.html"].decode()
+    assert "KANTOR LAPORAN" in files["dip-fragment.html"].decode()
+    assert "KANTOR LAPORAN" in files["index-lanjutan.js"].decode()
+
+
+def test_an_office_row_template_stays_in_the_sandbox(tmp_path: Path) -> None:
+    marker = tmp_path / "dijalankan"
+    folder = office_row(tmp_path, "{% macro row(number, item) %}<tr>\n"
+                                  f"{{{{ cycler.__init__.__globals__.os.system('touch {marker}') }}}}"
+                                  "\n{% endmacro %}\n")
+    with pytest.raises(ConfigError) as caught:
+        render_site([item(1)], [EXCLUDED], OFFICE, version(), folder)
+    assert str(folder / "_row.html.j2") in caught.value.message("id")
+    assert "tidak diizinkan" in caught.value.message("id")
+    assert not marker.exists()
+
+
+# ---- the JSON files' layout -------------------------------------------------------------------
+
+
+def random_json(rnd: random.Random, depth: int = 0) -> Any:
+    roll = rnd.random()
+    if depth > 4 or roll < 0.3:
+        return rnd.choice([0, -7, 2.5, "teks \"kutip\" \\ baris\nbaru", "é\u2028", None, True, False, ""])
+    if roll < 0.65:
+        return {rnd.choice("abcdefg"): random_json(rnd, depth + 1) for _ in range(rnd.randrange(4))}
+    return [random_json(rnd, depth + 1) for _ in range(rnd.randrange(4))]
+
+
+def test_json_text_lays_out_the_outer_levels_as_indent_1_and_the_rest_compact() -> None:
+    rnd = random.Random(19)
+    for _ in range(500):
+        value = random_json(rnd)
+        for sort_keys in (False, True):
+            assert json_text.dumps(value, sort_keys=sort_keys, levels=99) == json.dumps(
+                value, indent=1, sort_keys=sort_keys, ensure_ascii=False)
+            assert json_text.dumps(value, sort_keys=sort_keys, levels=0) == json.dumps(
+                value, sort_keys=sort_keys, ensure_ascii=False)
+            assert json.loads(json_text.dumps(value, sort_keys=sort_keys)) == value
+
+
+def test_each_record_of_dip_json_is_one_line() -> None:
+    files = render_site([item(n) for n in range(1, 6)], [EXCLUDED], OFFICE, version())
+    lines = files["dip.json"].decode().splitlines()
+    records = [json.loads(line.strip().rstrip(",")) for line in lines if line.startswith("  {")]
+    assert sorted(r["id"] for r in records) == [f"DIP-{n:04d}" for n in range(1, 6)]
+    assert json.loads(files["dip.json"])["item"] == records
+    with pytest.raises(TypeError):
+        json_text.dumps({1: "kunci bukan teks"})
+
+
+# ---- memory ------------------------------------------------------------------------------------
+
+
+def test_a_render_allocates_in_proportion_to_its_rows_never_holding_every_file() -> None:
+    """Under 6 KB per item at its peak, while the files weigh about 3.4 KB per item: they go to disk
+    as they are written, the row markup is dropped once its pages are written, the catalogue's nodes
+    are made one at a time (before: about 13 KB per item, every file held as bytes at once)."""
+    render_site([item(n) for n in range(1, 20)], [EXCLUDED], OFFICE, version())  # templates compiled
+    items = [item(n) for n in range(1, 1501)]
+    tracemalloc.start()
+    try:
+        files = render_site(items, [EXCLUDED], OFFICE, version())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 6_000 * len(items), peak
+    assert sum(len(files[name]) for name in files) > 3_000 * len(items)  # what the bound is measured against
+
+
+def test_rendered_files_are_a_mapping_kept_on_disk_with_their_fingerprints() -> None:
+    files = Rendered({"a.txt": b"satu"})
+    files.write("b.html", iter(["<p>", "dua", "</p>"]))
+    files |= {"a.txt": b"satu lagi"}
+    assert dict(files) == {"a.txt": b"satu lagi", "b.html": b"<p>dua</p>"}
+    assert files.fingerprint("b.html") == (10, hashlib.sha256(b"<p>dua</p>").hexdigest())
+    assert file_table(files) == file_table(dict(files))
+    del files["a.txt"]
+    assert list(files) == ["b.html"] and files == {"b.html": b"<p>dua</p>"}
