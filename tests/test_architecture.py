@@ -21,7 +21,7 @@ CORE = {
     "render", "status", "reports", "redact", "config", "config_values", "higher_dik", "linkreasons",
     "monev", "ringkasan", "link_settings", "register", "gc_pause", "staleness", "__version__", "guide_tab",
     "decisions", "decision_text",
-    "editions", "list_split",
+    "editions", "list_split", "memo_results",
 }
 APPLICATION = {"office", "publish", "switch", "site", "render_digest", "archive_history", "check", "demo",
                "restore", "redaction", "offices", "publish_plan",
@@ -29,7 +29,7 @@ APPLICATION = {"office", "publish", "switch", "site", "render_digest", "archive_
                "evidence", "province", "province_checks", "province_config", "province_dik",
                "province_fetch", "province_render", "province_xlsx", "connect", "cron", "runlog",
                "lock", "links", "retry", "ratelimit", "notify", "row_watch", "published_state",
-               "decision_scans", "decision_draft", "list_pdf"}
+               "decision_scans", "decision_draft", "list_pdf", "run_memo"}
 CLI = {"cli", "cli_parser", "output", "argparse_id", "error_handler", "__main__"}
 
 
