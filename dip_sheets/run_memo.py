@@ -30,6 +30,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -53,6 +54,8 @@ from .register.workbook import WorkbookRegister
 from .site import scan
 from .sync import SyncResult, Watch, links_in
 from .targets import Target
+
+log = logging.getLogger(__name__)
 
 FORMAT = "dip-sheets run memo"
 VERSION = 1
@@ -133,7 +136,10 @@ def _save(path: Path, key: str, now: dt.datetime, until: dt.datetime | None, **c
     body = {"key": key, "recorded_at": now.isoformat(),
             "valid_until": until.isoformat() if until else None, **content}
     document = {"format": FORMAT, "version": VERSION, "sha256": _checksum(body), "body": body}
-    write_atomic(path, json.dumps(document, ensure_ascii=False).encode("utf-8"))
+    try:
+        write_atomic(path, json.dumps(document, ensure_ascii=False).encode("utf-8"))
+    except OSError as error:  # without a memo the next run is a full one, nothing worse
+        log.warning("run memo not written (%s): %s", path, error)
 
 
 def _checksum(body: Any) -> str:
