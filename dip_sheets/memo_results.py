@@ -10,6 +10,7 @@ register itself (``Office.status`` does).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,20 +19,23 @@ from .findings import Finding
 from .register import Changes, RowAnchor
 from .states import DikState, Review, RowState, SyncResult
 
+#: one row the report lists: where it is (tab, row, key), its ID, what is said about it
+Listed = tuple[RowAnchor, str, list[Finding]]
+
 
 class RecalledReview(Review):
     """A review as a memo keeps it: the rows the report lists, without their content."""
 
-    def __init__(self, problems: list[DikState], warned: list[DikState],
+    def __init__(self, problems: list[Listed], warned: list[Listed],
                  decision_problems: list[DecisionRow]) -> None:
         super().__init__([], [], Changes(), decision_problems=decision_problems)
         self._problems, self._warned = problems, warned
 
     def problem_rows(self) -> list[RowState | DikState]:
-        return list(self._problems)
+        return [DikState(anchor, row_id, None, said) for anchor, row_id, said in self._problems]
 
     def warned_rows(self) -> list[RowState | DikState]:
-        return list(self._warned)
+        return [DikState(anchor, row_id, None, [], said) for anchor, row_id, said in self._warned]
 
 
 @dataclass(frozen=True)
@@ -45,48 +49,46 @@ class RecalledSync(SyncResult):
         return dict(self.recorded)
 
 
+#: the summary's entries rebuilt from the rows kept (so the memo holds each text once)
+FROM_ROWS = ("problems", "warnings")
+
+
 def kept(result: SyncResult) -> dict[str, Any]:
-    """What the memo stores of ``result`` (JSON)."""
+    """What the memo stores of ``result`` (JSON): the summary, and each row the report lists with
+    indexes into one table of what is said (3,000 rows may share one staleness warning)."""
     review = result.review
+    said: dict[tuple[str | None, str, str], int] = {}
+
+    def refs(findings: Sequence[Finding]) -> list[int]:
+        return [said.setdefault((f.column, f.id, f.en), len(said)) for f in findings]
+
     return {
-        "summary": result.summary(),
-        "problems": [_row(r.anchor, r.id, r.findings) for r in review.problem_rows()],
-        "warnings": [_row(r.anchor, r.id, r.warnings) for r in review.warned_rows()],
-        "decisions": [{"index": d.index, "findings": [_finding(f) for f in d.findings]}
-                      for d in review.decision_problems],
+        "summary": {k: None if k in FROM_ROWS else v for k, v in result.summary().items()},
+        "problems": [[r.anchor.tab, r.anchor.row, r.anchor.key, r.id, refs(r.findings)]
+                     for r in review.problem_rows()],
+        "warnings": [[r.anchor.tab, r.anchor.row, r.anchor.key, r.id, refs(r.warnings)]
+                     for r in review.warned_rows()],
+        "decisions": [[d.index, refs(d.findings)] for d in review.decision_problems],
+        "said": [list(entry) for entry in said],
     }
 
 
 def recalled(document: dict[str, Any]) -> RecalledSync:
-    """The result :func:`kept` stored; raises ``KeyError``, ``TypeError`` or ``ValueError`` on a
-    document it did not write (the caller then runs in full)."""
-    def rows(entries: list[dict[str, Any]], warnings: bool) -> list[DikState]:
-        found = []
-        for entry in entries:
-            anchor = RowAnchor(str(entry["tab"]), int(entry["row"]), str(entry["key"]))
-            said = [_from(f) for f in entry["said"]]
-            found.append(DikState(anchor, str(entry["id"]), None, [] if warnings else said,
-                                  said if warnings else []))
-        return found
+    """The result :func:`kept` stored; raises ``KeyError``, ``IndexError``, ``TypeError`` or
+    ``ValueError`` on a document it did not write (the caller then runs in full)."""
+    said = [Finding(None if column is None else str(column), str(text_id), str(text_en))
+            for column, text_id, text_en in document["said"]]
 
-    decisions = [DecisionRow(int(d["index"]), None, tuple(_from(f) for f in d["findings"]))
-                 for d in document["decisions"]]
-    summary = document["summary"]
-    if not isinstance(summary, dict):
-        raise TypeError("summary")
-    review = RecalledReview(rows(document["problems"], False), rows(document["warnings"], True), decisions)
-    return RecalledSync(review, None, False, summary)
+    def rows(entries: list[list[Any]]) -> list[Listed]:
+        return [(RowAnchor(str(tab), int(row), str(key)), str(row_id), [said[n] for n in refs])
+                for tab, row, key, row_id, refs in entries]
 
-
-def _row(anchor: RowAnchor, row_id: str, said: list[Finding]) -> dict[str, Any]:
-    return {"tab": anchor.tab, "row": anchor.row, "key": anchor.key, "id": row_id,
-            "said": [_finding(f) for f in said]}
-
-
-def _finding(finding: Finding) -> list[str | None]:
-    return [finding.column, finding.id, finding.en]
-
-
-def _from(entry: list[Any]) -> Finding:
-    column, text_id, text_en = entry
-    return Finding(None if column is None else str(column), str(text_id), str(text_en))
+    problems, warned = rows(document["problems"]), rows(document["warnings"])
+    decisions = [DecisionRow(int(index), None, tuple(said[n] for n in refs))
+                 for index, refs in document["decisions"]]
+    summary = dict(document["summary"])
+    if any(k not in summary for k in FROM_ROWS):
+        raise KeyError(FROM_ROWS)
+    summary["problems"] = {row_id: [f.id for f in found] for _, row_id, found in problems}
+    summary["warnings"] = {row_id: [f.id for f in found] for _, row_id, found in warned}
+    return RecalledSync(RecalledReview(problems, warned, decisions), None, False, summary)

@@ -115,15 +115,19 @@ def inputs(config: Config, now: dt.datetime, **more: Any) -> str | None:
 
 
 def _load(path: Path, key: str, now: dt.datetime) -> dict[str, Any] | None:
-    """The memo's body when it is whole, ours, of ``key`` and still valid at ``now``; else None."""
+    """The memo's body when it is whole, ours, of ``key`` and still valid at ``now``; else None.
+
+    The file is a header line (format, version, the body's SHA-256) and the body's JSON: a torn or
+    edited body is seen before it is parsed."""
     try:
-        document = json.loads(path.read_bytes())
-        body = document["body"]
-        if (document["format"] != FORMAT or document["version"] != VERSION
-                or document["sha256"] != _checksum(body) or body["key"] != key):
+        head, _, data = path.read_bytes().partition(b"\n")
+        header = json.loads(head)
+        if (header["format"] != FORMAT or header["version"] != VERSION
+                or header["sha256"] != hashlib.sha256(data).hexdigest()):
             return None
-        if now < dt.datetime.fromisoformat(body["recorded_at"]):  # the clock went back
-            return None
+        body = json.loads(data)
+        if body["key"] != key or now < dt.datetime.fromisoformat(body["recorded_at"]):
+            return None  # other inputs, or the clock went back
         until = body["valid_until"]
         if until is not None and now >= dt.datetime.fromisoformat(until):
             return None
@@ -135,15 +139,12 @@ def _load(path: Path, key: str, now: dt.datetime) -> dict[str, Any] | None:
 def _save(path: Path, key: str, now: dt.datetime, until: dt.datetime | None, **content: Any) -> None:
     body = {"key": key, "recorded_at": now.isoformat(),
             "valid_until": until.isoformat() if until else None, **content}
-    document = {"format": FORMAT, "version": VERSION, "sha256": _checksum(body), "body": body}
+    data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    header = {"format": FORMAT, "version": VERSION, "sha256": hashlib.sha256(data).hexdigest()}
     try:
-        write_atomic(path, json.dumps(document, ensure_ascii=False).encode("utf-8"))
+        write_atomic(path, json.dumps(header).encode() + b"\n" + data)
     except OSError as error:  # without a memo the next run is a full one, nothing worse
         log.warning("run memo not written (%s): %s", path, error)
-
-
-def _checksum(body: Any) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
 def links_due(config: Config, urls: list[str], now: dt.datetime) -> dt.datetime | None:
@@ -194,7 +195,7 @@ class SyncMemo:
         _refuse_if_open(register)
         try:
             return recalled(body["result"])
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, IndexError, TypeError, ValueError):
             return None
 
     def record(self, result: SyncResult, urls: list[str], *, notified: bool) -> None:
@@ -243,7 +244,7 @@ class PublishMemo:
             sync = recalled(body["result"])
             said = [Message(str(i), str(e)) for i, e in body["said"]]
             version, url, site = str(body["version"]), str(body["url"]), body["site"]
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, IndexError, TypeError, ValueError):
             return None
         if site_digest(self.target) != site:
             return None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import json
 import os
 from collections.abc import Callable
@@ -247,12 +248,26 @@ def test_a_dry_run_neither_uses_nor_writes_the_memo(office: Office, reviews: lis
     assert not memo.exists()
 
 
+def _resealed(data: bytes, **changes: Any) -> bytes:
+    """The memo with its body changed and the header's checksum made to match again."""
+    head, _, body = data.partition(b"\n")
+    document = json.loads(body)
+    if "said" in changes:
+        document["result"]["said"] = changes.pop("said")
+    document.update(changes)
+    fresh = json.dumps(document).encode()
+    header = {**json.loads(head), "sha256": hashlib.sha256(fresh).hexdigest()}
+    return json.dumps(header).encode() + b"\n" + fresh
+
+
 @pytest.mark.parametrize("damage", [
     pytest.param(lambda data: data[: len(data) // 2], id="torn"),
     pytest.param(lambda data: b"\x00" * len(data), id="garbage"),
-    pytest.param(lambda data: data.replace(b'"rows_read": 3', b'"rows_read": 4'), id="edited"),
+    pytest.param(lambda data: data.replace(b"\"rows_read\":3", b"\"rows_read\":4"), id="edited"),
     pytest.param(lambda data: json.dumps({"format": "something else", "body": {}}).encode(), id="foreign"),
     pytest.param(lambda data: b"", id="empty"),
+    pytest.param(lambda data: _resealed(data, said=[]), id="whole but inconsistent"),
+    pytest.param(lambda data: _resealed(data, result=None), id="whole but not a result"),
 ])
 def test_a_damaged_memo_means_a_full_sync(
         office: Office, reviews: list[str], damage: Callable[[bytes], bytes]) -> None:
