@@ -19,23 +19,26 @@ from .findings import Finding
 from .register import Changes, RowAnchor
 from .states import DikState, Review, RowState, SyncResult
 
-#: one row the report lists: where it is (tab, row, key), its ID, what is said about it
-Listed = tuple[RowAnchor, str, list[Finding]]
+#: one row the report lists as kept: tab, row, key, ID, indexes into what is said
+Listed = list[Any]
 
 
 class RecalledReview(Review):
-    """A review as a memo keeps it: the rows the report lists, without their content."""
+    """A review as a memo keeps it: the rows the report lists, without their content (built when
+    the report asks for them)."""
 
-    def __init__(self, problems: list[Listed], warned: list[Listed],
+    def __init__(self, said: list[Finding], problems: list[Listed], warned: list[Listed],
                  decision_problems: list[DecisionRow]) -> None:
         super().__init__([], [], Changes(), decision_problems=decision_problems)
-        self._problems, self._warned = problems, warned
+        self._said, self._problems, self._warned = said, problems, warned
 
     def problem_rows(self) -> list[RowState | DikState]:
-        return [DikState(anchor, row_id, None, said) for anchor, row_id, said in self._problems]
+        return [DikState(RowAnchor(tab, row, key), row_id, None, [self._said[n] for n in refs])
+                for tab, row, key, row_id, refs in self._problems]
 
     def warned_rows(self) -> list[RowState | DikState]:
-        return [DikState(anchor, row_id, None, [], said) for anchor, row_id, said in self._warned]
+        return [DikState(RowAnchor(tab, row, key), row_id, None, [], [self._said[n] for n in refs])
+                for tab, row, key, row_id, refs in self._warned]
 
 
 @dataclass(frozen=True)
@@ -79,9 +82,14 @@ def recalled(document: dict[str, Any]) -> RecalledSync:
     said = [Finding(None if column is None else str(column), str(text_id), str(text_en))
             for column, text_id, text_en in document["said"]]
 
-    def rows(entries: list[list[Any]]) -> list[Listed]:
-        return [(RowAnchor(str(tab), int(row), str(key)), str(row_id), [said[n] for n in refs])
-                for tab, row, key, row_id, refs in entries]
+    def rows(entries: list[Listed]) -> list[Listed]:
+        checked: list[Listed] = []
+        for tab, row, key, row_id, refs in entries:
+            indexes = [int(n) for n in refs]
+            if any(n < 0 or n >= len(said) for n in indexes):
+                raise IndexError("said")
+            checked.append([str(tab), int(row), str(key), str(row_id), indexes])
+        return checked
 
     problems, warned = rows(document["problems"]), rows(document["warnings"])
     decisions = [DecisionRow(int(index), None, tuple(said[n] for n in refs))
@@ -89,6 +97,7 @@ def recalled(document: dict[str, Any]) -> RecalledSync:
     summary = dict(document["summary"])
     if any(k not in summary for k in FROM_ROWS):
         raise KeyError(FROM_ROWS)
-    summary["problems"] = {row_id: [f.id for f in found] for _, row_id, found in problems}
-    summary["warnings"] = {row_id: [f.id for f in found] for _, row_id, found in warned}
-    return RecalledSync(RecalledReview(problems, warned, decisions), None, False, summary)
+    ids = [f.id for f in said]
+    summary["problems"] = {row_id: [ids[n] for n in refs] for *_, row_id, refs in problems}
+    summary["warnings"] = {row_id: [ids[n] for n in refs] for *_, row_id, refs in warned}
+    return RecalledSync(RecalledReview(said, problems, warned, decisions), None, False, summary)

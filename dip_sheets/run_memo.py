@@ -26,6 +26,7 @@ reads and reviews it in full.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -111,7 +112,7 @@ def inputs(config: Config, now: dt.datetime, **more: Any) -> str | None:
         }
     except OSError:
         return None
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=repr).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=_sorted).encode()).hexdigest()
 
 
 def _load(path: Path, key: str, now: dt.datetime) -> dict[str, Any] | None:
@@ -210,7 +211,15 @@ class SyncMemo:
 
 def site_digest(target: Target) -> str:
     """The site as a publish sorts it: every manifest, the live one, links, files, foreign names."""
-    return hashlib.sha256(repr(scan(target)).encode()).hexdigest()
+    site = dataclasses.asdict(scan(target))
+    return hashlib.sha256(json.dumps(site, sort_keys=True, default=_sorted).encode()).hexdigest()
+
+
+def _sorted(value: object) -> object:
+    """A set in a stable order (a set's own order changes with each interpreter's hash seed)."""
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=repr)
+    return repr(value)
 
 
 @dataclass

@@ -13,6 +13,8 @@ import datetime as dt
 import hashlib
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -470,3 +472,17 @@ def test_a_dry_run_publish_neither_uses_nor_writes_the_memo(
     memo.unlink()
     assert office.publish(dry_run=True).status == "unchanged"
     assert full(reviews) and not memo.exists()
+
+
+def test_the_digests_are_the_same_in_every_interpreter(
+        published: tuple[Office, list[Message]], tmp_path: Path) -> None:
+    """Each ``dip`` run is a new interpreter with its own hash seed: a set's order must not count."""
+    script = ("import sys; from dip_sheets import run_memo; from dip_sheets.config import load_configs;"
+              " from dip_sheets.connect import open_target; from tests.conftest import NOW;"
+              " c = load_configs(__import__('pathlib').Path(sys.argv[1]))[0];"
+              " print(run_memo.inputs(c, NOW), run_memo.site_digest(open_target(c)))")
+    seen = {subprocess.run([sys.executable, "-c", script, str(tmp_path / "dip.toml")], check=True,
+                           capture_output=True, text=True, cwd=Path(__file__).parent.parent,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+            for seed in ("1", "2", "3")}
+    assert len(seen) == 1 and "None" not in next(iter(seen))
