@@ -83,13 +83,14 @@ def recalled(document: dict[str, Any]) -> RecalledSync:
             for column, text_id, text_en in document["said"]]
 
     def rows(entries: list[Listed]) -> list[Listed]:
-        checked: list[Listed] = []
-        for tab, row, key, row_id, refs in entries:
-            indexes = [int(n) for n in refs]
-            if any(n < 0 or n >= len(said) for n in indexes):
-                raise IndexError("said")
-            checked.append([str(tab), int(row), str(key), str(row_id), indexes])
-        return checked
+        """``entries`` as :func:`kept` wrote them (each the right types, each index in the table)."""
+        if not all(len(e) == 5 and type(e[1]) is int and type(e[3]) is str and type(e[4]) is list
+                   for e in entries):
+            raise TypeError("rows")
+        used = {n for e in entries for n in e[4]}
+        if used and not (all(type(n) is int for n in used) and 0 <= min(used) <= max(used) < len(said)):
+            raise IndexError("said")
+        return entries
 
     problems, warned = rows(document["problems"]), rows(document["warnings"])
     decisions = [DecisionRow(int(index), None, tuple(said[n] for n in refs))
@@ -97,7 +98,14 @@ def recalled(document: dict[str, Any]) -> RecalledSync:
     summary = dict(document["summary"])
     if any(k not in summary for k in FROM_ROWS):
         raise KeyError(FROM_ROWS)
-    ids = [f.id for f in said]
-    summary["problems"] = {row_id: [ids[n] for n in refs] for *_, row_id, refs in problems}
-    summary["warnings"] = {row_id: [ids[n] for n in refs] for *_, row_id, refs in warned}
+    ids: dict[tuple[int, ...], list[str]] = {}  # rows that say the same share one list
+
+    def texts(refs: list[int]) -> list[str]:
+        key = tuple(refs)
+        if key not in ids:
+            ids[key] = [said[n].id for n in refs]
+        return ids[key]
+
+    summary["problems"] = {row_id: texts(refs) for *_, row_id, refs in problems}
+    summary["warnings"] = {row_id: texts(refs) for *_, row_id, refs in warned}
     return RecalledSync(RecalledReview(said, problems, warned, decisions), None, False, summary)

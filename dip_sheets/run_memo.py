@@ -112,7 +112,7 @@ def inputs(config: Config, now: dt.datetime, **more: Any) -> str | None:
         }
     except OSError:
         return None
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=_sorted).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=repr).encode()).hexdigest()
 
 
 def _load(path: Path, key: str, now: dt.datetime) -> dict[str, Any] | None:
@@ -210,16 +210,16 @@ class SyncMemo:
 
 
 def site_digest(target: Target) -> str:
-    """The site as a publish sorts it: every manifest, the live one, links, files, foreign names."""
-    site = dataclasses.asdict(scan(target))
-    return hashlib.sha256(json.dumps(site, sort_keys=True, default=_sorted).encode()).hexdigest()
-
-
-def _sorted(value: object) -> object:
-    """A set in a stable order (a set's own order changes with each interpreter's hash seed)."""
-    if isinstance(value, set | frozenset):
-        return sorted(value, key=repr)
-    return repr(value)
+    """The site as a publish sorts it: every manifest, the live one, links, files, foreign names
+    (sets and folder listings in a stable order: a set's own order changes with each interpreter's
+    hash seed)."""
+    site = scan(target)
+    parts = []
+    for each in dataclasses.fields(site):
+        value = getattr(site, each.name)
+        parts.append(sorted(value) if isinstance(value, set) else
+                     sorted(value.items()) if isinstance(value, dict) else value)
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 @dataclass
