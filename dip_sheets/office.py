@@ -152,7 +152,9 @@ class Office:
         return InitResult(register.location, done)
 
     def sync(self, *, dry_run: bool = False) -> SyncResult:
-        """Validate every row, assign IDs, write findings and SOP columns (nothing on a dry run)."""
+        """Validate every row, assign IDs, write findings and SOP columns (nothing on a dry run).
+        A register whose inputs are all as at the last sync that wrote nothing is answered from the
+        run memo without being read (:mod:`.run_memo`)."""
         register, config, now = self.register, self.config, self.config.now()
         with self._exclusive():  # the notices' memory is written by one run at a time, too
             memo = None if dry_run else SyncMemo.open(config, now)  # see :mod:`.run_memo`
@@ -172,7 +174,8 @@ class Office:
 
     def publish(self, *, by: str | None = None, dry_run: bool = False, force: bool = False,
                 adopt: bool = False, progress: Progress = _silent) -> PublishResult:
-        """Sync, render and upload the list, recording SOP steps 4 and 5 (see :mod:`.publish`)."""
+        """Sync, render and upload the list, recording SOP steps 4 and 5 (see :mod:`.publish`); an
+        unchanged publish onto an unchanged site is answered from the run memo (:mod:`.run_memo`)."""
         if by is not None:
             check_by(by)
         with self._target() as target:
