@@ -486,3 +486,37 @@ def test_the_digests_are_the_same_in_every_interpreter(
                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout
             for seed in ("1", "2", "3")}
     assert len(seen) == 1 and "None" not in next(iter(seen))
+
+
+KILLED_WHILE_RECORDING = """
+import os, signal, sys
+from pathlib import Path
+from dip_sheets import run_memo
+from dip_sheets.config import load_configs
+from dip_sheets.office import Office
+real = run_memo.write_atomic
+
+def dying(path, data):  # the memo's temporary file is written whole, the rename never happens
+    os.replace = lambda *args: os.kill(os.getpid(), signal.SIGKILL)
+    real(path, data)
+
+run_memo.write_atomic = dying
+office = Office(load_configs(Path(sys.argv[1]))[0])
+office.sync()
+office.sync()
+"""
+
+
+def test_a_run_killed_while_recording_the_memo_leaves_a_full_run_next(
+        office: Office, reviews: list[str], tmp_path: Path) -> None:
+    settled(office, reviews)
+    memo = run_memo.memo_path(office.config, "sync")
+    before = memo.read_bytes()
+    _edit_register(office)
+    done = subprocess.run([sys.executable, "-c", KILLED_WHILE_RECORDING, str(tmp_path / "dip.toml")],
+                          cwd=Path(__file__).parent.parent, capture_output=True, check=False)
+    assert done.returncode == -9 and memo.read_bytes() == before  # the old memo, whole
+    again = office.sync()  # the old memo is of other inputs: a full sync, which records a new one
+    assert full(reviews) and again.applied is None and again.summary()["rows_read"] == 4
+    assert memo.read_bytes() != before
+    assert office.sync().summary() == again.summary() and not full(reviews)
