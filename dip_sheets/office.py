@@ -45,6 +45,7 @@ from .redaction import record as record_redaction
 from .register import Layout, Register, Snapshot
 from .restore import record_live, rollback, rollback_release
 from .row_watch import link_settings, watch, watcher
+from .run_memo import PublishMemo, SyncMemo, heard, noting_links
 from .status import StatusResult, status
 from .sync import Review, SyncResult, review
 from .sync import run as run_sync
@@ -152,27 +153,45 @@ class Office:
         return InitResult(register.location, done)
 
     def sync(self, *, dry_run: bool = False) -> SyncResult:
-        """Validate every row, assign IDs, write findings and SOP columns (nothing on a dry run)."""
+        """Validate every row, assign IDs, write findings and SOP columns (nothing on a dry run).
+        A register whose inputs are all as at the last sync that wrote nothing is answered from the
+        run memo without being read (:mod:`.run_memo`)."""
         register, config, now = self.register, self.config, self.config.now()
         with self._exclusive():  # the notices' memory is written by one run at a time, too
+            memo = None if dry_run else SyncMemo.open(config, now)  # see :mod:`.run_memo`
+            known = memo.recall(register) if memo else None
+            if known is not None:
+                return known
+            urls: list[str] = []
             result = run_sync(register, config.units, now, dry_run=dry_run,
-                              watch=watcher(config, now, network=not dry_run),
+                              watch=noting_links(watcher(config, now, network=not dry_run), urls),
                               finish=lambda snapshot, reviewed: self._dashboard(snapshot, reviewed, now))
-            if not dry_run:  # e-mail digests when DIP_SMTP_HOST is set; a failed notice never fails
-                for failure in notify(config, result.review, config.state_dir, now).failed:
+            if memo is not None:  # e-mail digests when DIP_SMTP_HOST is set; a failed notice never fails
+                failed = notify(config, result.review, config.state_dir, now).failed
+                for failure in failed:
                     self.on_warning(failure)
+                memo.record(result, urls, notified=not failed)
             return result
 
     def publish(self, *, by: str | None = None, dry_run: bool = False, force: bool = False,
                 adopt: bool = False, progress: Progress = _silent) -> PublishResult:
-        """Sync, render and upload the list, recording SOP steps 4 and 5 (see :mod:`.publish`)."""
+        """Sync, render and upload the list, recording SOP steps 4 and 5 (see :mod:`.publish`); an
+        unchanged publish onto an unchanged site is answered from the run memo (:mod:`.run_memo`)."""
         if by is not None:
             check_by(by)
         with self._target() as target:
-            register = self.register
+            register, now = self.register, self.config.now()
             with self._exclusive(MANUAL_WAIT):
-                return publish(self.config, register, target, by=by, dry_run=dry_run, force=force,
-                               progress=progress, adopt=adopt)
+                memo = None if dry_run else PublishMemo(self.config, now, target, (force, adopt, by))
+                known = memo.recall(register, progress) if memo else None
+                if known is not None:
+                    return known
+                said: list[Message] = []
+                result = publish(self.config, register, target, by=by, dry_run=dry_run, force=force,
+                                 progress=heard(progress, said), adopt=adopt, now=now)
+                if memo is not None:
+                    memo.record(result, said)
+                return result
 
     def archive_decision(self, number: str, scan: Path) -> ScanResult:
         """Register the signed scan of decision ``number`` (``dip keputusan arsipkan``)."""

@@ -20,8 +20,13 @@ CORE = {
     "ledger", "states", "sync", "row_review", "records", "opendata", "history", "feed", "dcat", "templating",
     "render", "status", "reports", "redact", "config", "config_values", "higher_dik", "linkreasons",
     "monev", "ringkasan", "link_settings", "register", "gc_pause", "staleness", "__version__", "guide_tab",
+<<<<<<< HEAD
     "decisions", "decision_text", "tabs",
     "editions", "list_split", "json_text", "rendered",
+=======
+    "decisions", "decision_text",
+    "editions", "list_split", "memo_results",
+>>>>>>> w6-memo
 }
 APPLICATION = {"office", "publish", "switch", "site", "render_digest", "archive_history", "check", "demo",
                "restore", "redaction", "offices", "publish_plan",
@@ -29,7 +34,7 @@ APPLICATION = {"office", "publish", "switch", "site", "render_digest", "archive_
                "evidence", "province", "province_checks", "province_config", "province_dik",
                "province_fetch", "province_render", "province_xlsx", "connect", "cron", "runlog",
                "lock", "links", "retry", "ratelimit", "notify", "row_watch", "published_state",
-               "decision_scans", "decision_draft", "list_pdf"}
+               "decision_scans", "decision_draft", "list_pdf", "run_memo"}
 CLI = {"cli", "cli_parser", "output", "argparse_id", "error_handler", "__main__"}
 
 
