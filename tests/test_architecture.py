@@ -20,13 +20,8 @@ CORE = {
     "ledger", "states", "sync", "row_review", "records", "opendata", "history", "feed", "dcat", "templating",
     "render", "status", "reports", "redact", "config", "config_values", "higher_dik", "linkreasons",
     "monev", "ringkasan", "link_settings", "register", "gc_pause", "staleness", "__version__", "guide_tab",
-<<<<<<< HEAD
     "decisions", "decision_text", "tabs",
-    "editions", "list_split", "json_text", "rendered",
-=======
-    "decisions", "decision_text",
-    "editions", "list_split", "memo_results",
->>>>>>> w6-memo
+    "editions", "list_split", "json_text", "rendered", "memo_results",
 }
 APPLICATION = {"office", "publish", "switch", "site", "render_digest", "archive_history", "check", "demo",
                "restore", "redaction", "offices", "publish_plan",
