@@ -25,9 +25,12 @@ log = logging.getLogger(__name__)
 class Transient(Exception):
     """One attempt failed in a way a later attempt may not (busy, timed out, connection lost)."""
 
-    def __init__(self, cause: Message) -> None:
+    def __init__(self, cause: Message, *, may_still_apply: bool = False) -> None:
         super().__init__(cause.en)
         self.cause = cause
+        #: the service may have received the request and still be applying it (a timed-out
+        #: write): the retry then waits until that late copy has landed (:meth:`RetryPolicy.call`).
+        self.may_still_apply = may_still_apply
 
 
 @dataclass(frozen=True)
@@ -87,11 +90,18 @@ class RetryPolicy:
         started = self.clock()
         tries = 0
         while True:
+            tried = self.clock()
             try:
                 return attempt()
             except Transient as failure:
-                cause = failure.cause
+                cause, late = failure.cause, failure.may_still_apply
             wait = self.delay(tries, started)
+            if wait is not None and late:
+                # a request that timed out after t seconds may still be applied by the service;
+                # sending it again sooner than 2t (within the time budget) would let that late
+                # copy land after the run's next write and undo it
+                now = self.clock()
+                wait = max(wait, min(2 * (now - tried), self.budget - (now - started)))
             if wait is None:
                 elapsed = self.clock() - started
                 raise BackendUnavailable(

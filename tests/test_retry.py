@@ -82,6 +82,33 @@ def test_the_count_and_the_budget_bound_the_retries() -> None:
     assert clock.now <= 10.0 and len(waits) == 3  # 1 + 2 + 4 (+ jitter); 8 more would pass 10
 
 
+def timing_out_once(clock: Clock, took: float, late: Transient) -> Any:
+    """An attempt that runs ``took`` seconds into its timeout once, then succeeds."""
+    calls = {"n": 0}
+
+    def attempt() -> str:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            clock.now += took
+            raise late
+        return "ok"
+
+    return attempt
+
+
+def test_a_timed_out_attempt_is_sent_again_only_after_its_late_copy_could_have_landed() -> None:
+    """A write Google received but answered too late may still be applied after the client gave
+    up: its retry waits twice as long as the attempt took (within the time budget), so that late
+    copy cannot land after the run's next write and undo it. Other failures keep the plain backoff."""
+    late = Transient(Message("waktu tunggu habis", "timed out"), may_still_apply=True)
+    for took, least in ((3.0, 6.0), (60.0, 40.0)):  # 40 = what is left of the 100 s budget
+        retry, waits, clock = policy(base=0.0)
+        assert retry.call(timing_out_once(clock, took, late)) == "ok"
+        assert waits[0].seconds >= least and waits[0].seconds <= least + 1.0
+    retry, waits, _ = policy(base=0.0)
+    assert retry.call(failing(1)) == "ok" and waits[0].seconds <= 1.0  # a 429 is not waited out
+
+
 def test_a_final_error_is_not_retried() -> None:
     retry, waits, _ = policy()
     attempt = failing(1, ConfigError("tidak", "no"))

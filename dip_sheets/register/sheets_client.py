@@ -178,7 +178,8 @@ class SheetsClient(HTTPClient):
         except (requests.Timeout, TransportError) as error:
             self._refuse_unreachable(error)
             timed_out = isinstance(error, requests.Timeout) or "timed out" in str(error)
-            raise Transient(TIMED_OUT if timed_out else CONNECTION_FAILED) from None
+            raise Transient(TIMED_OUT if timed_out else CONNECTION_FAILED,
+                            may_still_apply=timed_out) from None
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as error:
             self._refuse_unreachable(error)
             raise Transient(CONNECTION_FAILED) from None
