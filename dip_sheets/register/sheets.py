@@ -165,9 +165,9 @@ class SheetsRegister:
         return parse_grid(reply.text)
 
     def protection_differences(self) -> list[Message]:
-        """Our protections whose editors differ from ``[roles]`` (for ``dip check``; the metadata
-        already read, else 1 read)."""
-        return [d.message() for d in differences(self.metadata(), self.settings.roles,
+        """Our protections whose editors differ from ``[roles]`` (for ``dip check``; 1 read of
+        every tab's protections: :meth:`read` fetches only the register's tabs, not ``Petunjuk``)."""
+        return [d.message() for d in differences(self.metadata(refresh=True), self.settings.roles,
                                                  self.settings.unit_editors, self.account)]
 
     def _unit_requests(self, tab: TabInfo, rows: Sequence[Sequence[Cell]]) -> list[Json]:
