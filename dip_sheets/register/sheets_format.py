@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from .. import guide_tab as g
 from .. import schema as s
 from ..messages import Message
-from .sheets_grid import Json, TabInfo, letter
+from .sheets_grid import Json, TabInfo, letter, trimmed
 
 #: the header row's height in pixels (three wrapped lines; the workbook's 54 points)
 HEADER_HEIGHT = 72
@@ -145,7 +145,7 @@ def guide_requests(info: TabInfo, seen: Found) -> tuple[list[Json], list[Message
     lines = g.lines()
     requests_ = _widths(info, seen, g.GUIDE_WIDTHS)
     said = _said(g.GUIDE_TAB, [("lebar kolom", "column widths")] if requests_ else [])
-    if _texts([[_text(c) for c in row] for row in seen.cells]) == _texts(
+    if trimmed([[_text(c) for c in row] for row in seen.cells]) == trimmed(
             [list(line.cells) for line in lines]):
         return requests_, said
     if len(lines) > info.row_count:
@@ -279,17 +279,6 @@ def _area(info: TabInfo, row: int, end_row: int | None, col: int, end_col: int) 
 def _text(value: Json) -> str:
     found_value = (value or {}).get("effectiveValue") or {}
     return str(next(iter(found_value.values()), ""))
-
-
-def _texts(rows: Sequence[Sequence[str]]) -> list[list[str]]:
-    """Rows of text without trailing empty cells and rows (formatted empty cells read as "")."""
-    out = [list(row) for row in rows]
-    for row in out:
-        while row and not row[-1]:
-            row.pop()
-    while out and not out[-1]:
-        out.pop()
-    return out
 
 
 def _said(tab: str, changed: Sequence[tuple[str, str]]) -> list[Message]:

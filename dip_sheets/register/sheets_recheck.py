@@ -22,7 +22,7 @@ from .. import schema as s
 from . import Cell, cell_text, row_key, tab_of
 from .sheets_anchors import KEY
 from .sheets_client import SheetsClient
-from .sheets_grid import TabInfo, last_row, letter, quoted
+from .sheets_grid import TabInfo, last_row, letter, quoted, trimmed
 
 Rows = list[list[Cell]]
 Found = dict[str, tuple[str, str] | None]
@@ -110,13 +110,7 @@ def _batch_get(http: SheetsClient, spreadsheet_id: str, ranges: Mapping[str, str
 def _same(now: Sequence[Sequence[Cell]], kept: Sequence[Sequence[Cell]]) -> bool:
     """Two runs of rows alike as a person sees them (trailing empty cells and rows aside)."""
     def text(rows: Sequence[Sequence[Cell]]) -> list[list[str]]:
-        out = [[cell_text(c) for c in row] for row in rows]
-        for row in out:
-            while row and not row[-1]:
-                row.pop()
-        while out and not out[-1]:
-            out.pop()
-        return out
+        return trimmed([[cell_text(c) for c in row] for row in rows])
     return text(now) == text(kept)
 
 
