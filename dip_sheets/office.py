@@ -42,7 +42,7 @@ from .publish import Progress, PublishResult, publish
 from .published_state import save_selfcheck, selfcheck_path
 from .redaction import RedactionResult, redact
 from .redaction import record as record_redaction
-from .register import Layout, Register, Snapshot
+from .register import Layout, Register, Snapshot, texts
 from .restore import record_live, rollback, rollback_release
 from .row_watch import link_settings, watch, watcher
 from .run_memo import PublishMemo, SyncMemo, heard, noting_links
@@ -258,7 +258,7 @@ class Office:
         if grid is None:  # a register laid out before the tab existed: 'dip init' adds it
             return
         before = ringkasan.last_sync(grid.rows)
-        if not reviewed.changes and ringkasan.texts(grid.rows) == ringkasan.texts(
+        if not reviewed.changes and texts(grid.rows) == texts(
                 ringkasan.rows(self.report(reviewed, now, before))):
             return
         reviewed.changes.rewrite[s.DASHBOARD_TAB] = ringkasan.rows(

@@ -123,17 +123,6 @@ def _cell(value: Any) -> Cell:
     return str(value)
 
 
-def texts(grid: Sequence[Sequence[Cell]]) -> list[list[str]]:
-    """Rows as the text a person sees, trailing empty cells and rows dropped (for comparing)."""
-    out = [[cell_text(v) for v in row] for row in grid]
-    for line in out:
-        while line and not line[-1]:
-            line.pop()
-    while out and not out[-1]:
-        out.pop()
-    return out
-
-
 def last_sync(grid: Sequence[Sequence[Cell]]) -> str | None:
     """The time of the last sync that changed the register, as the tab says (None: never)."""
     for row in grid:

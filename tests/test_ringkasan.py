@@ -23,7 +23,7 @@ from dip_sheets.cli import main
 from dip_sheets.config import RegisterSettings, default_config
 from dip_sheets.office import Office
 from dip_sheets.published_state import selfcheck_path
-from dip_sheets.register import Layout, cell_text
+from dip_sheets.register import Layout, cell_text, texts
 from dip_sheets.register.workbook import WorkbookRegister
 from dip_sheets.status import status
 from dip_sheets.sync import run as run_sync
@@ -72,7 +72,7 @@ def _status_json(config_path: Path, capsys: pytest.CaptureFixture[str]) -> dict[
 
 def _assert_tab_is_the_report(tab: list[list[str]], report: dict[str, Any]) -> None:
     """The tab is the report laid out, and every value of the report is in it."""
-    assert tab == ringkasan.texts(ringkasan.rows(report))
+    assert tab == texts(ringkasan.rows(report))
     shown = {line for row in tab for cell in row for line in [cell, *cell.split("\n")]}
     missing = [leaf for leaf in _leaves(_without_english(report)) if leaf not in shown]
     assert not missing, missing
@@ -108,7 +108,7 @@ def test_the_tab_equals_dip_status_json(office: tuple[Office, Path],
     sync, config_path = office
     sync.sync()
     report = _status_json(config_path, capsys)
-    tab = ringkasan.texts(sync.register.read().tabs[s.DASHBOARD_TAB].rows)
+    tab = texts(sync.register.read().tabs[s.DASHBOARD_TAB].rows)
     _assert_tab_is_the_report(tab, report)
     assert report["last_sync"] and report["publishable"] == 1
     assert [b["id"] for b in report["blockers"]] == ["DIP-0002"]
@@ -132,7 +132,7 @@ def test_an_unchanged_sync_leaves_the_tab_and_the_file_alone(office: tuple[Offic
 def test_a_change_only_in_the_report_rewrites_only_the_tab(office: tuple[Office, Path]) -> None:
     sync = office[0]
     sync.sync()
-    first = ringkasan.texts(sync.register.read().tabs[s.DASHBOARD_TAB].rows)
+    first = texts(sync.register.read().tabs[s.DASHBOARD_TAB].rows)
     path = selfcheck_path(sync.config)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"ringkasan": "20 dari 23 butir memenuhi", "diperiksa": "2026-11-25",
@@ -140,7 +140,7 @@ def test_a_change_only_in_the_report_rewrites_only_the_tab(office: tuple[Office,
                                            "status": "memenuhi"}]}), encoding="utf-8")
     result = sync.sync()
     assert result.applied is not None and result.applied.cells_written == 0
-    tab = ringkasan.texts(sync.register.read().tabs[s.DASHBOARD_TAB].rows)
+    tab = texts(sync.register.read().tabs[s.DASHBOARD_TAB].rows)
     assert tab != first and ["Ringkasan", "20 dari 23 butir memenuhi"] in tab
 
 
@@ -163,7 +163,7 @@ def test_sections_are_laid_out_generically() -> None:
                                                           "fields": ["Judul", "Tautan"]}],
               "publishable": 3, "note_en": "English only", "empty": [],
               "nested": {"inner": {"a": 1}, "count": 2}}
-    rows = ringkasan.texts(ringkasan.rows(report))
+    rows = texts(ringkasan.rows(report))
     assert rows[0] == [ringkasan.TITLE]
     assert [ringkasan.label("last_sync"), ringkasan.NOT_YET] in rows
     at = rows.index(["corrections_waiting"])  # a part not known here still shows, under its key
@@ -209,7 +209,7 @@ def test_on_google_the_tab_is_protected_equals_status_and_costs_no_request(
     # new rows' anchors (a first sync only), values and locks
     assert (sheets_emulator.reads, sheets_emulator.writes) == (3, 3), sheets_emulator.apis()
     report = _status_json(config_path, capsys)
-    tab = ringkasan.texts(sheets_emulator.tab_values(sid, s.DASHBOARD_TAB))
+    tab = texts(sheets_emulator.tab_values(sid, s.DASHBOARD_TAB))
     _assert_tab_is_the_report(tab, report)
     sheets_emulator.reset_log()
     Office(office.config).sync()
@@ -223,7 +223,7 @@ def test_on_google_the_tab_is_protected_equals_status_and_costs_no_request(
                                       "values.batchUpdateByDataFilter"]
     after = _status_json(config_path, capsys)
     assert after["waiting_for"]["ppid"]["count"] == 3
-    _assert_tab_is_the_report(ringkasan.texts(sheets_emulator.tab_values(sid, s.DASHBOARD_TAB)), after)
+    _assert_tab_is_the_report(texts(sheets_emulator.tab_values(sid, s.DASHBOARD_TAB)), after)
 
 
 def test_a_shorter_report_clears_what_the_longer_one_left(

@@ -137,6 +137,23 @@ def cell_text(value: Cell) -> str:
     return str(value).strip()
 
 
+def trimmed(rows: Sequence[Sequence[str]]) -> list[list[str]]:
+    """Rows of text without trailing empty cells and rows: what a person sees of a range, and
+    how Sheets answers it (it leaves them out), so two ranges can be compared."""
+    out = [list(row) for row in rows]
+    for row in out:
+        while row and not row[-1]:
+            row.pop()
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def texts(grid: Sequence[Sequence[Cell]]) -> list[list[str]]:
+    """Rows as the text a person sees (:func:`cell_text`), trailing empty cells and rows dropped."""
+    return trimmed([[cell_text(v) for v in row] for row in grid])
+
+
 def row_key(tab: Tab, columns: Mapping[str, int], row: Sequence[Cell]) -> str:
     """Identity of a row for relocation: its key cell plus a digest of everything staff own.
 

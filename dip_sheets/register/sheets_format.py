@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from .. import guide_tab as g
 from .. import schema as s
 from ..messages import Message
-from .sheets_grid import Json, TabInfo, letter, trimmed
+from . import trimmed
+from .sheets_grid import Json, TabInfo, letter
 
 #: the header row's height in pixels (three wrapped lines; the workbook's 54 points)
 HEADER_HEIGHT = 72

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -183,15 +183,3 @@ def encode(value: Cell) -> Json:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
-
-
-def trimmed(rows: Sequence[Sequence[str]]) -> list[list[str]]:
-    """Rows of text as a person sees them: without trailing empty cells and rows (the API leaves
-    them out of its answers, a formatted empty cell reads as "")."""
-    out = [list(row) for row in rows]
-    for row in out:
-        while row and not row[-1]:
-            row.pop()
-    while out and not out[-1]:
-        out.pop()
-    return out

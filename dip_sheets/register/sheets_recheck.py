@@ -19,10 +19,10 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 
 from .. import schema as s
-from . import Cell, cell_text, row_key, tab_of
+from . import Cell, row_key, tab_of, texts
 from .sheets_anchors import KEY
 from .sheets_client import SheetsClient
-from .sheets_grid import TabInfo, last_row, letter, quoted, trimmed
+from .sheets_grid import TabInfo, last_row, letter, quoted
 
 Rows = list[list[Cell]]
 Found = dict[str, tuple[str, str] | None]
@@ -109,9 +109,7 @@ def _batch_get(http: SheetsClient, spreadsheet_id: str, ranges: Mapping[str, str
 
 def _same(now: Sequence[Sequence[Cell]], kept: Sequence[Sequence[Cell]]) -> bool:
     """Two runs of rows alike as a person sees them (trailing empty cells and rows aside)."""
-    def text(rows: Sequence[Sequence[Cell]]) -> list[list[str]]:
-        return trimmed([[cell_text(c) for c in row] for row in rows])
-    return text(now) == text(kept)
+    return texts(now) == texts(kept)
 
 
 def _tab(name: str) -> str:
