@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,18 +16,7 @@ from dip_sheets.site import MANIFEST
 from dip_sheets.targets.folder import FolderTarget
 from tests.conftest import NOW, established
 from tests.memory_register import MemoryRegister, memory_register
-
-
-class CountingTarget(FolderTarget):
-    """The site folder, counting every file read through it."""
-
-    def __init__(self, root: Path) -> None:
-        super().__init__(root)
-        self.reads: list[str] = []
-
-    def read(self, path: str) -> bytes | None:
-        self.reads.append(path)
-        return super().read(path)
+from tests.test_publish_digest import ReadCounting
 
 
 def site_with(config: Config, versions: int) -> tuple[Config, MemoryRegister]:
@@ -47,7 +35,7 @@ def site_with(config: Config, versions: int) -> tuple[Config, MemoryRegister]:
 def archived_reads(config: Config, register: MemoryRegister, at: dt.datetime) -> list[str]:
     """The files of archived versions (but their manifests) a changed publish at ``at`` reads."""
     register.add(s.DIP_TAB, established("Informasi baru"))
-    target = CountingTarget(config.publish.folder)
+    target = ReadCounting(config.publish.folder)
     result = publish(config, register, target, now=at, force=True)
     assert result.status == "published"
     new = f"arsip/{result.version}/"

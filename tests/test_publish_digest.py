@@ -58,6 +58,8 @@ class Renders:
 
 
 class ReadCounting(FolderTarget):
+    """The site folder, counting every file read through it."""
+
     def __init__(self, root: Path) -> None:
         super().__init__(root)
         self.reads: list[str] = []

@@ -5,6 +5,7 @@ person and reason the site records, once; a third run changes nothing."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from dip_sheets import redaction
 from dip_sheets import schema as s
 from dip_sheets.config import Config
 from dip_sheets.ledger import EVENT_REDACTED
+from dip_sheets.office import Office
 from dip_sheets.register import cell_text
 from dip_sheets.register.workbook import WorkbookRegister
 from dip_sheets.site import MANIFEST
@@ -31,16 +33,25 @@ def live_event(config: Config) -> dict[str, str]:
     return dict(json.loads((config.publish.folder / MANIFEST).read_bytes())["event"])
 
 
+def killed_redaction(config: Config, monkeypatch: pytest.MonkeyPatch, step: str,
+                     by: str | None = None) -> tuple[Office, Path, str]:
+    """Three published versions, then ``dip tarik`` of their first item killed at ``step`` of
+    :mod:`dip_sheets.redaction`: the office, the site folder and the item's ID."""
+    root = config.publish.folder
+    office = three_versions(config, root)
+    identifier = item_id(root)
+    with monkeypatch.context() as patched:
+        patched.setattr(redaction, step, kill)
+        with pytest.raises(Killed):
+            office.redact(identifier, REASON, by=by)
+    return office, root, identifier
+
+
 def test_a_redaction_killed_before_its_register_write_is_recorded_by_the_rerun(
     publish_config: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = publish_config.publish.folder
-    office = three_versions(publish_config, root)
-    identifier = item_id(root)
-    with monkeypatch.context() as patched:
-        patched.setattr(redaction, "record_live", kill)
-        with pytest.raises(Killed):
-            office.redact(identifier, REASON, by="Ibu Ketua PPID")
+    office, root, identifier = killed_redaction(publish_config, monkeypatch, "record_live",
+                                                by="Ibu Ketua PPID")
     assert redaction_rows(publish_config, identifier) == []  # the site is done, the register is not
     site = every_file(root)
     event = live_event(publish_config)
@@ -66,13 +77,8 @@ def test_a_redaction_killed_before_its_register_write_is_recorded_by_the_rerun(
 def test_a_redaction_killed_after_its_switch_finishes_with_the_same_record_and_the_live_steps(
     publish_config: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = publish_config.publish.folder
-    office = three_versions(publish_config, root)
-    identifier = item_id(root)
-    with monkeypatch.context() as patched:
-        patched.setattr(redaction, "_put_in_place", kill)  # the clean list is live, the archive not yet
-        with pytest.raises(Killed):
-            office.redact(identifier, REASON)
+    # killed once the clean list is live, before the archive is rewritten
+    office, root, identifier = killed_redaction(publish_config, monkeypatch, "_put_in_place")
     event = live_event(publish_config)
     assert event["id"] == identifier
 
