@@ -44,7 +44,7 @@ def render_digest(items: Sequence[Item], exclusions: Sequence[Exclusion], office
         digest.update(f"{label}\0{value!r}\0".encode())
 
     add("dip-sheets", (__version__, _builtin_templates()))
-    add("templates", _folder_digest(templates) if templates is not None else "")
+    add("templates", folder_digest(templates) if templates is not None else "")
     add("items", sorted(map(_fields(Item), items)))
     add("exclusions", sorted(map(_fields(Exclusion), exclusions)))
     add("office", dataclasses.astuple(office))
@@ -78,10 +78,10 @@ def _fields(kind: type[Any]) -> Callable[[Any], tuple[Any, ...]]:
 @functools.lru_cache(maxsize=1)
 def _builtin_templates() -> str:
     """dip-sheets' own templates (read once per process)."""
-    return _folder_digest(PACKAGE / "templates")
+    return folder_digest(PACKAGE / "templates")
 
 
-def _folder_digest(folder: Path) -> str:
+def folder_digest(folder: Path) -> str:
     """Every file's relative path and bytes, in path order (a missing folder hashes as empty:
     rendering reports it)."""
     digest = hashlib.sha256()

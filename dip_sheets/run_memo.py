@@ -52,6 +52,7 @@ from .publish import Progress, PublishResult
 from .published_state import selfcheck_path
 from .register import Register, Snapshot
 from .register.workbook import WorkbookRegister
+from .render_digest import folder_digest
 from .site import scan
 from .sync import SyncResult, Watch, links_in
 from .targets import Target
@@ -72,13 +73,8 @@ def memo_path(config: Config, kind: str) -> Path:
 @functools.cache
 def source_digest() -> str:
     """The installed dip-sheets: its version, the Python it runs on, every file of the package."""
-    root = Path(__file__).resolve().parent
-    digest = hashlib.sha256(f"{__version__} {sys.version_info[:2]}".encode())
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(f"\n{path.relative_to(root).as_posix()} ".encode())
-            digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    package = folder_digest(Path(__file__).resolve().parent)
+    return hashlib.sha256(f"{__version__} {sys.version_info[:2]} {package}".encode()).hexdigest()
 
 
 def _file(path: Path) -> str:
