@@ -13,9 +13,18 @@ not uploaded again, and a complete archived version that is not live yet (its ru
 during the switch) is switched live as it is rather than uploaded a second time, so re-running an
 interrupted publish neither duplicates nor loses anything.
 
-The register is read and reviewed once: the sync's changes and step 4 (upload ordered) go in one
-batch before uploading, step 5 (uploaded) in a second batch only after the live manifest has been
-read back; the first batch says where its rows are afterwards, so the second needs no new read.
+The register is read and reviewed once and, when the publish succeeds, written once: the sync's
+changes, step 4 (upload ordered), step 5 (uploaded) and ``Posisi SOP`` in one batch, after the live
+manifest has been read back. What the register records is then never ahead of the site, and a
+publish killed before that write leaves nothing to undo: the re-run finds the version live, the
+register rendering to it, and records steps 4 and 5 then. Three cases write earlier:
+
+* a publish refused or cut short before the upload writes the sync's changes (its findings);
+* an upload or switch that fails writes the sync's changes and step 4 before the error is told,
+  so staff see the upload was ordered and not done (step 5 stays empty until a run completes);
+* IDs this sync gives to items going public are written, with step 4, before the upload: an ID is
+  on record before anyone can see it, so a run killed mid-way and rows moved before the re-run
+  never give a published ID to another row (only a register no sync has seen yet pays for this).
 
 Version ids are the UTC time of the run (``20261125-030000Z``), with ``-2``, ``-3`` … when that
 second is taken; versions are ordered by their timezone-aware publication time, never by id text.
@@ -94,10 +103,12 @@ def _stamp(now: dt.datetime, version: str, tail: str) -> str:
 class _Record:
     """The register's side of a publish, read and reviewed once.
 
-    The sync's changes are written together with step 4 (or alone, when the publish stops before
-    it); step 5 once the version is live. Each batch returns where its rows are now, so the next one
-    needs no new read; only when a row changed under a batch (a write skipped) is the register
-    read and reviewed again, and that review's changes go with the next batch.
+    The sync's changes are written together with what a release records (or alone, when the
+    publish stops before it; see the module docstring for when more than one batch is written).
+    Each batch returns where its rows are now, so a later one needs no new read; only when a row
+    changed under a batch (a write skipped) is the register read and reviewed again, and that
+    review's changes and the release are written once more: a row staff edited during the upload
+    still gets its stamps.
     """
 
     def __init__(self, register: Register, units: Sequence[str], now: dt.datetime, dry_run: bool,
@@ -119,16 +130,28 @@ class _Record:
             return review(snapshot, self.units, self.now, self.watch(snapshot))
 
     def write(self, published: Release | None = None) -> None:
-        """One batch: the review's changes not written yet, and what ``published`` records."""
+        """One batch: the review's changes not written yet, and what ``published`` records; once
+        more after a re-read when a row changed under it."""
+        if not self._batch(published) and published is not None:
+            self._batch(published)
+
+    def issues_public_ids(self, items: frozenset[str]) -> bool:
+        """Whether the changes not written yet give IDs to ``items`` or to the excluded
+        information the site lists."""
+        public = items | {e.id for e in self.review.exclusions}
+        return bool(self.pending) and not public.isdisjoint(self.review.ids_assigned)
+
+    def _batch(self, published: Release | None) -> bool:
+        """Write one batch; False when a row changed under it (it was read and reviewed again)."""
         if self.dry_run:
-            return
+            return True
         sync, self.pending = self.pending, Changes()
         stamps = release(self.review.dip, published, self.now.date()) if published else Changes()
         taken = {(w.anchor, w.header) for w in stamps.writes}
         batch = Changes([*(w for w in sync.writes if (w.anchor, w.header) not in taken), *stamps.writes],
                         sync.appends, sync.locks)
         if not batch:
-            return
+            return True
         applied = self.register.apply(batch)
         skipped = set(applied.skipped)
         self.stamps += sum(w not in skipped for w in stamps.writes)
@@ -137,13 +160,14 @@ class _Record:
         if skipped:  # a row changed under the batch: see it as it is now
             self.review = self.read()
             self.pending = self.review.changes
-            return
+            return False
         for row in self.review.dip:
             row.anchor = applied.anchors.get(row.anchor, row.anchor)
+        return True
 
 
 def _share(applied: ApplyResult, batch: Changes, sync: Changes) -> ApplyResult:
-    """The sync's part of a batch it shared with step 4: its writes (but those a stamp replaced),
+    """The sync's part of a batch it shared with the stamps: its writes (but those a stamp replaced),
     its appended rows and the backend's notices."""
     mine = set(sync.writes) & set(batch.writes)
     lost = tuple(w for w in applied.skipped if w in mine)
@@ -169,9 +193,10 @@ def publish(
 ) -> PublishResult:
     """Sync, check what blocks, render, upload, verify, and record steps 4 and 5.
 
-    The register is read once: one batch writes the sync's changes with step 4, the upload
-    follows, one batch writes step 5. ``adopt`` lets dip-sheets publish into a folder that already
-    holds files it did not write; those files are still never changed or removed.
+    The register is read once and, once the version is live and verified, written once: the
+    sync's changes with steps 4 and 5 (for the exceptions see the module docstring). ``adopt``
+    lets dip-sheets publish into a folder that already holds files it did not write; those files
+    are still never changed or removed.
     """
     now = now or config.now()
     record = _Record(register, config.units, now, dry_run, row_watch.watcher(config, now))
@@ -195,13 +220,19 @@ def publish(
     if dry_run:
         _say_plan(plan, listing, target, progress, dry_run=True)
         return PublishResult("dry-run", version, listing, url=url, sync=record.sync)
-    record.write(replace(published, uploaded=None))
-    _say_plan(plan, listing, target, progress, dry_run=False)
-    if not plan.links:
-        say_no_links(target, progress)
-    clean_leftovers(target, plan.site, progress)
-    sent = 0 if plan.resumed else upload_version(target, plan.manifest, plan.files, progress)
-    sent += switch_live(target, plan.site, plan.manifest, plan.files, progress, links=plan.links)
+    ordered = replace(published, uploaded=None)
+    if record.issues_public_ids(published.items):
+        record.write(ordered)  # an ID is on record before it can be seen
+    try:
+        _say_plan(plan, listing, target, progress, dry_run=False)
+        if not plan.links:
+            say_no_links(target, progress)
+        clean_leftovers(target, plan.site, progress)
+        sent = 0 if plan.resumed else upload_version(target, plan.manifest, plan.files, progress)
+        sent += switch_live(target, plan.site, plan.manifest, plan.files, progress, links=plan.links)
+    except BaseException:
+        record.write(ordered)  # the upload was ordered and did not complete: step 4 says so
+        raise
     record.write(published)
     return PublishResult("published", version, listing, sent, url, record.sync, record.stamps,
                          switch="link" if plan.links else "files")

@@ -11,7 +11,7 @@ v4 is not lost: v4 stays in the archive and in the timeline.
 
 The register then records what is live (:func:`record_live`): steps 4 and 5 of the items in the
 restored list say they were uploaded under the new version, the other rows lose their stamps; one
-batch, with the sync's own changes, like the publish's step 5.
+batch, with the sync's own changes, like a publish once its version is live.
 """
 
 from __future__ import annotations

@@ -210,8 +210,9 @@ def stage_since(text: str, current: Stage) -> dt.date | None:
 class Release:
     """A publish as steps 4 and 5 record it: the items it puts live, and each step's text.
 
-    ``uploaded`` stays ``None`` until the live manifest was read back: step 4 is written before
-    the upload, step 5 only after it.
+    ``uploaded`` is ``None`` for an upload ordered and not (yet) done: what the register records
+    when an upload fails, so step 4 is written and step 5 is not. A publish that completes
+    records both in one batch, once the live manifest was read back.
     """
 
     items: frozenset[str]

@@ -143,6 +143,7 @@ def test_interrupted_publish_leaves_live_site_whole_and_a_rerun_completes(
                 hashlib.sha256(live_before.get(name, b"")).hexdigest()}, (fail_at, name)
         rows = {r.values[s.TITLE]: r for r in review(populated.read(), UNITS, NOW).dip}
         assert not cell_text(rows["Informasi Baru"].values.get(s.STEP5))  # nothing recorded as uploaded
+        assert cell_text(rows["Informasi Baru"].values.get(s.STEP4))  # the upload was ordered
     final = publish(config, populated, FolderTarget(config.publish.folder), now=LATER + dt.timedelta(hours=1),
                     force=True)
     assert final.status in ("published", "unchanged")

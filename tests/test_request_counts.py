@@ -117,7 +117,9 @@ def test_an_unchanged_sync_reads_once(office: Office) -> None:
 
 
 def test_a_first_publish_reads_four_times_and_writes_four_batches(office: Office) -> None:
-    """The first sync's batch (see above) plus step 5: its check and its write. Was 5 + 4."""
+    """The first sync's batch (see above) plus step 5: its check and its write. The sync gives
+    the rows their IDs, and an ID is on record before it goes public, so that batch (with step 4)
+    goes before the upload; a publish of rows that have their IDs writes once (below). Was 5 + 4."""
     assert office.publish() == "published"
     emu = office.emu
     assert emu.apis() == [
@@ -137,6 +139,42 @@ def test_a_first_publish_reads_four_times_and_writes_four_batches(office: Office
     for title in ("Profil Badan Publik", "Laporan Keuangan"):
         assert rows[title].values[s.ID] and cell_text(rows[title].values[s.STEP4])
         assert cell_text(rows[title].values[s.STEP5]) and rows[title].stage.value == "5 Diunggah"
+
+
+def test_a_publish_after_a_sync_reads_twice_and_writes_once(office: Office) -> None:
+    """The rows have their IDs and anchors: steps 4 and 5 go in one batch once the version is
+    live, its check a few rows (was 3 reads + 2 writes: step 4 before the upload, step 5 after)."""
+    run(office.register(), UNITS, NOW)
+    assert office.publish() == "published"
+    emu = office.emu
+    assert emu.apis() == [
+        "spreadsheets.get",  # the register, read and reviewed once
+        "values.batchGet", "values.batchUpdateByDataFilter",  # steps 4 and 5: the check, the write
+    ]
+    assert (emu.reads, emu.writes) == (2, 1)
+    [check] = [r for r in emu.log if r.api == "values.batchGet"]
+    assert all("!" in r for r in check.query["ranges"])  # a few rows, not the register
+
+
+def test_an_everyday_publish_records_the_ppids_decision_with_steps_4_and_5(office: Office) -> None:
+    """The PPID established a row since the last sync: the publish's own sync records and locks
+    it in the batch that stamps it (was 4 reads + 3 writes)."""
+    office.publish()
+    emu, sid = office.emu, office.sid
+    headers = [str(v) for v in emu.tab_values(sid, s.DIP_TAB)[0]]
+    draft = 1 + next(n for n, row in enumerate(emu.tab_values(sid, s.DIP_TAB)) if "Draf Unit" in row)
+    for header, value in ((s.STEP1, "Ya"), (s.STEP2, "Sudah"), (s.STEP3, "Ditetapkan")):
+        emu.set_cell(sid, s.DIP_TAB, f"{chr(65 + headers.index(header))}{draft}", value)
+    assert office.publish(LATER) == "published"
+    assert emu.apis() == [
+        "spreadsheets.get",  # the register
+        # the sync's changes with steps 4 and 5: fresh protections for the lock, the check (the
+        # locked tab whole), one write through the anchors, the lock
+        "spreadsheets.get", "values.batchGet", "values.batchUpdateByDataFilter", "spreadsheets.batchUpdate",
+    ]
+    assert (emu.reads, emu.writes) == (3, 2)
+    rows = {cell_text(r.values[s.TITLE]): r for r in review(office.register().read(), UNITS, LATER).dip}
+    assert rows["Draf Unit"].stage.value == "5 Diunggah" and cell_text(rows["Draf Unit"].values[s.STEP4])
 
 
 def test_an_unchanged_publish_reads_once_and_writes_nothing(office: Office) -> None:

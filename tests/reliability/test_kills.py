@@ -33,7 +33,7 @@ from dip_sheets import load_configs, row_watch
 from dip_sheets import schema as s
 from dip_sheets.cli import main
 from dip_sheets.publish import MANIFEST
-from dip_sheets.register import Cell, Layout
+from dip_sheets.register import Cell, CellWrite, Changes, Layout, cell_text
 from dip_sheets.register.workbook import WorkbookRegister, append_rows
 from dip_sheets.sync import review, run
 from tests.conftest import NOW, UNITS, established, good_row
@@ -291,5 +291,49 @@ def test_killed_at_every_step_of_a_publish_every_live_file_belongs_to_one_manife
         assert_fully_live(office.site)
         live = (office.site / "dip.json").read_bytes()
         assert all(t.encode() in live for t in titles)
+        rows = {r.values[s.TITLE]: r for r in review(office.register.read(), UNITS, NOW).dip}
+        assert all(cell_text(rows[t].values.get(s.STEP5)) for t in titles), "step 5 recorded"
         counts.cases()
     assert len(served) == 2, served  # the kills landed both before and after the switch
+
+
+def test_killed_after_the_switch_before_the_register_write_the_rerun_records_steps_4_and_5(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A publish writes the register once, after the version is live: killed right after the
+    switch, it has written nothing to the register, and the re-run finds that version live, the
+    register rendering to it, and records steps 4 and 5 of the items it put live with the sync's
+    changes (the PPID's establishments), so nothing is lost."""
+    office = new_office(tmp_path, {"folder": "situs"}, items=20)
+    titles = ["Informasi Baru 1", "Informasi Baru 2"]
+    append_rows(office.register.path, s.DIP_TAB,
+                [good_row(t, **{s.STEP1: s.HANDED_OVER, s.STEP2: "Sudah"}) for t in titles])
+    assert main(office.arguments("sync")) == 0  # their IDs are on record: nothing to write first
+    rows = {r.values[s.TITLE]: r for r in review(office.register.read(), UNITS, NOW).dip}
+    office.register.apply(Changes([CellWrite(rows[t].anchor, s.STEP3, s.ESTABLISHED) for t in titles]))
+    start = SiteCopy.take(office, tmp_path / "awal")
+    trace = office.folder / "jejak.txt"
+    process, _ = office.start("publish", trace)  # a clean run, to count its operations on the site
+    assert process.wait(timeout=60) == 0
+    steps = sum(what in ("put start", "replace start", "symlink start", "remove start")
+                for _, what in marks(trace))
+    start.restore(office)
+    before, old = office.register.path.read_bytes(), assert_one_manifest(office.site)
+    process, _ = office.start("publish", trace, DIP_KILL_AT=str(steps), DIP_KILL_AFTER="1")
+    assert process.wait(timeout=60) == -signal.SIGKILL
+    live = assert_one_manifest(office.site)
+    assert live != old, "killed after the switch"
+    assert office.register.path.read_bytes() == before, "nothing written before the version was live"
+
+    assert main(office.arguments("publish")) == 0, capsys.readouterr().err
+    assert assert_one_manifest(office.site) == live  # recorded, not published again
+    now, config = office_time(), load_configs(office.toml)[0]
+    rerun = run(office.register, UNITS, now, watch=row_watch.watcher(config, now))
+    assert rerun.applied is None, "the re-run left work undone"
+    published = {r.values[s.TITLE]: r for r in rerun.review.dip if r.live is not None}
+    assert set(titles) <= set(published) and all(t.encode() in (office.site / "dip.json").read_bytes()
+                                                   for t in titles)
+    for title, row in published.items():  # an item published before keeps its stamps
+        for step in (s.STEP4, s.STEP5):
+            stamp = cell_text(row.values.get(step))
+            assert stamp and (title not in titles or f"versi {live}" in stamp), (title, step, stamp)

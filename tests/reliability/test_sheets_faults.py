@@ -121,11 +121,24 @@ def prepare(world: SheetsWorld) -> str:
     return sid
 
 
+def prepare_synced(world: SheetsWorld) -> str:
+    """:func:`prepare`'s register synced once more (every row has its ID), then the PPID approves
+    the correction waiting: a publish's own sync records it in the one batch that stamps steps 4
+    and 5, written only once the version is live."""
+    sid = prepare(world)
+    run(world.register(sid), UNITS, EARLIER)
+    world.put_row(sid, s.DIP_TAB, 2, {s.STEP3: s.APPROVE_CORRECTION})
+    world.emu.reset_log()
+    return sid
+
+
 @dataclasses.dataclass
 class Clean:
     apis: list[str]
     summary: dict[str, Any]
     state: dict[str, Any]
+    #: what each case starts from (a clone of what it prepares, see :meth:`SheetsWorld.once`)
+    make: Callable[[SheetsWorld], str] = prepare
 
 
 def consistent(world: SheetsWorld, sid: str) -> None:
@@ -311,15 +324,21 @@ def publish_config(base: Path) -> Config:
         folder=base / "situs", by="PPID Contoh", base_url="https://ppid.example.go.id/dip/"))
 
 
-@pytest.fixture(scope="module")
-def clean_publish(sheets_world: SheetsWorld, tmp_path_factory: pytest.TempPathFactory) -> Clean:
-    sid = prepared(sheets_world)
+@pytest.fixture(scope="module", params=[prepare, prepare_synced], ids=["ids-given", "synced"])
+def clean_publish(sheets_world: SheetsWorld, tmp_path_factory: pytest.TempPathFactory,
+                  request: pytest.FixtureRequest) -> Clean:
+    """A clean publish of a register whose sync gives IDs to rows going live (written with step 4
+    before the upload, step 5 after), or of one whose rows all have theirs (one write, after)."""
+    make = request.param
+    sid = sheets_world.once(make)
     base = tmp_path_factory.mktemp("bersih")
     result = publish(publish_config(base), sheets_world.register(sid), FolderTarget(base / "situs"),
                      now=NOW, force=True)
     assert result.status == "published"
+    writes = [a for a in sheets_world.emu.apis() if a == "values.batchUpdateByDataFilter"]
+    assert len(writes) == (2 if make is prepare else 1)
     return Clean(sheets_world.emu.apis(), result.summary(), {**sheets_world.state(sid),
-                                                             "site": site_files(base / "situs")})
+                                                             "site": site_files(base / "situs")}, make)
 
 
 def test_publish_survives_a_fault_at_every_request(
@@ -330,7 +349,7 @@ def test_publish_survives_a_fault_at_every_request(
     kinds = list(FAULTS)
     for at in positions(clean_publish):
         fault = kinds[at % len(kinds)]
-        sid = prepared(world)
+        sid = world.once(clean_publish.make)
         base = tmp_path / f"p{at}"
         inject(fault, emu, at, short_timeout)
         result = publish(publish_config(base), world.register(sid, timeout=10.0),
@@ -351,7 +370,7 @@ def test_publish_without_retries_stops_cleanly_and_a_rerun_finishes(
     kinds = list(FAULTS)
     for at in positions(clean_publish):
         fault = kinds[(at + 2) % len(kinds)]
-        sid = prepared(world)
+        sid = world.once(clean_publish.make)
         base = tmp_path / f"p{at}"
         config = publish_config(base)
         inject(fault, emu, at, short_timeout)
