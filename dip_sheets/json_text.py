@@ -53,9 +53,14 @@ def _pieces(value: Any, depth: int, levels: int, sort_keys: bool, line: Callable
     else:
         pairs, opening, closing = ((None, v) for v in value), "[", "]"
     empty = True
+    leaves = depth + 1 >= levels  # each item on its line, written whole (no generator per item)
     for key, item in pairs:
-        yield (opening if empty else ",") + inner + ("" if closing == "]" else line(_key(key)) + ": ")
-        yield from _pieces(item, depth + 1, levels, sort_keys, line)
+        lead = (opening if empty else ",") + inner + ("" if closing == "]" else line(_key(key)) + ": ")
+        if leaves:
+            yield lead + line(item)
+        else:
+            yield lead
+            yield from _pieces(item, depth + 1, levels, sort_keys, line)
         empty = False
     yield opening + closing if empty else outer + closing
 
