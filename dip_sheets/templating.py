@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +158,11 @@ class Rows:
                 self._macro = env.get_template(ROW).make_module(self._context).row  # type: ignore[attr-defined]
             shown = self._done[key] = self._macro(number, item)
         return shown
+
+    def all(self, rows: Iterable[tuple[int, Any]]) -> Markup:
+        """Each of ``rows`` (``(number, item)`` pairs) as a call gives it, joined: one call from a
+        template for a block of rows (every call from a sandboxed template is checked), not one per row."""
+        return Markup("".join([self(number, item) for number, item in rows]))
 
     def forget(self) -> None:
         """Every page showing these rows is rendered: their markup is not needed any more."""
