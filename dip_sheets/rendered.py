@@ -15,7 +15,6 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 
-
 #: characters of text gathered before they are encoded and written
 BLOCK = 1 << 16
 

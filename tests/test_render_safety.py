@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dip_sheets.records import FIELDS, FORMULA_STARTS, neutralize_formula
+from dip_sheets.records import FIELDS, FORMULA_STARTS, neutralize_formula, neutralize_row
 from dip_sheets.render import Version, render_site
 from dip_sheets.validate import Item
 from tests.test_render import EXCLUDED, OFFICE, item, version
@@ -92,6 +92,14 @@ def test_neutralised_text_never_starts_a_cell_as_a_formula(text: str, quoting: L
     for delimiter in (",", ";"):
         assert_no_formula_start(fields(stream.getvalue(), delimiter))
     assert neutralize_formula(text).replace("'", "") == text.replace("'", "")  # only apostrophes added
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from([*FORMULA_STARTS, ",", ";", '"', "\n", "\r", "\x00", "a"]),
+                        max_size=6), max_size=5))
+def test_a_row_is_neutralised_as_each_of_its_values_is(values: list[str]) -> None:
+    """The CSV's rows are searched once for anything to neutralise: never finding less than each
+    value's own search (a NUL in a value included)."""
+    assert neutralize_row(values) == [neutralize_formula(v) for v in values]
 
 
 def test_neutralize_formula_leaves_ordinary_text_alone() -> None:
