@@ -181,13 +181,13 @@ def _write(sheet: Worksheet, row: int, values: Iterable[Any], style: Format | No
     workbook cannot hold are dropped (the row's texts searched for them at once: they are rare);
     ``first`` styles the row's first cell."""
     values = list(values)
-    strip = ILLEGAL_CHARACTERS_RE.search("".join([v for v in values if isinstance(v, str)])) is not None
+    strip = ILLEGAL_CHARACTERS_RE.search("".join([v for v in values if type(v) is str])) is not None
     write_string = sheet.write_string
     for column, value in enumerate(values):
-        look = first if column == 0 and first is not None else style
         if value is None or value == "":
             continue  # no cell, as a spreadsheet has it
-        if isinstance(value, str):
+        look = style if column or first is None else first
+        if type(value) is str:
             write_string(row, column, ILLEGAL_CHARACTERS_RE.sub("", value) if strip else value, look)
         elif isinstance(value, bool):
             sheet.write_boolean(row, column, value, look)

@@ -39,6 +39,9 @@ _FORMULA = re.compile(rf"^(?={_START})|(?<=[,;\"\r\n])(?={_START}|\Z)")
 #: a value, or a character a cell can begin after, followed by a formula start or the value's end
 _ROW_FORMULA = re.compile(rf"(?:^|\x00){_START}|[,;\"\r\n](?={_START}|\x00|\Z)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: an http(s) address whose host is plain letters, digits, dots and hyphens and with no control
+#: character: what :func:`safe_link` keeps, known without taking the address apart
+_PLAIN_WEB = re.compile(r"(?i:https?)://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#][^\x00-\x1f\x7f]*)?")
 _EMAIL = re.compile(r"^[^@\s\"'<>()\[\]\\,;:]+@[^@\s\"'<>()\[\]\\,;:]+\.[^@\s\"'<>()\[\]\\,;:]+$")
 
 
@@ -70,6 +73,8 @@ def safe_link(url: str) -> str:
     ``data:``, control characters) is dropped. Kept per address: each item's link is checked for its
     record, its row on the page and its DCAT node."""
     url = url.strip()
+    if _PLAIN_WEB.fullmatch(url):
+        return url
     if not url.lower().startswith(("http://", "https://")) or _CONTROL.search(url):
         return ""
     try:
