@@ -24,7 +24,7 @@ from urllib.parse import quote
 from . import schema as s
 from .config import Office
 from .feed import ARCHIVE
-from .history import PastVersion, Record, timeline
+from .history import PastVersion, Record, VersionChanges, timeline
 from .json_text import pieces
 from .records import Version, category_slug, safe_link
 from .validate import MONTHS_ID, Invalid, parse_when
@@ -73,21 +73,23 @@ def render_dcat(records: Sequence[Record], office: Office, version: Version,
 
 
 def dcat_pieces(records: Sequence[Record], office: Office, version: Version,
-                history: Sequence[PastVersion] = ()) -> Iterator[str]:
+                history: Sequence[PastVersion] = (), changes: Sequence[VersionChanges] | None = None
+                ) -> Iterator[str]:
     """:func:`render_dcat` in pieces, a node each: the nodes are made as they are written, never
-    all at once."""
-    yield from pieces({"@context": CONTEXT, "@graph": catalogue_graph(records, office, version, history)},
-                      sort_keys=True)
+    all at once. ``changes``: ``timeline(history, current)`` when the caller has it already."""
+    yield from pieces({"@context": CONTEXT,
+                       "@graph": catalogue_graph(records, office, version, history, changes)}, sort_keys=True)
     yield "\n"
 
 
 def catalogue_graph(records: Sequence[Record], office: Office, version: Version,
-                    history: Sequence[PastVersion] = ()) -> Iterator[dict[str, Any]]:
+                    history: Sequence[PastVersion] = (), changes: Sequence[VersionChanges] | None = None
+                    ) -> Iterator[dict[str, Any]]:
     """The JSON-LD nodes: catalogue, publisher, contact, themes, the list, and one dataset per item
     (each made when the one before has been taken)."""
     base = version.site_url + DCAT_FILE + "#"
     current = PastVersion(version.id, version.published_at, records=tuple(records))
-    first, modified = _dates(history, current)
+    first, modified = _dates(changes if changes is not None else timeline(history, current))
     publisher, contact = {"@id": base + "penerbit"}, {"@id": base + "kontak"}
     scheme = {"@id": base + "kategori"}
     categories = [*s.CATEGORIES, *sorted({str(r.get("kategori") or "") for r in records}
@@ -228,11 +230,12 @@ def _item_dataset(record: Record, site_url: str, base: str, modified: tuple[str,
     return dataset
 
 
-def _dates(history: Sequence[PastVersion], current: PastVersion) -> tuple[str, dict[str, str]]:
+def _dates(changes: Sequence[VersionChanges]) -> tuple[str, dict[str, str]]:
     """When the list was first published, and when each current item's record last changed after
     that (an item not named here has not changed since the first version: the first version's own
-    records are never read, so the archive's oldest list stays where it is)."""
-    versions = timeline(history, current)[::-1]  # oldest first
+    records are never read, so the archive's oldest list stays where it is); ``changes``: the
+    timeline, newest first."""
+    versions = changes[::-1]  # oldest first
     changed: dict[str, str] = {}
     for entry in versions[1:]:
         for change in (*entry.added, *entry.changed):

@@ -18,10 +18,14 @@ import pytest
 from jinja2 import Environment, FileSystemBytecodeCache
 from jinja2.runtime import Macro
 
+from dip_sheets import feed as feed_module
+from dip_sheets import history as history_module
 from dip_sheets import json_text
 from dip_sheets.errors import ConfigError
+from dip_sheets.history import PastVersion
 from dip_sheets.list_split import SPLIT_ABOVE
 from dip_sheets.opendata import _stamped
+from dip_sheets.records import item_record
 from dip_sheets.render import render_site
 from dip_sheets.rendered import Rendered
 from dip_sheets.site import file_table
@@ -106,6 +110,26 @@ def test_dip_xlsx_entries_are_stamped_as_a_rewritten_zip_would_be() -> None:
         return out.getvalue()
     stamp = (2026, 11, 25, 3, 4, 59)
     assert _stamped(archive((1980, 1, 31, 0, 0, 0), 0o100644), stamp) == archive(stamp, 0o600)
+
+
+def test_the_changes_since_the_previous_version_are_worked_out_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The history page, the change feed and the DCAT dates all need the changes since the previous
+    version: compared once, not once each (the same files as comparing for each)."""
+    items = [item(n) for n in range(1, 40)]
+    history = [PastVersion("20260101-090000", "2026-01-01T09:00:00+07:00", "1/PPID/2026", "",
+                           tuple(item_record(i) for i in items[5:30]))]
+    expected = render_site(items, [EXCLUDED], OFFICE, version(), history=history)
+    diffs: list[int] = []
+    compare = history_module.diff
+
+    def counted(*args: Any) -> Any:
+        diffs.append(1)
+        return compare(*args)
+    monkeypatch.setattr(history_module, "diff", counted)
+    monkeypatch.setattr(feed_module, "diff", counted)
+    files = render_site(items, [EXCLUDED], OFFICE, version(), history=history)
+    assert len(diffs) == 1
+    assert files == expected
 
 
 def office_row(tmp_path: Path, body: str) -> Path:
