@@ -15,6 +15,7 @@ by its IRI); without it the IRIs are relative and resolve against wherever the f
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -23,7 +24,7 @@ from urllib.parse import quote
 from . import schema as s
 from .config import Office
 from .feed import ARCHIVE
-from .history import PastVersion, Record, timeline
+from .history import PastVersion, Record, VersionChanges, timeline
 from .json_text import pieces
 from .records import Version, category_slug, safe_link
 from .validate import MONTHS_ID, Invalid, parse_when
@@ -53,6 +54,10 @@ CATEGORY_DEFINITIONS = {
     "Setiap Saat": "Informasi yang wajib tersedia setiap saat (UU 14/2008 Pasal 11).",
 }
 _IRI_SAFE = ":/?#[]@!$&'()*+,;=%~"
+#: what ``quote`` leaves as it is (letters, digits, ``_.-~`` and the characters it is told are safe):
+#: a text made of these alone is returned without being encoded and decoded again
+_PLAIN_IRI = re.compile(r"[A-Za-z0-9_.~" + re.escape(_IRI_SAFE) + "-]*")
+_PLAIN_FRAGMENT = re.compile(r"[A-Za-z0-9_.~/-]*")
 
 
 def render_dcat(records: Sequence[Record], office: Office, version: Version,
@@ -68,21 +73,23 @@ def render_dcat(records: Sequence[Record], office: Office, version: Version,
 
 
 def dcat_pieces(records: Sequence[Record], office: Office, version: Version,
-                history: Sequence[PastVersion] = ()) -> Iterator[str]:
+                history: Sequence[PastVersion] = (), changes: Sequence[VersionChanges] | None = None
+                ) -> Iterator[str]:
     """:func:`render_dcat` in pieces, a node each: the nodes are made as they are written, never
-    all at once."""
-    yield from pieces({"@context": CONTEXT, "@graph": catalogue_graph(records, office, version, history)},
-                      sort_keys=True)
+    all at once. ``changes``: ``timeline(history, current)`` when the caller has it already."""
+    yield from pieces({"@context": CONTEXT,
+                       "@graph": catalogue_graph(records, office, version, history, changes)}, sort_keys=True)
     yield "\n"
 
 
 def catalogue_graph(records: Sequence[Record], office: Office, version: Version,
-                    history: Sequence[PastVersion] = ()) -> Iterator[dict[str, Any]]:
+                    history: Sequence[PastVersion] = (), changes: Sequence[VersionChanges] | None = None
+                    ) -> Iterator[dict[str, Any]]:
     """The JSON-LD nodes: catalogue, publisher, contact, themes, the list, and one dataset per item
     (each made when the one before has been taken)."""
     base = version.site_url + DCAT_FILE + "#"
     current = PastVersion(version.id, version.published_at, records=tuple(records))
-    first, modified = _dates(history, current)
+    first, modified = _dates(changes if changes is not None else timeline(history, current))
     publisher, contact = {"@id": base + "penerbit"}, {"@id": base + "kontak"}
     scheme = {"@id": base + "kategori"}
     categories = [*s.CATEGORIES, *sorted({str(r.get("kategori") or "") for r in records}
@@ -201,7 +208,7 @@ def _item_dataset(record: Record, site_url: str, base: str, modified: tuple[str,
         "dct:publisher": publisher,
         "dcat:contactPoint": contact,
         "dct:modified": _moment(modified[1].get(item_id, modified[0])),
-        "dcat:landingPage": _document(f"{site_url}index.html#{quote(item_id)}"),
+        "dcat:landingPage": _document(f"{site_url}index.html#{_fragment(item_id)}"),
     }
     category = str(record.get("kategori") or "")
     if category:
@@ -223,11 +230,12 @@ def _item_dataset(record: Record, site_url: str, base: str, modified: tuple[str,
     return dataset
 
 
-def _dates(history: Sequence[PastVersion], current: PastVersion) -> tuple[str, dict[str, str]]:
+def _dates(changes: Sequence[VersionChanges]) -> tuple[str, dict[str, str]]:
     """When the list was first published, and when each current item's record last changed after
     that (an item not named here has not changed since the first version: the first version's own
-    records are never read, so the archive's oldest list stays where it is)."""
-    versions = timeline(history, current)[::-1]  # oldest first
+    records are never read, so the archive's oldest list stays where it is); ``changes``: the
+    timeline, newest first."""
+    versions = changes[::-1]  # oldest first
     changed: dict[str, str] = {}
     for entry in versions[1:]:
         for change in (*entry.added, *entry.changed):
@@ -237,7 +245,13 @@ def _dates(history: Sequence[PastVersion], current: PastVersion) -> tuple[str, d
 
 def _issued(record: Record) -> dict[str, str] | None:
     """The item's time of creation as typed as it was written: a date, a month, or a year."""
-    text = str(record.get("waktu_pembuatan") or "")
+    return _issued_of(str(record.get("waktu_pembuatan") or ""), record.get("tahun"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _issued_of(text: str, year: Any) -> dict[str, str] | None:
+    """:func:`_issued` of a record's ``waktu_pembuatan`` and ``tahun``: a register repeats the same
+    dates, months and years, each parsed once (the node is only ever written, never changed)."""
     try:
         when = parse_when(text)
     except Invalid:
@@ -247,7 +261,6 @@ def _issued(record: Record) -> dict[str, str] | None:
     words = text.split()
     if len(words) == 2 and words[0] in MONTHS_ID and re.fullmatch(r"\d{4}", words[1]):
         return {"@value": f"{words[1]}-{MONTHS_ID.index(words[0]) + 1:02d}", "@type": "xsd:gYearMonth"}
-    year = record.get("tahun")
     if isinstance(year, int) and 0 < year < 10000:
         return {"@value": f"{year:04d}", "@type": "xsd:gYear"}
     return None
@@ -276,4 +289,9 @@ def _document(url: str) -> dict[str, str]:
 def _iri(url: str) -> str:
     """A link as a valid IRI: characters an IRI may not hold (quotes, angle brackets, spaces,
     braces, non-ASCII) percent-encoded; reserved characters and existing escapes kept as written."""
-    return quote(url, safe=_IRI_SAFE)
+    return url if _PLAIN_IRI.fullmatch(url) else quote(url, safe=_IRI_SAFE)
+
+
+def _fragment(item_id: str) -> str:
+    """An item's ID as the fragment of its row's address (``quote`` of it)."""
+    return item_id if _PLAIN_FRAGMENT.fullmatch(item_id) else quote(item_id)

@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .history import PastVersion, Record, diff
+from .history import PastVersion, Record, VersionChanges, diff
 from .json_text import digest, pieces
 
 FEED_FILE = "perubahan.json"
@@ -51,7 +51,7 @@ def render_feed(current: PastVersion, previous: PastVersion | None, site_url: st
 
 
 def feed_pieces(current: PastVersion, previous: PastVersion | None, site_url: str = "",
-                notes: Sequence[str] = ()) -> Iterator[str]:
+                notes: Sequence[str] = (), diffed: VersionChanges | None = None) -> Iterator[str]:
     """``perubahan.json`` of ``current``, in pieces of a line or so: its changes since ``previous``
     (``None`` for the first version, whose feed adds every item).
 
@@ -61,10 +61,14 @@ def feed_pieces(current: PastVersion, previous: PastVersion | None, site_url: st
     from the archived copy too, without it it is relative to the site's root, as the history page's
     links are. Deterministic: sorted keys, items in ID order, ``urutan`` in the list's own order.
     ``notes`` (a rollback, a redaction: :func:`dip_sheets.archive_history.version_notes`) go in
-    ``catatan`` when there are any.
+    ``catatan`` when there are any. ``diffed``: ``current``'s entry of the timeline, when the caller
+    has it already (its changes against ``previous``, as :func:`~dip_sheets.history.diff` gives them).
     """
     before: Sequence[Record] = previous.records if previous is not None else ()
-    added, removed, changed = diff(before, current.records)
+    if diffed is not None and previous is not None and diffed.previous is previous:
+        added, removed, changed = diffed.added, diffed.removed, diffed.changed
+    else:
+        added, removed, changed = diff(before, current.records)
     old = {str(r["id"]): r for r in before}
     new = {str(r["id"]): r for r in current.records}
     changes = []

@@ -11,6 +11,7 @@ compact JSON, still readable, and a change to one item is a change to one line.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from json.encoder import (  # type: ignore[attr-defined]
     c_make_encoder,
@@ -20,6 +21,8 @@ from typing import Any
 
 #: how many levels of containers are laid out over lines: the document and its lists and objects
 LEVELS = 2
+#: values encoded together by :func:`digest`
+DIGEST_BLOCK = 500
 
 
 def dumps(value: Any, *, sort_keys: bool = False, levels: int = LEVELS) -> str:
@@ -53,22 +56,28 @@ def _pieces(value: Any, depth: int, levels: int, sort_keys: bool, line: Callable
     else:
         pairs, opening, closing = ((None, v) for v in value), "[", "]"
     empty = True
+    leaves = depth + 1 >= levels  # each item on its line, written whole (no generator per item)
     for key, item in pairs:
-        yield (opening if empty else ",") + inner + ("" if closing == "]" else line(_key(key)) + ": ")
-        yield from _pieces(item, depth + 1, levels, sort_keys, line)
+        lead = (opening if empty else ",") + inner + ("" if closing == "]" else line(_key(key)) + ": ")
+        if leaves:
+            yield lead + line(item)
+        else:
+            yield lead
+            yield from _pieces(item, depth + 1, levels, sort_keys, line)
         empty = False
     yield opening + closing if empty else outer + closing
 
 
 def digest(values: Iterable[Any]) -> str:
     """SHA-256 (hex) of ``values`` as one compact JSON array with sorted keys (``json.dumps(list(values),
-    ensure_ascii=False, sort_keys=True, separators=(",", ":"))`` in UTF-8), hashed a value at a time
-    rather than written whole first."""
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"))`` in UTF-8), hashed :data:`DIGEST_BLOCK`
+    values at a time rather than written whole first."""
     chunks = c_make_encoder(None, _refuse, encode_basestring, None, ":", ",", True, False, True)
     hashed = hashlib.sha256(b"[")
     separator = b""
-    for value in values:
-        hashed.update(separator + "".join(chunks(value, 0)).encode("utf-8"))
+    values = iter(values)
+    while block := list(itertools.islice(values, DIGEST_BLOCK)):
+        hashed.update(separator + "".join(chunks(block, 0))[1:-1].encode("utf-8"))  # the block's items
         separator = b","
     hashed.update(b"]")
     return hashed.hexdigest()

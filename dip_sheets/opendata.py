@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import zipfile
+import struct
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -24,7 +24,7 @@ from .config import Office
 from .decisions import FORCED_KEY, RECORD_MEANINGS
 from .history import Record
 from .json_text import pieces
-from .records import Version, neutralize_formula
+from .records import Version, neutralize_row
 from .schema import RECORD_FIELDS as FIELDS
 
 
@@ -45,7 +45,7 @@ def csv_pieces(records: Sequence[Record]) -> Iterator[str]:
     writer.writerow([f.label for f in FIELDS])
     keys = [f.key for f in FIELDS]
     for start in range(0, len(records), ROWS_PER_PIECE):
-        writer.writerows([neutralize_formula(str(record[key])) for key in keys]
+        writer.writerows(neutralize_row([str(record[key]) for key in keys])
                          for record in records[start:start + ROWS_PER_PIECE])
         yield stream.getvalue()
         stream.seek(0)
@@ -172,35 +172,53 @@ def render_xlsx(records: Sequence[Record], office: Office, version: Version) -> 
     about.set_column(2, 2, 70)
     book.close()
     stamp = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
-    return _fixed_zip(raw.getvalue(), max(stamp, (1980, 1, 1, 0, 0, 0)))  # ZIP starts in 1980
+    return _stamped(raw.getvalue(), max(stamp, (1980, 1, 1, 0, 0, 0)))  # ZIP starts in 1980
 
 
 def _write(sheet: Worksheet, row: int, values: Iterable[Any], style: Format | None = None,
            first: Format | None = None) -> None:
     """One row, every text stored as text (never a formula, number or link); control characters a
-    workbook cannot hold are dropped; ``first`` styles the row's first cell."""
+    workbook cannot hold are dropped (the row's texts searched for them at once: they are rare);
+    ``first`` styles the row's first cell."""
+    values = list(values)
+    strip = ILLEGAL_CHARACTERS_RE.search("".join([v for v in values if type(v) is str])) is not None
+    write_string = sheet.write_string
     for column, value in enumerate(values):
-        look = first if column == 0 and first is not None else style
         if value is None or value == "":
             continue  # no cell, as a spreadsheet has it
-        if isinstance(value, str):
-            sheet.write_string(row, column, ILLEGAL_CHARACTERS_RE.sub("", value), look)
+        look = style if column or first is None else first
+        if type(value) is str:
+            write_string(row, column, ILLEGAL_CHARACTERS_RE.sub("", value) if strip else value, look)
         elif isinstance(value, bool):
             sheet.write_boolean(row, column, value, look)
         elif isinstance(value, int | float):
             sheet.write_number(row, column, value, look)
         else:
-            sheet.write_string(row, column, ILLEGAL_CHARACTERS_RE.sub("", str(value)), look)
+            write_string(row, column, ILLEGAL_CHARACTERS_RE.sub("", str(value)), look)
 
 
-def _fixed_zip(data: bytes, stamp: tuple[int, int, int, int, int, int]) -> bytes:
-    """The same ZIP with every entry's time set to ``stamp`` (entries keep their order)."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as source, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=stamp)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o600 << 16
-            target.writestr(entry, source.read(info))
-    return out.getvalue()
+#: the ZIP records :func:`_stamped` rewrites: the end of the central directory, and its entries
+_END, _ENTRY = b"PK\x05\x06", b"PK\x01\x02"
+
+
+def _stamped(data: bytes, stamp: tuple[int, int, int, int, int, int]) -> bytes:
+    """The ZIP ``data`` (as xlsxwriter writes it: no archive comment, no ZIP64) with every entry's
+    time set to ``stamp`` and its permissions to ``rw-------``, in place: the compressed entries are
+    kept as they are, not inflated and deflated again."""
+    out = bytearray(data)
+    time = stamp[3] << 11 | stamp[4] << 5 | stamp[5] // 2
+    date = (stamp[0] - 1980) << 9 | stamp[1] << 5 | stamp[2]
+    end = len(data) - 22
+    if data[end:end + 4] != _END:
+        raise ValueError("dip.xlsx: unexpected ZIP layout (an archive comment?)")
+    count, position = struct.unpack_from("<H4xI", data, end + 10)
+    for _ in range(count):
+        if data[position:position + 4] != _ENTRY:
+            raise ValueError("dip.xlsx: unexpected ZIP layout (ZIP64?)")
+        name, extra, comment = struct.unpack_from("<HHH", data, position + 28)
+        local = struct.unpack_from("<I", data, position + 42)[0]
+        struct.pack_into("<HH", out, position + 12, time, date)
+        struct.pack_into("<I", out, position + 38, 0o600 << 16)
+        struct.pack_into("<HH", out, local + 10, time, date)
+        position += 46 + name + extra + comment
+    return bytes(out)

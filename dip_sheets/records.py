@@ -35,7 +35,13 @@ FORMULA_STARTS = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
 #: quote and CR follow), gets an apostrophe; so does a formula start at the beginning.
 _START = "[" + re.escape(FORMULA_STARTS) + "]"
 _FORMULA = re.compile(rf"^(?={_START})|(?<=[,;\"\r\n])(?={_START}|\Z)")
+#: where :data:`_FORMULA` could match in the values of a row joined by NUL: a formula start beginning
+#: a value, or a character a cell can begin after, followed by a formula start or the value's end
+_ROW_FORMULA = re.compile(rf"(?:^|\x00){_START}|[,;\"\r\n](?={_START}|\x00|\Z)")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: an http(s) address whose host is plain letters, digits, dots and hyphens and with no control
+#: character: what :func:`safe_link` keeps, known without taking the address apart
+_PLAIN_WEB = re.compile(r"(?i:https?)://[A-Za-z0-9.-]+(?::[0-9]+)?(?:[/?#][^\x00-\x1f\x7f]*)?")
 _EMAIL = re.compile(r"^[^@\s\"'<>()\[\]\\,;:]+@[^@\s\"'<>()\[\]\\,;:]+\.[^@\s\"'<>()\[\]\\,;:]+$")
 
 
@@ -67,6 +73,8 @@ def safe_link(url: str) -> str:
     ``data:``, control characters) is dropped. Kept per address: each item's link is checked for its
     record, its row on the page and its DCAT node."""
     url = url.strip()
+    if _PLAIN_WEB.fullmatch(url):
+        return url
     if not url.lower().startswith(("http://", "https://")) or _CONTROL.search(url):
         return ""
     try:
@@ -91,6 +99,12 @@ def neutralize_formula(text: str) -> str:
     quote and line end would begin a cell. Only apostrophes are added; ordinary text is unchanged.
     """
     return _FORMULA.sub("'", text)
+
+
+def neutralize_row(values: list[str]) -> list[str]:
+    """:func:`neutralize_formula` of each value, the row searched once: most rows have nothing to
+    neutralize (a NUL inside a value can only make the search find more, never less)."""
+    return [_FORMULA.sub("'", v) for v in values] if _ROW_FORMULA.search("\x00".join(values)) else values
 
 
 def item_record(item: Item) -> dict[str, Any]:

@@ -258,9 +258,10 @@ def _render_site(items: Sequence[Item], exclusions: Sequence[Exclusion], office:
     # what an aggregator (a province, a data portal) needs: the changes since the previous version,
     # and the list as a DCAT catalogue
     files[DIK_JSON] = render_dik_json(exclusions, office, context["version"])
+    # the changes since the previous version, worked out once for the history page, the feed and DCAT
     files.write(FEED_FILE, feed_pieces(current, changes[0].previous, context["base_url"],
-                                       (notes or {}).get(version.id, ())))
-    files.write(DCAT_FILE, dcat_pieces(current.records, office, context["version"], history))
+                                       (notes or {}).get(version.id, ()), changes[0]))
+    files.write(DCAT_FILE, dcat_pieces(current.records, office, context["version"], history, changes))
     if context["base_url"]:
         files.write("sitemap.xml", page("sitemap", "sitemap.xml.j2"))
     return files

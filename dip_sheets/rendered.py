@@ -15,6 +15,29 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 
+#: characters of text gathered before they are encoded and written
+BLOCK = 1 << 16
+
+
+def _blocks(pieces: Iterable[str | bytes]) -> Iterator[bytes]:
+    """``pieces`` as bytes, consecutive texts joined into blocks of at least :data:`BLOCK` characters
+    (the last one shorter)."""
+    texts: list[str] = []
+    length = 0
+    for piece in pieces:
+        if isinstance(piece, str):
+            texts.append(piece)
+            length += len(piece)
+            if length < BLOCK:
+                continue
+        if texts:
+            yield "".join(texts).encode("utf-8")
+            texts, length = [], 0
+        if isinstance(piece, bytes):
+            yield piece
+    if texts:
+        yield "".join(texts).encode("utf-8")
+
 
 class Rendered(MutableMapping[str, bytes]):
     """``{file name: bytes}``, the bytes on disk; names keep the order they were added in.
@@ -38,12 +61,13 @@ class Rendered(MutableMapping[str, bytes]):
         return os.path.join(self._folder.name, str(self._count))
 
     def write(self, name: str, pieces: Iterable[str | bytes]) -> None:
-        """File ``name`` from ``pieces`` (text is written as UTF-8), each written as it comes."""
+        """File ``name`` from ``pieces`` (text is written as UTF-8), written as they come, gathered in
+        blocks of about :data:`BLOCK` characters: a template yields a piece per tag and value, and
+        encoding, writing and hashing each alone cost more than rendering it."""
         path = self._new_path()
         digest, size = hashlib.sha256(), 0
         with open(path, "wb") as stream:
-            for piece in pieces:
-                data = piece.encode("utf-8") if isinstance(piece, str) else piece
+            for data in _blocks(pieces):
                 stream.write(data)
                 digest.update(data)
                 size += len(data)

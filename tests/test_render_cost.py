@@ -1,24 +1,35 @@
 """What a render costs: each row rendered once for every page that shows it (an office's own row
-template included, still sandboxed), the JSON files' layout, and memory in proportion to the rows."""
+template included, still sandboxed) and asked for a block at a time, the built-in templates compiled
+once across processes, the workbook's ZIP stamped without being deflated again, the JSON files'
+layout, and memory in proportion to the rows."""
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import random
 import tracemalloc
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
+from jinja2 import Environment, FileSystemBytecodeCache
 from jinja2.runtime import Macro
 
+from dip_sheets import feed as feed_module
+from dip_sheets import history as history_module
 from dip_sheets import json_text
 from dip_sheets.errors import ConfigError
+from dip_sheets.history import PastVersion
 from dip_sheets.list_split import SPLIT_ABOVE
+from dip_sheets.opendata import _stamped
+from dip_sheets.records import item_record
 from dip_sheets.render import render_site
 from dip_sheets.rendered import Rendered
 from dip_sheets.site import file_table
+from dip_sheets.templating import Rows, _builtin_only, _Sandbox, environment
 from tests.test_render import EXCLUDED, OFFICE, item, version
 
 LONG = SPLIT_ABOVE + 50  # a list long enough to be split: index.html, index-lanjutan.js and the fragment
@@ -46,6 +57,79 @@ def test_each_row_is_rendered_once_though_the_list_the_rest_and_the_fragment_sho
     fragment = files["dip-fragment.html"].decode()
     for n in (1, LONG):  # the first row is on the page, the last in the rest; both in the fragment
         assert f'id="DIP-{n:04d}"' in shown.replace('\\"', '"') and f'id="DIP-{n:04d}"' in fragment
+
+
+def test_a_block_of_rows_is_one_call_from_a_sandboxed_template(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sandbox checks each call a template makes: the list, its rest and the fragment ask for their
+    rows a block at a time (``row.all``), so those checks do not grow with the rows."""
+    calls: list[object] = []
+    call = _Sandbox.call
+
+    def counted(self: _Sandbox, context: Any, obj: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(obj, Rows) or isinstance(getattr(obj, "__self__", None), Rows):
+            calls.append(obj)
+        return call(self, context, obj, *args, **kwargs)
+    monkeypatch.setattr(_Sandbox, "call", counted)
+    render_site([item(n) for n in range(1, LONG + 1)], [EXCLUDED], OFFICE, version())
+    groups = len({(i.category, i.subcategory) for i in (item(n) for n in range(1, LONG + 1))})
+    assert 0 < len(calls) <= 4 * groups + LONG // 500 + 2, len(calls)  # a row each was LONG * 2
+
+
+def test_the_built_in_templates_are_compiled_once_for_every_later_process(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A publish is a new process: the built-in templates' compiled code is kept on disk (a cache,
+    per kind of environment: the sandbox's code never runs outside it, nor the other's inside it)."""
+    compiled: list[str] = []
+    compile_ = Environment.compile
+
+    def counted(self: Environment, source: str, name: str | None = None, *args: Any, **kwargs: Any) -> Any:
+        compiled.append(str(name))
+        return compile_(self, source, name, *args, **kwargs)
+    monkeypatch.setattr(Environment, "compile", counted)
+    for _ in range(2):  # as two processes: new environments, nothing held in memory
+        environment.cache_clear()
+        _builtin_only.cache_clear()
+        render_site([item(n) for n in range(1, 5)], [EXCLUDED], OFFICE, version())
+    assert compiled == [] or len(compiled) == len(set(compiled)), compiled  # the first run may compile
+    sandboxed, plain = environment(None).bytecode_cache, _builtin_only().bytecode_cache
+    assert isinstance(sandboxed, FileSystemBytecodeCache) and isinstance(plain, FileSystemBytecodeCache)
+    assert sandboxed.pattern != plain.pattern
+    assert environment(Path(__file__).parent).bytecode_cache is None  # an office's templates: not kept
+
+
+def test_dip_xlsx_entries_are_stamped_as_a_rewritten_zip_would_be() -> None:
+    """The workbook's ZIP gets the version's time in place, byte for byte what writing every entry
+    again with that time gave (the unchanged check compares bytes)."""
+    def archive(stamp: tuple[int, int, int, int, int, int], mode: int) -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            for n in range(3):
+                entry = zipfile.ZipInfo(f"xl/bagian{n}.xml", date_time=stamp)
+                entry.compress_type, entry.external_attr = zipfile.ZIP_DEFLATED, mode << 16
+                target.writestr(entry, f"<isi>{n}</isi>".encode() * (n * 500 + 1))
+        return out.getvalue()
+    stamp = (2026, 11, 25, 3, 4, 59)
+    assert _stamped(archive((1980, 1, 31, 0, 0, 0), 0o100644), stamp) == archive(stamp, 0o600)
+
+
+def test_the_changes_since_the_previous_version_are_worked_out_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The history page, the change feed and the DCAT dates all need the changes since the previous
+    version: compared once, not once each (the same files as comparing for each)."""
+    items = [item(n) for n in range(1, 40)]
+    history = [PastVersion("20260101-090000", "2026-01-01T09:00:00+07:00", "1/PPID/2026", "",
+                           tuple(item_record(i) for i in items[5:30]))]
+    expected = render_site(items, [EXCLUDED], OFFICE, version(), history=history)
+    diffs: list[int] = []
+    compare = history_module.diff
+
+    def counted(*args: Any) -> Any:
+        diffs.append(1)
+        return compare(*args)
+    monkeypatch.setattr(history_module, "diff", counted)
+    monkeypatch.setattr(feed_module, "diff", counted)
+    files = render_site(items, [EXCLUDED], OFFICE, version(), history=history)
+    assert len(diffs) == 1
+    assert files == expected
 
 
 def office_row(tmp_path: Path, body: str) -> Path:

@@ -13,13 +13,14 @@ import io
 import zipfile
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import openpyxl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dip_sheets.records import FIELDS, FORMULA_STARTS, neutralize_formula
+from dip_sheets.records import FIELDS, FORMULA_STARTS, neutralize_formula, neutralize_row, safe_link
 from dip_sheets.render import Version, render_site
 from dip_sheets.validate import Item
 from tests.test_render import EXCLUDED, OFFICE, item, version
@@ -92,6 +93,30 @@ def test_neutralised_text_never_starts_a_cell_as_a_formula(text: str, quoting: L
     for delimiter in (",", ";"):
         assert_no_formula_start(fields(stream.getvalue(), delimiter))
     assert neutralize_formula(text).replace("'", "") == text.replace("'", "")  # only apostrophes added
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from([*FORMULA_STARTS, ",", ";", '"', "\n", "\r", "\x00", "a"]),
+                        max_size=6), max_size=5))
+def test_a_row_is_neutralised_as_each_of_its_values_is(values: list[str]) -> None:
+    """The CSV's rows are searched once for anything to neutralise: never finding less than each
+    value's own search (a NUL in a value included)."""
+    assert neutralize_row(values) == [neutralize_formula(v) for v in values]
+
+
+@given(st.lists(st.sampled_from(["http://", "HTTPS://", "javascript:", "a", "Z", "0", ".", "-", ":", "8", "/",
+                                  "?", "#", "@", "[", "]", "\\", " ", "\t", "\x00", "\x7f", "%", "é"]),
+                max_size=10).map("".join))
+def test_a_plain_web_address_is_kept_exactly_as_taking_it_apart_keeps_it(url: str) -> None:
+    """``safe_link`` knows a plain http(s) address without ``urlsplit``: never keeping what taking
+    the address apart would drop, nor the other way round."""
+    safe_link.cache_clear()
+    stripped = url.strip()
+    try:
+        kept = stripped.lower().startswith(("http://", "https://")) and not any(
+            c < " " or c == "\x7f" for c in stripped) and bool(urlsplit(stripped).hostname)
+    except ValueError:
+        kept = False
+    assert safe_link(url) == (stripped if kept else "")
 
 
 def test_neutralize_formula_leaves_ordinary_text_alone() -> None:
