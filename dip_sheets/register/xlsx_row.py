@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from .xlsx import attrs, column_letter, column_number, start_tag, value_xml
 
+KEEP = object()  #: a cell edit that keeps the value and only sets the style
 _SPACE = b" \t\r\n"
 _STYLE = re.compile(rb"""\ss\s*=\s*(?:"[^"]*"|'[^']*')""")
 _OWN_STYLE = re.compile(rb"""\ss\s*=\s*(?:"([^"]+)"|'([^']+)')""")
@@ -129,20 +130,20 @@ def own_style(cell: bytes) -> int | None:
 
 
 def cell_xml(prefix: bytes, column: int, row: int, old: bytes | None, value: object,
-             style: int | None, keep: object) -> bytes:
-    """Cell ``column``/``row`` holding ``value`` (``keep``: the value ``old`` holds) in ``style``
+             style: int | None) -> bytes:
+    """Cell ``column``/``row`` holding ``value`` (:data:`KEEP`: the value ``old`` holds) in ``style``
     (``None``: the style ``old`` has, else none). A value written replaces ``old``'s children and
     type; only its reference and style are kept."""
     ref = b"%s%d" % (letters(column), row)
-    if old is not None and value is keep:
+    if old is not None and value is KEEP:
         tag_end = old.index(b">") + 1
         return _restyled(prefix, old[:tag_end], ref, style) + old[tag_end:]
     if style is None and old is not None:
         style = own_style(old)
     s = b' s="%d"' % style if style is not None else b""
-    if value is keep:
+    if value is KEEP:
         return b'<%sc r="%s"%s/>' % (prefix, ref, s)
-    kind, body = value_xml(prefix, value)  # type: ignore[arg-type]  # not keep: a Value
+    kind, body = value_xml(prefix, value)  # type: ignore[arg-type]  # not KEEP: a Value
     t = b' t="%s"' % kind if kind is not None else b""
     if not body:
         return b'<%sc r="%s"%s%s/>' % (prefix, ref, s, t)

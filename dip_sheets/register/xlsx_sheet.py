@@ -23,9 +23,9 @@ from .xlsx import (
     split_ref,
     start_tag,
 )
-from .xlsx_row import RowCells, cell_xml, own_style
+from .xlsx_row import KEEP, RowCells, cell_xml, own_style
 
-KEEP = object()  #: a cell edit that keeps the value and only sets the style
+__all__ = ["KEEP", "OWN_OR_COLUMN", "Restyle", "RowSpan", "Worksheet"]
 #: a cell edit's style: the cell's own, or its column's when it has none (as Excel does for a new cell)
 OWN_OR_COLUMN = -1
 _Edit = tuple[object, int | None]  # (value or KEEP, style index, None to keep, or OWN_OR_COLUMN)
@@ -346,22 +346,25 @@ class Worksheet:
         """The row with its edited cells replaced or inserted; every other byte as it was."""
         cells = self.cells(span.number)
         assert cells is not None
-        found = {column: cells.find(column) for column in edits}
+        # (start, end, column): a cell replaced, or a new one inserted (start == end) before the
+        # first cell of a later column
+        places = []
+        for column in edits:
+            found = cells.find(column)
+            places.append((*found, column) if found else (*(cells.insertion(column),) * 2, column))
         tag = self._row_tag(span)
-        if any(at is None for at in found.values()) and b"spans" in tag:
-            a = attrs(tag)
-            if b"spans" in a:
-                low, _, high = a[b"spans"].partition(b":")
-                columns = [int(low), int(high or low), *edits]
-                a[b"spans"] = b"%d:%d" % (min(columns), max(columns))
-                tag = start_tag(self.prefix, b"row", a, tag.endswith(b"/>"))
+        inserted = any(start == end for start, end, _ in places)
+        a = attrs(tag) if inserted and b"spans" in tag else {}
+        if b"spans" in a:  # the columns the row spans, now also the new cells'
+            low, _, high = a[b"spans"].partition(b":")
+            columns = [int(low), int(high or low), *edits]
+            a[b"spans"] = b"%d:%d" % (min(columns), max(columns))
+            tag = start_tag(self.prefix, b"row", a, tag.endswith(b"/>"))
         closing = b""
         if tag.endswith(b"/>"):
             tag, closing = tag[:-2].rstrip() + b">", b"</%srow>" % self.prefix
-        # (start, end, column): a cell replaced, or one inserted (start == end) before later columns
-        spans = sorted((*(at or (cells.insertion(c),) * 2), c) for c, at in found.items())
         source, parts, position = self.source, [tag], cells.body
-        for start, end, column in spans:
+        for start, end, column in sorted(places):
             old = source[start:end] if end > start else None
             parts += [source[position:start], self._cell(span.number, column, old, edits[column])]
             position = end
@@ -373,4 +376,4 @@ class Worksheet:
         if style == OWN_OR_COLUMN:  # a cell keeps its own style; a new one takes its column's
             own = old is not None and own_style(old) is not None
             style = None if own else self.column_styles().get(column)
-        return cell_xml(self.prefix, column, row, old, value, style, KEEP)
+        return cell_xml(self.prefix, column, row, old, value, style)
