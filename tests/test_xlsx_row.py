@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import openpyxl
+import pytest
 import python_calamine
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -42,6 +43,7 @@ KINDS = {
     "boolean": (b' t="b"', b"<{p}v>1</{p}v>"),
 }
 SPELLINGS = ("r first", "s first", "single quotes", "no r")
+ROW_SPELLINGS = ("plain", "spans", "libreoffice", "r last")
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def sheet_xml(p: bytes, rows: dict[int, tuple[list[Cell], str]], columns: bool) 
         libreoffice = (b' r="%d" customFormat="false" ht="12.8" hidden="false" customHeight="false"'
                        b' outlineLevel="0" collapsed="false"' % number)
         attributes = {"plain": b' r="%d"' % number, "spans": b' r="%d"%s' % (number, low_high),
-                      "libreoffice": libreoffice}[tag]
+                      "libreoffice": libreoffice, "r last": b'%s ht="15"\n r="%d"' % (low_high, number)}[tag]
         content = b"".join(made)
         body.append(b"<%srow%s>%s</%srow>" % (p, attributes, content, p) if content
                     else b"<%srow%s/>" % (p, attributes))
@@ -182,8 +184,7 @@ def intended(value: Any) -> Any:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.dictionaries(st.integers(1, ROWS), st.tuples(cells_of_a_row, st.sampled_from(("plain", "spans",
-                                                                                         "libreoffice")))),
+@given(st.dictionaries(st.integers(1, ROWS), st.tuples(cells_of_a_row, st.sampled_from(ROW_SPELLINGS))),
        st.dictionaries(st.integers(1, ROWS), edits_of_a_row, max_size=3),
        st.sampled_from((b"", b"x:")), st.booleans())
 def test_a_patch_sets_exactly_its_cells_and_keeps_every_other_byte(
@@ -224,12 +225,13 @@ def test_a_patch_sets_exactly_its_cells_and_keeps_every_other_byte(
     assert new_styles == expected_styles
 
     for number, (cells, _) in rows.items():
-        old_row = re.search(rb"<%srow r=\"%d\"(?:[^>]*/>|[^>]*>.*?</%srow>)" % (p, number, p), before, re.S)
+        row_start = rb"<%srow(?=[^>]*\sr=\"%d\")" % (p, number)
+        old_row = re.search(rb"%s(?:[^>]*/>|[^>]*>.*?</%srow>)" % (row_start, p), before, re.S)
         assert old_row is not None
         if not edits.get(number):
             assert old_row[0] in after  # a row not written keeps its bytes
             continue
-        new_row = re.search(rb"<%srow r=\"%d\".*?</%srow>" % (p, number, p), after, re.S)
+        new_row = re.search(rb"%s[^>]*>.*?</%srow>" % (row_start, p), after, re.S)
         assert new_row is not None
         position, previous = 0, 0
         for cell in cells:  # each cell not written keeps its bytes and its place
@@ -262,3 +264,20 @@ def test_a_row_is_split_into_cells_only_when_a_cell_is_not_found_by_reference() 
     sheet.set(2, COLUMNS + 1, "z")  # not there yet: the row is split to place it
     assert b'<c r="H2" t="inlineStr"><is><t>z</t></is></c></row>' in sheet.xml()
     assert found.order is not None and b'spans="1:8"' in sheet.xml()
+
+
+def test_a_write_of_a_few_rows_reads_no_other_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each row written is found by its reference; only a new row makes every row's place read."""
+    rows = {n: ([Cell(c, "inline", "r first", 1) for c in (1, 2, 4)], "spans") for n in range(1, 30)}
+    sheet = Worksheet(sheet_xml(b"", rows, False))
+    read_all = Worksheet.rows
+    monkeypatch.setattr(Worksheet, "rows", lambda self: pytest.fail("every row read"))
+    sheet.set(3, 2, "x")
+    sheet.set(17, 3, 5)
+    patched = sheet.xml()
+    assert b'<c r="B3" s="1" t="inlineStr"><is><t>x</t></is></c>' in patched
+    assert b'<c r="C17"><v>5</v></c><c r="D17"' in patched
+    monkeypatch.setattr(Worksheet, "rows", read_all)
+    sheet.set(40, 1, "baru")
+    new_row = b'<row r="40"><c r="A40" t="inlineStr"><is><t>baru</t></is></c></row>'
+    assert patched.replace(b"</sheetData>", new_row + b"</sheetData>") == sheet.xml()

@@ -32,6 +32,9 @@ _Edit = tuple[object, int | None]  # (value or KEEP, style index, None to keep, 
 #: rows whose cells were looked up kept at once: edits come row by row, so a few rows serve every
 #: lookup without holding every row's cells (which at 100,000 rows was hundreds of MB)
 CELL_CACHE_ROWS = 8
+#: rows found by their reference (one search each) before a write reads where every row is instead:
+#: a write of a few rows never reads the others
+ROW_SEARCHES = 8
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ class Worksheet:
         self.row_attrs: dict[int, dict[bytes, bytes]] = {}
         self._rows: list[RowSpan] | None = None
         self._numbers: list[int] = []
+        self._found: dict[int, RowSpan] = {}
         self._cells: dict[int, RowCells | None] = {}
         self._column_styles: dict[int, int] | None = None
 
@@ -112,9 +116,27 @@ class Worksheet:
         return self._rows
 
     def row(self, number: int) -> RowSpan | None:
+        if self._rows is None:
+            found = self._found.get(number)
+            if found is None and len(self._found) < ROW_SEARCHES:
+                found = self._row_by_reference(number)
+            if found is not None:
+                self._found[number] = found
+                return found
         rows = self.rows()
         at = bisect.bisect_left(self._numbers, number)
         return rows[at] if at < len(rows) and rows[at].number == number else None
+
+    def _row_by_reference(self, number: int) -> RowSpan | None:
+        """Row ``number`` found by ``<row r="number"`` (``None``: not there, or spelled otherwise)."""
+        source, needle = self.source, b'<%srow r="%d"' % (self.prefix, number)
+        at = source.find(needle, self.data_tag[1], self.data_end)
+        if at < 0 or source[at + len(needle)] not in b" \t\r\n/>":
+            return None
+        tag_end = source.index(b">", at) + 1
+        closing = b"</%srow>" % self.prefix
+        end = tag_end if source[tag_end - 2] == ord("/") else source.index(closing, tag_end) + len(closing)
+        return RowSpan(number, at, end, source[at:tag_end])
 
     def cells(self, number: int) -> RowCells | None:
         """The cells of row ``number``, found as they are asked for (``None``: no such row)."""
@@ -232,8 +254,6 @@ class Worksheet:
         for name, new in self.elements.items():
             ops.append((*self._element_op(name, new), 0))
         last_row, last_column = 0, 0
-        rows = self.rows()
-        numbers = self._numbers
         for number in sorted(self.edits.keys() | self.added.keys() | self.restyles.keys()):
             change = self.restyles.get(number)
             last_row = max(last_row, number)
@@ -242,8 +262,9 @@ class Worksheet:
             span = self.row(number)
             if span is not None:
                 ops.append((span.start, span.end, 0, None, number))
-            else:
-                at = bisect.bisect_left(numbers, number)
+            else:  # a new row: before the first row of a higher number
+                rows = self.rows()
+                at = bisect.bisect_left(self._numbers, number)
                 position = rows[at].start if at < len(rows) else self.data_end
                 ops.append((position, position, number, None, number))
         for number in self.row_attrs:
