@@ -7,6 +7,7 @@ so every cell and element dip-sheets does not set keeps its bytes.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -179,9 +180,10 @@ class Book:
         if column is None:
             return frozenset()
         found = set()
+        locked = functools.cache(self.styles.locked)  # asked once per format, not once per row
         for number, style in layout_.column_cell_styles(self.sheet(tab.name), column + 1):
             index = number - 1
-            if 0 < index < len(rows) and rows[index] and style and self.styles.locked(style):
+            if 0 < index < len(rows) and rows[index] and style and locked(style):
                 found.add(index)
         return frozenset(found)
 

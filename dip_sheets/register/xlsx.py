@@ -19,7 +19,7 @@ import math
 import re
 import struct
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -365,19 +365,3 @@ def _copy_member(source: BinaryIO, out: zipfile.ZipFile, info: zipfile.ZipInfo) 
     out.start_dir = stream.tell()
     setattr(out, "_didModify", True)  # noqa: B010  # so close() writes the central directory
 
-
-def iter_cells(xml: bytes, prefix: bytes, start: int, stop: int) -> Iterator[tuple[int, int, int, bytes]]:
-    """Every ``<c>`` between ``start`` and ``stop``: (column, start, end, start tag)."""
-    column = 0
-    pattern = re.compile(rb"<%sc\b[^>]*?(/?)>" % re.escape(prefix))
-    close = b"</%sc>" % prefix
-    position = start
-    while True:
-        match = pattern.search(xml, position, stop)
-        if not match:
-            return
-        ref = attrs(match[0]).get(b"r")
-        column = split_ref(ref)[1] if ref else column + 1
-        end = match.end() if match[1] else xml.index(close, match.end()) + len(close)
-        yield column, match.start(), end, match[0]
-        position = end

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .xlsx import (
     WORKSHEET_ORDER,
@@ -19,20 +19,22 @@ from .xlsx import (
     attrs,
     children,
     column_letter,
-    iter_cells,
     root_prefix,
     split_ref,
     start_tag,
-    value_xml,
 )
+from .xlsx_row import KEEP, RowCells, cell_xml, own_style
 
-KEEP = object()  #: a cell edit that keeps the value and only sets the style
+__all__ = ["KEEP", "OWN_OR_COLUMN", "Restyle", "RowSpan", "Worksheet"]
 #: a cell edit's style: the cell's own, or its column's when it has none (as Excel does for a new cell)
 OWN_OR_COLUMN = -1
 _Edit = tuple[object, int | None]  # (value or KEEP, style index, None to keep, or OWN_OR_COLUMN)
-#: rows parsed into cells kept at once: edits come row by row, so a few rows serve every lookup
-#: without holding every row's cells (which at 100,000 rows was hundreds of MB)
+#: rows whose cells were looked up kept at once: edits come row by row, so a few rows serve every
+#: lookup without holding every row's cells (which at 100,000 rows was hundreds of MB)
 CELL_CACHE_ROWS = 8
+#: rows found by their reference (one search each) before a write reads where every row is instead:
+#: a write of a few rows never reads the others
+ROW_SEARCHES = 8
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,13 @@ class Restyle:
 
     columns: tuple[int, ...]
     derive: Callable[[int], int]
+    #: style -> derived style, worked out once for the many cells sharing a style
+    derived: dict[int, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def style(self, base: int) -> int:
+        if base not in self.derived:
+            self.derived[base] = self.derive(base)
+        return self.derived[base]
 
 
 @dataclass(frozen=True)
@@ -83,7 +92,8 @@ class Worksheet:
         self.row_attrs: dict[int, dict[bytes, bytes]] = {}
         self._rows: list[RowSpan] | None = None
         self._numbers: list[int] = []
-        self._cells: dict[int, dict[int, tuple[int, int, bytes]]] = {}
+        self._found: dict[int, RowSpan] = {}
+        self._cells: dict[int, RowCells | None] = {}
         self._column_styles: dict[int, int] | None = None
 
     # ---- reading ---------------------------------------------------------------------------
@@ -91,13 +101,14 @@ class Worksheet:
     def rows(self) -> list[RowSpan]:
         if self._rows is None:
             spans: list[RowSpan] = []
-            pattern = re.compile(rb"<%srow\b[^>]*?(/?)>" % re.escape(self.prefix))
+            # group 1: the row's number, if it has ``r`` (read without an attribute dictionary)
+            pattern = re.compile(rb"""<%srow(?=[\s/>])(?:(?=[^>]*?\sr\s*=\s*["']([0-9]+))|)[^>]*?(/?)>"""
+                                 % re.escape(self.prefix))
             closing = b"</%srow>" % self.prefix
             position, number = self.data_tag[1], 0
             while (match := pattern.search(self.source, position, self.data_end)) is not None:
-                ref = attrs(match[0]).get(b"r")
-                number = int(ref) if ref else number + 1
-                end = match.end() if match[1] else self.source.index(closing, match.end()) + len(closing)
+                number = int(match[1]) if match[1] else number + 1
+                end = match.end() if match[2] else self.source.index(closing, match.end()) + len(closing)
                 spans.append(RowSpan(number, match.start(), end, match[0]))
                 position = end
             self._rows = spans
@@ -105,25 +116,51 @@ class Worksheet:
         return self._rows
 
     def row(self, number: int) -> RowSpan | None:
+        if self._rows is None:
+            found = self._found.get(number)
+            if found is None and len(self._found) < ROW_SEARCHES:
+                found = self._row_by_reference(number)
+            if found is not None:
+                self._found[number] = found
+                return found
         rows = self.rows()
         at = bisect.bisect_left(self._numbers, number)
         return rows[at] if at < len(rows) and rows[at].number == number else None
 
-    def cells(self, number: int) -> dict[int, tuple[int, int, bytes]]:
-        """The cells present in row ``number``: column -> (start, end, start tag)."""
+    def _row_by_reference(self, number: int) -> RowSpan | None:
+        """Row ``number`` found by ``<row r="number"`` (``None``: not there, or spelled otherwise)."""
+        source, needle = self.source, b'<%srow r="%d"' % (self.prefix, number)
+        at = source.find(needle, self.data_tag[1], self.data_end)
+        if at < 0 or source[at + len(needle)] not in b" \t\r\n/>":
+            return None
+        tag_end = source.index(b">", at) + 1
+        closing = b"</%srow>" % self.prefix
+        end = tag_end if source[tag_end - 2] == ord("/") else source.index(closing, tag_end) + len(closing)
+        return RowSpan(number, at, end, source[at:tag_end])
+
+    def cells(self, number: int) -> RowCells | None:
+        """The cells of row ``number``, found as they are asked for (``None``: no such row)."""
         if number not in self._cells:
             if len(self._cells) >= CELL_CACHE_ROWS:
                 self._cells.clear()
             span = self.row(number)
-            found = () if span is None or span.tag.endswith(b"/>") else iter_cells(
-                self.source, self.prefix, span.start + len(span.tag), span.end)
-            self._cells[number] = {column: (start, end, tag) for column, start, end, tag in found}
+            if span is None:
+                self._cells[number] = None
+            else:
+                body = span.start + len(span.tag)
+                stop = span.end if span.tag.endswith(b"/>") else span.end - len(b"</%srow>" % self.prefix)
+                self._cells[number] = RowCells(self.source, self.prefix, number, min(body, stop), stop)
         return self._cells[number]
 
+    def cell(self, row: int, column: int) -> bytes | None:
+        """The element of one cell, as it is in the part (``None``: not there)."""
+        cells = self.cells(row)
+        found = cells.find(column) if cells is not None else None
+        return self.source[found[0]:found[1]] if found is not None else None
+
     def style(self, row: int, column: int) -> int | None:
-        found = self.cells(row).get(column)
-        value = attrs(found[2]).get(b"s") if found else None
-        return int(value) if value else None
+        cells = self.cells(row)
+        return cells.style(column) if cells is not None else None
 
     def element(self, name: str) -> bytes | None:
         if name in self.elements:
@@ -217,8 +254,6 @@ class Worksheet:
         for name, new in self.elements.items():
             ops.append((*self._element_op(name, new), 0))
         last_row, last_column = 0, 0
-        rows = self.rows()
-        numbers = self._numbers
         for number in sorted(self.edits.keys() | self.added.keys() | self.restyles.keys()):
             change = self.restyles.get(number)
             last_row = max(last_row, number)
@@ -227,8 +262,9 @@ class Worksheet:
             span = self.row(number)
             if span is not None:
                 ops.append((span.start, span.end, 0, None, number))
-            else:
-                at = bisect.bisect_left(numbers, number)
+            else:  # a new row: before the first row of a higher number
+                rows = self.rows()
+                at = bisect.bisect_left(self._numbers, number)
                 position = rows[at].start if at < len(rows) else self.data_end
                 ops.append((position, position, number, None, number))
         for number in self.row_attrs:
@@ -270,7 +306,7 @@ class Worksheet:
             return merged
         for column in change.columns:
             value, _ = merged.get(column, (KEEP, None))
-            merged[column] = (value, change.derive(self.base_style(number, column)))
+            merged[column] = (value, change.style(self.base_style(number, column)))
         return merged
 
     def base_style(self, row: int, column: int) -> int:
@@ -286,12 +322,10 @@ class Worksheet:
             span = self.row(number)
             if span is None or self.source.find(marker, span.start, span.end) < 0:
                 continue
-            cells = self.cells(number)
             for column, (value, _) in self.row_edits(number).items():
-                if value is not KEEP and column in cells:
-                    start, end, tag = cells[column]
-                    if self.source.find(marker, start + len(tag), end) >= 0:
-                        return True
+                cell = self.cell(number, column) if value is not KEEP else None
+                if cell is not None and cell.find(marker, cell.index(b">")) >= 0:
+                    return True
         return False
 
     def _element_op(self, name: str, new: bytes | None) -> tuple[int, int, int, bytes]:
@@ -330,62 +364,37 @@ class Worksheet:
         return start_tag(self.prefix, b"row", {**attrs(span.tag), **extra}, span.tag.endswith(b"/>"))
 
     def _patched_row(self, span: RowSpan, edits: dict[int, _Edit]) -> bytes:
+        """The row with its edited cells replaced or inserted; every other byte as it was."""
+        cells = self.cells(span.number)
+        assert cells is not None
+        # (start, end, column): a cell replaced, or a new one inserted (start == end) before the
+        # first cell of a later column
+        places = []
+        for column in edits:
+            found = cells.find(column)
+            places.append((*found, column) if found else (*(cells.insertion(column),) * 2, column))
         tag = self._row_tag(span)
-        existing = self.cells(span.number)
-        a = attrs(tag)
-        if b"spans" in a and any(c not in existing for c in edits):
+        inserted = any(start == end for start, end, _ in places)
+        a = attrs(tag) if inserted and b"spans" in tag else {}
+        if b"spans" in a:  # the columns the row spans, now also the new cells'
             low, _, high = a[b"spans"].partition(b":")
             columns = [int(low), int(high or low), *edits]
             a[b"spans"] = b"%d:%d" % (min(columns), max(columns))
             tag = start_tag(self.prefix, b"row", a, tag.endswith(b"/>"))
+        closing = b""
         if tag.endswith(b"/>"):
-            tag = tag[:-2].rstrip() + b">"
-            body_start, body_end, closing = span.end, span.end, b"</%srow>" % self.prefix
-        else:
-            body_start, body_end, closing = span.start + len(span.tag), span.end, b""
-        parts, position = [tag], body_start
-        pending = sorted(c for c in edits if c not in existing)
-        for column, (start, end, cell_tag) in sorted(existing.items()):
-            while pending and pending[0] < column:
-                new = pending.pop(0)
-                parts += [self.source[position:start], self._cell(span.number, new, None, edits[new])]
-                position = start
-            if column in edits:
-                parts += [self.source[position:start],
-                          self._cell(span.number, column, (cell_tag, self.source[start:end]), edits[column])]
-                position = end
-        closing_at = body_end - (0 if closing else len(b"</%srow>" % self.prefix))
-        tail = self.source[position:closing_at]
-        extras = b"".join(self._cell(span.number, c, None, edits[c]) for c in pending)
-        parts += [tail, extras, self.source[closing_at:body_end], closing]
+            tag, closing = tag[:-2].rstrip() + b">", b"</%srow>" % self.prefix
+        source, parts, position = self.source, [tag], cells.body
+        for start, end, column in sorted(places):
+            old = source[start:end] if end > start else None
+            parts += [source[position:start], self._cell(span.number, column, old, edits[column])]
+            position = end
+        parts += [source[position:span.end], closing]
         return b"".join(parts)
 
-    def _cell(self, row: int, column: int, old: tuple[bytes, bytes] | None, edit: _Edit) -> bytes:
+    def _cell(self, row: int, column: int, old: bytes | None, edit: _Edit) -> bytes:
         value, style = edit
-        if style == OWN_OR_COLUMN:
-            style = None if old is not None and attrs(old[0]).get(b"s") else self.column_styles().get(column)
-        ref = f"{column_letter(column)}{row}".encode()
-        if old is None:
-            a: dict[bytes, bytes] = {b"r": ref}
-            if style is not None:
-                a[b"s"] = str(style).encode()
-            if value is KEEP:
-                return start_tag(self.prefix, b"c", a, True)
-            return self._with_value(a, value)  # type: ignore[arg-type]
-        tag, whole = old
-        a = attrs(tag)
-        a[b"r"] = ref
-        if style is not None:
-            a[b"s"] = str(style).encode()
-        if value is KEEP:
-            return start_tag(self.prefix, b"c", a, tag.endswith(b"/>")) + whole[len(tag):]
-        kept = {k: v for k, v in a.items() if k in (b"r", b"s")}
-        return self._with_value(kept, value)  # type: ignore[arg-type]
-
-    def _with_value(self, a: dict[bytes, bytes], value: Value) -> bytes:
-        kind, body = value_xml(self.prefix, value)
-        if kind is not None:
-            a[b"t"] = kind
-        if not body:
-            return start_tag(self.prefix, b"c", a, True)
-        return start_tag(self.prefix, b"c", a, False) + body + b"</%sc>" % self.prefix
+        if style == OWN_OR_COLUMN:  # a cell keeps its own style; a new one takes its column's
+            own = old is not None and own_style(old) is not None
+            style = None if own else self.column_styles().get(column)
+        return cell_xml(self.prefix, column, row, old, value, style)
