@@ -39,6 +39,7 @@ from .register import (
     Snapshot,
     cell_text,
     row_keyer,
+    text_key,
 )
 from .staleness import Watch, berkala_finding, ending_finding, last_updated, link_finding
 from .states import DikState, Review, RowState
@@ -76,6 +77,11 @@ class _Table:
     _pick: Callable[[Sequence[Cell]], tuple[Cell, ...]] = field(init=False, repr=False)
     _width: int = field(init=False, repr=False)
     _key: Callable[[Sequence[Cell]], str] = field(init=False, repr=False)
+    #: the headers of the columns only the sync writes
+    system: frozenset[str] = field(init=False, repr=False)
+    #: the texts that make a row's key (:func:`~dip_sheets.register.row_key`), in order, of a
+    #: row's :meth:`texts`
+    _staff: Callable[[Mapping[str, str]], Sequence[str]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_key", row_keyer(self.tab, self.columns))
@@ -83,6 +89,11 @@ class _Table:
         object.__setattr__(self, "_width", max(indexes, default=-1) + 1)
         object.__setattr__(self, "_pick", (lambda row: (row[indexes[0]],)) if len(indexes) == 1
                            else itemgetter(*indexes))
+        object.__setattr__(self, "system", frozenset(
+            c.header for c in self.tab.columns if c.owner is s.Role.SYSTEM))
+        staff = [c.header for c in self.tab.columns if c.owner is not s.Role.SYSTEM]
+        object.__setattr__(self, "_staff", itemgetter(*staff) if len(staff) > 1 else
+                           lambda texts: [texts[h] for h in staff])
 
     def value(self, row: Sequence[Cell], header: str) -> Cell:
         index = self.columns[header]
@@ -93,8 +104,19 @@ class _Table:
             row = [*row, *([None] * (self._width - len(row)))]
         return dict(zip(self.columns, self._pick(row), strict=True))
 
+    @staticmethod
+    def texts(values: Mapping[str, Cell]) -> dict[str, str]:
+        """Each of a row's :meth:`values` as :func:`~dip_sheets.register.cell_text`, once, for
+        every check of the row (a text cell is only trimmed: most are)."""
+        return {h: v.strip() if type(v) is str else "" if v is None else cell_text(v)
+                for h, v in values.items()}
+
     def anchor(self, index: int) -> RowAnchor:
         return RowAnchor(self.tab.name, index, self._key(self.grid.rows[index]))
+
+    def text_anchor(self, index: int, texts: Mapping[str, str]) -> RowAnchor:
+        """:meth:`anchor` from the row's :meth:`texts` (no cell turned into text again)."""
+        return RowAnchor(self.tab.name, index, text_key(texts[self.tab.key_header], self._staff(texts)))
 
     def data_rows(self) -> list[tuple[int, list[Cell]]]:
         """Rows with anything staff typed; blank rows (also ones left with only an ID) are skipped."""
@@ -123,8 +145,12 @@ class _Writer:
         self.changes = Changes()
 
     def set(self, table: _Table, index: int, anchor: RowAnchor, header: str, value: str) -> None:
-        assert table.tab.column(header).owner is s.Role.SYSTEM, header
-        if cell_text(table.value(table.grid.rows[index], header)) != value:
+        self.put(table, anchor, header, cell_text(table.value(table.grid.rows[index], header)), value)
+
+    def put(self, table: _Table, anchor: RowAnchor, header: str, now: str, value: str) -> None:
+        """:meth:`set`, given the cell's text ``now``."""
+        assert header in table.system, header
+        if now != value:
             self.changes.writes.append(CellWrite(anchor, header, value))
 
     def append(self, tab: str, row: dict[str, Cell]) -> None:
@@ -132,29 +158,28 @@ class _Writer:
 
 
 def _assign_ids(
-    table: _Table, rows: list[tuple[int, list[Cell]]], last_issued: int,
-    keeps_id: Mapping[int, bool],
+    tab: str, typed: list[tuple[int, str]], last_issued: int, keeps_id: Callable[[int], bool],
 ) -> tuple[dict[int, str], int]:
     """Keep every well-formed, unique ID; give the rest new numbers above anything ever issued.
 
-    When a row was copied with its ID, the copy whose content still matches the fingerprint (or
-    else the first in sheet order) keeps the ID and the others get new ones.
+    ``typed``: each row's index and the text of its ID cell. When a row was copied with its ID,
+    the copy whose content still matches the fingerprint (``keeps_id``, asked only then; or else
+    the first in sheet order) keeps the ID and the others get new ones.
     """
     claims: dict[str, list[int]] = {}
-    for index, row in rows:
-        text = cell_text(table.value(row, s.ID))
-        if parse_id(table.tab.name, text) is not None:
+    for index, text in typed:
+        if parse_id(tab, text) is not None:
             claims.setdefault(text, []).append(index)
     ids: dict[int, str] = {}
     highest = last_issued
     for text, indexes in claims.items():
-        owner = next((i for i in indexes if keeps_id.get(i)), indexes[0])
+        owner = indexes[0] if len(indexes) == 1 else next((i for i in indexes if keeps_id(i)), indexes[0])
         ids[owner] = text
-        highest = max(highest, parse_id(table.tab.name, text) or 0)
-    for index, _row in rows:
+        highest = max(highest, parse_id(tab, text) or 0)
+    for index, _text in typed:
         if index not in ids:
             highest += 1
-            ids[index] = format_id(table.tab.name, highest)
+            ids[index] = format_id(tab, highest)
     return ids, highest
 
 
@@ -202,8 +227,6 @@ class _Review:
         self.result = Review([], [], self.writer.changes)
         #: DIP rows that stay (or become) established, so locked
         self.established: set[int] = set()
-        #: the content digest of each DIP row that carries a ``Sidik`` or a step 3 (computed once)
-        self.digests: dict[int, str] = {}
 
     def dip_rows(self) -> int:
         """Review every DIP row; returns the highest ID number issued."""
@@ -212,41 +235,41 @@ class _Review:
         # an ID in Riwayat was issued, even if the Sistem counter was lost: never issue it again
         issued = max([self.issued[s.DIP_TAB][1], *(id_number(i) for i in records.latest
                                                    if i.startswith(f"{ID_PREFIX[s.DIP_TAB]}-"))])
-        # each row's values and content digest are computed here once, for every use below
+        # what needs every row first (the IDs, the duplicates); the rest row by row, each row's
+        # cells turned into text once (:meth:`_Table.texts`) for every check of it
         every = {index: dip.values(row) for index, row in rows}
-        self.digests = {index: fingerprint(values) for index, values in every.items()
-                        if cell_text(values.get(s.FINGERPRINT)) or values.get(s.STEP3)}
-        ids, highest = _assign_ids(dip, rows, issued, {
-            i: _matches(v, self.digests.get(i, "")) for i, v in every.items()})
-        checked: list[tuple[int, dict[str, Cell], Item | None, Steps, list[Finding]]] = []
+        ids, highest = _assign_ids(dip.tab.name, [(i, cell_text(v.get(s.ID))) for i, v in every.items()],
+                                   issued, lambda i: _keeps_id(every[i]))
+        duplicates = find_duplicates((ids[i], v) for i, v in every.items())
         for index, values in every.items():
-            item, findings = validate_dip_row(values, self.units, ids[index])
-            steps, step_findings = read_steps(values)
-            checked.append((index, values, item, steps, findings + step_findings))
-        duplicates = find_duplicates((ids[i], v) for i, v, *_ in checked)
-        for index, values, item, steps, findings in checked:
+            texts = dip.texts(values)
+            item, findings = validate_dip_row(values, self.units, ids[index], texts)
+            steps, step_findings = read_steps(texts)
+            findings += step_findings
             if ids[index] in duplicates:
                 findings.append(duplicates[ids[index]])
-            self.result.dip.append(self.dip_row(index, ids[index], issued, values, item, steps, findings))
+            self.result.dip.append(self.dip_row(index, ids[index], issued, values, texts, item, steps,
+                                                findings))
         return highest
 
-    def dip_row(self, index: int, item_id: str, issued: int, values: dict[str, Cell], item: Item | None,
-                steps: Steps, findings: list[Finding]) -> RowState:
+    def dip_row(self, index: int, item_id: str, issued: int, values: dict[str, Cell],
+                texts: Mapping[str, str], item: Item | None, steps: Steps, findings: list[Finding]
+                ) -> RowState:
         """One DIP row: its ID, whether it is held, established, edited or withdrawn, its note and
         its place in the SOP, each decided by :mod:`dip_sheets.workflow` and written if changed."""
         dip, records, writer = self.dip, self.records, self.writer
-        anchor = dip.anchor(index)
-        typed = cell_text(values.get(s.ID))
+        anchor = dip.text_anchor(index, texts)
+        typed = texts[s.ID]
         if typed != item_id:
             self.result.ids_assigned.append(item_id)
-        writer.set(dip, index, anchor, s.ID, item_id)
+        writer.put(dip, anchor, s.ID, typed, item_id)
         # an ID first seen now (given now, or typed by hand above any ID ever issued)
         arrived = typed != item_id or (id_number(item_id) > issued and item_id not in records.latest)
         # Riwayat, not the Sidik cell, says whether and how the item was established: a Sidik
         # copied from another row or cleared by hand changes nothing
         stored = "" if arrived else records.digest(item_id)
-        held, event = hold(records, self.stamp, item_id, values, steps.decision, arrived,
-                           cell_text(values.get(s.FINGERPRINT)), findings)
+        sidik = texts[s.FINGERPRINT]
+        held, event = hold(records, self.stamp, item_id, values, steps.decision, arrived, sidik, findings)
         if held:
             self.result.held.append(item_id)
         if event:
@@ -255,26 +278,27 @@ class _Review:
             writer.append(s.HISTORY_TAB, history_row(
                 self.stamp, item_id, EVENT_RETURNED, stored, [], values))
         verdict = establishment(records, item_id, values, steps.decision, stored, not findings,
-                                self.digests.get(index))
+                                fingerprint(texts) if sidik or values.get(s.STEP3) else None)
         correction = self.record(item_id, verdict, values, steps, findings)
-        writer.set(dip, index, anchor, s.FINGERPRINT, verdict.digest)
+        writer.put(dip, anchor, s.FINGERPRINT, sidik, verdict.digest)
         if verdict.digest:
             self.established.add(index)
         publishable = bool(verdict.digest) and not verdict.tampered and not findings and item is not None
-        warnings = self.dip_warnings(index, values, item)
-        writer.set(dip, index, anchor, s.NOTE, "; ".join(f.id for f in [*findings, *warnings]))
-        where = position(values, steps, publishable, self.now.date(), reset=verdict.digest != stored,
+        warnings = self.dip_warnings(index, values, texts[s.LINK], item)
+        writer.put(dip, anchor, s.NOTE, texts[s.NOTE], "; ".join(f.id for f in [*findings, *warnings]))
+        where = position(texts, steps, publishable, self.now.date(), reset=verdict.digest != stored,
                          correction=correction.stage if correction else None)
-        writer.changes.writes += sop_writes(anchor, values, where)
+        writer.changes.writes += sop_writes(anchor, texts, where)
         return RowState(anchor, item_id, values, steps, item, findings, publishable, verdict.tampered, where,
                         warnings, correction)
 
-    def dip_warnings(self, index: int, values: dict[str, Cell], item: Item | None) -> list[Finding]:
-        """A broken ``Tautan``; a Berkala item not updated for too long."""
+    def dip_warnings(self, index: int, values: dict[str, Cell], link: str, item: Item | None
+                     ) -> list[Finding]:
+        """A broken ``Tautan`` (``link``: its text); a Berkala item not updated for too long."""
         row = self.dip.grid.rows[index]
         column = self.updated_column
         updated = row[column] if column is not None and column < len(row) else None
-        found = [link_finding(cell_text(values.get(s.LINK)), self.watch)]
+        found = [link_finding(link, self.watch)]
         if item is not None:
             found.append(berkala_finding(item.category, last_updated(updated, values.get(s.CREATED)),
                                          self.now.date(), self.watch))
@@ -328,7 +352,8 @@ class _Review:
         """Review every DIK row; returns the highest ID number issued."""
         dik, writer = self.dik, self.writer
         rows = dik.data_rows()
-        ids, highest = _assign_ids(dik, rows, self.issued[s.DIK_TAB][1], {})
+        ids, highest = _assign_ids(dik.tab.name, [(i, cell_text(dik.value(row, s.ID))) for i, row in rows],
+                                   self.issued[s.DIK_TAB][1], lambda _: False)
         for index, row in rows:
             anchor = dik.anchor(index)
             item_id = ids[index]
@@ -372,11 +397,10 @@ def _optional_column(table: _Table, header: str) -> int | None:
     return next((i for i, text in enumerate(table.grid.rows[0]) if s.normalize_header(text) == wanted), None)
 
 
-def _matches(values: Mapping[str, Cell], digest: str) -> bool:
-    """Whether a row's content (its ``digest``) still matches the ``Sidik`` it carries (it keeps a
-    copied ID)."""
+def _keeps_id(values: Mapping[str, Cell]) -> bool:
+    """Whether a row's content still matches the ``Sidik`` it carries (it keeps a copied ID)."""
     stored = cell_text(values.get(s.FINGERPRINT))
-    return bool(stored) and stored == digest
+    return bool(stored) and stored == fingerprint(values)
 
 
 
