@@ -41,7 +41,7 @@ __all__ = [
 # ---- a DIP row ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Item:
     """A DIP row's content, normalised for publishing. Fields follow Perki 1/2021's elements; each
     attribute is named by a field of :data:`dip_sheets.schema.RECORD_FIELDS` (``Field.attr``)."""

@@ -45,7 +45,7 @@ from .validate import Item, parse_choice, validate_dip_row
 # ---- steps 1 to 3, as staff filled them ----------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Steps:
     """The SOP columns of a row, normalised (empty string = not done)."""
 
@@ -212,7 +212,7 @@ SINCE = " · sejak "
 def stage_since(text: str, current: Stage) -> dt.date | None:
     """The date recorded in a ``Posisi SOP`` cell, if it still names the ``current`` stage."""
     label, _, day = text.partition(SINCE)
-    if label != current.value:
+    if label != current:  # a StrEnum is its value
         return None
     try:
         return dt.date.fromisoformat(day)
@@ -233,7 +233,7 @@ class Release:
     uploaded: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Position:
     """Steps 4 and 5 and ``Posisi SOP`` of a row: where it stands, in the cells only dip-sheets writes."""
 
@@ -245,7 +245,7 @@ class Position:
 
     def cells(self) -> dict[str, str]:
         return {s.STEP4: self.ordered, s.STEP5: self.uploaded,
-                s.STAGE: f"{self.stage.value}{SINCE}{self.since.isoformat()}"}
+                s.STAGE: f"{self.stage}{SINCE}{self.since.isoformat()}"}
 
 
 def position(

@@ -104,8 +104,8 @@ class Book:
                 # a short text repeated down a column (a unit, a category, "Sudah") is held once
                 shared: dict[str, str] = {}
                 for raw in raws:
-                    values: Row = [(shared.setdefault(v, v) if len(v) <= SHARED_TEXT else v)
-                                   if type(v) is str and v else _value(v) for v in raw]
+                    values: Row = [((shared.setdefault(v, v) if len(v) <= SHARED_TEXT else v) if v else None)
+                                   if type(v) is str else _value(v) for v in raw]
                     while values and values[-1] is None:
                         values.pop()
                     rows.append(values)
@@ -179,10 +179,14 @@ class Book:
         if column is None:
             return frozenset()
         found = set()
+        locks: dict[int, bool] = {}  # whether each style locks, looked up once (a few styles repeat)
         for number, style in layout_.column_cell_styles(self.sheet(tab.name), column + 1):
             index = number - 1
-            if 0 < index < len(rows) and rows[index] and style and self.styles.locked(style):
-                found.add(index)
+            if 0 < index < len(rows) and rows[index] and style:
+                if style not in locks:
+                    locks[style] = self.styles.locked(style)
+                if locks[style]:
+                    found.add(index)
         return frozenset(found)
 
     def lock_rows(

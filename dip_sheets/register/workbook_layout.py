@@ -69,12 +69,25 @@ def lock_probe(tab: s.Tab) -> str | None:
 
 
 def column_cell_styles(sheet: Worksheet, column: int) -> Iterator[tuple[int, int | None]]:
-    """(row number, style index) of every cell present in one column, in one regex pass."""
-    pattern = re.compile(rb'<%sc\b[^>]*?\br="%s(\d+)"[^>]*>' % (
-        re.escape(sheet.prefix), column_letter(column).encode()))
-    for match in pattern.finditer(sheet.source, sheet.data_tag[1], sheet.data_end):
-        style = _STYLE.search(match[0])
+    """(row number, style index) of every cell present in one column.
+
+    One search for the column's references (``r="B``: a literal, which the regex engine finds
+    fast), each hit checked to be the ``r`` attribute of a cell's tag; not a pass of a pattern
+    starting at every tag of the sheet."""
+    source, start, end = sheet.source, sheet.data_tag[1], sheet.data_end
+    tag = b"<%sc" % sheet.prefix
+    references = re.compile(rb'r="%s(\d+)"' % column_letter(column).encode())
+    for match in references.finditer(source, start, end):
+        at = match.start()
+        opening = source.rfind(b"<", start, at)
+        if (opening < 0 or source[at - 1] not in _SPACE or not source.startswith(tag, opening)
+                or source[opening + len(tag)] not in _SPACE or source.find(b">", opening, at) != -1):
+            continue
+        style = _STYLE.search(source, opening, source.find(b">", match.end(), end) + 1)
         yield int(match[1]), int(style[1]) if style else None
+
+
+_SPACE = b" \t\r\n"
 
 
 _STYLE = re.compile(rb"""\ss\s*=\s*["'](\d+)["']""")
