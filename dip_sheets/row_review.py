@@ -121,10 +121,14 @@ class _Table:
     def data_rows(self) -> list[tuple[int, list[Cell]]]:
         """Rows with anything staff typed; blank rows (also ones left with only an ID) are skipped."""
         staff = [self.columns[c.header] for c in self.tab.columns if c.owner is not s.Role.SYSTEM]
-        return [
-            (i, row) for i, row in enumerate(self.grid.rows[1:], start=1)
-            if any(j < len(row) and cell_text(row[j]) for j in staff)
-        ]
+        found = []
+        for i, row in enumerate(self.grid.rows[1:], start=1):
+            for j in staff:  # usually the first staff cell is filled: one look a row
+                if j < len(row) and (value := row[j]) is not None and (
+                        value.strip() if type(value) is str else cell_text(value)):
+                    found.append((i, row))
+                    break
+        return found
 
 
 def table(snapshot: Snapshot, name: str) -> _Table:
@@ -225,8 +229,8 @@ class _Review:
         self.stamp = now.strftime("%Y-%m-%d %H:%M:%S")
         self.writer = _Writer()
         self.result = Review([], [], self.writer.changes)
-        #: DIP rows that stay (or become) established, so locked
-        self.established: set[int] = set()
+        #: DIP rows that stay (or become) established, so locked, with their anchors
+        self.established: dict[int, RowAnchor] = {}
 
     def dip_rows(self) -> int:
         """Review every DIP row; returns the highest ID number issued."""
@@ -282,7 +286,7 @@ class _Review:
         correction = self.record(item_id, verdict, values, steps, findings)
         writer.put(dip, anchor, s.FINGERPRINT, sidik, verdict.digest)
         if verdict.digest:
-            self.established.add(index)
+            self.established[index] = anchor
         publishable = bool(verdict.digest) and not verdict.tampered and not findings and item is not None
         warnings = self.dip_warnings(index, values, texts[s.LINK], item)
         writer.put(dip, anchor, s.NOTE, texts[s.NOTE], "; ".join(f.id for f in [*findings, *warnings]))
@@ -342,11 +346,9 @@ class _Review:
 
     def locks(self) -> None:
         """Lock exactly the established rows; also when staff switched a tab's protection off."""
-        dip = self.dip
-        if self.established != set(dip.grid.locked_rows) or not all(
+        if self.established.keys() != self.dip.grid.locked_rows or not all(
                 g.protected for g in self.snapshot.tabs.values()):
-            self.writer.changes.locks = {
-                s.DIP_TAB: frozenset(dip.anchor(i) for i in sorted(self.established))}
+            self.writer.changes.locks = {s.DIP_TAB: frozenset(self.established.values())}
 
     def dik_rows(self) -> int:
         """Review every DIK row; returns the highest ID number issued."""

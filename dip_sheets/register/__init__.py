@@ -49,7 +49,7 @@ class Snapshot:
     tabs: dict[str, Grid]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowAnchor:
     """Where a row was when read, and the key that identifies it again if it moved."""
 
@@ -58,7 +58,7 @@ class RowAnchor:
     key: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CellWrite:
     anchor: RowAnchor
     header: str
