@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from operator import itemgetter
 
 from . import schema as s
 from .decisions import read_rows
-from .errors import LayoutError
 from .ids import PREFIX as ID_PREFIX
 from .ids import format_id, parse_id
 from .ledger import (
@@ -30,17 +27,9 @@ from .ledger import (
     read_records,
     rejected_finding,
 )
-from .register import (
-    Cell,
-    CellWrite,
-    Changes,
-    Grid,
-    RowAnchor,
-    Snapshot,
-    cell_text,
-    row_keyer,
-    text_key,
-)
+from .register import Cell, CellWrite, Changes, RowAnchor, Snapshot, cell_text
+from .review_table import Table
+from .review_table import table as table  # sync.links_in reads the DIP tab with it
 from .staleness import Watch, berkala_finding, ending_finding, last_updated, link_finding
 from .states import DikState, Review, RowState
 from .validate import (
@@ -66,92 +55,16 @@ from .workflow import (
 )
 
 
-@dataclass(frozen=True)
-class _Table:
-    """A tab with its header positions resolved."""
-
-    tab: s.Tab
-    grid: Grid
-    columns: dict[str, int]
-    #: every header's cell of a row picked in one C call (:meth:`values` runs for every row)
-    _pick: Callable[[Sequence[Cell]], tuple[Cell, ...]] = field(init=False, repr=False)
-    _width: int = field(init=False, repr=False)
-    _key: Callable[[Sequence[Cell]], str] = field(init=False, repr=False)
-    #: the headers of the columns only the sync writes
-    system: frozenset[str] = field(init=False, repr=False)
-    #: the texts that make a row's key (:func:`~dip_sheets.register.row_key`), in order, of a
-    #: row's :meth:`texts`
-    _staff: Callable[[Mapping[str, str]], Sequence[str]] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_key", row_keyer(self.tab, self.columns))
-        indexes = tuple(self.columns.values())
-        object.__setattr__(self, "_width", max(indexes, default=-1) + 1)
-        object.__setattr__(self, "_pick", (lambda row: (row[indexes[0]],)) if len(indexes) == 1
-                           else itemgetter(*indexes))
-        object.__setattr__(self, "system", frozenset(
-            c.header for c in self.tab.columns if c.owner is s.Role.SYSTEM))
-        staff = [c.header for c in self.tab.columns if c.owner is not s.Role.SYSTEM]
-        object.__setattr__(self, "_staff", itemgetter(*staff) if len(staff) > 1 else
-                           lambda texts: [texts[h] for h in staff])
-
-    def value(self, row: Sequence[Cell], header: str) -> Cell:
-        index = self.columns[header]
-        return row[index] if index < len(row) else None
-
-    def values(self, row: Sequence[Cell]) -> dict[str, Cell]:
-        if len(row) < self._width:
-            row = [*row, *([None] * (self._width - len(row)))]
-        return dict(zip(self.columns, self._pick(row), strict=True))
-
-    @staticmethod
-    def texts(values: Mapping[str, Cell]) -> dict[str, str]:
-        """Each of a row's :meth:`values` as :func:`~dip_sheets.register.cell_text`, once, for
-        every check of the row (a text cell is only trimmed: most are)."""
-        return {h: v.strip() if type(v) is str else "" if v is None else cell_text(v)
-                for h, v in values.items()}
-
-    def anchor(self, index: int) -> RowAnchor:
-        return RowAnchor(self.tab.name, index, self._key(self.grid.rows[index]))
-
-    def text_anchor(self, index: int, texts: Mapping[str, str]) -> RowAnchor:
-        """:meth:`anchor` from the row's :meth:`texts` (no cell turned into text again)."""
-        return RowAnchor(self.tab.name, index, text_key(texts[self.tab.key_header], self._staff(texts)))
-
-    def data_rows(self) -> list[tuple[int, list[Cell]]]:
-        """Rows with anything staff typed; blank rows (also ones left with only an ID) are skipped."""
-        staff = [self.columns[c.header] for c in self.tab.columns if c.owner is not s.Role.SYSTEM]
-        found = []
-        for i, row in enumerate(self.grid.rows[1:], start=1):
-            for j in staff:  # usually the first staff cell is filled: one look a row
-                if j < len(row) and (value := row[j]) is not None and (
-                        value.strip() if type(value) is str else cell_text(value)):
-                    found.append((i, row))
-                    break
-        return found
-
-
-def table(snapshot: Snapshot, name: str) -> _Table:
-    tab = s.TAB_BY_NAME[name]
-    grid = snapshot.tabs.get(name)
-    if grid is None or not grid.rows:
-        raise LayoutError(
-            f"Tab '{name}' tidak ada di register. Jalankan 'dip init' untuk membuatnya.",
-            f"The register has no '{name}' tab. Run 'dip init' to create it.",
-        )
-    return _Table(tab, grid, s.locate_columns(tab, grid.rows[0]))
-
-
 class _Writer:
     """Collects writes, keeping only those that change a system cell's text."""
 
     def __init__(self) -> None:
         self.changes = Changes()
 
-    def set(self, table: _Table, index: int, anchor: RowAnchor, header: str, value: str) -> None:
+    def set(self, table: Table, index: int, anchor: RowAnchor, header: str, value: str) -> None:
         self.put(table, anchor, header, cell_text(table.value(table.grid.rows[index], header)), value)
 
-    def put(self, table: _Table, anchor: RowAnchor, header: str, now: str, value: str) -> None:
+    def put(self, table: Table, anchor: RowAnchor, header: str, now: str, value: str) -> None:
         """:meth:`set`, given the cell's text ``now``."""
         assert header in table.system, header
         if now != value:
@@ -187,7 +100,7 @@ def _assign_ids(
     return ids, highest
 
 
-def _last_issued(system: _Table) -> dict[str, tuple[int | None, int]]:
+def _last_issued(system: Table) -> dict[str, tuple[int | None, int]]:
     """Per tab: (row index in Sistem or None, last issued ID number)."""
     found: dict[str, tuple[int | None, int]] = {tab: (None, 0) for tab in s.LAST_ID_KEYS}
     for index, row in enumerate(system.grid.rows[1:], start=1):
@@ -240,7 +153,7 @@ class _Review:
         issued = max([self.issued[s.DIP_TAB][1], *(id_number(i) for i in records.latest
                                                    if i.startswith(f"{ID_PREFIX[s.DIP_TAB]}-"))])
         # what needs every row first (the IDs, the duplicates); the rest row by row, each row's
-        # cells turned into text once (:meth:`_Table.texts`) for every check of it
+        # cells turned into text once (:meth:`Table.texts`) for every check of it
         every = {index: dip.values(row) for index, row in rows}
         ids, highest = _assign_ids(dip.tab.name, [(i, cell_text(v.get(s.ID))) for i, v in every.items()],
                                    issued, lambda i: _keeps_id(every[i]))
@@ -393,7 +306,7 @@ class _Review:
                 self.writer.set(system, system_row, system.anchor(system_row), s.SYSTEM_VALUE, str(number))
 
 
-def _optional_column(table: _Table, header: str) -> int | None:
+def _optional_column(table: Table, header: str) -> int | None:
     """Where an optional column (not in the tab's layout) is, if the register has it."""
     wanted = s.normalize_header(header)
     return next((i for i, text in enumerate(table.grid.rows[0]) if s.normalize_header(text) == wanted), None)
