@@ -211,13 +211,9 @@ def find_duplicates(rows: Iterable[tuple[str, Mapping[str, Cell]]]) -> dict[str,
     The row with the lowest ID keeps its place, so the outcome does not depend on how staff sorted
     the sheet.
     """
-    return duplicates_by_key((item_id, duplicate_key(values)) for item_id, values in rows)
-
-
-def duplicates_by_key(rows: Iterable[tuple[str, str]]) -> dict[str, Finding]:
-    """:func:`find_duplicates` of ``(id, duplicate_key)`` pairs (a review has the keys already)."""
     groups: dict[str, list[str]] = {}
-    for item_id, key in rows:
+    for item_id, values in rows:
+        key = duplicate_key(values)
         if not key.startswith("\x1f"):  # a row without a title is nobody's duplicate
             groups.setdefault(key, []).append(item_id)
     findings: dict[str, Finding] = {}

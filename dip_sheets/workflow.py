@@ -164,10 +164,10 @@ def fingerprint(values: Mapping[str, Cell]) -> str:
 
 
 def _tidy(text: str) -> bool:
-    """Whether each of the content cells joined by ``\x1f`` in ``text`` is its own
+    """Whether each of the content cells joined by the unit separator in ``text`` is its own
     :func:`content_text` (most rows: a few scans of the row, not a split of each cell): no
     whitespace but single spaces inside a cell (every other whitespace character is
-    unprintable), no leading apostrophe, and no ``\x1f`` in a cell."""
+    unprintable), no leading apostrophe, and no unit separator in a cell."""
     cells = f"\x1f{text}\x1f"
     return ("  " not in cells and "\x1f " not in cells and " \x1f" not in cells and "\x1f'" not in cells
             and cells.count("\x1f") == len(s.CONTENT_HEADERS) + 1
