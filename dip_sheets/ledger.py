@@ -49,6 +49,8 @@ STEP3_NOTE = "Langkah 3 = "
 #: events that change whether an item is established; the last one decides
 _LIFECYCLE = {EVENT_ESTABLISHED, EVENT_EDITED, EVENT_WITHDRAWN, EVENT_REMOVED, EVENT_RETURNED}
 _ON_RECORD = {EVENT_ESTABLISHED, EVENT_EDITED, EVENT_RETURNED}
+#: events after which the item's established ``Sidik`` still counts (see :meth:`Records.digest`)
+_KEEPS_DIGEST = {*_ON_RECORD, EVENT_REMOVED}
 #: events that record an item's content and step 3 as the sync saw them
 _SEEN = {EVENT_ESTABLISHED, EVENT_EDITED, EVENT_REJECTED, EVENT_STEP3, EVENT_RESTORED}
 
@@ -102,7 +104,7 @@ class Records:
     def digest(self, item_id: str) -> str:
         """The ``Sidik`` the item was established with, while it counts as established (also
         while it is missing from the sheet, so a row pasted back cannot skip review); else ``""``."""
-        if self.lifecycle.get(item_id) not in (*_ON_RECORD, EVENT_REMOVED):
+        if self.lifecycle.get(item_id) not in _KEEPS_DIGEST:
             return ""
         return cell_text(self.established.get(item_id, {}).get(s.FINGERPRINT))
 
@@ -125,9 +127,9 @@ def read_records(rows: Iterable[Mapping[str, Cell]]) -> Records:
         if not item_id:
             continue
         event = event_name(values.get(s.HISTORY_EVENT))
-        records.latest[item_id] = dict(values)
+        row = records.latest[item_id] = dict(values)  # one copy, shared (nothing edits it)
         if event == EVENT_ESTABLISHED:
-            records.established[item_id] = dict(values)
+            records.established[item_id] = row
             records.keys.setdefault(duplicate_key(values), set()).add(item_id)
         if event in _LIFECYCLE:
             records.lifecycle[item_id] = event

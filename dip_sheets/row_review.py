@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from operator import itemgetter
 
 from . import schema as s
 from .decisions import read_rows
-from .errors import LayoutError
 from .ids import PREFIX as ID_PREFIX
 from .ids import format_id, parse_id
 from .ledger import (
@@ -30,16 +27,9 @@ from .ledger import (
     read_records,
     rejected_finding,
 )
-from .register import (
-    Cell,
-    CellWrite,
-    Changes,
-    Grid,
-    RowAnchor,
-    Snapshot,
-    cell_text,
-    row_keyer,
-)
+from .register import Cell, CellWrite, Changes, RowAnchor, Snapshot, cell_text
+from .review_table import Table
+from .review_table import table as table  # sync.links_in reads the DIP tab with it
 from .staleness import Watch, berkala_finding, ending_finding, last_updated, link_finding
 from .states import DikState, Review, RowState
 from .validate import (
@@ -65,66 +55,19 @@ from .workflow import (
 )
 
 
-@dataclass(frozen=True)
-class _Table:
-    """A tab with its header positions resolved."""
-
-    tab: s.Tab
-    grid: Grid
-    columns: dict[str, int]
-    #: every header's cell of a row picked in one C call (:meth:`values` runs for every row)
-    _pick: Callable[[Sequence[Cell]], tuple[Cell, ...]] = field(init=False, repr=False)
-    _width: int = field(init=False, repr=False)
-    _key: Callable[[Sequence[Cell]], str] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_key", row_keyer(self.tab, self.columns))
-        indexes = tuple(self.columns.values())
-        object.__setattr__(self, "_width", max(indexes, default=-1) + 1)
-        object.__setattr__(self, "_pick", (lambda row: (row[indexes[0]],)) if len(indexes) == 1
-                           else itemgetter(*indexes))
-
-    def value(self, row: Sequence[Cell], header: str) -> Cell:
-        index = self.columns[header]
-        return row[index] if index < len(row) else None
-
-    def values(self, row: Sequence[Cell]) -> dict[str, Cell]:
-        if len(row) < self._width:
-            row = [*row, *([None] * (self._width - len(row)))]
-        return dict(zip(self.columns, self._pick(row), strict=True))
-
-    def anchor(self, index: int) -> RowAnchor:
-        return RowAnchor(self.tab.name, index, self._key(self.grid.rows[index]))
-
-    def data_rows(self) -> list[tuple[int, list[Cell]]]:
-        """Rows with anything staff typed; blank rows (also ones left with only an ID) are skipped."""
-        staff = [self.columns[c.header] for c in self.tab.columns if c.owner is not s.Role.SYSTEM]
-        return [
-            (i, row) for i, row in enumerate(self.grid.rows[1:], start=1)
-            if any(j < len(row) and cell_text(row[j]) for j in staff)
-        ]
-
-
-def table(snapshot: Snapshot, name: str) -> _Table:
-    tab = s.TAB_BY_NAME[name]
-    grid = snapshot.tabs.get(name)
-    if grid is None or not grid.rows:
-        raise LayoutError(
-            f"Tab '{name}' tidak ada di register. Jalankan 'dip init' untuk membuatnya.",
-            f"The register has no '{name}' tab. Run 'dip init' to create it.",
-        )
-    return _Table(tab, grid, s.locate_columns(tab, grid.rows[0]))
-
-
 class _Writer:
     """Collects writes, keeping only those that change a system cell's text."""
 
     def __init__(self) -> None:
         self.changes = Changes()
 
-    def set(self, table: _Table, index: int, anchor: RowAnchor, header: str, value: str) -> None:
-        assert table.tab.column(header).owner is s.Role.SYSTEM, header
-        if cell_text(table.value(table.grid.rows[index], header)) != value:
+    def set(self, table: Table, index: int, anchor: RowAnchor, header: str, value: str) -> None:
+        self.put(table, anchor, header, cell_text(table.value(table.grid.rows[index], header)), value)
+
+    def put(self, table: Table, anchor: RowAnchor, header: str, now: str, value: str) -> None:
+        """:meth:`set`, given the cell's text ``now``."""
+        assert header in table.system, header
+        if now != value:
             self.changes.writes.append(CellWrite(anchor, header, value))
 
     def append(self, tab: str, row: dict[str, Cell]) -> None:
@@ -132,33 +75,32 @@ class _Writer:
 
 
 def _assign_ids(
-    table: _Table, rows: list[tuple[int, list[Cell]]], last_issued: int,
-    keeps_id: Mapping[int, bool],
+    tab: str, typed: list[tuple[int, str]], last_issued: int, keeps_id: Callable[[int], bool],
 ) -> tuple[dict[int, str], int]:
     """Keep every well-formed, unique ID; give the rest new numbers above anything ever issued.
 
-    When a row was copied with its ID, the copy whose content still matches the fingerprint (or
-    else the first in sheet order) keeps the ID and the others get new ones.
+    ``typed``: each row's index and the text of its ID cell. When a row was copied with its ID,
+    the copy whose content still matches the fingerprint (``keeps_id``, asked only then; or else
+    the first in sheet order) keeps the ID and the others get new ones.
     """
     claims: dict[str, list[int]] = {}
-    for index, row in rows:
-        text = cell_text(table.value(row, s.ID))
-        if parse_id(table.tab.name, text) is not None:
+    for index, text in typed:
+        if parse_id(tab, text) is not None:
             claims.setdefault(text, []).append(index)
     ids: dict[int, str] = {}
     highest = last_issued
     for text, indexes in claims.items():
-        owner = next((i for i in indexes if keeps_id.get(i)), indexes[0])
+        owner = indexes[0] if len(indexes) == 1 else next((i for i in indexes if keeps_id(i)), indexes[0])
         ids[owner] = text
-        highest = max(highest, parse_id(table.tab.name, text) or 0)
-    for index, _row in rows:
+        highest = max(highest, parse_id(tab, text) or 0)
+    for index, _text in typed:
         if index not in ids:
             highest += 1
-            ids[index] = format_id(table.tab.name, highest)
+            ids[index] = format_id(tab, highest)
     return ids, highest
 
 
-def _last_issued(system: _Table) -> dict[str, tuple[int | None, int]]:
+def _last_issued(system: Table) -> dict[str, tuple[int | None, int]]:
     """Per tab: (row index in Sistem or None, last issued ID number)."""
     found: dict[str, tuple[int | None, int]] = {tab: (None, 0) for tab in s.LAST_ID_KEYS}
     for index, row in enumerate(system.grid.rows[1:], start=1):
@@ -200,10 +142,8 @@ class _Review:
         self.stamp = now.strftime("%Y-%m-%d %H:%M:%S")
         self.writer = _Writer()
         self.result = Review([], [], self.writer.changes)
-        #: DIP rows that stay (or become) established, so locked
-        self.established: set[int] = set()
-        #: the content digest of each DIP row that carries a ``Sidik`` or a step 3 (computed once)
-        self.digests: dict[int, str] = {}
+        #: DIP rows that stay (or become) established, so locked, with their anchors
+        self.established: dict[int, RowAnchor] = {}
 
     def dip_rows(self) -> int:
         """Review every DIP row; returns the highest ID number issued."""
@@ -212,41 +152,41 @@ class _Review:
         # an ID in Riwayat was issued, even if the Sistem counter was lost: never issue it again
         issued = max([self.issued[s.DIP_TAB][1], *(id_number(i) for i in records.latest
                                                    if i.startswith(f"{ID_PREFIX[s.DIP_TAB]}-"))])
-        # each row's values and content digest are computed here once, for every use below
+        # what needs every row first (the IDs, the duplicates); the rest row by row, each row's
+        # cells turned into text once (:meth:`Table.texts`) for every check of it
         every = {index: dip.values(row) for index, row in rows}
-        self.digests = {index: fingerprint(values) for index, values in every.items()
-                        if cell_text(values.get(s.FINGERPRINT)) or values.get(s.STEP3)}
-        ids, highest = _assign_ids(dip, rows, issued, {
-            i: _matches(v, self.digests.get(i, "")) for i, v in every.items()})
-        checked: list[tuple[int, dict[str, Cell], Item | None, Steps, list[Finding]]] = []
+        ids, highest = _assign_ids(dip.tab.name, [(i, cell_text(v.get(s.ID))) for i, v in every.items()],
+                                   issued, lambda i: _keeps_id(every[i]))
+        duplicates = find_duplicates((ids[i], v) for i, v in every.items())
         for index, values in every.items():
-            item, findings = validate_dip_row(values, self.units, ids[index])
-            steps, step_findings = read_steps(values)
-            checked.append((index, values, item, steps, findings + step_findings))
-        duplicates = find_duplicates((ids[i], v) for i, v, *_ in checked)
-        for index, values, item, steps, findings in checked:
+            texts = dip.texts(values)
+            item, findings = validate_dip_row(values, self.units, ids[index], texts)
+            steps, step_findings = read_steps(texts)
+            findings += step_findings
             if ids[index] in duplicates:
                 findings.append(duplicates[ids[index]])
-            self.result.dip.append(self.dip_row(index, ids[index], issued, values, item, steps, findings))
+            self.result.dip.append(self.dip_row(index, ids[index], issued, values, texts, item, steps,
+                                                findings))
         return highest
 
-    def dip_row(self, index: int, item_id: str, issued: int, values: dict[str, Cell], item: Item | None,
-                steps: Steps, findings: list[Finding]) -> RowState:
+    def dip_row(self, index: int, item_id: str, issued: int, values: dict[str, Cell],
+                texts: Mapping[str, str], item: Item | None, steps: Steps, findings: list[Finding]
+                ) -> RowState:
         """One DIP row: its ID, whether it is held, established, edited or withdrawn, its note and
         its place in the SOP, each decided by :mod:`dip_sheets.workflow` and written if changed."""
         dip, records, writer = self.dip, self.records, self.writer
-        anchor = dip.anchor(index)
-        typed = cell_text(values.get(s.ID))
+        anchor = dip.text_anchor(index, texts)
+        typed = texts[s.ID]
         if typed != item_id:
             self.result.ids_assigned.append(item_id)
-        writer.set(dip, index, anchor, s.ID, item_id)
+        writer.put(dip, anchor, s.ID, typed, item_id)
         # an ID first seen now (given now, or typed by hand above any ID ever issued)
         arrived = typed != item_id or (id_number(item_id) > issued and item_id not in records.latest)
         # Riwayat, not the Sidik cell, says whether and how the item was established: a Sidik
         # copied from another row or cleared by hand changes nothing
         stored = "" if arrived else records.digest(item_id)
-        held, event = hold(records, self.stamp, item_id, values, steps.decision, arrived,
-                           cell_text(values.get(s.FINGERPRINT)), findings)
+        sidik = texts[s.FINGERPRINT]
+        held, event = hold(records, self.stamp, item_id, values, steps.decision, arrived, sidik, findings)
         if held:
             self.result.held.append(item_id)
         if event:
@@ -255,26 +195,27 @@ class _Review:
             writer.append(s.HISTORY_TAB, history_row(
                 self.stamp, item_id, EVENT_RETURNED, stored, [], values))
         verdict = establishment(records, item_id, values, steps.decision, stored, not findings,
-                                self.digests.get(index))
+                                fingerprint(texts) if sidik or values.get(s.STEP3) else None)
         correction = self.record(item_id, verdict, values, steps, findings)
-        writer.set(dip, index, anchor, s.FINGERPRINT, verdict.digest)
+        writer.put(dip, anchor, s.FINGERPRINT, sidik, verdict.digest)
         if verdict.digest:
-            self.established.add(index)
+            self.established[index] = anchor
         publishable = bool(verdict.digest) and not verdict.tampered and not findings and item is not None
-        warnings = self.dip_warnings(index, values, item)
-        writer.set(dip, index, anchor, s.NOTE, "; ".join(f.id for f in [*findings, *warnings]))
-        where = position(values, steps, publishable, self.now.date(), reset=verdict.digest != stored,
+        warnings = self.dip_warnings(index, values, texts[s.LINK], item)
+        writer.put(dip, anchor, s.NOTE, texts[s.NOTE], "; ".join(f.id for f in [*findings, *warnings]))
+        where = position(texts, steps, publishable, self.now.date(), reset=verdict.digest != stored,
                          correction=correction.stage if correction else None)
-        writer.changes.writes += sop_writes(anchor, values, where)
+        writer.changes.writes += sop_writes(anchor, texts, where)
         return RowState(anchor, item_id, values, steps, item, findings, publishable, verdict.tampered, where,
                         warnings, correction)
 
-    def dip_warnings(self, index: int, values: dict[str, Cell], item: Item | None) -> list[Finding]:
-        """A broken ``Tautan``; a Berkala item not updated for too long."""
+    def dip_warnings(self, index: int, values: dict[str, Cell], link: str, item: Item | None
+                     ) -> list[Finding]:
+        """A broken ``Tautan`` (``link``: its text); a Berkala item not updated for too long."""
         row = self.dip.grid.rows[index]
         column = self.updated_column
         updated = row[column] if column is not None and column < len(row) else None
-        found = [link_finding(cell_text(values.get(s.LINK)), self.watch)]
+        found = [link_finding(link, self.watch)]
         if item is not None:
             found.append(berkala_finding(item.category, last_updated(updated, values.get(s.CREATED)),
                                          self.now.date(), self.watch))
@@ -318,17 +259,16 @@ class _Review:
 
     def locks(self) -> None:
         """Lock exactly the established rows; also when staff switched a tab's protection off."""
-        dip = self.dip
-        if self.established != set(dip.grid.locked_rows) or not all(
+        if self.established.keys() != self.dip.grid.locked_rows or not all(
                 g.protected for g in self.snapshot.tabs.values()):
-            self.writer.changes.locks = {
-                s.DIP_TAB: frozenset(dip.anchor(i) for i in sorted(self.established))}
+            self.writer.changes.locks = {s.DIP_TAB: frozenset(self.established.values())}
 
     def dik_rows(self) -> int:
         """Review every DIK row; returns the highest ID number issued."""
         dik, writer = self.dik, self.writer
         rows = dik.data_rows()
-        ids, highest = _assign_ids(dik, rows, self.issued[s.DIK_TAB][1], {})
+        ids, highest = _assign_ids(dik.tab.name, [(i, cell_text(dik.value(row, s.ID))) for i, row in rows],
+                                   self.issued[s.DIK_TAB][1], lambda _: False)
         for index, row in rows:
             anchor = dik.anchor(index)
             item_id = ids[index]
@@ -366,17 +306,16 @@ class _Review:
                 self.writer.set(system, system_row, system.anchor(system_row), s.SYSTEM_VALUE, str(number))
 
 
-def _optional_column(table: _Table, header: str) -> int | None:
+def _optional_column(table: Table, header: str) -> int | None:
     """Where an optional column (not in the tab's layout) is, if the register has it."""
     wanted = s.normalize_header(header)
     return next((i for i, text in enumerate(table.grid.rows[0]) if s.normalize_header(text) == wanted), None)
 
 
-def _matches(values: Mapping[str, Cell], digest: str) -> bool:
-    """Whether a row's content (its ``digest``) still matches the ``Sidik`` it carries (it keeps a
-    copied ID)."""
+def _keeps_id(values: Mapping[str, Cell]) -> bool:
+    """Whether a row's content still matches the ``Sidik`` it carries (it keeps a copied ID)."""
     stored = cell_text(values.get(s.FINGERPRINT))
-    return bool(stored) and stored == digest
+    return bool(stored) and stored == fingerprint(values)
 
 
 

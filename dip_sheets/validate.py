@@ -41,7 +41,7 @@ __all__ = [
 # ---- a DIP row ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Item:
     """A DIP row's content, normalised for publishing. Fields follow Perki 1/2021's elements; each
     attribute is named by a field of :data:`dip_sheets.schema.RECORD_FIELDS` (``Field.attr``)."""
@@ -69,6 +69,9 @@ _INDEX = {c.header: i for i, c in enumerate(s.DIP_COLUMNS)}
 _CONTENT = tuple(c for c in s.DIP_COLUMNS if c.header in s.CONTENT_HEADERS)
 #: free-text columns checked for invisible control characters and length
 _FREE_TEXT = (s.TITLE, s.SUMMARY, s.REMARKS, s.SUBCATEGORY)
+_TEXT, _WHEN, _UNIT = s.Parse.TEXT, s.Parse.WHEN, s.Parse.UNIT
+#: each content column as a row's check reads it: header, the item's attribute, parser, required
+_COLUMNS = tuple((c.header, c.field.attr, c.parse, c.required) for c in _CONTENT if c.field is not None)
 MAX_TEXT = 5000
 _FORM = s.dip_field(s.FORM).attr
 #: the parsers of text cells; ``Waktu Pembuatan`` reads the cell itself (a date or a serial number).
@@ -114,6 +117,8 @@ def _plain_web_address(text: str) -> bool:
 def _collapsed(text: str) -> str:
     """Inner whitespace collapsed; the cell's own string when that changes nothing (an item then
     holds no second copy of the text the register already holds)."""
+    if text.isascii() and text.isprintable() and "  " not in text and text[:1] != " " != text[-1:]:
+        return text  # nothing to collapse (most cells): answered without splitting the text
     collapsed = " ".join(text.split())
     return text if collapsed == text else collapsed
 
@@ -126,35 +131,40 @@ def _shows(text: str) -> bool:
 
 
 def validate_dip_row(
-    values: Mapping[str, Cell], units: Sequence[str], item_id: str = ""
+    values: Mapping[str, Cell], units: Sequence[str], item_id: str = "",
+    texts: Mapping[str, str] | None = None,
 ) -> tuple[Item | None, list[Finding]]:
     """Check one DIP row's content. Returns the normalised item (``None`` if unusable).
 
     Each column is read as its schema says (:class:`~dip_sheets.schema.Parse`); each cell is turned
-    into text once.
+    into text once (``texts``: the content cells' :func:`cell_text`, when the caller has them).
     """
     findings: list[Finding] = []
-    texts = {c.header: cell_text(values.get(c.header)) for c in _CONTENT}
+    if texts is None:
+        texts = {header: cell_text(values.get(header)) for header, *_ in _COLUMNS}
     fields: dict[str, str] = {}
     when: When | None = None
-    for column in _CONTENT:
-        assert column.field is not None
-        text = texts[column.header]
-        fields[column.field.attr] = _collapsed(text) if column.parse is s.Parse.TEXT else ""
+    for header, attr, parse, required in _COLUMNS:
+        text = texts[header]
+        if parse is _TEXT:  # kept as typed, spacing tidied; checked only for being filled in
+            fields[attr] = _collapsed(text)
+            if required and not _shows(text):
+                findings.append(Finding(header, f"{header}: wajib diisi.", f"{header}: required."))
+            continue
+        fields[attr] = ""
         if not _shows(text):
-            if column.required:
-                findings.append(Finding(column.header, f"{column.header}: wajib diisi.",
-                                        f"{column.header}: required."))
+            if required:
+                findings.append(Finding(header, f"{header}: wajib diisi.", f"{header}: required."))
             continue
         try:
-            if column.parse is s.Parse.WHEN:
-                cell = values.get(column.header)
-                when = (_when_of_text if type(cell) is str else parse_when)(cell, column.header)
-                fields[column.field.attr] = when.text
-            elif column.parse is s.Parse.UNIT:
-                fields[column.field.attr] = _unit(text, units)
-            elif column.parse is not s.Parse.TEXT:
-                fields[column.field.attr] = _PARSERS[column.parse](text)
+            if parse is _WHEN:
+                cell = values.get(header)
+                when = (_when_of_text if type(cell) is str else parse_when)(cell, header)
+                fields[attr] = when.text
+            elif parse is _UNIT:
+                fields[attr] = _unit(text, units)
+            else:
+                fields[attr] = _PARSERS[parse](text)
         except Invalid as problem:
             findings.append(problem.finding)
     if "Softcopy" in fields[_FORM] and not _shows(texts[s.LINK]):
@@ -186,7 +196,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u206
 
 
 def _has_control_chars(text: str) -> bool:
-    return bool(_CONTROL.search(text))
+    # printable ASCII (most cells) holds none: the search is left for the rest
+    return not (text.isascii() and text.isprintable()) and bool(_CONTROL.search(text))
 
 
 def duplicate_key(values: Mapping[str, Cell]) -> str:

@@ -45,7 +45,7 @@ from .validate import Item, parse_choice, validate_dip_row
 # ---- steps 1 to 3, as staff filled them ----------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Steps:
     """The SOP columns of a row, normalised (empty string = not done)."""
 
@@ -156,8 +156,22 @@ def content_text(value: object) -> str:
 
 def fingerprint(values: Mapping[str, Cell]) -> str:
     """A short digest of an item's content (the unit-owned columns), as stored in ``Sidik``."""
-    text = "\x1f".join(content_text(values.get(h)) for h in s.CONTENT_HEADERS)
+    text = "\x1f".join([v if type(v) is str else "" if v is None else content_text(v)
+                        for v in map(values.get, s.CONTENT_HEADERS)])
+    if not _tidy(text):  # some cell's content_text differs from the cell: each cell's, then
+        text = "\x1f".join([content_text(v) for v in map(values.get, s.CONTENT_HEADERS)])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _tidy(text: str) -> bool:
+    """Whether each of the content cells joined by the unit separator in ``text`` is its own
+    :func:`content_text` (most rows: a few scans of the row, not a split of each cell): no
+    whitespace but single spaces inside a cell (every other whitespace character is
+    unprintable), no leading apostrophe, and no unit separator in a cell."""
+    cells = f"\x1f{text}\x1f"
+    return ("  " not in cells and "\x1f " not in cells and " \x1f" not in cells and "\x1f'" not in cells
+            and cells.count("\x1f") == len(s.CONTENT_HEADERS) + 1
+            and cells.replace("\x1f", "").isprintable())
 
 
 def stage(steps: Steps, publishable: bool, uploaded: bool, correction: Stage | None = None) -> Stage:
@@ -198,7 +212,7 @@ SINCE = " · sejak "
 def stage_since(text: str, current: Stage) -> dt.date | None:
     """The date recorded in a ``Posisi SOP`` cell, if it still names the ``current`` stage."""
     label, _, day = text.partition(SINCE)
-    if label != current.value:
+    if label != current:  # a StrEnum is its value
         return None
     try:
         return dt.date.fromisoformat(day)
@@ -220,7 +234,7 @@ class Release:
     uploaded: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Position:
     """Steps 4 and 5 and ``Posisi SOP`` of a row: where it stands, in the cells only dip-sheets writes."""
 
@@ -232,7 +246,7 @@ class Position:
 
     def cells(self) -> dict[str, str]:
         return {s.STEP4: self.ordered, s.STEP5: self.uploaded,
-                s.STAGE: f"{self.stage.value}{SINCE}{self.since.isoformat()}"}
+                s.STAGE: f"{self.stage}{SINCE}{self.since.isoformat()}"}
 
 
 def position(
@@ -305,11 +319,11 @@ def establishment(
     or step 3) is recorded once, so the next sync knows it. ``current``: the row's
     :func:`fingerprint`, when the caller has it already.
     """
-    if current is None:
-        current = fingerprint(values)
     if decision not in s.KEEPS_ESTABLISHED:
         return Establishment("", EVENT_WITHDRAWN, stored, decision or "(kosong)") if stored \
             else Establishment("")
+    if current is None:
+        current = fingerprint(values)
     if not stored:
         if decision in s.ESTABLISHING and valid:
             return Establishment(current, EVENT_ESTABLISHED, current, step3_note(decision))

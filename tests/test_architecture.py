@@ -17,7 +17,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "dip_sheets"
 
 CORE = {
     "messages", "findings", "errors", "schema", "ids", "dates", "parsers", "validate", "workflow",
-    "ledger", "states", "sync", "row_review", "records", "opendata", "history", "feed", "dcat", "templating",
+    "ledger", "states", "sync", "row_review", "review_table", "records", "opendata", "history", "feed",
+    "dcat", "templating",
     "render", "status", "reports", "redact", "config", "config_values", "higher_dik", "linkreasons",
     "monev", "ringkasan", "link_settings", "register", "gc_pause", "staleness", "__version__", "guide_tab",
     "decisions", "decision_text", "tabs",

@@ -49,7 +49,7 @@ class Snapshot:
     tabs: dict[str, Grid]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowAnchor:
     """Where a row was when read, and the key that identifies it again if it moved."""
 
@@ -58,7 +58,7 @@ class RowAnchor:
     key: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CellWrite:
     anchor: RowAnchor
     header: str
@@ -170,14 +170,19 @@ def row_keyer(tab: Tab, columns: Mapping[str, int]) -> Callable[[Sequence[Cell]]
     width = max([key, *staff]) + 1
     pick: Callable[[Sequence[Cell]], tuple[Cell, ...]] = (
         itemgetter(*staff) if len(staff) > 1 else lambda row: tuple(row[i] for i in staff))
-    sha256 = hashlib.sha256
 
     def keyed(row: Sequence[Cell]) -> str:
         if len(row) < width:
             row = [*row, *([None] * (width - len(row)))]
-        text = "\x1f".join([cell_text(v) for v in pick(row)])
-        return f"{cell_text(row[key])}|{sha256(text.encode()).hexdigest()[:16]}"
+        return text_key(cell_text(row[key]), [cell_text(v) for v in pick(row)])
     return keyed
+
+
+def text_key(key: str, staff: Sequence[str]) -> str:
+    """:func:`row_key` from the row's texts (:func:`cell_text`): its key cell's and, in the tab's
+    column order, its staff cells' (a review has them already)."""
+    text = "\x1f".join(staff)
+    return f"{key}|{hashlib.sha256(text.encode()).hexdigest()[:16]}"
 
 
 def relocate(tab: Tab, anchors: Sequence[RowAnchor], rows: Sequence[Sequence[Cell]]) -> dict[

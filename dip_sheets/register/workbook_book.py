@@ -105,8 +105,8 @@ class Book:
                 # a short text repeated down a column (a unit, a category, "Sudah") is held once
                 shared: dict[str, str] = {}
                 for raw in raws:
-                    values: Row = [(shared.setdefault(v, v) if len(v) <= SHARED_TEXT else v)
-                                   if type(v) is str and v else _value(v) for v in raw]
+                    values: Row = [((shared.setdefault(v, v) if len(v) <= SHARED_TEXT else v) if v else None)
+                                   if type(v) is str else _value(v) for v in raw]
                     while values and values[-1] is None:
                         values.pop()
                     rows.append(values)
