@@ -174,16 +174,22 @@ def _quote(value: Cell) -> str:
     return f"'{text}'" if len(text) <= QUOTE else f"'{text[:QUOTE - 1].rstrip()}…'"
 
 
-def correction_finding(changed: list[str], approve: str, live: bool) -> Finding:
+def correction_finding(changed: list[str], approve: str, live: bool, *, excluded: bool = False) -> Finding:
     """The note of a row whose content differs from the established one, waiting for the PPID;
     ``approve`` is the step-3 value that approves it, ``live`` whether the established version
-    still goes on the list."""
+    still goes on the list, ``excluded`` that it does not because the row is marked excluded now."""
     columns = ", ".join(changed) if changed else "isi baris"
     columns_en = ", ".join(changed) if changed else "row content"
-    kept = ("Versi yang ditetapkan tetap diterbitkan" if live else
-            "Versi yang ditetapkan tidak lolos pemeriksaan lagi sehingga item ini tidak diterbitkan")
-    kept_en = ("The established version stays published" if live else
-               "The established version no longer passes the checks, so the item is not published")
+    if excluded:
+        kept = (f"Baris ini kini ditandai '{s.EXCLUDED}', sehingga versi yang ditetapkan pun tidak"
+                " diterbitkan lagi sampai PPID memutuskan")
+        kept_en = (f"This row is now marked '{s.EXCLUDED}', so not even the established version is"
+                   " published until the PPID decides")
+    elif live:
+        kept, kept_en = "Versi yang ditetapkan tetap diterbitkan", "The established version stays published"
+    else:
+        kept = "Versi yang ditetapkan tidak lolos pemeriksaan lagi sehingga item ini tidak diterbitkan"
+        kept_en = "The established version no longer passes the checks, so the item is not published"
     return Finding(
         None,
         f"Koreksi menunggu persetujuan PPID (berubah: {columns}). {kept}; nilai lamanya ada di tab"

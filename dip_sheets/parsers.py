@@ -49,8 +49,13 @@ def _choose(text: str, column: str, choices: Sequence[str]) -> str:
     )
 
 
+def marks_excluded(text: str) -> bool:
+    """Whether a ``Kategori`` says the information is excluded (``Dikecualikan``, any spelling)."""
+    return squash(text) == s.EXCLUDED.casefold()
+
+
 def parse_category(text: str) -> str:
-    if squash(text) == s.EXCLUDED.casefold():
+    if marks_excluded(text):
         raise Invalid(Finding(
             s.CATEGORY,
             "Kategori: informasi yang dikecualikan bukan bagian dari DIP; pindahkan baris ini ke tab"

@@ -27,6 +27,7 @@ from .ledger import (
     read_records,
     rejected_finding,
 )
+from .parsers import marks_excluded
 from .register import Cell, CellWrite, Changes, RowAnchor, Snapshot, cell_text
 from .review_table import Table
 from .review_table import table as table  # sync.links_in reads the DIP tab with it
@@ -228,12 +229,15 @@ class _Review:
         correction = None
         if verdict.tampered:
             approve = approval_choice(steps.decision)
-            correction = Correction(verdict.changed, verdict.rejected,
-                                    established_item(self.records, item_id, self.units), approve)
+            # a row marked excluded now withholds even its established version: never a leak
+            excluded = marks_excluded(cell_text(values.get(s.CATEGORY)))
+            live = None if excluded else established_item(self.records, item_id, self.units)
+            correction = Correction(verdict.changed, verdict.rejected, live, approve)
             established = self.records.established.get(item_id, {})
             findings.insert(0, rejected_finding(list(verdict.changed), established, item_id, approve)
-                            if verdict.rejected and correction.live is not None else
-                            correction_finding(list(verdict.changed), approve, correction.live is not None))
+                            if verdict.rejected and live is not None else
+                            correction_finding(list(verdict.changed), approve, live is not None,
+                                               excluded=excluded))
             self.result.tampered.append(item_id)
         elif steps.decision == s.REJECT_CORRECTION and not verdict.digest:
             findings.insert(0, no_correction_finding())

@@ -19,6 +19,7 @@ import pytest
 from dip_sheets import schema as s
 from dip_sheets.config import default_config
 from dip_sheets.connect import open_register
+from dip_sheets.errors import PublishFailed
 from dip_sheets.guide_tab import lines as guide_lines
 from dip_sheets.notify import digests
 from dip_sheets.publish import PublishResult, publish
@@ -297,6 +298,31 @@ def test_an_invalid_correction_keeps_the_old_content_and_an_approval_of_it_waits
     assert fixed.review.approved == [] and "pilih 'Ditetapkan' untuk menyetujui" in note_of(register)
     set_cell(register, 1, s.STEP3, s.ESTABLISHED)
     assert run(register, UNITS, NOW).review.approved == ["DIP-0001"]
+
+
+@pytest.mark.parametrize("marked", [s.EXCLUDED, "  dikecualikan ", "DIKECUALIKAN"])
+def test_an_established_row_marked_excluded_is_withheld_not_kept_live(marked: str, tmp_path: Path) -> None:
+    """Marking an established row ``Dikecualikan`` is a correction like any other, but its
+    established version must not stay public meanwhile: excluded information never goes live."""
+    register = established_in_memory()
+    register.add(s.DIP_TAB, established("Laporan Keuangan"))
+    run(register, UNITS, NOW)
+    set_cell(register, 1, s.CATEGORY, marked)
+    result = run(register, UNITS, NOW)
+    assert [i.id for i in result.review.items] == ["DIP-0002"]
+    assert [r.id for r in result.review.blockers] == ["DIP-0001"]  # the PPID must decide
+    assert "kini ditandai 'Dikecualikan'" in note_of(register)
+    config = dataclasses.replace(default_config(tmp_path), units=UNITS)
+    site = FolderTarget(tmp_path / "situs")
+    with pytest.raises(PublishFailed, match="DIP-0001"):
+        publish(config, register, site, now=NOW, force=False)
+    publish(config, register, site, now=NOW, force=True)
+    published = json.loads((tmp_path / "situs" / "dip.json").read_bytes())
+    assert [item["id"] for item in published["item"]] == ["DIP-0002"]
+    set_cell(register, 1, s.STEP3, s.REJECT_CORRECTION)  # rejected: still withheld until typed back
+    assert [i.id for i in run(register, UNITS, NOW).review.items] == ["DIP-0002"]
+    set_cell(register, 1, s.CATEGORY, established("Profil")[s.CATEGORY])
+    assert [i.id for i in run(register, UNITS, NOW).review.items] == ["DIP-0001", "DIP-0002"]
 
 
 def test_the_rejection_note_cuts_long_established_values() -> None:
