@@ -22,6 +22,7 @@ from .ledger import (
     EVENT_RETURNED,
     EVENT_WITHDRAWN,
     correction_finding,
+    held_finding,
     history_row,
     no_correction_finding,
     read_records,
@@ -36,6 +37,7 @@ from .states import DikState, Review, RowState
 from .validate import (
     Finding,
     Item,
+    duplicate_key,
     find_duplicates,
     id_number,
     validate_dik_row,
@@ -168,7 +170,31 @@ class _Review:
                 findings.append(duplicates[ids[index]])
             self.result.dip.append(self.dip_row(index, ids[index], issued, values, texts, item, steps,
                                                 findings))
+        self.held_notes()
         return highest
+
+    def held_notes(self) -> None:
+        """A held row's note names every established item it resembles, also those this very sync
+        establishes: the next sync finds them in ``Riwayat``, and its note must be the same."""
+        fresh = {*self.result.newly_established, *self.result.approved}
+        if not fresh or not self.result.held:
+            return
+        keys = {r.id: duplicate_key(r.values) for r in self.result.dip if r.id in fresh}
+        for row in self.result.dip:
+            if row.id not in self.result.held:
+                continue
+            known = self.records.similar(row.values, row.id)
+            now_too = {i for i, key in keys.items() if i != row.id and key == duplicate_key(row.values)}
+            if not now_too - set(known) or held_finding(known) not in row.findings:
+                continue
+            row.findings[row.findings.index(held_finding(known))] = held_finding(
+                sorted({*known, *now_too}, key=id_number))
+            note = "; ".join(f.id for f in [*row.findings, *row.warnings])
+            writes = self.writer.changes.writes
+            written = [w for w in writes if w.anchor == row.anchor and w.header == s.NOTE]
+            for old in written:
+                writes.remove(old)
+            self.writer.set(self.dip, row.anchor.row, row.anchor, s.NOTE, note)
 
     def dip_row(self, index: int, item_id: str, issued: int, values: dict[str, Cell],
                 texts: Mapping[str, str], item: Item | None, steps: Steps, findings: list[Finding]

@@ -116,6 +116,23 @@ def test_a_copy_of_a_deleted_established_row_is_held_by_title_and_unit() -> None
     assert_settled(register)
 
 
+def test_a_held_copy_names_an_item_established_in_the_same_sync_and_the_next_sync_agrees() -> None:
+    """Property-test find: the established original is deleted, so its duplicate is established by
+    this sync, while a copy of that duplicate arrives: the copy's note must name both at once, or
+    the next sync (reading the new establishment from Riwayat) rewrites it."""
+    register = memory_register()
+    register.add(s.DIP_TAB, established("Laporan Keuangan"))
+    register.add(s.DIP_TAB, established("Laporan Keuangan"))  # a duplicate: not established
+    assert sync(register).summary()["newly_established"] == ["DIP-0001"]
+    copy = list(register.tabs[s.DIP_TAB][2])
+    del register.tabs[s.DIP_TAB][1]
+    register.tabs[s.DIP_TAB].append(copy)  # copied with its ID, below
+    result = sync(register)
+    assert result.review.newly_established == ["DIP-0002"] and result.review.held == ["DIP-0003"]
+    assert "mirip DIP-0001, DIP-0002 (judul dan unit sama)" in cell_text(register.get(s.DIP_TAB, 2, s.NOTE))
+    assert_settled(register)
+
+
 def test_a_hand_typed_new_id_does_not_carry_an_establishment() -> None:
     register = established_register("Profil")
     copy = list(register.tabs[s.DIP_TAB][1])
