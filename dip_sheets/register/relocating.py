@@ -8,7 +8,7 @@ Google sheet and the test register cannot drift apart.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Protocol
 
 from ..messages import Message
@@ -52,36 +52,66 @@ def apply_changes(backend: Backend, changes: Changes) -> ApplyResult:
     names = sorted({w.anchor.tab for w in changes.writes}
                    | {name for name, rows in changes.appends.items() if rows} | set(locks))
     session = backend.session([*names, *sorted(changes.rewrite)], changes.locks is not None)
-    written = 0
     skipped: list[CellWrite] = []
     anchors: dict[RowAnchor, RowAnchor] = {}
-    for name in names:
-        tab = tab_of(name)
-        rows = session.rows(name)
-        columns = locate_columns(tab, rows[0] if rows else [])
-        writes = [w for w in changes.writes if w.anchor.tab == name]
-        # every anchor is resolved against the tab as it is now, before any write of this batch
-        # changes a row's key (assigning an ID does)
-        where = relocate(tab, [*(w.anchor for w in writes), *locks.get(name, ())], rows)
-        cells: dict[tuple[int, int], Cell] = {}
-        for write in writes:
-            row = where[write.anchor]
-            if row is None:
-                skipped.append(write)
-            else:
-                cells[(row, columns[write.header])] = write.value
-        if cells:
-            session.write(name, cells)
-            written += len(cells)
-        # the caller keeps finding its rows after this batch without reading the register again
-        anchors.update(anchors_after(tab, rows, where, writes))
-        appends = changes.appends.get(name) or []
-        if appends:
-            session.append(name, [{columns[h]: v for h, v in values.items()} for values in appends])
-        if name in locks:
-            session.lock(name, frozenset(i for a in locks[name] if (i := where[a]) is not None))
+    written = sum(_apply_tab(session, name, changes, skipped, anchors) for name in names)
     for name, whole in sorted(changes.rewrite.items()):
         session.replace(name, whole)
     notices = session.commit()
     return ApplyResult(written, sum(len(r) for r in changes.appends.values()), tuple(skipped),
                        tuple(notices), anchors)
+
+
+def _apply_tab(session: Session, name: str, changes: Changes, skipped: list[CellWrite],
+               anchors: dict[RowAnchor, RowAnchor]) -> int:
+    """One tab of :func:`apply_changes`; returns the cells written. Its own function so that what
+    it builds per row (positions, cells, re-keyed anchors) is let go before the session commits."""
+    tab, locks = tab_of(name), changes.locks or {}
+    rows = session.rows(name)
+    columns = locate_columns(tab, rows[0] if rows else [])
+    writes = [w for w in changes.writes if w.anchor.tab == name]
+    # every anchor is resolved against the tab as it is now, before any write of this batch
+    # changes a row's key (assigning an ID does)
+    where = relocate(tab, [*(w.anchor for w in writes), *locks.get(name, ())], rows)
+    cells: dict[tuple[int, int], Cell] = {}
+    for write in writes:
+        row = where[write.anchor]
+        if row is None:
+            skipped.append(write)
+        else:
+            cells[(row, columns[write.header])] = write.value
+    # the caller keeps finding its rows after this batch without reading the register again
+    # (worked out before the write, which may read the tab's part: both at once cost more memory)
+    anchors.update(anchors_after(tab, rows, where, writes))
+    if cells:
+        session.write(name, cells)
+    appends = changes.appends.get(name) or []
+    if appends:
+        by_column = {i: h for h, i in columns.items()}
+        session.append(name, [ByColumn(values, columns, by_column) for values in appends])
+    if name in locks:
+        session.lock(name, frozenset(i for a in locks[name] if (i := where[a]) is not None))
+    return len(cells)
+
+
+class ByColumn(Mapping[int, Cell]):
+    """A row to append (header -> value) seen by 0-based column, without a copy: a first sync
+    appends a ``Riwayat`` row per item, and a re-keyed copy of each was tens of MB at 100k rows."""
+
+    __slots__ = ("_by_column", "_columns", "_values")
+
+    def __init__(self, values: Mapping[str, Cell], columns: Mapping[str, int],
+                 by_column: Mapping[int, str]) -> None:
+        self._values, self._columns, self._by_column = values, columns, by_column
+
+    def __getitem__(self, column: int) -> Cell:
+        header = self._by_column.get(column)
+        if header is None or header not in self._values:
+            raise KeyError(column)
+        return self._values[header]
+
+    def __iter__(self) -> Iterator[int]:
+        return (self._columns[h] for h in self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)

@@ -207,9 +207,14 @@ class _Session:
         self.book.lock_rows(definition, s.locate_columns(definition, grid[0]), grid, rows)
 
     def replace(self, tab: str, rows: Sequence[Row]) -> None:
+        # the batch replaces whole tabs after its writes by position: the values as read are
+        # needed no more (a tab asked for again is read again), and at 100,000 rows they are
+        # tens of MB held while the new tab is made and the workbook saved
+        self.book.grids.clear()
         write_dashboard(self.book, rows)
 
     def commit(self) -> list[Message]:
+        self.book.grids.clear()  # as in replace: every write is queued, saving needs no values
         notices = self.book.protect_all() if self.locks else []
         self.register._save(self.book.save)
         return notices

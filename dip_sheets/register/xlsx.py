@@ -19,6 +19,7 @@ import math
 import re
 import struct
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -194,7 +195,15 @@ class Package:
     def read(self, name: str) -> bytes:
         if name in self.changed:
             return self.changed[name]
-        return self.archive.read(name)
+        info = self.archive.getinfo(name)
+        if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1:  # 0x1: encrypted
+            return self.archive.read(name)
+        # inflated into one buffer of the size the zip states: zipfile's own read holds a part
+        # twice while it inflates it (a sheet of 100,000 rows is ~100 MB)
+        data = zlib.decompress(_payload(self.source, info), -zlib.MAX_WBITS, max(info.file_size, 1))
+        if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+            raise zipfile.BadZipFile(f"Bad CRC-32 or size for file {name!r}")
+        return data
 
     def has(self, name: str) -> bool:
         return name in self.changed or (name not in self.removed and name in self.archive.NameToInfo)
@@ -345,11 +354,7 @@ def _stream_member(out: zipfile.ZipFile, original: zipfile.ZipInfo, pieces: Iter
 
 def _copy_member(source: BinaryIO, out: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     """Copy a member's stored (compressed) bytes without decompressing them."""
-    source.seek(info.header_offset)
-    header = source.read(LOCAL_HEADER_SIZE)
-    name_length, extra_length = struct.unpack("<HH", header[26:30])
-    source.seek(name_length + extra_length, 1)
-    payload = source.read(info.compress_size)
+    payload = _payload(source, info)
     copy = zipfile.ZipInfo(info.filename, info.date_time)
     copy.compress_type, copy.CRC = info.compress_type, info.CRC
     copy.compress_size, copy.file_size = info.compress_size, info.file_size
@@ -365,3 +370,12 @@ def _copy_member(source: BinaryIO, out: zipfile.ZipFile, info: zipfile.ZipInfo) 
     out.start_dir = stream.tell()
     setattr(out, "_didModify", True)  # noqa: B010  # so close() writes the central directory
 
+
+
+def _payload(source: BinaryIO, info: zipfile.ZipInfo) -> bytes:
+    """A member's stored (compressed) bytes."""
+    source.seek(info.header_offset)
+    header = source.read(LOCAL_HEADER_SIZE)
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    source.seek(name_length + extra_length, 1)
+    return source.read(info.compress_size)
