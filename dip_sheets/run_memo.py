@@ -34,7 +34,6 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,11 +49,11 @@ from .notify import SENT_FILE
 from .province_fetch import write_atomic
 from .publish import Progress, PublishResult
 from .published_state import selfcheck_path
-from .register import Register, Snapshot
+from .register import Register
 from .register.workbook import WorkbookRegister
 from .render_digest import folder_digest
 from .site import scan
-from .sync import SyncResult, Watch, links_in
+from .sync import SyncResult
 from .targets import Target
 
 log = logging.getLogger(__name__)
@@ -155,15 +154,6 @@ def links_due(config: Config, urls: list[str], now: dt.datetime) -> dt.datetime 
     settings = config.links
     return min(r.checked_at + (settings.recheck_ok if r.ok else settings.recheck_broken)
                for r in (cached[url] for url in urls))
-
-
-def noting_links(watch: Callable[[Snapshot], Watch], urls: list[str]) -> Callable[[Snapshot], Watch]:
-    """``watch``, keeping in ``urls`` the links of the register it is asked about."""
-    def noted(snapshot: Snapshot) -> Watch:
-        urls.extend(links_in(snapshot))
-        return watch(snapshot)
-
-    return noted
 
 
 def _refuse_if_open(register: Register) -> None:

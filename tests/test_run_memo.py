@@ -23,7 +23,7 @@ import openpyxl
 import pytest
 
 from dip_sheets import publish as publish_module
-from dip_sheets import run_memo
+from dip_sheets import row_watch, run_memo
 from dip_sheets import schema as s
 from dip_sheets import sync as sync_module
 from dip_sheets.cli import main
@@ -237,6 +237,22 @@ def test_a_link_due_for_its_recheck_makes_a_full_sync(
     clock.now += dt.timedelta(hours=5)  # 6 hours after the check, the same day
     checking.sync()
     assert full(reviews) and probed == [LINK, LINK]
+
+
+def test_a_full_sync_finds_the_registers_links_once(
+        office: Office, reviews: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The memo's link expiry and the link check share one pass over the rows."""
+    passes: list[int] = []
+    real = row_watch.links_in
+
+    def counted(snapshot: Any) -> list[str]:
+        passes.append(1)
+        return real(snapshot)
+
+    for module in (row_watch, run_memo):  # whoever looks for them (the memo once did, too)
+        monkeypatch.setattr(module, "links_in", counted, raising=False)
+    office.sync()
+    assert full(reviews) and len(passes) == 1
 
 
 def test_a_dry_run_neither_uses_nor_writes_the_memo(office: Office, reviews: list[str]) -> None:
@@ -491,7 +507,7 @@ def test_the_digests_are_the_same_in_every_interpreter(
 KILLED_WHILE_RECORDING = """
 import os, signal, sys
 from pathlib import Path
-from dip_sheets import run_memo
+from dip_sheets import row_watch, run_memo
 from dip_sheets.config import load_configs
 from dip_sheets.office import Office
 real = run_memo.write_atomic
