@@ -243,7 +243,7 @@ def test_a_full_sync_finds_the_registers_links_once(
         office: Office, reviews: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """The memo's link expiry and the link check share one pass over the rows."""
     passes: list[int] = []
-    real = row_watch.links_in
+    real = sync_module.links_in
 
     def counted(snapshot: Any) -> list[str]:
         passes.append(1)
