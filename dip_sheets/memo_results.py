@@ -48,7 +48,7 @@ class RecalledSync(SyncResult):
 
     recorded: dict[str, Any] = field(default_factory=dict)
 
-    def summary(self) -> dict[str, Any]:
+    def summary(self, *, rows: bool = True) -> dict[str, Any]:
         return dict(self.recorded)
 
 
@@ -66,7 +66,7 @@ def kept(result: SyncResult) -> dict[str, Any]:
         return [said.setdefault((f.column, f.id, f.en), len(said)) for f in findings]
 
     return {
-        "summary": {k: None if k in FROM_ROWS else v for k, v in result.summary().items()},
+        "summary": result.summary(rows=False),
         "problems": [[r.anchor.tab, r.anchor.row, r.anchor.key, r.id, refs(r.findings)]
                      for r in review.problem_rows()],
         "warnings": [[r.anchor.tab, r.anchor.row, r.anchor.key, r.id, refs(r.warnings)]

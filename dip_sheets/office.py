@@ -45,7 +45,7 @@ from .redaction import record as record_redaction
 from .register import Layout, Register, Snapshot, texts
 from .restore import record_live, rollback, rollback_release
 from .row_watch import link_settings, watch, watcher
-from .run_memo import PublishMemo, SyncMemo, heard, noting_links
+from .run_memo import PublishMemo, SyncMemo, heard
 from .status import StatusResult, status
 from .sync import Review, SyncResult, review
 from .sync import run as run_sync
@@ -164,7 +164,7 @@ class Office:
                 return known
             urls: list[str] = []
             result = run_sync(register, config.units, now, dry_run=dry_run,
-                              watch=noting_links(watcher(config, now, network=not dry_run), urls),
+                              watch=watcher(config, now, network=not dry_run, noted=urls),
                               finish=lambda snapshot, reviewed: self._dashboard(snapshot, reviewed, now))
             if memo is not None:  # e-mail digests when DIP_SMTP_HOST is set; a failed notice never fails
                 failed = notify(config, result.review, config.state_dir, now).failed

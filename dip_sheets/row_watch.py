@@ -45,9 +45,14 @@ def results(config: Config, urls: list[str], now: dt.datetime, *, network: bool)
     return {url: known[url] for url in urls if url in known}
 
 
-def watch(config: Config, snapshot: Snapshot, now: dt.datetime, *, network: bool = False) -> Watch:
-    """The review's :class:`~dip_sheets.staleness.Watch` for ``snapshot``."""
-    found = results(config, links_in(snapshot), now, network=network)
+def watch(config: Config, snapshot: Snapshot, now: dt.datetime, *, network: bool = False,
+          noted: list[str] | None = None) -> Watch:
+    """The review's :class:`~dip_sheets.staleness.Watch` for ``snapshot``; its links are also kept
+    in ``noted`` (the run memo needs them, and finding them is a pass over every row)."""
+    urls = links_in(snapshot)
+    if noted is not None:
+        noted.extend(urls)
+    found = results(config, urls, now, network=network)
     broken: dict[str, Message] = {}
     for url, result in found.items():
         warning = link_warning(result)
@@ -56,6 +61,7 @@ def watch(config: Config, snapshot: Snapshot, now: dt.datetime, *, network: bool
     return Watch(broken, config.monev.berkala_months, config.monev.exclusion_warning_days)
 
 
-def watcher(config: Config, now: dt.datetime, *, network: bool = False) -> Callable[[Snapshot], Watch]:
+def watcher(config: Config, now: dt.datetime, *, network: bool = False,
+            noted: list[str] | None = None) -> Callable[[Snapshot], Watch]:
     """:func:`watch` for :func:`dip_sheets.sync.run`, which asks once it has read the register."""
-    return lambda snapshot: watch(config, snapshot, now, network=network)
+    return lambda snapshot: watch(config, snapshot, now, network=network, noted=noted)

@@ -7,7 +7,8 @@ the configuration's resolved values, today's date in the office's timezone, the 
 sync reads (the link results ``cek-tautan.json``, the last self-check ``monev-<name>.json`` the
 report includes, the memory of e-mail notices sent ``notifikasi-terkirim.json``), the ``DIP_*``
 environment (the e-mail settings, ``DIP_PDF``; never the password), and the installed dip-sheets
-itself (its version and the bytes of its code and templates, so an upgrade never reuses a memo).
+itself (its version and the bytes of its code and templates, so an upgrade never reuses a memo;
+that digest is kept in ``memo-source.json`` while no file of the package changed).
 The next sync computes the same digest first (hashing 10,000 rows' workbook takes milliseconds)
 and, when it is equal, returns what the full sync reported (:mod:`dip_sheets.memo_results`).
 Any input changed is a full sync, as before. With link checks on (``[links] check``) the memo
@@ -26,6 +27,7 @@ reads and reviews it in full.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
@@ -34,7 +36,7 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,17 +52,21 @@ from .notify import SENT_FILE
 from .province_fetch import write_atomic
 from .publish import Progress, PublishResult
 from .published_state import selfcheck_path
-from .register import Register, Snapshot
+from .register import Register
 from .register.workbook import WorkbookRegister
 from .render_digest import folder_digest
 from .site import scan
-from .sync import SyncResult, Watch, links_in
+from .sync import SyncResult
 from .targets import Target
 
 log = logging.getLogger(__name__)
 
 FORMAT = "dip-sheets run memo"
 VERSION = 1
+#: the package's files as last hashed (see :func:`package_digest`)
+SOURCE_FILE = "memo-source.json"
+#: seconds a file must be older than the run to be trusted by its listing alone
+RACY = 2
 #: environment variables left out of the digest: a secret is not kept, even hashed
 SECRET = frozenset({"DIP_SMTP_PASSWORD"})
 
@@ -71,10 +77,48 @@ def memo_path(config: Config, kind: str) -> Path:
 
 
 @functools.cache
-def source_digest() -> str:
+def source_digest(state_dir: Path) -> str:
     """The installed dip-sheets: its version, the Python it runs on, every file of the package."""
-    package = folder_digest(Path(__file__).resolve().parent)
+    package = package_digest(Path(__file__).resolve().parent, state_dir / SOURCE_FILE)
     return hashlib.sha256(f"{__version__} {sys.version_info[:2]} {package}".encode()).hexdigest()
+
+
+def package_digest(folder: Path, kept: Path) -> str:
+    """:func:`folder_digest` of ``folder``, taken from ``kept`` while no file of it was added,
+    removed or written since (the same names, sizes, times and inodes: hashing every file costs
+    more than the rest of a run's inputs together). Files written in the last :data:`RACY` seconds
+    are never trusted by their listing alone (a coarse file-system clock can give a later write
+    the same time), as git treats its index."""
+    listing = _listing(folder)
+    try:
+        document = json.loads(kept.read_text(encoding="utf-8"))
+        if listing is not None and document["listing"] == listing:
+            return str(document["digest"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    digest = folder_digest(folder)
+    fresh = listing is not None and all(entry[2] < time.time_ns() - RACY * 10**9 for entry in listing[1:])
+    if fresh and _listing(folder) == listing:  # nothing changed while it was hashed
+        with contextlib.suppress(OSError):  # without it the next process hashes again, nothing worse
+            write_atomic(kept, json.dumps({"listing": listing, "digest": digest}).encode())
+    return digest
+
+
+def _listing(folder: Path) -> list[Any] | None:
+    """``folder`` and each file under it (``__pycache__`` aside) with its size, modification and
+    change times and inode (JSON-shaped, to compare with a kept one); None when one cannot be read."""
+    found: list[Any] = [str(folder)]
+    try:
+        for root, dirs, files in os.walk(folder):
+            dirs[:] = [d for d in dirs if d != "__pycache__"]
+            for name in files:
+                path = os.path.join(root, name)
+                st = os.stat(path)
+                found.append([os.path.relpath(path, folder), st.st_size, st.st_mtime_ns, st.st_ctime_ns,
+                              st.st_ino])
+    except OSError:
+        return None
+    return [found[0], *sorted(found[1:])]
 
 
 def _file(path: Path) -> str:
@@ -99,7 +143,8 @@ def inputs(config: Config, now: dt.datetime, **more: Any) -> str | None:
     state = (CACHE_FILE, SENT_FILE, selfcheck_path(config).name)
     try:
         parts = {
-            "source": source_digest(), "register": _file(config.register.path), "config": repr(config),
+            "source": source_digest(config.state_dir), "register": _file(config.register.path),
+            "config": repr(config),
             "today": now.date().isoformat(),
             "state": {name: _file(config.state_dir / name) for name in state},
             "environment": sorted((k, v) for k, v in os.environ.items()
@@ -155,15 +200,6 @@ def links_due(config: Config, urls: list[str], now: dt.datetime) -> dt.datetime 
     settings = config.links
     return min(r.checked_at + (settings.recheck_ok if r.ok else settings.recheck_broken)
                for r in (cached[url] for url in urls))
-
-
-def noting_links(watch: Callable[[Snapshot], Watch], urls: list[str]) -> Callable[[Snapshot], Watch]:
-    """``watch``, keeping in ``urls`` the links of the register it is asked about."""
-    def noted(snapshot: Snapshot) -> Watch:
-        urls.extend(links_in(snapshot))
-        return watch(snapshot)
-
-    return noted
 
 
 def _refuse_if_open(register: Register) -> None:

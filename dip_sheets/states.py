@@ -121,8 +121,9 @@ class SyncResult:
     applied: ApplyResult | None  # None on a dry run or when nothing changed
     dry_run: bool
 
-    def summary(self) -> dict[str, Any]:
-        """The ``--json`` shape of a sync (also embedded in publish's summary)."""
+    def summary(self, *, rows: bool = True) -> dict[str, Any]:
+        """The ``--json`` shape of a sync (also embedded in publish's summary); without ``rows``,
+        ``problems`` and ``warnings`` are None (the run memo keeps those rows its own way)."""
         review = self.review
         return {
             "rows_read": len(review.dip),
@@ -139,10 +140,10 @@ class SyncResult:
             "publishable": len(review.items),
             "problems": {
                 row.id: [f.id for f in row.findings] for row in review.problem_rows()
-            },
+            } if rows else None,
             "warnings": {
                 row.id: [w.id for w in row.warnings] for row in review.warned_rows()
-            },
+            } if rows else None,
             # the Keputusan tab's rows with findings, by their row number in the tab
             "decision_problems": [{"row": row.index + 1, "findings": [f.id for f in row.findings]}
                                   for row in review.decision_problems],

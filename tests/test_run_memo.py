@@ -23,7 +23,7 @@ import openpyxl
 import pytest
 
 from dip_sheets import publish as publish_module
-from dip_sheets import run_memo
+from dip_sheets import row_watch, run_memo
 from dip_sheets import schema as s
 from dip_sheets import sync as sync_module
 from dip_sheets.cli import main
@@ -36,6 +36,7 @@ from dip_sheets.notify import SENT_FILE
 from dip_sheets.office import Office
 from dip_sheets.published_state import selfcheck_path
 from dip_sheets.register.workbook import WorkbookRegister
+from dip_sheets.render_digest import folder_digest
 from dip_sheets.reports import sync_lines
 from tests.conftest import NOW, add_rows, established, good_row
 from tests.memory_register import decisions_of_the_year
@@ -200,7 +201,7 @@ def test_the_environment_and_an_upgrade_make_a_full_sync(
     monkeypatch.setenv("DIP_SMTP_PASSWORD", "never kept")  # not an input: nothing it decides
     office.sync()
     assert not full(reviews)
-    monkeypatch.setattr(run_memo, "source_digest", lambda: "another dip-sheets")
+    monkeypatch.setattr(run_memo, "source_digest", lambda _state_dir: "another dip-sheets")
     office.sync()
     assert full(reviews)
 
@@ -237,6 +238,22 @@ def test_a_link_due_for_its_recheck_makes_a_full_sync(
     clock.now += dt.timedelta(hours=5)  # 6 hours after the check, the same day
     checking.sync()
     assert full(reviews) and probed == [LINK, LINK]
+
+
+def test_a_full_sync_finds_the_registers_links_once(
+        office: Office, reviews: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The memo's link expiry and the link check share one pass over the rows."""
+    passes: list[int] = []
+    real = sync_module.links_in
+
+    def counted(snapshot: Any) -> list[str]:
+        passes.append(1)
+        return real(snapshot)
+
+    for module in (row_watch, run_memo):  # whoever looks for them (the memo once did, too)
+        monkeypatch.setattr(module, "links_in", counted, raising=False)
+    office.sync()
+    assert full(reviews) and len(passes) == 1
 
 
 def test_a_dry_run_neither_uses_nor_writes_the_memo(office: Office, reviews: list[str]) -> None:
@@ -308,14 +325,46 @@ def test_a_google_sheet_has_no_memo(office: Office) -> None:
     assert run_memo.inputs(sheet, NOW) is None and run_memo.inputs(config, NOW) is not None
 
 
-def test_the_source_digest_covers_the_templates_and_the_version(monkeypatch: pytest.MonkeyPatch) -> None:
-    before = run_memo.source_digest()
+def test_the_source_digest_covers_the_templates_and_the_version(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    before = run_memo.source_digest(tmp_path)
     run_memo.source_digest.cache_clear()
     monkeypatch.setattr(run_memo, "__version__", "99.0")
     try:
-        assert run_memo.source_digest() != before
+        assert run_memo.source_digest(tmp_path) != before
     finally:
         run_memo.source_digest.cache_clear()
+
+
+def test_the_package_is_hashed_again_whenever_a_file_of_it_may_have_changed(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The package's digest is kept by its files' listing; an edit of the same size with the old
+    modification time put back is still seen (its change time and the racy rule), a file just
+    written is never trusted by its listing, and a damaged kept file is ignored."""
+    package, kept = tmp_path / "paket", tmp_path / "kerja" / run_memo.SOURCE_FILE
+    (package / "sub").mkdir(parents=True)
+    (package / "a.py").write_text("satu", encoding="utf-8")
+    (package / "sub" / "b.j2").write_text("dua", encoding="utf-8")
+    hashed: list[Path] = []
+    real = folder_digest
+
+    def counted(folder: Path) -> str:
+        hashed.append(folder)
+        return real(folder)
+
+    monkeypatch.setattr(run_memo, "folder_digest", counted)
+    first = run_memo.package_digest(package, kept)
+    assert first == real(package) and not kept.exists()  # just written: not kept
+    old = (1_700_000_000, 1_700_000_000)
+    for path in (package / "a.py", package / "sub" / "b.j2"):
+        os.utime(path, old)
+    assert run_memo.package_digest(package, kept) == first and kept.is_file()
+    assert run_memo.package_digest(package, kept) == first and len(hashed) == 2  # from the kept file
+    (package / "a.py").write_text("SATU", encoding="utf-8")
+    os.utime(package / "a.py", old)
+    assert run_memo.package_digest(package, kept) == real(package) != first and len(hashed) == 3
+    kept.write_text("{", encoding="utf-8")
+    assert run_memo.package_digest(package, kept) == real(package) and len(hashed) == 4
 
 
 # ---- notices -------------------------------------------------------------------------------------
@@ -491,7 +540,7 @@ def test_the_digests_are_the_same_in_every_interpreter(
 KILLED_WHILE_RECORDING = """
 import os, signal, sys
 from pathlib import Path
-from dip_sheets import run_memo
+from dip_sheets import row_watch, run_memo
 from dip_sheets.config import load_configs
 from dip_sheets.office import Office
 real = run_memo.write_atomic
