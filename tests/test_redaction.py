@@ -33,7 +33,7 @@ from tests.conftest import NOW, UNITS, add_rows, established, readable_parts
 from tests.plugins.sshd import SshdServer
 from tests.reliability.conftest import assert_fully_live, complete_versions
 from tests.reliability.test_kills import Office as Harness
-from tests.reliability.test_kills import SiteCopy, assert_one_manifest, marks, new_office
+from tests.reliability.test_kills import SiteCopy, assert_one_manifest, new_office, site_operations
 from tests.test_publish_safety import NoLinks
 from tests.test_publish_sftp import sftp_config
 
@@ -215,10 +215,7 @@ def test_a_redaction_killed_at_any_step_serves_one_version_and_a_rerun_finishes(
     start = SiteCopy.take(office, tmp_path / "awal")
     original = assert_fully_live(office.site)
     trace = office.folder / "jejak.txt"
-    process, _ = office.start("tarik", trace)  # a clean run, to count its operations on the site
-    assert process.wait(timeout=120) == 0
-    operations = sum(what in ("put start", "replace start", "symlink start", "remove start")
-                     for _, what in marks(trace))
+    operations = site_operations(office, "tarik", trace, timeout=120)
     assert operations > 10 and naming(office.site) == []
     served: set[bool] = set()
     chosen = sorted({1, 2, operations // 3, operations // 2, operations // 2 + 1, 2 * operations // 3,

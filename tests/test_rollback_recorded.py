@@ -26,7 +26,7 @@ from tests.conftest import NOW, UNITS, established, site_files
 from tests.memory_register import decisions_of_the_year
 from tests.reliability.conftest import assert_fully_live, complete_versions
 from tests.reliability.test_kills import Office as Harness
-from tests.reliability.test_kills import SiteCopy, assert_one_manifest, marks, new_office
+from tests.reliability.test_kills import SiteCopy, assert_one_manifest, new_office, site_operations
 from tests.test_end_to_end import BACKENDS, office_on
 from tests.test_end_to_end import Office as Backend
 
@@ -133,10 +133,7 @@ def test_a_rollback_killed_at_any_step_serves_one_version_and_a_rerun_finishes(
     newer = assert_fully_live(office.site)
     start = SiteCopy.take(office, tmp_path / "awal")
     trace = office.folder / "jejak.txt"
-    process, _ = office.start("rollback", trace)  # a clean run, to count its operations on the site
-    assert process.wait(timeout=120) == 0
-    operations = sum(what in ("put start", "replace start", "symlink start", "remove start")
-                     for _, what in marks(trace))
+    operations = site_operations(office, "rollback", trace, timeout=120)
     served: set[str] = set()
     chosen = sorted({1, 2, operations // 2, operations - 2, operations - 1, operations})
     for step, after in [*((n, "0") for n in chosen), (operations, "1")]:  # "1": just after the switch

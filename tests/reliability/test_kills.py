@@ -138,6 +138,15 @@ def marks(trace: Path) -> list[tuple[float, str]]:
     return [(float(at), what) for at, what in lines]
 
 
+def site_operations(office: Office, name: str, trace: Path, timeout: float) -> int:
+    """Run the command once, cleanly, and count its operations on the site: the steps a kill test
+    stops it at."""
+    process, _ = office.start(name, trace)
+    assert process.wait(timeout=timeout) == 0
+    return sum(what in ("put start", "replace start", "symlink start", "remove start")
+               for _, what in marks(trace))
+
+
 def wait_for_write(trace: Path, number: int, process: forked.Command) -> None:
     """Return as soon as the traced process starts its ``number``-th write (or has ended)."""
     while process.poll() is None:
@@ -272,10 +281,7 @@ def test_killed_at_every_step_of_a_publish_every_live_file_belongs_to_one_manife
     start = SiteCopy.take(office, tmp_path / "awal")
     versions = set(complete_versions(office.site))
     trace = office.folder / "jejak.txt"
-    process, _ = office.start("publish", trace)  # a clean run, to count its operations on the site
-    assert process.wait(timeout=60) == 0
-    steps = sum(what in ("put start", "replace start", "symlink start", "remove start")
-                for _, what in marks(trace))
+    steps = site_operations(office, "publish", trace, timeout=60)
     assert steps > 10
     served: set[str] = set()
     # just before each operation, and just after the last (after one is before the next)
@@ -313,10 +319,7 @@ def test_killed_after_the_switch_before_the_register_write_the_rerun_records_ste
     office.register.apply(Changes([CellWrite(rows[t].anchor, s.STEP3, s.ESTABLISHED) for t in titles]))
     start = SiteCopy.take(office, tmp_path / "awal")
     trace = office.folder / "jejak.txt"
-    process, _ = office.start("publish", trace)  # a clean run, to count its operations on the site
-    assert process.wait(timeout=60) == 0
-    steps = sum(what in ("put start", "replace start", "symlink start", "remove start")
-                for _, what in marks(trace))
+    steps = site_operations(office, "publish", trace, timeout=60)
     start.restore(office)
     before, old = office.register.path.read_bytes(), assert_one_manifest(office.site)
     process, _ = office.start("publish", trace, DIP_KILL_AT=str(steps), DIP_KILL_AFTER="1")
