@@ -97,7 +97,8 @@ def package_digest(folder: Path, kept: Path) -> str:
     except (OSError, ValueError, KeyError, TypeError):
         pass
     digest = folder_digest(folder)
-    fresh = listing is not None and all(entry[2] < time.time_ns() - RACY * 10**9 for entry in listing[1:])
+    settled = time.time_ns() - RACY * 10**9  # written before this: its listing can be trusted
+    fresh = listing is not None and all(entry[2] < settled for entry in listing[1:])
     if fresh and _listing(folder) == listing:  # nothing changed while it was hashed
         with contextlib.suppress(OSError):  # without it the next process hashes again, nothing worse
             write_atomic(kept, json.dumps({"listing": listing, "digest": digest}).encode())

@@ -149,12 +149,12 @@ def validate_dip_row(
         if parse is _TEXT:  # kept as typed, spacing tidied; checked only for being filled in
             fields[attr] = _collapsed(text)
             if required and not _shows(text):
-                findings.append(Finding(header, f"{header}: wajib diisi.", f"{header}: required."))
+                findings.append(_missing(header))
             continue
         fields[attr] = ""
         if not _shows(text):
             if required:
-                findings.append(Finding(header, f"{header}: wajib diisi.", f"{header}: required."))
+                findings.append(_missing(header))
             continue
         try:
             if parse is _WHEN:
@@ -193,6 +193,10 @@ def validate_dip_row(
 
 #: C0 controls, and the bidirectional overrides that can make a title read differently than it is
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+def _missing(header: str) -> Finding:
+    return Finding(header, f"{header}: wajib diisi.", f"{header}: required.")
 
 
 def _has_control_chars(text: str) -> bool:
