@@ -174,22 +174,16 @@ def _quote(value: Cell) -> str:
     return f"'{text}'" if len(text) <= QUOTE else f"'{text[:QUOTE - 1].rstrip()}…'"
 
 
-def correction_finding(changed: list[str], approve: str, live: bool, *, excluded: bool = False) -> Finding:
+def correction_finding(changed: list[str], approve: str, live: bool) -> Finding:
     """The note of a row whose content differs from the established one, waiting for the PPID;
     ``approve`` is the step-3 value that approves it, ``live`` whether the established version
-    still goes on the list, ``excluded`` that it does not because the row is marked excluded now."""
+    still goes on the list."""
     columns = ", ".join(changed) if changed else "isi baris"
     columns_en = ", ".join(changed) if changed else "row content"
-    if excluded:
-        kept = (f"Baris ini kini ditandai '{s.EXCLUDED}', sehingga versi yang ditetapkan pun tidak"
-                " diterbitkan lagi sampai PPID memutuskan")
-        kept_en = (f"This row is now marked '{s.EXCLUDED}', so not even the established version is"
-                   " published until the PPID decides")
-    elif live:
-        kept, kept_en = "Versi yang ditetapkan tetap diterbitkan", "The established version stays published"
-    else:
-        kept = "Versi yang ditetapkan tidak lolos pemeriksaan lagi sehingga item ini tidak diterbitkan"
-        kept_en = "The established version no longer passes the checks, so the item is not published"
+    kept = ("Versi yang ditetapkan tetap diterbitkan" if live else
+            "Versi yang ditetapkan tidak lolos pemeriksaan lagi sehingga item ini tidak diterbitkan")
+    kept_en = ("The established version stays published" if live else
+               "The established version no longer passes the checks, so the item is not published")
     return Finding(
         None,
         f"Koreksi menunggu persetujuan PPID (berubah: {columns}). {kept}; nilai lamanya ada di tab"
@@ -198,6 +192,22 @@ def correction_finding(changed: list[str], approve: str, live: bool, *, excluded
         f"Correction waiting for the PPID's approval (changed: {columns_en}). {kept_en}; the old"
         f" values are in the '{s.HISTORY_TAB}' tab. PPID: choose '{approve}' to approve or"
         f" '{s.REJECT_CORRECTION}' to reject it, in '{s.STEP3}'.",
+    )
+
+
+def excluded_finding() -> Finding:
+    """The note of an established row now marked ``Dikecualikan``: withheld, and what to do."""
+    return Finding(
+        None,
+        f"Baris yang sudah ditetapkan ini kini ditandai '{s.EXCLUDED}', sehingga versi yang ditetapkan"
+        f" pun tidak diterbitkan lagi sampai PPID memutuskan: bila informasinya memang dikecualikan,"
+        f" catat di tab '{s.DIK_TAB}' beserta uji konsekuensinya lalu pilih '{s.NEEDS_REVISION}' di kolom"
+        f" '{s.STEP3}'; bila tidak, kembalikan '{s.CATEGORY}'-nya (nilai lamanya ada di tab"
+        f" '{s.HISTORY_TAB}').",
+        f"This established row is now marked '{s.EXCLUDED}', so not even its established version is"
+        f" published until the PPID decides: if the information is excluded, record it in the"
+        f" '{s.DIK_TAB}' tab with its consequence test and choose '{s.NEEDS_REVISION}' in '{s.STEP3}';"
+        f" if not, put its '{s.CATEGORY}' back (the old values are in the '{s.HISTORY_TAB}' tab).",
     )
 
 

@@ -22,6 +22,7 @@ from .ledger import (
     EVENT_RETURNED,
     EVENT_WITHDRAWN,
     correction_finding,
+    excluded_finding,
     held_finding,
     history_row,
     no_correction_finding,
@@ -260,10 +261,10 @@ class _Review:
             live = None if excluded else established_item(self.records, item_id, self.units)
             correction = Correction(verdict.changed, verdict.rejected, live, approve)
             established = self.records.established.get(item_id, {})
-            findings.insert(0, rejected_finding(list(verdict.changed), established, item_id, approve)
+            findings.insert(0, excluded_finding() if excluded else
+                            rejected_finding(list(verdict.changed), established, item_id, approve)
                             if verdict.rejected and live is not None else
-                            correction_finding(list(verdict.changed), approve, live is not None,
-                                               excluded=excluded))
+                            correction_finding(list(verdict.changed), approve, live is not None))
             self.result.tampered.append(item_id)
         elif steps.decision == s.REJECT_CORRECTION and not verdict.digest:
             findings.insert(0, no_correction_finding())

@@ -94,8 +94,10 @@ class Review:
         return [item for item in (r.live for r in self.dip) if item is not None]
 
     def corrections(self, rejected: bool = False) -> list[RowState]:
-        """Rows whose correction waits for the PPID (``rejected``: that the PPID rejected)."""
-        return [r for r in self.dip if r.correction is not None and r.correction.rejected == rejected]
+        """Rows whose correction waits for the PPID (``rejected``: that the PPID rejected) while
+        the established version stays live; one that cannot stay live is a :attr:`blockers` row."""
+        return [r for r in self.dip if r.correction is not None and r.correction.live is not None
+                and r.correction.rejected == rejected]
 
     @property
     def exclusions(self) -> list[Exclusion]:

@@ -312,6 +312,8 @@ def test_an_established_row_marked_excluded_is_withheld_not_kept_live(marked: st
     assert [i.id for i in result.review.items] == ["DIP-0002"]
     assert [r.id for r in result.review.blockers] == ["DIP-0001"]  # the PPID must decide
     assert "kini ditandai 'Dikecualikan'" in note_of(register)
+    assert f"pilih '{s.NEEDS_REVISION}'" in note_of(register)  # what to do, not an approval that cannot work
+    assert result.summary()["corrections_waiting"] == []  # not "the established version stays live"
     config = dataclasses.replace(default_config(tmp_path), units=UNITS)
     site = FolderTarget(tmp_path / "situs")
     with pytest.raises(PublishFailed, match="DIP-0001"):
@@ -323,6 +325,11 @@ def test_an_established_row_marked_excluded_is_withheld_not_kept_live(marked: st
     assert [i.id for i in run(register, UNITS, NOW).review.items] == ["DIP-0002"]
     set_cell(register, 1, s.CATEGORY, established("Profil")[s.CATEGORY])
     assert [i.id for i in run(register, UNITS, NOW).review.items] == ["DIP-0001", "DIP-0002"]
+    set_cell(register, 1, s.CATEGORY, marked)  # marked again, and this time the PPID withdraws it
+    set_cell(register, 1, s.STEP3, s.NEEDS_REVISION)
+    withdrawn = run(register, UNITS, NOW)
+    assert withdrawn.review.withdrawn == ["DIP-0001"] and withdrawn.review.blockers == []
+    assert [i.id for i in withdrawn.review.items] == ["DIP-0002"]
 
 
 def test_the_rejection_note_cuts_long_established_values() -> None:
