@@ -20,14 +20,13 @@ from .decision_scans import scans_of
 from .decisions import Decision, refuse_without_decision, version_fields
 from .errors import PublishFailed
 from .higher_dik import Inherited, read_higher
-from .history import PastVersion, summary, timeline, version_order
+from .history import PastVersion, summary, version_order
 from .links import http_fetch
 from .list_pdf import PDF_FILE, list_pdf, printer
 from .messages import Message
 from .published_state import archived_extras, extra_files, list_files
-from .records import item_record, sort_items
 from .render import Version, render_site
-from .render_digest import register_digest, render_digest
+from .render_digest import RegisterPart, register_digest, render_digest
 from .rendered import Rendered
 from .site import ARCHIVE, MANIFEST, Manifest, Site, file_table, guard, scan
 from .switch import Progress, links_possible
@@ -146,7 +145,8 @@ class _Renderer:
         self.inherited = inherited_dik(config, progress)
         self.history: list[PastVersion] = []
         self.chromium = printer(config, progress)  # the list's PDF (dip.pdf), when it can be printed
-        self.register_digest = register_digest(current.items, current.exclusions)
+        self.register = RegisterPart.of(current.items, current.exclusions)
+        self.register_digest = register_digest(self.register)
 
     def files_for(self, version: Version, pdf: bool | None = None) -> Rendered:
         if not self.history and self.archived:
@@ -162,9 +162,8 @@ class _Renderer:
     def digest_of(self, version: Version) -> str:
         """A PDF tried and failed is not tried again unchanged."""
         order = version_order(version.id, version.published_at)
-        config, current = self.config, self.current
-        return render_digest(current.items, current.exclusions, config.office, version,
-                             config.publish.templates,
+        config = self.config
+        return render_digest(self.register, config.office, version, config.publish.templates,
                              [(m.version, m.published_at) for m in self.archived if m.order < order],
                              self.inherited, pdf=self.chromium is not None)
 
@@ -195,9 +194,9 @@ class _Renderer:
         if pdf:
             files[PDF_FILE] = pdf
         files.update(extra_files(config, (i.link for i in items if i.link)))
-        record = PastVersion.of(version, tuple(item_record(i) for i in sort_items(items)))
+        assert files.changes is not None  # render_site sets it
         return Manifest(version.id, version.published_at, file_table(files), len(items),
-                        self.digest_of(version), summary(timeline(self.history, record)[0]),
+                        self.digest_of(version), summary(files.changes),
                         register_digest=self.register_digest), files
 
 

@@ -264,6 +264,7 @@ def _render_site(items: Sequence[Item], exclusions: Sequence[Exclusion], office:
     files.write(DCAT_FILE, dcat_pieces(current.records, office, context["version"], history, changes))
     if context["base_url"]:
         files.write("sitemap.xml", page("sitemap", "sitemap.xml.j2"))
+    files.changes = changes[0]
     return files
 
 

@@ -32,9 +32,21 @@ from .validate import Exclusion, Item
 PACKAGE = Path(__file__).resolve().parent
 
 
-def render_digest(items: Sequence[Item], exclusions: Sequence[Exclusion], office: Office, version: Version,
-                  templates: Path | None, older: Iterable[tuple[str, str]],
-                  inherited: Inherited | None, *, pdf: bool = False) -> str:
+@dataclasses.dataclass(frozen=True)
+class RegisterPart:
+    """The register's part of a render's inputs (its items and exclusions, normalised), written out
+    once per publish: both digests below hash it, and a publish takes one or two of each."""
+
+    items: str
+    exclusions: str
+
+    @classmethod
+    def of(cls, items: Sequence[Item], exclusions: Sequence[Exclusion]) -> RegisterPart:
+        return cls(repr(sorted(map(_fields(Item), items))), repr(sorted(map(_fields(Exclusion), exclusions))))
+
+
+def render_digest(register: RegisterPart, office: Office, version: Version, templates: Path | None,
+                  older: Iterable[tuple[str, str]], inherited: Inherited | None, *, pdf: bool = False) -> str:
     """SHA-256 (hex) of the render's inputs; ``older`` is ``(id, published_at)`` of each archived
     version published before ``version``; ``pdf``: the version goes with a ``dip.pdf`` (its page links
     it), so a publish that can print again after one that could not makes a new version."""
@@ -43,10 +55,13 @@ def render_digest(items: Sequence[Item], exclusions: Sequence[Exclusion], office
     def add(label: str, value: object) -> None:
         digest.update(f"{label}\0{value!r}\0".encode())
 
+    def add_text(label: str, text: str) -> None:  # ``text``: a value's repr already
+        digest.update(f"{label}\0{text}\0".encode())
+
     add("dip-sheets", (__version__, _builtin_templates()))
     add("templates", folder_digest(templates) if templates is not None else "")
-    add("items", sorted(map(_fields(Item), items)))
-    add("exclusions", sorted(map(_fields(Exclusion), exclusions)))
+    add_text("items", register.items)
+    add_text("exclusions", register.exclusions)
     add("office", dataclasses.astuple(office))
     add("logo", _file_digest(Path(office.logo)) if office.logo else "")
     add("version", dataclasses.replace(version, id="", published_at=""))
@@ -57,16 +72,12 @@ def render_digest(items: Sequence[Item], exclusions: Sequence[Exclusion], office
     return digest.hexdigest()
 
 
-def register_digest(items: Sequence[Item], exclusions: Sequence[Exclusion]) -> str:
+def register_digest(register: RegisterPart) -> str:
     """SHA-256 (hex) of the register's part of the inputs alone: the items and exclusions. When it
     differs from the live version's, the list itself changed and the live version cannot be what the
     register renders to: a publish then renders the new version only, never the live one again to
     compare (only a change around the list, such as a new release or template, is compared so)."""
-    digest = hashlib.sha256()
-    digest.update(repr(sorted(map(_fields(Item), items))).encode())
-    digest.update(b"\0")
-    digest.update(repr(sorted(map(_fields(Exclusion), exclusions))).encode())
-    return digest.hexdigest()
+    return hashlib.sha256(f"{register.items}\0{register.exclusions}".encode()).hexdigest()
 
 
 def _fields(kind: type[Any]) -> Callable[[Any], tuple[Any, ...]]:

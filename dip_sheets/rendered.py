@@ -14,6 +14,10 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .history import VersionChanges
 
 #: characters of text gathered before they are encoded and written
 BLOCK = 1 << 16
@@ -51,6 +55,10 @@ class Rendered(MutableMapping[str, bytes]):
         self._paths: dict[str, str] = {}
         self._sums: dict[str, tuple[int, str]] = {}
         self._count = 0
+        #: what the version changed since the one before it, as its history page shows it (set by
+        #: :func:`~dip_sheets.render.render_site`): a publish keeps it in the manifest without
+        #: working it out again
+        self.changes: VersionChanges | None = None
         for name, data in (files or {}).items():
             self[name] = data
 

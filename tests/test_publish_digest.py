@@ -22,7 +22,7 @@ from dip_sheets.records import Version
 from dip_sheets.register import CellWrite, Changes
 from dip_sheets.register.workbook import WorkbookRegister
 from dip_sheets.render import render_site
-from dip_sheets.render_digest import render_digest
+from dip_sheets.render_digest import RegisterPart, render_digest
 from dip_sheets.sync import review
 from dip_sheets.targets.folder import FolderTarget
 from dip_sheets.validate import Item
@@ -105,7 +105,7 @@ def test_every_field_of_an_item_is_in_the_digest() -> None:
     version = Version("20261125-030000Z", NOW.isoformat(), "25 November 2026")
 
     def digest(changed: Item) -> str:
-        return render_digest([changed], [], Office(), version, None, [], None)
+        return render_digest(RegisterPart.of([changed], []), Office(), version, None, [], None)
 
     seen = {digest(item)}
     for name, value in dataclasses.asdict(item).items():
