@@ -18,7 +18,6 @@ from typing import Any
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from xlsxwriter import Workbook
 from xlsxwriter.format import Format
-from xlsxwriter.worksheet import Worksheet
 
 from .config import Office
 from .decisions import FORCED_KEY, RECORD_MEANINGS
@@ -26,6 +25,7 @@ from .history import Record
 from .json_text import pieces
 from .records import Version, neutralize_row
 from .schema import RECORD_FIELDS as FIELDS
+from .xlsx_rows import TextSheet
 
 
 def render_csv(records: Sequence[Record]) -> bytes:
@@ -145,7 +145,7 @@ def render_xlsx(records: Sequence[Record], office: Office, version: Version) -> 
                          "author": "dip-sheets", "created": utc})
     bold = book.add_format({"bold": True})
     header = book.add_format({"bold": True, "bg_color": "#EEEEEE", "pattern": 1})
-    sheet = book.add_worksheet("DIP")
+    sheet = book.add_worksheet("DIP", TextSheet)
     _write(sheet, 0, [f.label for f in FIELDS], header)
     for row, record in enumerate(records, start=1):
         _write(sheet, row, [record[f.key] for f in FIELDS])
@@ -154,7 +154,7 @@ def render_xlsx(records: Sequence[Record], office: Office, version: Version) -> 
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, len(records), len(FIELDS) - 1)
 
-    about = book.add_worksheet("Keterangan")
+    about = book.add_worksheet("Keterangan", TextSheet)
     for row, values in enumerate((
         ("Daftar Informasi Publik", f"{office.name}, tahun {version.year}"),
         ("Versi", version.id),
@@ -175,26 +175,16 @@ def render_xlsx(records: Sequence[Record], office: Office, version: Version) -> 
     return _stamped(raw.getvalue(), max(stamp, (1980, 1, 1, 0, 0, 0)))  # ZIP starts in 1980
 
 
-def _write(sheet: Worksheet, row: int, values: Iterable[Any], style: Format | None = None,
+def _write(sheet: TextSheet, row: int, values: Iterable[Any], style: Format | None = None,
            first: Format | None = None) -> None:
-    """One row, every text stored as text (never a formula, number or link); control characters a
-    workbook cannot hold are dropped (the row's texts searched for them at once: they are rare);
-    ``first`` styles the row's first cell."""
-    values = list(values)
-    strip = ILLEGAL_CHARACTERS_RE.search("".join([v for v in values if type(v) is str])) is not None
-    write_string = sheet.write_string
-    for column, value in enumerate(values):
-        if value is None or value == "":
-            continue  # no cell, as a spreadsheet has it
-        look = style if column or first is None else first
-        if type(value) is str:
-            write_string(row, column, ILLEGAL_CHARACTERS_RE.sub("", value) if strip else value, look)
-        elif isinstance(value, bool):
-            sheet.write_boolean(row, column, value, look)
-        elif isinstance(value, int | float):
-            sheet.write_number(row, column, value, look)
-        else:
-            write_string(row, column, ILLEGAL_CHARACTERS_RE.sub("", str(value)), look)
+    """One row, every text stored as text (never a formula, number or link), a whole number as a
+    number; control characters a workbook cannot hold are dropped (the row's texts searched for them
+    at once: they are rare); ``first`` styles the row's first cell."""
+    values = [None if value is None or value == "" else value for value in values]  # no cell there
+    if ILLEGAL_CHARACTERS_RE.search("".join([v for v in values if type(v) is str])) is not None:
+        values = [ILLEGAL_CHARACTERS_RE.sub("", v) if type(v) is str else v for v in values]
+    sheet.write_texts(row, [v if v is None or type(v) in (str, int) else ILLEGAL_CHARACTERS_RE.sub("", str(v))
+                            for v in values], style, first)
 
 
 #: the ZIP records :func:`_stamped` rewrites: the end of the central directory, and its entries

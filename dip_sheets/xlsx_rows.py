@@ -1,0 +1,96 @@
+"""A worksheet that takes whole rows of text and whole numbers and writes each row as one piece of XML.
+
+In ``constant_memory`` mode xlsxwriter keeps a row's cells until the next row starts, then writes
+every cell through half a dozen calls (the A1-notation check, the bounds, the cell table, the cell's
+attributes, three regular expressions, a write to a text file that resets its decoder each time):
+most of rendering ``dip.xlsx``, more than writing the same rows with shared strings. A
+:class:`TextSheet` row is checked once for anything unusual and written as one string, in the XML
+xlsxwriter writes for the same cells (``tests/test_xlsx_rows.py`` compares the two); only a text that
+needs it is escaped, and xlsxwriter still writes the rest of the workbook.
+
+One difference, on purpose: xlsxwriter writes a text that starts with ``<r>`` and ends with ``</r>``
+as raw XML (a "rich string"), so such a cell could carry any XML into the sheet, a formula included.
+Here every text is escaped: it shows as the text it is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
+
+#: what makes a text need more than writing as it is: an XML special character, a control
+#: character or Excel's own ``_xHHHH_`` escape (escaped as xlsxwriter escapes them), a non-character
+_UNUSUAL = re.compile("[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f]")
+
+
+def _escaped(text: str) -> str:
+    """``text`` as xlsxwriter writes it in an inline string: Excel's ``_xHHHH_`` escape escaped,
+    control characters and non-characters as ``_xHHHH_``, then ``&``, ``<`` and ``>``."""
+    text = _ESCAPE.sub(r"_x005F\1", text)
+    text = _CONTROL.sub(lambda found: f"_x{ord(found.group()):04X}_", text)
+    text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _within(text: str, limit: int) -> str:
+    """``text`` cut to Excel's cell limit of ``limit`` UTF-16 units (as xlsxwriter cuts it)."""
+    if len(text) <= limit // 2:
+        return text
+    length = 0
+    for index, char in enumerate(text):
+        length += 2 if ord(char) > 0xFFFF else 1
+        if length > limit:
+            return text[:index]
+    return text
+
+
+class TextSheet(Worksheet):  # type: ignore[misc]
+    """A worksheet filled by :meth:`write_texts` only, a row at a time, top to bottom, in a workbook
+    in ``constant_memory`` mode (``Workbook.add_worksheet(name, TextSheet)``)."""
+
+    def write_texts(self, row: int, values: Sequence[str | int | None], style: Format | None = None,
+                    first: Format | None = None) -> None:
+        """Row ``row``: each value a text or a whole number in its column from A on, ``None``
+        leaving the cell out; ``style`` formats the row's cells, ``first`` its first cell."""
+        columns = [column for column, value in enumerate(values) if value is not None]
+        if not columns or self._check_dimensions(row, columns[0]) or self._check_dimensions(row, columns[-1]):
+            return  # nothing to write, or outside the sheet (as xlsxwriter writes nothing there)
+        if row > self.previous_row:
+            self._write_single_row(row)  # whatever xlsxwriter still holds of an earlier row
+        self._write_row(row, None, self.row_info.get(row))
+        # one search for the whole row (a line break between texts: no escape spans two of them)
+        unusual = _UNUSUAL.search("\n".join([v for v in values if type(v) is str])) is not None
+        number = str(row + 1)
+        cells = []
+        for column in columns:
+            value = values[column]
+            look = first if column == 0 and first is not None else style
+            if look is None and column in self.col_info:
+                look = self.col_info[column].column_format
+            where = f'<c r="{_name(column)}{number}"' + (f' s="{look._get_xf_index()}"' if look else "")
+            if type(value) is str:
+                text = _within(value, self.xls_strmax)
+                if unusual:
+                    text = _escaped(text)
+                space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
+                cells.append(f'{where} t="inlineStr"><is><t{space}>{text}</t></is></c>')
+            else:
+                cells.append(f"{where}><v>{value:.16G}</v></c>")
+        cells.append("</row>")
+        self.fh.write("".join(cells))
+
+
+_NAMES: list[str] = []
+
+
+def _name(column: int) -> str:
+    """The column's letters (``A``, ``B`` … ``AA``), kept once worked out."""
+    while len(_NAMES) <= column:
+        _NAMES.append(xl_col_to_name(len(_NAMES)))
+    return _NAMES[column]
