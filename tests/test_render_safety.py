@@ -150,6 +150,19 @@ def test_no_cell_of_dip_xlsx_is_a_formula_whatever_staff_or_the_configuration_wr
                 assert b"<f>" not in archive.read(name) and b'<c t="e"' not in archive.read(name)
 
 
+def test_a_title_shaped_like_xlsx_markup_stays_text_in_dip_xlsx() -> None:
+    """xlsxwriter writes a text that starts with ``<r>`` and ends with ``</r>`` as raw XML: a title like
+    this one would have added a formula cell to the sheet."""
+    title = ('<r><t>x</t></r></is></c><c r="Z2"><f>HYPERLINK("http://x","klik")</f></c>'
+             '<c r="Y2" t="inlineStr"><is><r><t>y</t></r>')
+    data = render_site([item(1, title=title)], [], OFFICE, version())["dip.xlsx"]
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["DIP"]
+    cells = [c for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert title in [c.value for c in cells] and all(c.data_type in ("s", "n") for c in cells)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert b"<f>" not in archive.read("xl/worksheets/sheet1.xml")
+
+
 # ---- addresses from the configuration ----------------------------------------------------------
 
 UNSAFE_URLS = ("javascript:alert(document.cookie)//", " JaVaScRiPt:alert(1)", "data:text/html,<b>x</b>",
