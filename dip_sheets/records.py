@@ -35,9 +35,10 @@ FORMULA_STARTS = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
 #: quote and CR follow), gets an apostrophe; so does a formula start at the beginning.
 _START = "[" + re.escape(FORMULA_STARTS) + "]"
 _FORMULA = re.compile(rf"^(?={_START})|(?<=[,;\"\r\n])(?={_START}|\Z)")
-#: where :data:`_FORMULA` could match in the values of a row joined by NUL: a formula start beginning
-#: a value, or a character a cell can begin after, followed by a formula start or the value's end
-_ROW_FORMULA = re.compile(rf"(?:^|\x00){_START}|[,;\"\r\n](?={_START}|\x00|\Z)")
+#: where :data:`_FORMULA` could match in the values of a row, each led by a NUL: a formula start
+#: beginning a value, or a character a cell can begin after, followed by a formula start or the
+#: value's end; every match starts at one of a few characters, which the search skips to in C
+_ROW_FORMULA = re.compile(rf"[\x00,;\"\r\n](?:(?<=\x00){_START}|(?<!\x00)(?={_START}|\x00|\Z))")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 #: an http(s) address whose host is plain letters, digits, dots and hyphens and with no control
 #: character: what :func:`safe_link` keeps, known without taking the address apart
@@ -104,7 +105,9 @@ def neutralize_formula(text: str) -> str:
 def neutralize_row(values: list[str]) -> list[str]:
     """:func:`neutralize_formula` of each value, the row searched once: most rows have nothing to
     neutralize (a NUL inside a value can only make the search find more, never less)."""
-    return [_FORMULA.sub("'", v) for v in values] if _ROW_FORMULA.search("\x00".join(values)) else values
+    if _ROW_FORMULA.search("\x00" + "\x00".join(values)) is None:
+        return values
+    return [_FORMULA.sub("'", v) for v in values]
 
 
 def item_record(item: Item) -> dict[str, Any]:
