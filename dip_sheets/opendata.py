@@ -25,7 +25,7 @@ from .history import Record
 from .json_text import pieces
 from .records import Version, neutralize_row
 from .schema import RECORD_FIELDS as FIELDS
-from .xlsx_rows import TextSheet
+from .text_sheet import TextSheet
 
 
 def render_csv(records: Sequence[Record]) -> bytes:
@@ -125,6 +125,11 @@ def _json(value: object) -> object:
     return list(value) if isinstance(value, tuple) else value
 
 
+#: up to this many records ``dip.xlsx`` is put together in memory: its sheet's XML is then held whole
+#: (about 1.2 KB a record, several times that while it is compressed)
+IN_MEMORY_ROWS = 20_000
+
+
 def render_xlsx(records: Sequence[Record], office: Office, version: Version) -> bytes:
     """``dip.xlsx``: the list for spreadsheet users, with a sheet explaining the columns.
 
@@ -138,9 +143,14 @@ def render_xlsx(records: Sequence[Record], office: Office, version: Version) -> 
     utc = (moment.astimezone(dt.UTC) if moment.tzinfo else moment).replace(tzinfo=None)
     raw = io.BytesIO()
     # constant_memory: each row goes to a temporary file as it is written, not into a table of every
-    # cell (30 MB at 10,000 rows); the text is stored in the cells, not in a shared-strings table
-    book = Workbook(raw, {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
-                          "strings_to_urls": False})
+    # cell (30 MB at 10,000 rows); the text is stored in the cells, not in a shared-strings table.
+    # in_memory: the workbook's parts are put together in memory rather than each in a temporary file
+    # written, read back and removed (the same bytes); xlsxwriter's option turns constant_memory off,
+    # so it is set again before a sheet is added. A long list's sheet is too big to hold whole.
+    small = len(records) <= IN_MEMORY_ROWS
+    book = Workbook(raw, {"constant_memory": True, "in_memory": small, "strings_to_numbers": False,
+                          "strings_to_formulas": False, "strings_to_urls": False})
+    book.constant_memory = True
     book.set_properties({"title": f"Daftar Informasi Publik {office.short_name} Tahun {version.year}",
                          "author": "dip-sheets", "created": utc})
     bold = book.add_format({"bold": True})

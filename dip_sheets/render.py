@@ -294,6 +294,7 @@ def _context(templates: Path | None, office: Office, version: Version, ordered: 
         "choices": filter_choices(ordered),
         "labels": LABELS,
         "columns": s.PAGE_COLUMNS,
+        "column_fields": [(c.key, c.field.attr) for c in s.PAGE_COLUMNS],
         "logo": logo_data_uri(office.logo),
         "colors": colors(office.color),
         "website": shown_office.website,

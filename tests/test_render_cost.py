@@ -20,7 +20,7 @@ from jinja2.runtime import Macro
 
 from dip_sheets import feed as feed_module
 from dip_sheets import history as history_module
-from dip_sheets import json_text
+from dip_sheets import json_text, opendata
 from dip_sheets.errors import ConfigError
 from dip_sheets.history import PastVersion
 from dip_sheets.list_split import SPLIT_ABOVE
@@ -110,6 +110,16 @@ def test_dip_xlsx_entries_are_stamped_as_a_rewritten_zip_would_be() -> None:
         return out.getvalue()
     stamp = (2026, 11, 25, 3, 4, 59)
     assert _stamped(archive((1980, 1, 31, 0, 0, 0), 0o100644), stamp) == archive(stamp, 0o600)
+
+
+def test_dip_xlsx_is_the_same_put_together_in_memory_or_in_temporary_files(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A short list's workbook is put together in memory, a long one's part by part on disk: the
+    same bytes either way (the unchanged check compares them)."""
+    records = [item_record(i) for i in [item(n) for n in range(1, 60)]]
+    in_memory = opendata.render_xlsx(records, OFFICE, version())
+    monkeypatch.setattr(opendata, "IN_MEMORY_ROWS", 10)
+    assert opendata.render_xlsx(records, OFFICE, version()) == in_memory
 
 
 def test_the_changes_since_the_previous_version_are_worked_out_once(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,4 +1,4 @@
-"""A :class:`~dip_sheets.xlsx_rows.TextSheet` row is the XML xlsxwriter writes for the same cells, byte
+"""A :class:`~dip_sheets.text_sheet.TextSheet` row is the XML xlsxwriter writes for the same cells, byte
 for byte, except that a text looking like a rich string is escaped instead of written raw."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import openpyxl
 from xlsxwriter import Workbook
 
-from dip_sheets.xlsx_rows import TextSheet
+from dip_sheets.text_sheet import TextSheet
 
 Row = Sequence[str | int | None]
 

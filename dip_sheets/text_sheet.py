@@ -5,7 +5,7 @@ every cell through half a dozen calls (the A1-notation check, the bounds, the ce
 attributes, three regular expressions, a write to a text file that resets its decoder each time):
 most of rendering ``dip.xlsx``, more than writing the same rows with shared strings. A
 :class:`TextSheet` row is checked once for anything unusual and written as one string, in the XML
-xlsxwriter writes for the same cells (``tests/test_xlsx_rows.py`` compares the two); only a text that
+xlsxwriter writes for the same cells (``tests/test_text_sheet.py`` compares the two); only a text that
 needs it is escaped, and xlsxwriter still writes the rest of the workbook.
 
 One difference, on purpose: xlsxwriter writes a text that starts with ``<r>`` and ends with ``</r>``
