@@ -5,7 +5,9 @@ open data, the catalogue), and building each as one string and then bytes held t
 of each. :class:`Rendered` is the ``{name: bytes}`` mapping every step of a publish takes (file table,
 upload, switch), with each file written to a private temporary folder as it is rendered, piece by
 piece, and read back only when a step asks for it: one file in memory at a time. The folder goes
-when the mapping does.
+when the mapping does. The first :data:`HELD` bytes of a version stay in memory instead: a list of a
+thousand items never touches the disk (writing, reading back and removing each file cost more than
+rendering some of them), a long list's files still go there.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ if TYPE_CHECKING:
 
 #: characters of text gathered before they are encoded and written
 BLOCK = 1 << 16
+#: bytes of a version's files kept in memory (the rest go to disk)
+HELD = 2 << 20
 
 
 def _blocks(pieces: Iterable[str | bytes]) -> Iterator[bytes]:
@@ -44,7 +48,7 @@ def _blocks(pieces: Iterable[str | bytes]) -> Iterator[bytes]:
 
 
 class Rendered(MutableMapping[str, bytes]):
-    """``{file name: bytes}``, the bytes on disk; names keep the order they were added in.
+    """``{file name: bytes}``, the bytes in memory or on disk; names keep the order they were added in.
 
     Names are the version's relative paths (``index.html``, ``keputusan/…``); each is stored under a
     number, so a name never becomes a path of its own here.
@@ -52,8 +56,10 @@ class Rendered(MutableMapping[str, bytes]):
 
     def __init__(self, files: Mapping[str, bytes] | None = None) -> None:
         self._folder: tempfile.TemporaryDirectory[str] | None = None
-        self._paths: dict[str, str] = {}
+        #: each file's bytes, or the path of the file holding them
+        self._files: dict[str, bytes | str] = {}
         self._sums: dict[str, tuple[int, str]] = {}
+        self._held = 0
         self._count = 0
         #: what the version changed since the one before it, as its history page shows it (set by
         #: :func:`~dip_sheets.render.render_site`): a publish keeps it in the manifest without
@@ -71,44 +77,66 @@ class Rendered(MutableMapping[str, bytes]):
     def write(self, name: str, pieces: Iterable[str | bytes]) -> None:
         """File ``name`` from ``pieces`` (text is written as UTF-8), written as they come, gathered in
         blocks of about :data:`BLOCK` characters: a template yields a piece per tag and value, and
-        encoding, writing and hashing each alone cost more than rendering it."""
-        path = self._new_path()
+        encoding, writing and hashing each alone cost more than rendering it. Kept in memory while
+        the version's files held there stay within :data:`HELD` bytes, else on disk."""
         digest, size = hashlib.sha256(), 0
-        with open(path, "wb") as stream:
+        held: list[bytes] = []
+        path, stream = "", None
+        try:
             for data in _blocks(pieces):
-                stream.write(data)
                 digest.update(data)
                 size += len(data)
+                if stream is not None:
+                    stream.write(data)
+                    continue
+                held.append(data)
+                if self._held + size > HELD:  # too much to hold: this file goes to disk
+                    path = self._new_path()
+                    stream = open(path, "wb")  # noqa: SIM115 (closed below, whatever happens)
+                    stream.writelines(held)
+                    held = []
+        finally:
+            if stream is not None:
+                stream.close()
         self._forget(name)
-        self._paths[name] = path
+        if path:
+            self._files[name] = path
+        else:
+            self._files[name] = b"".join(held)
+            self._held += size
         self._sums[name] = size, digest.hexdigest()
 
     def __setitem__(self, name: str, data: bytes) -> None:
         self.write(name, (data,))
 
     def __getitem__(self, name: str) -> bytes:
-        with open(self._paths[name], "rb") as stream:
+        where = self._files[name]
+        if isinstance(where, bytes):
+            return where
+        with open(where, "rb") as stream:
             return stream.read()
 
     def __delitem__(self, name: str) -> None:
-        if name not in self._paths:
+        if name not in self._files:
             raise KeyError(name)
         self._forget(name)
 
     def _forget(self, name: str) -> None:
         self._sums.pop(name, None)
-        path = self._paths.pop(name, None)
-        if path is not None:
-            os.remove(path)
+        where = self._files.pop(name, None)
+        if isinstance(where, bytes):
+            self._held -= len(where)
+        elif where is not None:
+            os.remove(where)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(list(self._paths))
+        return iter(list(self._files))
 
     def __len__(self) -> int:
-        return len(self._paths)
+        return len(self._files)
 
     def __contains__(self, name: object) -> bool:
-        return name in self._paths
+        return name in self._files
 
     def __ior__(self, other: Mapping[str, bytes]) -> Rendered:
         """``files |= {...}``, as on a dict."""
@@ -127,5 +155,5 @@ class Rendered(MutableMapping[str, bytes]):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"Rendered({sorted(self._paths)!r})"
+        return f"Rendered({sorted(self._files)!r})"
 

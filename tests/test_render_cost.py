@@ -21,6 +21,7 @@ from jinja2.runtime import Macro
 from dip_sheets import feed as feed_module
 from dip_sheets import history as history_module
 from dip_sheets import json_text, opendata
+from dip_sheets import rendered as rendered_module
 from dip_sheets.errors import ConfigError
 from dip_sheets.history import PastVersion
 from dip_sheets.list_split import SPLIT_ABOVE
@@ -211,9 +212,10 @@ def test_each_record_of_dip_json_is_one_line() -> None:
 
 
 def test_a_render_allocates_in_proportion_to_its_rows_never_holding_every_file() -> None:
-    """Under 6 KB per item at its peak, while the files weigh about 3.4 KB per item: they go to disk
-    as they are written, the row markup is dropped once its pages are written, the catalogue's nodes
-    are made one at a time (before: about 13 KB per item, every file held as bytes at once)."""
+    """Under 6 KB per item at its peak, while the files weigh about 3.4 KB per item: beyond their first
+    2 MB (``rendered.HELD``) they go to disk as they are written, the row markup is dropped once its
+    pages are written, the catalogue's nodes are made one at a time (before: about 13 KB per item,
+    every file held as bytes at once)."""
     render_site([item(n) for n in range(1, 20)], [EXCLUDED], OFFICE, version())  # templates compiled
     items = [item(n) for n in range(1, 1501)]
     tracemalloc.start()
@@ -226,7 +228,12 @@ def test_a_render_allocates_in_proportion_to_its_rows_never_holding_every_file()
     assert sum(len(files[name]) for name in files) > 3_000 * len(items)  # what the bound is measured against
 
 
-def test_rendered_files_are_a_mapping_kept_on_disk_with_their_fingerprints() -> None:
+@pytest.mark.parametrize("on_disk", [False, True])
+def test_rendered_files_are_a_mapping_kept_with_their_fingerprints(monkeypatch: pytest.MonkeyPatch,
+                                                                    on_disk: bool) -> None:
+    """In memory up to ``HELD`` bytes in all, on disk beyond (the same mapping either way)."""
+    if on_disk:
+        monkeypatch.setattr(rendered_module, "HELD", 12)
     files = Rendered({"a.txt": b"satu"})
     files.write("b.html", iter(["<p>", "dua", "</p>"]))
     files |= {"a.txt": b"satu lagi"}
@@ -235,3 +242,7 @@ def test_rendered_files_are_a_mapping_kept_on_disk_with_their_fingerprints() -> 
     assert file_table(files) == file_table(dict(files))
     del files["a.txt"]
     assert list(files) == ["b.html"] and files == {"b.html": b"<p>dua</p>"}
+    pieces: list[str | bytes] = ["x" * 5, b"y" * 5, "z" * 5]
+    files.write("c.txt", iter(pieces))
+    assert files["c.txt"] == b"xxxxxyyyyyzzzzz" and files.fingerprint("c.txt")[0] == 15
+    assert (files._folder is not None) == on_disk
