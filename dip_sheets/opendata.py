@@ -11,11 +11,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import struct
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from xlsxwriter import Workbook
 from xlsxwriter.format import Format
 
@@ -26,6 +26,10 @@ from .json_text import pieces
 from .records import Version, neutralize_row
 from .schema import RECORD_FIELDS as FIELDS
 from .text_sheet import TextSheet
+
+#: the control characters a workbook cannot hold (openpyxl's ``ILLEGAL_CHARACTERS_RE``, as one
+#: character class: a search skips through it in C)
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def render_csv(records: Sequence[Record]) -> bytes:
@@ -191,9 +195,9 @@ def _write(sheet: TextSheet, row: int, values: Iterable[Any], style: Format | No
     number; control characters a workbook cannot hold are dropped (the row's texts searched for them
     at once: they are rare); ``first`` styles the row's first cell."""
     values = [None if value is None or value == "" else value for value in values]  # no cell there
-    if ILLEGAL_CHARACTERS_RE.search("".join([v for v in values if type(v) is str])) is not None:
-        values = [ILLEGAL_CHARACTERS_RE.sub("", v) if type(v) is str else v for v in values]
-    sheet.write_texts(row, [v if v is None or type(v) in (str, int) else ILLEGAL_CHARACTERS_RE.sub("", str(v))
+    if _ILLEGAL.search("".join([v for v in values if type(v) is str])) is not None:
+        values = [_ILLEGAL.sub("", v) if type(v) is str else v for v in values]
+    sheet.write_texts(row, [v if v is None or type(v) in (str, int) else _ILLEGAL.sub("", str(v))
                             for v in values], style, first)
 
 

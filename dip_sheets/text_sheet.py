@@ -23,10 +23,14 @@ from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 #: what makes a text need more than writing as it is: an XML special character, a control
-#: character or Excel's own ``_xHHHH_`` escape (escaped as xlsxwriter escapes them), a non-character
-_UNUSUAL = re.compile("[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
+#: character or a non-character (escaped as xlsxwriter escapes them), or Excel's own ``_xHHHH_``
+#: escape (:data:`_ESCAPE`); each a single character class, which a search skips through in C
+_UNUSUAL = re.compile("[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]")
 _ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f]")
+#: in a row's texts each led and followed by a NUL, a text that begins or ends with whitespace (kept
+#: by ``xml:space``): the search goes from NUL to NUL
+_EDGE_SPACE = re.compile(r"\x00(?:(?<=\s\x00)|\s)")
 
 
 def _escaped(text: str) -> str:
@@ -39,9 +43,8 @@ def _escaped(text: str) -> str:
 
 
 def _within(text: str, limit: int) -> str:
-    """``text`` cut to Excel's cell limit of ``limit`` UTF-16 units (as xlsxwriter cuts it)."""
-    if len(text) <= limit // 2:
-        return text
+    """``text`` (longer than half of ``limit``) cut to Excel's cell limit of ``limit`` UTF-16 units,
+    as xlsxwriter cuts it."""
     length = 0
     for index, char in enumerate(text):
         length += 2 if ord(char) > 0xFFFF else 1
@@ -64,24 +67,30 @@ class TextSheet(Worksheet):  # type: ignore[misc]
         if row > self.previous_row:
             self._write_single_row(row)  # whatever xlsxwriter still holds of an earlier row
         self._write_row(row, None, self.row_info.get(row))
-        # one search for the whole row (a line break between texts: no escape spans two of them)
-        unusual = _UNUSUAL.search("\n".join([v for v in values if type(v) is str])) is not None
-        number = str(row + 1)
+        # one search of the whole row for what is rare (a line break between texts: no escape spans
+        # two of them; a NUL: the texts' ends, which it cannot be inside of unless it is unusual)
+        texts = [v for v in values if type(v) is str]
+        joined = "\n".join(texts)
+        unusual = bool(_UNUSUAL.search(joined) or ("_x" in joined and _ESCAPE.search(joined)))
+        spaced = unusual or bool(_EDGE_SPACE.search("\x00" + "\x00".join(texts) + "\x00"))
+        half, names, number = self.xls_strmax // 2, _names(columns[-1]), str(row + 1)
         cells = []
         for column in columns:
             value = values[column]
             look = first if column == 0 and first is not None else style
             if look is None and column in self.col_info:
                 look = self.col_info[column].column_format
-            where = f'<c r="{_name(column)}{number}"' + (f' s="{look._get_xf_index()}"' if look else "")
-            if type(value) is str:
-                text = _within(value, self.xls_strmax)
-                if unusual:
-                    text = _escaped(text)
-                space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-                cells.append(f'{where} t="inlineStr"><is><t{space}>{text}</t></is></c>')
-            else:
+            where = f'<c r="{names[column]}{number}"' + (f' s="{look._get_xf_index()}"' if look else "")
+            if type(value) is not str:
                 cells.append(f"{where}><v>{value:.16G}</v></c>")
+                continue
+            edge = spaced
+            if len(value) > half:
+                value, edge = _within(value, self.xls_strmax), True
+            if unusual:
+                value = _escaped(value)
+            space = ' xml:space="preserve"' if edge and (value[:1].isspace() or value[-1:].isspace()) else ""
+            cells.append(f'{where} t="inlineStr"><is><t{space}>{value}</t></is></c>')
         cells.append("</row>")
         self.fh.write("".join(cells))
 
@@ -89,8 +98,9 @@ class TextSheet(Worksheet):  # type: ignore[misc]
 _NAMES: list[str] = []
 
 
-def _name(column: int) -> str:
-    """The column's letters (``A``, ``B`` … ``AA``), kept once worked out."""
-    while len(_NAMES) <= column:
+def _names(last: int) -> list[str]:
+    """The columns' letters (``A``, ``B`` … ``AA``) up to column ``last`` at least, kept once worked
+    out."""
+    while len(_NAMES) <= last:
         _NAMES.append(xl_col_to_name(len(_NAMES)))
-    return _NAMES[column]
+    return _NAMES

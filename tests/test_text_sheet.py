@@ -8,6 +8,8 @@ import zipfile
 from collections.abc import Sequence
 
 import openpyxl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from xlsxwriter import Workbook
 
 from dip_sheets.text_sheet import TextSheet
@@ -23,6 +25,10 @@ ROWS: list[Row] = [
     ["x" * 20_000, "🙂" * 17_000, "", 10**17],
     [],
     ["after an empty row", None, None, None],
+    ["only a trailing space ", "x", None, None],
+    ["x", "\u3000only a leading ideographic space", None, None],
+    ["x", "_x0041_", None, None],
+    ["x" * 32_766 + " cut after the space", "x", None, None],
     ["_x000A", "0041_", "split _x00", "41_ across cells"],
 ]
 
@@ -56,6 +62,22 @@ def _sheet_xml(rows: Sequence[Row], ours: bool) -> str:
 
 def test_rows_are_written_as_xlsxwriter_writes_them() -> None:
     assert _sheet_xml(ROWS, ours=True) == _sheet_xml(ROWS, ours=False)
+
+
+#: pieces of text that make a cell unusual, alone or next to each other
+PIECES = ["a", "_", "x", "0", "F", " ", "\t", "\n", "\r", "\x00", "\x01", "\x1f", "\x0b", "\xa0", "\u3000",
+          "&", "<", ">", '"', "\ufffe", "\uffff", "é", "🙂", "<r>", "</r>"]
+TRICKY = st.lists(st.sampled_from(PIECES), max_size=8).map("".join)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.lists(st.one_of(st.none(), TRICKY, st.integers(0, 10**6)),
+                         max_size=5), max_size=4))
+def test_any_rows_are_written_as_xlsxwriter_writes_them(rows: list[Row]) -> None:
+    """Whatever the texts hold, except one xlsxwriter takes for a rich string (written raw)."""
+    rows = [[None if isinstance(v, str) and v.startswith("<r>") and v.endswith("</r>") else v for v in row]
+            for row in [["Judul"], *rows]]
+    assert _sheet_xml(rows, ours=True) == _sheet_xml(rows, ours=False)
 
 
 def test_a_text_looking_like_a_rich_string_is_text_never_xml() -> None:
