@@ -5,17 +5,17 @@ For each size a realistic register (:func:`realistic_rows`: 90% established, the
 the SOP steps) is made by ``dip init`` and typed in, then, each in a fresh interpreter, through
 :class:`dip_sheets.office.Office` as the CLI calls it: a first sync, unchanged syncs, everyday syncs
 (a few rows edited by a unit just before), a first publish, unchanged publishes, everyday publishes
-(a few rows established by the PPID and synced just before: a new version), the render
-alone and the upload alone (the rendered version sent to an empty local folder). An unchanged run is measured twice over: the first one after a change reviews the register
-in full (and records the run memo, :mod:`dip_sheets.run_memo`), the later ones are answered by the
-memo; each figure says which it was (``memo``). The floors: python-calamine reading every tab's
-values of the same workbook, openpyxl ``load_workbook`` + ``save`` of it, a minimal Jinja2 table of
-the published rows and xlsxwriter writing the same rows. Each figure is CPU seconds
-(``time.process_time``) of its own process and its peak RSS; repeated runs keep the median. Run
-``scripts/bench e2e [--sizes 1000,10000]`` or ``.venv/bin/python -m benchmarks.bench_e2e``; results
-go to ``benchmarks/results/e2e.json`` and ``e2e.md``. The list's PDF (``dip.pdf``, Chromium printing
-the page) is left out (``DIP_PDF=0``, unless set otherwise): it is Chromium's time, not dip-sheets',
-and grows with the printed pages.
+(a few rows established by the PPID and synced just before: a new version), the render alone and the
+upload alone (the rendered version sent to an empty local folder). An unchanged run is measured
+twice over: the first one after a change reviews the register in full (and records the run memo,
+:mod:`dip_sheets.run_memo`), the later ones are answered by the memo; each figure says which it was
+(``memo``). The floors: python-calamine reading every tab's values of the same workbook, openpyxl
+``load_workbook`` + ``save`` of it, a minimal Jinja2 table of the published rows and xlsxwriter
+writing the same rows. Each figure is CPU seconds (``time.process_time``) of its own process and its
+peak RSS; repeated runs keep the median. Run ``scripts/bench e2e [--sizes 1000,10000]`` or
+``.venv/bin/python -m benchmarks.bench_e2e``; results go to ``benchmarks/results/e2e.json`` and
+``e2e.md``. The list's PDF (``dip.pdf``, Chromium printing the page) is left out (``DIP_PDF=0``,
+unless set otherwise): it is Chromium's time, not dip-sheets', and grows with the printed pages.
 """
 
 from __future__ import annotations
