@@ -40,7 +40,6 @@ class Parts:
         self.tail = children(xml, tail_start, close)
         self.close = close
 
-
     def element(self, name: str) -> bytes | None:
         if name in self.elements:
             return self.elements[name]

@@ -305,7 +305,7 @@ class Worksheet(Parts):
         for source, span in spans:
             if not isinstance(span, RowSpan) or source.find(marker, span.start, span.end) < 0:
                 continue
-            self._cells[span.number] = self._row_cells(source, span)
+            self._cells = {span.number: self._row_cells(source, span)}  # its cells, in its piece
             for column, (value, _) in self.row_edits(span.number).items():
                 cell = self.cell(span.number, column) if value is not KEEP else None
                 if cell is not None and cell.find(marker, cell.index(b">")) >= 0:
