@@ -210,8 +210,8 @@ class Worksheet(Parts):
         for number in edited:
             change = self.restyles.get(number)
             last_row = max(last_row, number)
-            last_column = max(last_column, *self.edits.get(number, ()), *(change.columns if change else ()),
-                              *(c + 1 for c in self.added.get(number, ())))
+            last_column = max((last_column, *self.edits.get(number, ()), *(change.columns if change else ()),
+                               *(c + 1 for c in self.added.get(number, ()))))
         if self.part is not None:  # the rows, patched as they pass
             ops.append((self.data_end, self.data_end, 0, None, STREAMED))
             edited = []
