@@ -23,14 +23,16 @@ from . import Cell, Row
 from . import workbook_layout as layout_
 from .xlsx import Package
 from .xlsx_sheet import OWN_OR_COLUMN, Restyle, Worksheet
+from .xlsx_stream import StoredPart
 from .xlsx_styles import Format, Styles
 
 #: Excel's built-in number formats for a date and a date with time.
 DATE_FORMAT, DATETIME_FORMAT = 14, 22
 #: texts up to this long are shared between the cells holding them (longer ones rarely repeat)
 SHARED_TEXT = 48
-#: a patched sheet part at least this large is streamed into the saved zip, never held whole a
-#: second time (a smaller one is compared with the original and kept byte for byte if equal)
+#: a sheet part at least this large is never held whole: its rows are read as the stored part is
+#: inflated, and it is patched into the saved zip as they pass (a smaller one is read whole, and
+#: compared with the original when saved, kept byte for byte if equal)
 STREAM_FROM = 4 << 20
 #: ... and so is one with this many rows edited or added (the ``Riwayat`` rows of a first sync)
 STREAM_ROWS = 2000
@@ -88,7 +90,9 @@ class Book:
 
     def sheet(self, name: str) -> Worksheet:
         if name not in self.sheets:
-            self.sheets[name] = Worksheet(self.package.read(self.paths[name]))
+            part = StoredPart(self.package, self.paths[name])
+            large = part.size >= STREAM_FROM
+            self.sheets[name] = Worksheet.streamed(part) if large else Worksheet(part.read())
         return self.sheets[name]
 
     def rows(self, name: str) -> list[Row]:
@@ -232,9 +236,10 @@ class Book:
         ``styles.xml`` after the sheets (writing them may derive the formats of locked cells)."""
         for name, sheet in self.sheets.items():
             if sheet.changed:
-                if sheet.overwrites_formula():
+                if self.package.has("xl/calcChain.xml") and sheet.overwrites_formula():
                     self.package.forget_calc_chain()
-                if len(sheet.source) >= STREAM_FROM or len(sheet.edits) + len(sheet.added) >= STREAM_ROWS:
+                rows = len(sheet.edits) + len(sheet.added)
+                if sheet.part or len(sheet.source) >= STREAM_FROM or rows >= STREAM_ROWS:
                     self.package.stream(self.paths[name], sheet.chunks)
                 else:
                     self.package.write(self.paths[name], sheet.xml())

@@ -71,16 +71,17 @@ def lock_probe(tab: s.Tab) -> str | None:
 
 def column_cell_styles(sheet: Worksheet, column: int) -> Iterator[tuple[int, int | None]]:
     """(row number, style index) of every cell present in one column: each found by its reference
-    (``r="C12"``, one search through the part), reading only that cell's start tag."""
-    source, start = sheet.source, cell_start(sheet.prefix)
+    (``r="C12"``, one search through the rows), reading only that cell's start tag."""
+    start = cell_start(sheet.prefix)
     pattern = re.compile(rb'r="%s([0-9]+)"' % letters(column))
-    for match in pattern.finditer(source, sheet.data_tag[1], sheet.data_end):
-        at = match.start()
-        # an attribute of a <c> tag, not the same characters in a text (which holds no "<")
-        opened = source.rfind(b"<", 0, at)
-        if source[at - 1] in b" \t\r\n" and start.match(source, opened, at):
-            style = _STYLE.search(source, opened, source.index(b">", at))
-            yield int(match[1]), int(style[1]) if style else None
+    for source, begin, stop in sheet.pieces():
+        for match in pattern.finditer(source, begin, stop):
+            at = match.start()
+            # an attribute of a <c> tag, not the same characters in a text (which holds no "<")
+            opened = source.rfind(b"<", 0, at)
+            if source[at - 1] in b" \t\r\n" and start.match(source, opened, at):
+                style = _STYLE.search(source, opened, source.index(b">", at))
+                yield int(match[1]), int(style[1]) if style else None
 
 
 _STYLE = re.compile(rb"""\ss\s*=\s*["'](\d+)["']""")

@@ -371,11 +371,15 @@ def _copy_member(source: BinaryIO, out: zipfile.ZipFile, info: zipfile.ZipInfo) 
     setattr(out, "_didModify", True)  # noqa: B010  # so close() writes the central directory
 
 
-
 def _payload(source: BinaryIO, info: zipfile.ZipInfo) -> bytes:
     """A member's stored (compressed) bytes."""
+    source.seek(payload_offset(source, info))
+    return source.read(info.compress_size)
+
+
+def payload_offset(source: BinaryIO, info: zipfile.ZipInfo) -> int:
+    """Where a member's stored bytes start (after its local header, name and extra field)."""
     source.seek(info.header_offset)
     header = source.read(LOCAL_HEADER_SIZE)
     name_length, extra_length = struct.unpack("<HH", header[26:30])
-    source.seek(name_length + extra_length, 1)
-    return source.read(info.compress_size)
+    return int(info.header_offset + LOCAL_HEADER_SIZE + name_length + extra_length)

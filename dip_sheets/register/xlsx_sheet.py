@@ -8,27 +8,19 @@ row, cell and element keeps its exact bytes. The cell formats it refers to are :
 from __future__ import annotations
 
 import bisect
-import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .xlsx import (
-    WORKSHEET_ORDER,
-    Element,
-    Value,
-    attrs,
-    children,
-    column_letter,
-    root_prefix,
-    split_ref,
-    start_tag,
-)
+from .xlsx import Value, attrs, start_tag
+from .xlsx_parts import Parts
 from .xlsx_row import KEEP, RowCells, cell_xml, own_style
+from .xlsx_stream import Found, RowSpan, StoredPart, row_pieces, row_start, skeleton, walk
 
 __all__ = ["KEEP", "OWN_OR_COLUMN", "Restyle", "RowSpan", "Worksheet"]
 #: a cell edit's style: the cell's own, or its column's when it has none (as Excel does for a new cell)
 OWN_OR_COLUMN = -1
 _Edit = tuple[object, int | None]  # (value or KEEP, style index, None to keep, or OWN_OR_COLUMN)
+STREAMED = -1  #: the number of the patch op that stands for every row of a streamed part
 #: rows whose cells were looked up kept at once: edits come row by row, so a few rows serve every
 #: lookup without holding every row's cells (which at 100,000 rows was hundreds of MB)
 CELL_CACHE_ROWS = 8
@@ -53,34 +45,13 @@ class Restyle:
         return self.derived[base]
 
 
-@dataclass(frozen=True, slots=True)  # one per row of the part: 100,000 at 100k rows
-class RowSpan:
-    number: int
-    start: int
-    end: int
-    tag: bytes
-
-
-class Worksheet:
-    """One worksheet part with queued edits; :meth:`xml` returns the patched bytes."""
+class Worksheet(Parts):
+    """One worksheet part with queued edits; :meth:`xml` returns the patched bytes. A large part
+    is held as its skeleton, its rows read from the stored part as they are needed
+    (:meth:`streamed`); asked for a row by number, it is read whole."""
 
     def __init__(self, xml: bytes) -> None:
-        self.source = xml
-        self.prefix, root = root_prefix(xml, b"worksheet")
-        p = re.escape(self.prefix)
-        data = re.search(rb"<%ssheetData\b[^>]*?(/?)>" % p, xml)
-        close = xml.rindex(b"</%sworksheet>" % self.prefix)
-        if data is None:
-            raise ValueError("worksheet without sheetData")
-        self.data_tag = (data.start(), data.end(), bool(data[1]))
-        if data[1]:
-            self.data_end = data.end()
-        else:
-            self.data_end = xml.index(b"</%ssheetData>" % self.prefix, data.end())
-        tail_start = self.data_end if data[1] else self.data_end + len(b"</%ssheetData>" % self.prefix)
-        self.head = children(xml, root.end(), data.start())
-        self.tail = children(xml, tail_start, close)
-        self.close = close
+        super().__init__(xml)
         #: row -> column -> the value to write (or :data:`KEEP`); the style is :data:`OWN_OR_COLUMN`
         #: unless :attr:`styles` says otherwise (kept apart: most edits carry no style of their own)
         self.edits: dict[int, dict[int, object]] = {}
@@ -88,22 +59,45 @@ class Worksheet:
         #: whole rows added: row number -> 0-based column -> value, each in its column's style
         self.added: dict[int, Mapping[int, object]] = {}
         self.restyles: dict[int, Restyle] = {}
-        self.elements: dict[str, bytes | None] = {}
         self.row_attrs: dict[int, dict[bytes, bytes]] = {}
+        #: where the rows are while :attr:`source` is the skeleton (``None``: the part is whole)
+        self.part: StoredPart | None = None
+
+    @classmethod
+    def streamed(cls, part: StoredPart) -> Worksheet:
+        """The part held as its skeleton (the part without its rows), read in one pass."""
+        sheet = cls(skeleton(part.chunks()))
+        sheet.part = part
+        return sheet
+
+    def _parse(self, xml: bytes) -> None:
+        super()._parse(xml)
         self._rows: list[RowSpan] | None = None
         self._numbers: list[int] = []
         self._found: dict[int, RowSpan] = {}
         self._cells: dict[int, RowCells | None] = {}
-        self._column_styles: dict[int, int] | None = None
 
     # ---- reading ---------------------------------------------------------------------------
 
+    def pieces(self) -> Iterator[tuple[bytes, int, int]]:
+        """The rows as ``(buffer, start, stop)`` spans of whole rows, in order: one span of the part
+        held whole, or the stored part's rows piece by piece as it is inflated again."""
+        if self.part is None:
+            yield self.source, self.data_tag[1], self.data_end
+        else:
+            yield from row_pieces(self.part.chunks())
+
+    def _whole(self) -> None:
+        """Hold the part whole (a row asked for by number: a rare path, e.g. ``dip init``)."""
+        if self.part is not None:
+            part, self.part = self.part, None
+            self._parse(part.read())
+
     def rows(self) -> list[RowSpan]:
+        self._whole()
         if self._rows is None:
             spans: list[RowSpan] = []
-            # group 1: the row's number, if it has ``r`` (read without an attribute dictionary)
-            pattern = re.compile(rb"""<%srow(?=[\s/>])(?:(?=[^>]*?\sr\s*=\s*["']([0-9]+))|)[^>]*?(/?)>"""
-                                 % re.escape(self.prefix))
+            pattern = row_start(self.prefix)
             closing = b"</%srow>" % self.prefix
             position, number = self.data_tag[1], 0
             while (match := pattern.search(self.source, position, self.data_end)) is not None:
@@ -116,6 +110,7 @@ class Worksheet:
         return self._rows
 
     def row(self, number: int) -> RowSpan | None:
+        self._whole()
         if self._rows is None:
             found = self._found.get(number)
             if found is None and len(self._found) < ROW_SEARCHES:
@@ -144,58 +139,23 @@ class Worksheet:
             if len(self._cells) >= CELL_CACHE_ROWS:
                 self._cells.clear()
             span = self.row(number)
-            if span is None:
-                self._cells[number] = None
-            else:
-                body = span.start + len(span.tag)
-                stop = span.end if span.tag.endswith(b"/>") else span.end - len(b"</%srow>" % self.prefix)
-                self._cells[number] = RowCells(self.source, self.prefix, number, min(body, stop), stop)
+            self._cells[number] = None if span is None else self._row_cells(self.source, span)
         return self._cells[number]
+
+    def _row_cells(self, source: bytes, span: RowSpan) -> RowCells:
+        body = span.start + len(span.tag)
+        stop = span.end if span.tag.endswith(b"/>") else span.end - len(b"</%srow>" % self.prefix)
+        return RowCells(source, self.prefix, span.number, min(body, stop), stop)
 
     def cell(self, row: int, column: int) -> bytes | None:
         """The element of one cell, as it is in the part (``None``: not there)."""
         cells = self.cells(row)
         found = cells.find(column) if cells is not None else None
-        return self.source[found[0]:found[1]] if found is not None else None
+        return cells.source[found[0]:found[1]] if cells is not None and found is not None else None
 
     def style(self, row: int, column: int) -> int | None:
         cells = self.cells(row)
         return cells.style(column) if cells is not None else None
-
-    def element(self, name: str) -> bytes | None:
-        if name in self.elements:
-            return self.elements[name]
-        found = self._find(name)
-        return self.source[found.start:found.end] if found else None
-
-    def _find(self, name: str) -> Element | None:
-        return next((e for e in (*self.head, *self.tail) if e.name == name), None)
-
-    def column_styles(self) -> dict[int, int]:
-        """Column -> default style index, from ``<cols>``."""
-        if self._column_styles is None or "cols" in self.elements:
-            styles: dict[int, int] = {}
-            for tag in re.findall(rb"<(?:[\w.-]+:)?col\b[^>]*>", self.element("cols") or b""):
-                a = attrs(tag)
-                if b"style" in a:
-                    for column in range(int(a[b"min"]), min(int(a[b"max"]), 16384) + 1):
-                        styles[column] = int(a[b"style"])
-            self._column_styles = styles
-        return self._column_styles
-
-    def merged(self) -> list[tuple[str, int, int, int, int]]:
-        """Merged ranges as (reference, first row, first column, last row, last column)."""
-        ranges = []
-        merges = self.element("mergeCells") or b""
-        for ref in re.findall(rb'<(?:[\w.-]+:)?mergeCell\b[^>]*ref="([^"]+)"', merges):
-            first, _, last = ref.partition(b":")
-            (r1, c1), (r2, c2) = split_ref(first), split_ref(last or first)
-            ranges.append((ref.decode(), r1, c1, r2, c2))
-        return ranges
-
-    def protected(self) -> bool:
-        tag = self.element("sheetProtection")
-        return tag is not None and attrs(tag).get(b"sheet") in (b"1", b"true")
 
     # ---- editing ---------------------------------------------------------------------------
 
@@ -229,18 +189,10 @@ class Worksheet:
         if any(current.get(k) != v for k, v in attributes.items()):
             self.row_attrs[number] = attributes
 
-    def put(self, name: str, xml: bytes | None) -> None:
-        """Replace (or add, in schema order; or with ``None`` remove) a worksheet-level element."""
-        self.elements[name] = xml
-
     @property
     def changed(self) -> bool:
         return bool(self.edits or self.added or self.restyles or self.row_attrs) or any(
             self.element(n) != self._original(n) for n in self.elements)
-
-    def _original(self, name: str) -> bytes | None:
-        found = self._find(name)
-        return self.source[found.start:found.end] if found else None
 
     def xml(self) -> bytes:
         """The part with every queued edit spliced in; untouched bytes are kept as they were."""
@@ -253,21 +205,26 @@ class Worksheet:
         ops: list[tuple[int, int, int, bytes | None, int]] = []
         for name, new in self.elements.items():
             ops.append((*self._element_op(name, new), 0))
+        edited = sorted(self.edits.keys() | self.added.keys() | self.restyles.keys())
         last_row, last_column = 0, 0
-        for number in sorted(self.edits.keys() | self.added.keys() | self.restyles.keys()):
+        for number in edited:
             change = self.restyles.get(number)
             last_row = max(last_row, number)
-            last_column = max(last_column, *self.edits.get(number, ()), *(change.columns if change else ()),
-                              *(c + 1 for c in self.added.get(number, ())))
+            last_column = max((last_column, *self.edits.get(number, ()), *(change.columns if change else ()),
+                               *(c + 1 for c in self.added.get(number, ()))))
+        if self.part is not None:  # the rows, patched as they pass
+            ops.append((self.data_end, self.data_end, 0, None, STREAMED))
+            edited = []
+        for number in edited:
             span = self.row(number)
             if span is not None:
                 ops.append((span.start, span.end, 0, None, number))
-            else:  # a new row: before the first row of a higher number
+            else:  # a new row: before the first row of a higher number (and before its patch)
                 rows = self.rows()
                 at = bisect.bisect_left(self._numbers, number)
                 position = rows[at].start if at < len(rows) else self.data_end
-                ops.append((position, position, number, None, number))
-        for number in self.row_attrs:
+                ops.append((position, position, number - (1 << 30), None, number))
+        for number in self.row_attrs if self.part is None else ():
             span = self.row(number)
             if span is not None and not any(number in e for e in (self.edits, self.added, self.restyles)):
                 ops.append((span.start, span.start + len(span.tag), 0, self._row_tag(span), 0))
@@ -281,14 +238,37 @@ class Worksheet:
         for start, end, _, data, number in sorted(ops, key=lambda o: (o[0], o[2])):
             if start > position:
                 yield view[position:start]
-            yield data if data is not None else self._row_xml(number)
+            if data is not None:
+                yield data
+            elif number == STREAMED:
+                yield from self._streamed_rows()
+            else:
+                yield self._row_xml(number, self.row(number))
             position = max(position, end)
         yield view[position:]
 
-    def _row_xml(self, number: int) -> bytes:
-        """Row ``number`` with its edits: the row as it was, patched, or a new row."""
+    def _streamed_rows(self) -> Iterator[bytes | memoryview]:
+        """The stored part's rows, each row with edits patched as it passes (its cells looked up in
+        the piece it is in), every other byte as it was."""
+        edited = self.edits.keys() | self.added.keys() | self.restyles.keys()
+        targets = sorted(edited | self.row_attrs.keys())
+        for rows, start, end, found in walk(self.pieces(), self.prefix, targets):
+            if found is None:
+                yield memoryview(rows)[start:end]
+            elif isinstance(found, RowSpan) and found.number not in edited:  # only its tag
+                yield self._row_tag(found)
+                yield memoryview(rows)[found.start + len(found.tag):found.end]
+            elif isinstance(found, RowSpan):
+                self._cells = {found.number: self._row_cells(rows, found)}
+                yield self._row_xml(found.number, found)
+            elif found in edited:
+                self._cells = {found: None}
+                yield self._row_xml(found, None)
+        self._cells = {}
+
+    def _row_xml(self, number: int, span: RowSpan | None) -> bytes:
+        """Row ``number`` with its edits: the row as it was (``span``), patched, or a new row."""
         edits = self.row_edits(number)
-        span = self.row(number)
         if span is not None:
             return self._patched_row(span, edits)
         cells = b"".join(self._cell(number, c, None, e) for c, e in sorted(edits.items()))
@@ -317,44 +297,20 @@ class Worksheet:
     def overwrites_formula(self) -> bool:
         """Whether a queued value replaces a formula (then ``calcChain.xml`` must go); known before
         the part is written, as the package's members before it are written first."""
-        marker = b"<%sf" % self.prefix
-        for number in self.edits.keys() | self.added.keys():
-            span = self.row(number)
-            if span is None or self.source.find(marker, span.start, span.end) < 0:
+        marker, numbers = b"<%sf" % self.prefix, self.edits.keys() | self.added.keys()
+        if self.part is None:
+            spans: Iterable[tuple[bytes, Found]] = ((self.source, self.row(n)) for n in numbers)
+        else:
+            spans = ((rows, found) for rows, _, _, found in walk(self.pieces(), self.prefix, sorted(numbers)))
+        for source, span in spans:
+            if not isinstance(span, RowSpan) or source.find(marker, span.start, span.end) < 0:
                 continue
-            for column, (value, _) in self.row_edits(number).items():
-                cell = self.cell(number, column) if value is not KEEP else None
+            self._cells = {span.number: self._row_cells(source, span)}  # its cells, in its piece
+            for column, (value, _) in self.row_edits(span.number).items():
+                cell = self.cell(span.number, column) if value is not KEEP else None
                 if cell is not None and cell.find(marker, cell.index(b">")) >= 0:
                     return True
         return False
-
-    def _element_op(self, name: str, new: bytes | None) -> tuple[int, int, int, bytes]:
-        found = self._find(name)
-        if found is not None:
-            return found.start, found.end, 0, new or b""
-        rank = WORKSHEET_ORDER.index(name)
-        later = [e for e in (*self.head, *self.tail)
-                 if e.name in WORKSHEET_ORDER and WORKSHEET_ORDER.index(e.name) > rank]
-        if later:
-            position = later[0].start
-        elif rank < WORKSHEET_ORDER.index("sheetData"):
-            position = self.data_tag[0]
-        else:
-            position = self.close
-        return position, position, rank, new or b""
-
-    def _dimension_op(self, last_row: int, last_column: int) -> list[tuple[int, int, int, bytes]]:
-        found = self._find("dimension")
-        if found is None or "dimension" in self.elements:
-            return []
-        tag = self.source[found.start:found.end]
-        ref = attrs(tag).get(b"ref", b"A1")
-        first, _, last = ref.partition(b":")
-        row, column = split_ref(last or first)
-        if row >= last_row and column >= last_column:
-            return []
-        new = f"{first.decode()}:{column_letter(max(column, last_column))}{max(row, last_row)}".encode()
-        return [(found.start, found.end, 0, re.sub(rb'ref="[^"]*"', b'ref="%s"' % new, tag))]
 
     def _row_tag(self, span: RowSpan) -> bytes:
         """A row's start tag with its queued attributes."""
@@ -384,7 +340,7 @@ class Worksheet:
         closing = b""
         if tag.endswith(b"/>"):
             tag, closing = tag[:-2].rstrip() + b">", b"</%srow>" % self.prefix
-        source, parts, position = self.source, [tag], cells.body
+        source, parts, position = cells.source, [tag], cells.body
         for start, end, column in sorted(places):
             old = source[start:end] if end > start else None
             parts += [source[position:start], self._cell(span.number, column, old, edits[column])]
