@@ -6,11 +6,12 @@ from __future__ import annotations
 import io
 import tracemalloc
 import zipfile
+import zlib
 
 import pytest
 
 from dip_sheets.register.relocating import ByColumn
-from dip_sheets.register.xlsx import Package
+from dip_sheets.register.xlsx import COMPRESS_LEVEL, Package
 
 
 def test_a_row_to_append_is_seen_by_column_as_the_re_keyed_copy_was() -> None:
@@ -59,3 +60,27 @@ def test_a_damaged_part_is_refused() -> None:
     data[cd:cd + 4] = (info.CRC ^ 1).to_bytes(4, "little")
     with pytest.raises(zipfile.BadZipFile):
         Package(io.BytesIO(bytes(data))).read("a.xml")
+
+
+def _deflated(data: bytes, level: int) -> int:
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return len(compressor.compress(data) + compressor.flush())
+
+
+def test_a_part_written_or_streamed_is_compressed_at_the_write_level_and_others_are_copied() -> None:
+    """A write compresses every part it makes again, so their level sets its cost (see
+    ``COMPRESS_LEVEL``); a part it does not touch keeps its stored bytes."""
+    sheet = b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (n, n, n * 7919 % 10007)
+                     for n in range(1, 20_001))
+    package = Package(io.BytesIO(_zip({"a.xml": b"", "b.xml": sheet, "c.xml": sheet})))
+    package.write("a.xml", sheet)
+    package.stream("b.xml", lambda: [sheet[:1000], sheet[1000:]])
+    out = io.BytesIO()
+    package.save(out)
+    written = zipfile.ZipFile(out)
+    names = ("a.xml", "b.xml", "c.xml")
+    assert {n: written.read(n) for n in names} == dict.fromkeys(names, sheet)
+    assert _deflated(sheet, COMPRESS_LEVEL) != _deflated(sheet, 6)  # the check can tell them apart
+    assert written.getinfo("a.xml").compress_size == _deflated(sheet, COMPRESS_LEVEL)
+    assert written.getinfo("b.xml").compress_size == _deflated(sheet, COMPRESS_LEVEL)
+    assert written.getinfo("c.xml").compress_size == _deflated(sheet, 6)  # copied as stored

@@ -336,18 +336,28 @@ def _insert_before_close(xml: bytes, parent: bytes, child: bytes) -> bytes:
             + xml[empty.end():])
 
 
-def _write_member(out: zipfile.ZipFile, original: zipfile.ZipInfo, data: bytes) -> None:
+#: zlib's level for the parts a write makes: a write compresses every sheet it patches again whole,
+#: and level 3 does that in about 60% of the default's (6) time, for a workbook about 6% larger
+#: (10,000 rows: 0.115 -> 0.068 s CPU, 1.89 -> 2.00 MB); Excel compresses again when staff save
+COMPRESS_LEVEL = 3
+
+
+def _new_member(original: zipfile.ZipInfo) -> zipfile.ZipInfo:
     info = zipfile.ZipInfo(original.filename, original.date_time)
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = original.external_attr
-    out.writestr(info, data)
+    # the level goes on the member: ZipFile.open(info, "w") takes none (3.13 names it compress_level
+    # and keeps this name as its alias)
+    setattr(info, "_compresslevel", COMPRESS_LEVEL)  # noqa: B010
+    return info
+
+
+def _write_member(out: zipfile.ZipFile, original: zipfile.ZipInfo, data: bytes) -> None:
+    out.writestr(_new_member(original), data)
 
 
 def _stream_member(out: zipfile.ZipFile, original: zipfile.ZipInfo, pieces: Iterable[Buffer]) -> None:
-    info = zipfile.ZipInfo(original.filename, original.date_time)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = original.external_attr
-    with out.open(info, "w") as member:
+    with out.open(_new_member(original), "w") as member:
         for piece in pieces:
             member.write(piece)
 
