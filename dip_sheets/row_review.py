@@ -209,7 +209,7 @@ class _Review:
             self.result.ids_assigned.append(item_id)
         writer.put(dip, anchor, s.ID, typed, item_id)
         # an ID first seen now (given now, or typed by hand above any ID ever issued)
-        arrived = typed != item_id or (id_number(item_id) > issued and item_id not in records.latest)
+        arrived = typed != item_id or (item_id not in records.latest and id_number(item_id) > issued)
         # Riwayat, not the Sidik cell, says whether and how the item was established: a Sidik
         # copied from another row or cleared by hand changes nothing
         stored = "" if arrived else records.digest(item_id)
@@ -244,7 +244,7 @@ class _Review:
         column = self.updated_column
         updated = row[column] if column is not None and column < len(row) else None
         found = [link_finding(link, self.watch)]
-        if item is not None:
+        if item is not None and item.category == _BERKALA:  # the only category berkala_finding warns
             found.append(berkala_finding(item.category, last_updated(updated, values.get(s.CREATED)),
                                          self.now.date(), self.watch))
         return [f for f in found if f is not None]
@@ -335,6 +335,10 @@ class _Review:
                                                   s.SYSTEM_VALUE: str(number)})
             else:
                 self.writer.set(system, system_row, system.anchor(system_row), s.SYSTEM_VALUE, str(number))
+
+
+#: the category whose items go stale (:func:`~dip_sheets.staleness.berkala_finding`)
+_BERKALA = "Berkala"
 
 
 def _optional_column(table: Table, header: str) -> int | None:

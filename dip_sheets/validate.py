@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 
 from . import schema as s
 from .dates import MONTHS_ID, When, add_years, format_date, parse_date, parse_when
@@ -123,6 +124,20 @@ def _collapsed(text: str) -> str:
     return text if collapsed == text else collapsed
 
 
+#: a row's content texts, in one C call (:func:`validate_dip_row` runs for every row)
+_content_texts = itemgetter(*(header for header, *_ in _COLUMNS))
+
+
+def _plain(texts: Sequence[str]) -> bool:
+    """Whether every one of ``texts`` is printable ASCII, trimmed, without a double space and not
+    over :data:`MAX_TEXT` long: one look at the row for what :func:`_shows`, :func:`_collapsed`,
+    :func:`_has_control_chars` and the length check would each ask of every cell (``|`` keeps
+    the cells' spaces apart)."""
+    row = "|".join(texts)
+    return (len(row) <= MAX_TEXT and row.isascii() and row.isprintable() and "  " not in row
+            and " |" not in row and "| " not in row and row[:1] != " " != row[-1:])
+
+
 def _shows(text: str) -> bool:
     """:func:`visible`, answered without a look at each character for plain printable ASCII."""
     if text.isascii() and text.isprintable():
@@ -142,17 +157,20 @@ def validate_dip_row(
     findings: list[Finding] = []
     if texts is None:
         texts = {header: cell_text(values.get(header)) for header, *_ in _COLUMNS}
+    # most rows are plain (:func:`_plain`): each cell then shows iff it is not empty and is its
+    # own collapsed text, and no cell has control characters or is too long
+    plain = _plain(_content_texts(texts))
     fields: dict[str, str] = {}
     when: When | None = None
     for header, attr, parse, required in _COLUMNS:
         text = texts[header]
         if parse is _TEXT:  # kept as typed, spacing tidied; checked only for being filled in
-            fields[attr] = _collapsed(text)
-            if required and not _shows(text):
+            fields[attr] = text if plain else _collapsed(text)
+            if required and not (text if plain else _shows(text)):
                 findings.append(_missing(header))
             continue
         fields[attr] = ""
-        if not _shows(text):
+        if not (text if plain else _shows(text)):
             if required:
                 findings.append(_missing(header))
             continue
@@ -173,7 +191,7 @@ def validate_dip_row(
             f"{s.LINK}: wajib diisi karena informasi tersedia dalam bentuk softcopy.",
             f"{s.LINK}: required because the information is available as softcopy.",
         ))
-    for header in _FREE_TEXT:
+    for header in () if plain else _FREE_TEXT:
         if _has_control_chars(texts[header]):
             findings.append(Finding(
                 header,

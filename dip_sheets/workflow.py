@@ -57,18 +57,16 @@ class Steps:
 def read_steps(values: Mapping[str, Cell]) -> tuple[Steps, list[Finding]]:
     """Steps 1 to 3 of a row, and a finding for each one filled out of order or with a wrong value."""
     findings: list[Finding] = []
-
-    def choice(header: str) -> str:
+    chosen = []
+    for header, choices in _CHOICES.items():  # steps 1, 2, 3
         text = cell_text(values.get(header))
-        if not text:
-            return ""
         try:
-            return _choice(text, header, _CHOICES[header])
+            chosen.append(_choice(text, header, choices) if text else "")
         except Invalid as problem:
             findings.append(problem.finding)
-            return ""
-
-    steps = Steps(choice(s.STEP1) == s.HANDED_OVER, choice(s.STEP2), choice(s.STEP3))
+            chosen.append("")
+    handed_over, classification, decision = chosen
+    steps = Steps(handed_over == s.HANDED_OVER, classification, decision)
     if steps.classification in (s.CLASSIFIED, s.NEEDS_FIX) and not steps.handed_over:
         findings.append(Finding(
             s.STEP2,
@@ -209,6 +207,7 @@ def changed_columns(before: Mapping[str, str], after: Mapping[str, Cell]) -> lis
 SINCE = " · sejak "
 
 
+@lru_cache(maxsize=1024)  # rows share their few stage texts; pure
 def stage_since(text: str, current: Stage) -> dt.date | None:
     """The date recorded in a ``Posisi SOP`` cell, if it still names the ``current`` stage."""
     label, _, day = text.partition(SINCE)
@@ -245,8 +244,13 @@ class Position:
     since: dt.date
 
     def cells(self) -> dict[str, str]:
-        return {s.STEP4: self.ordered, s.STEP5: self.uploaded,
-                s.STAGE: f"{self.stage}{SINCE}{self.since.isoformat()}"}
+        return {s.STEP4: self.ordered, s.STEP5: self.uploaded, s.STAGE: _stage_text(self.stage, self.since)}
+
+
+@lru_cache(maxsize=1024)  # rows share their few stages and days; pure
+def _stage_text(stage: Stage, since: dt.date) -> str:
+    """A ``Posisi SOP`` cell: the stage and the day it began."""
+    return f"{stage}{SINCE}{since.isoformat()}"
 
 
 def position(

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+from unittest import mock
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from dip_sheets import schema as s
+from dip_sheets import validate
 from dip_sheets.register import Cell, cell_text
+from dip_sheets.register.workbook_book import SHARED_TEXT, _Cells, _value
+from dip_sheets.review_table import Table
 from dip_sheets.validate import validate_dip_row
 from dip_sheets.workflow import FORMULA_START, content_text, fingerprint
 from tests.conftest import UNITS, good_row
@@ -51,3 +55,43 @@ def test_a_row_checked_from_its_texts_is_checked_as_from_its_cells(cells: dict[s
     texts = {h: cell_text(values.get(h)) for h in s.CONTENT_HEADERS}
     assert validate_dip_row(values, UNITS, "DIP-0001", texts) == validate_dip_row(values, UNITS, "DIP-0001")
     assert fingerprint(texts) == fingerprint(values)  # the review digests a row's texts
+
+
+#: texts a unit types, plain or not: the row-level look (``validate._plain``) must see every one
+_TYPED = st.one_of(st.sampled_from(["", "Berkala", "Softcopy", "5 tahun", "2024", "a  b", "a | b", "a\tb",
+                                    "bel\x07", "\u202eabc", "zero\u200bwidth", "é", "x" * 5001]),
+                   st.text(alphabet=st.sampled_from([" ", "\t", "|", "a", "1", "é", "\x07", "\u200b"]),
+                           max_size=6))
+
+
+#: the columns kept as typed (only their spacing tidied): what the row-level look decides alone
+_AS_TYPED = [c.header for c in s.DIP_COLUMNS if c.header in s.CONTENT_HEADERS and c.parse is s.Parse.TEXT]
+
+
+@example(s.TITLE, "a  b", {})
+@example(s.SUMMARY, "bel\x07", {})
+@example(s.SUMMARY, "a\tb", {})
+@example(s.REMARKS, "x" * 5001, {})
+@example(s.TITLE, "\u202eabc", {})
+@given(st.sampled_from(_AS_TYPED), _TYPED,
+       st.dictionaries(st.sampled_from(s.CONTENT_HEADERS), _TYPED, max_size=3))
+def test_a_plain_row_is_checked_as_each_cell_would_be(header: str, text: str, cells: dict[str, Cell]) -> None:
+    values = {**good_row("Judul"), header: text, **cells}
+    texts = Table.texts({h: values.get(h) for h in s.CONTENT_HEADERS})
+    with mock.patch.object(validate, "_plain", lambda _texts: False):  # every cell looked at
+        general = validate_dip_row(values, UNITS, "DIP-0001", texts)
+    assert validate_dip_row(values, UNITS, "DIP-0001", texts) == general
+
+
+_CALAMINE = st.one_of(st.text(max_size=3), st.text(min_size=SHARED_TEXT - 1, max_size=SHARED_TEXT + 2),
+                      st.just(""), st.booleans(), st.integers(), st.floats(), st.dates(),
+                      st.datetimes(), st.times())
+
+
+@given(st.lists(_CALAMINE, max_size=12))
+def test_a_workbook_row_is_converted_cell_by_cell(raw: list[object]) -> None:
+    cells = list(map(_Cells().__getitem__, raw))
+    expected = [(v or None) if type(v) is str else _value(v) for v in raw]
+    assert [(type(c), c) for c in cells] == [(type(e), e) for e in expected]  # True stays True, 1.0 is 1
+    shared = [c for v, c in zip(raw, cells, strict=True) if type(v) is str and len(v) <= SHARED_TEXT]
+    assert all(a is b for a in shared for b in shared if a == b)  # a repeated short text is held once

@@ -106,11 +106,10 @@ class Book:
                 # row by row, not the whole tab as a list first (the tab is held once, not twice)
                 raws = sheet.iter_rows() if sheet.start in (None, (0, 0)) else sheet.to_python(
                     skip_empty_area=False)
-                # a short text repeated down a column (a unit, a category, "Sudah") is held once
-                shared: dict[str, str] = {}
+                # each cell converted by a dictionary look-up (in C) but the first of each text
+                cell = _Cells().__getitem__
                 for raw in raws:
-                    values: Row = [((shared.setdefault(v, v) if len(v) <= SHARED_TEXT else v) if v else None)
-                                   if type(v) is str else _value(v) for v in raw]
+                    values: Row = list(map(cell, raw))
                     while values and values[-1] is None:
                         values.pop()
                     rows.append(values)
@@ -264,6 +263,22 @@ def refuse_merged(name: str, sheet: Worksheet, targets: Iterable[tuple[int, int,
             f"Tab '{name}': merged cells {names} cover a column dip-sheets writes. Select them and"
             " unmerge them, then run again. Nothing was written.",
         )
+
+
+class _Cells(dict[object, Cell]):
+    """A calamine value -> its cell (:func:`_value`), each text remembered as it is first seen: an
+    empty text is ``None``, and a short text repeated down a column (a unit, a category, "Sudah")
+    is held once. Only texts are keys: ``True == 1 == 1.0``, yet each reads as its own cell."""
+
+    def __init__(self) -> None:
+        super().__init__({"": None})
+
+    def __missing__(self, value: object) -> Cell:
+        if type(value) is not str:
+            return _value(value)
+        if len(value) <= SHARED_TEXT:
+            self[value] = value
+        return value
 
 
 def _value(value: object) -> Cell:
