@@ -79,9 +79,9 @@ class Records:
     """Per ID, what ``Riwayat`` says (see the module docstring)."""
 
     #: the most recent row
-    latest: dict[str, dict[str, Cell]] = field(default_factory=dict)
+    latest: dict[str, Mapping[str, Cell]] = field(default_factory=dict)
     #: the most recent establishment: the content as the PPID established it
-    established: dict[str, dict[str, Cell]] = field(default_factory=dict)
+    established: dict[str, Mapping[str, Cell]] = field(default_factory=dict)
     #: the last event that changed whether the item is established
     lifecycle: dict[str, str] = field(default_factory=dict)
     #: the last hold or release
@@ -127,7 +127,7 @@ def read_records(rows: Iterable[Mapping[str, Cell]]) -> Records:
         if not item_id:
             continue
         event = event_name(values.get(s.HISTORY_EVENT))
-        row = records.latest[item_id] = dict(values)  # one copy, shared (nothing edits it)
+        row = records.latest[item_id] = values  # kept as given, shared (nothing edits it)
         if event == EVENT_ESTABLISHED:
             records.established[item_id] = row
             records.keys.setdefault(duplicate_key(values), set()).add(item_id)

@@ -141,7 +141,7 @@ class _Review:
         #: the optional ``Terakhir Diperbarui`` column, when the register has it
         self.updated_column = _optional_column(self.dip, s.LAST_UPDATED)
         history, self.system = table(snapshot, s.HISTORY_TAB), table(snapshot, s.SYSTEM_TAB)
-        self.records = read_records(history.values(r) for r in history.grid.rows[1:])
+        self.records = read_records(history.view(r) for r in history.grid.rows[1:])
         self.issued = _last_issued(self.system)
         self.stamp = now.strftime("%Y-%m-%d %H:%M:%S")
         self.writer = _Writer()

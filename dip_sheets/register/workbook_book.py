@@ -28,8 +28,6 @@ from .xlsx_styles import Format, Styles
 
 #: Excel's built-in number formats for a date and a date with time.
 DATE_FORMAT, DATETIME_FORMAT = 14, 22
-#: texts up to this long are shared between the cells holding them (longer ones rarely repeat)
-SHARED_TEXT = 48
 #: a sheet part at least this large is never held whole: its rows are read as the stored part is
 #: inflated, and it is patched into the saved zip as they pass (a smaller one is read whole, and
 #: compared with the original when saved, kept byte for byte if equal)
@@ -267,8 +265,10 @@ def refuse_merged(name: str, sheet: Worksheet, targets: Iterable[tuple[int, int,
 
 class _Cells(dict[object, Cell]):
     """A calamine value -> its cell (:func:`_value`), each text remembered as it is first seen: an
-    empty text is ``None``, and a short text repeated down a column (a unit, a category, "Sudah")
-    is held once. Only texts are keys: ``True == 1 == 1.0``, yet each reads as its own cell."""
+    empty text is ``None``, and a text repeated anywhere in the tab is held once: a unit, a
+    category, "Sudah", but also a publish's stamp on every row it put live and the warning the
+    ``Ringkasan`` tab lists for each item it names (at 100,000 rows tens of MB). Only texts are
+    keys: ``True == 1 == 1.0``, yet each reads as its own cell."""
 
     def __init__(self) -> None:
         super().__init__({"": None})
@@ -276,8 +276,7 @@ class _Cells(dict[object, Cell]):
     def __missing__(self, value: object) -> Cell:
         if type(value) is not str:
             return _value(value)
-        if len(value) <= SHARED_TEXT:
-            self[value] = value
+        self[value] = value
         return value
 
 
