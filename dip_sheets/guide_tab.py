@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from . import schema as s
-from .workflow import Stage
+from .stages import Stage
 
 GUIDE_TAB = "Petunjuk"
 PACKAGE = Path(__file__).resolve().parent

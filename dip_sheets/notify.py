@@ -33,8 +33,8 @@ from pathlib import Path
 from . import schema as s
 from .config import Config
 from .messages import Message
+from .stages import Stage
 from .states import Review, RowState
-from .workflow import Stage
 
 SENT_FILE = "notifikasi-terkirim.json"
 TIMEOUT = 20.0

@@ -21,9 +21,9 @@ from typing import Any
 
 from . import schema as s
 from .register import Cell, Row, cell_text
+from .stages import Stage
 from .states import Review, RowState
 from .status import NO_UNIT, STAGE_NAMES, WAITING
-from .workflow import Stage
 
 TITLE = "Ringkasan Daftar Informasi Publik"
 NOTE = ("Ditulis oleh sinkronisasi setiap kali isinya berubah; isinya sama dengan laporan"

@@ -12,8 +12,9 @@ from typing import Any
 
 from .decisions import DecisionRow
 from .register import ApplyResult, Cell, Changes, RowAnchor
+from .stages import Stage
 from .validate import Exclusion, Finding, Item
-from .workflow import Correction, Position, Stage, Steps
+from .workflow import Correction, Position, Steps
 
 
 @dataclass

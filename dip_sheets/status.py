@@ -19,8 +19,8 @@ from . import schema as s
 from .messages import Message
 from .register import cell_text
 from .render import neutralize_formula
+from .stages import Stage
 from .sync import Review, RowState
-from .workflow import Stage
 
 #: stages where an item waits for somebody; items longer than the threshold are called out.
 WAITING = (Stage.DRAFT, Stage.AWAITING_DESK, Stage.NEEDS_FIX, Stage.AWAITING_PPID, Stage.NEEDS_REVISION,

@@ -18,7 +18,7 @@ from .register import Changes, Register, Snapshot, cell_text
 from .row_review import review, sop_writes, table
 from .staleness import Watch
 from .states import DikState, Review, RowState, SyncResult
-from .workflow import Release, position
+from .workflow import Release, position, released, stage
 
 __all__ = ["ID_PREFIX", "DikState", "Review", "RowState", "SyncResult", "Watch", "links_in", "release",
            "review", "run", "sop_writes"]
@@ -28,9 +28,12 @@ def release(rows: Sequence[RowState], published: Release, today: dt.date) -> Cha
     """Steps 4 and 5 and ``Posisi SOP`` as ``published`` leaves them; each row's position moves on."""
     changes = Changes()
     for row in rows:
-        after = position(row.position.cells(), row.steps, row.publishable, today,
-                         release=published, item_id=row.id,
-                         correction=row.correction.stage if row.correction else None)
+        now, correction = row.position, row.correction.stage if row.correction else None
+        if (released(now.ordered, now.uploaded, published, row.id) == (now.ordered, now.uploaded)
+                and stage(row.steps, row.publishable, bool(now.uploaded), correction) is now.stage):
+            continue  # the stamps stay, so does the stage and its day: most rows of a publish
+        after = position(now.cells(), row.steps, row.publishable, today, release=published,
+                         item_id=row.id, correction=correction)
         changes.writes += sop_writes(row.anchor, row.position.cells(), after)
         row.position = after
     return changes

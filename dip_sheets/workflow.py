@@ -19,7 +19,6 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import lru_cache
 
 from . import schema as s
@@ -40,6 +39,7 @@ from .ledger import (
     step3_note,
 )
 from .register import Cell, cell_text
+from .stages import Stage
 from .validate import Item, parse_choice, validate_dip_row
 
 # ---- steps 1 to 3, as staff filled them ----------------------------------------------------------
@@ -93,41 +93,6 @@ _choice = lru_cache(maxsize=256)(parse_choice)
 
 
 # ---- where an item stands ------------------------------------------------------------------------
-
-
-class Stage(StrEnum):
-    """Where an item sits in the SOP, in the order the status report lists them."""
-
-    DRAFT = "1 Draf unit"
-    AWAITING_DESK = "2 Menunggu klasifikasi Desk"
-    NEEDS_FIX = "2 Perlu perbaikan"
-    AWAITING_PPID = "3 Menunggu penetapan PPID"
-    NEEDS_REVISION = "3 Perlu revisi"
-    REJECTED = "3 Ditolak"
-    BLOCKED = "3 Ditetapkan tetapi bermasalah"
-    CORRECTION_PENDING = "3 Koreksi menunggu PPID"
-    CORRECTION_REJECTED = "3 Koreksi ditolak, menunggu unit"
-    ESTABLISHED = "4 Ditetapkan, belum diunggah"
-    PUBLISHED = "5 Diunggah"
-
-    @property
-    def label_en(self) -> str:
-        return _STAGE_EN[self]
-
-
-_STAGE_EN = {
-    Stage.DRAFT: "1 Unit draft",
-    Stage.AWAITING_DESK: "2 Awaiting Desk classification",
-    Stage.NEEDS_FIX: "2 Needs fixing",
-    Stage.AWAITING_PPID: "3 Awaiting PPID decision",
-    Stage.NEEDS_REVISION: "3 Needs revision",
-    Stage.REJECTED: "3 Rejected",
-    Stage.BLOCKED: "3 Established but blocked",
-    Stage.CORRECTION_PENDING: "3 Correction awaiting the PPID",
-    Stage.CORRECTION_REJECTED: "3 Correction rejected, awaiting the unit",
-    Stage.ESTABLISHED: "4 Established, not yet uploaded",
-    Stage.PUBLISHED: "5 Uploaded",
-}
 
 
 #: what spreadsheet programs take as the start of a formula; a copy of such a text may be stored
@@ -267,12 +232,19 @@ def position(
     ordered, uploaded = ("", "") if reset else (cell_text(cells.get(s.STEP4)),
                                                  cell_text(cells.get(s.STEP5)))
     if release is not None:
-        live = item_id in release.items
-        ordered = (ordered or release.ordered) if live else ""
-        if release.uploaded is not None:
-            uploaded = (uploaded or release.uploaded) if live else ""
+        ordered, uploaded = released(ordered, uploaded, release, item_id)
     where = stage(steps, publishable, bool(uploaded), correction)
     return Position(ordered, uploaded, where, stage_since(cell_text(cells.get(s.STAGE)), where) or today)
+
+
+def released(ordered: str, uploaded: str, release: Release, item_id: str) -> tuple[str, str]:
+    """Steps 4 and 5 of a row once ``release`` is recorded, from what they say now (see
+    :func:`position`)."""
+    live = item_id in release.items
+    ordered = (ordered or release.ordered) if live else ""
+    if release.uploaded is not None:
+        uploaded = (uploaded or release.uploaded) if live else ""
+    return ordered, uploaded
 
 
 # ---- establishment -------------------------------------------------------------------------------

@@ -24,10 +24,10 @@ from dip_sheets.guide_tab import lines as guide_lines
 from dip_sheets.notify import digests
 from dip_sheets.publish import PublishResult, publish
 from dip_sheets.register import Cell, Layout, cell_text
+from dip_sheets.stages import Stage
 from dip_sheets.status import status, status_lines
 from dip_sheets.sync import SyncResult, run
 from dip_sheets.targets.folder import FolderTarget
-from dip_sheets.workflow import Stage
 from tests.conftest import NOW, UNITS, established, good_row
 from tests.memory_register import MemoryRegister, decisions_of_the_year, memory_register
 from tests.test_end_to_end import BACKENDS, ROLES, Office, office_on

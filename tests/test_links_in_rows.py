@@ -18,10 +18,10 @@ from dip_sheets.links import CACHE_FILE
 from dip_sheets.register import cell_text
 from dip_sheets.register.workbook import WorkbookRegister
 from dip_sheets.reports import sync_lines
+from dip_sheets.stages import Stage
 from dip_sheets.staleness import Watch
 from dip_sheets.status import status, status_lines
 from dip_sheets.sync import Review, review
-from dip_sheets.workflow import Stage
 from tests.conftest import NOW, UNITS, add_rows, established, good_row
 from tests.memory_register import decisions_of_the_year, memory_register
 from tests.plugins.webservers import Reply, WebServer

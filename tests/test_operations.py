@@ -18,9 +18,9 @@ from dip_sheets.cli import main
 from dip_sheets.errors import AlreadyRunning
 from dip_sheets.lock import run_lock
 from dip_sheets.register.workbook import WorkbookRegister
+from dip_sheets.stages import Stage
 from dip_sheets.status import status
 from dip_sheets.sync import review, run
-from dip_sheets.workflow import Stage
 from tests.conftest import NOW, UNITS, add_rows, established, good_row
 from tests.memory_register import memory_register
 from tests.test_cli_options import make_office

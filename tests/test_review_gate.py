@@ -14,8 +14,8 @@ from openpyxl import load_workbook
 from dip_sheets import schema as s
 from dip_sheets.register import Cell, cell_text
 from dip_sheets.register.workbook import WorkbookRegister
+from dip_sheets.stages import Stage
 from dip_sheets.sync import SyncResult, run
-from dip_sheets.workflow import Stage
 from tests.conftest import NOW, UNITS, add_rows, established, good_row
 from tests.memory_register import MemoryRegister, memory_register
 

@@ -9,13 +9,16 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from dip_sheets import schema as s
-from dip_sheets import validate
+from dip_sheets import sync, validate
 from dip_sheets.register import Cell, cell_text
 from dip_sheets.register.workbook_book import _Cells, _value
 from dip_sheets.review_table import Table
+from dip_sheets.states import RowState
+from dip_sheets.sync import sop_writes
 from dip_sheets.validate import validate_dip_row
-from dip_sheets.workflow import FORMULA_START, content_text, fingerprint
-from tests.conftest import UNITS, good_row
+from dip_sheets.workflow import FORMULA_START, Release, content_text, fingerprint, position
+from tests.conftest import NOW, UNITS, established, good_row
+from tests.memory_register import memory_register
 
 
 class Text(str):
@@ -99,3 +102,39 @@ def test_a_workbook_row_is_converted_cell_by_cell(raw: list[object]) -> None:
     assert [(type(c), c) for c in cells] == [(type(e), e) for e in expected]  # True stays True, 1.0 is 1
     shared = [c for v, c in zip(raw, cells, strict=True) if type(v) is str]
     assert all(a is b for a in shared for b in shared if a == b)  # a repeated text is held once
+
+
+def _reviewed_rows() -> list[RowState]:
+    """A register's rows in every stage, reviewed: some stamped by an earlier publish, two of them
+    since ordered again by a publish whose upload failed (step 4 only)."""
+    register = memory_register()
+    for n, extra in enumerate([{}, {s.STEP1: "Ya"}, {s.STEP1: "Ya", s.STEP2: "Sudah"},
+                               {s.STEP1: "Ya", s.STEP2: "Sudah", s.STEP3: s.NEEDS_REVISION},
+                               {s.STEP1: "Ya", s.STEP2: "Sudah", s.STEP3: s.REJECTED}]):
+        register.add(s.DIP_TAB, good_row(f"Draf {n}", **extra))
+    for n in range(6):
+        register.add(s.DIP_TAB, established(f"Ditetapkan {n}"))
+    register.add(s.DIP_TAB, established("Tanpa ringkasan", **{s.SUMMARY: ""}))  # established, blocked
+    sync.run(register, UNITS, NOW)
+    stamped = Release(frozenset(f"DIP-{n:04d}" for n in range(6, 12)), "2026-11-20 10:00 · versi A",
+                      "2026-11-20 10:01 · versi A · https://ppid.example.go.id/dip/")
+    failed = Release(frozenset({"DIP-0010", "DIP-0011"}), "2026-11-25 10:00 · versi C")  # not uploaded
+    for release in (stamped, failed):
+        register.apply(sync.release(sync.review(register.read(), UNITS, NOW).dip, release, NOW.date()))
+    return sync.review(register.read(), UNITS, NOW).dip
+
+
+@given(st.sets(st.integers(1, 14)), st.sampled_from([None, "2026-12-02 10:01 · versi B · https://x/"]))
+def test_a_release_skips_only_rows_it_leaves_as_they_are(live: set[int], uploaded: str | None) -> None:
+    """:func:`~dip_sheets.sync.release` passes over a row whose stamps and stage stay: the writes and
+    positions are those of every row taken through :func:`~dip_sheets.workflow.position`."""
+    rows = _reviewed_rows()
+    published = Release(frozenset(f"DIP-{n:04d}" for n in live), "2026-12-02 10:00 · versi B", uploaded)
+    expected_writes, expected = [], []
+    for row in rows:
+        after = position(row.position.cells(), row.steps, row.publishable, NOW.date(), release=published,
+                         item_id=row.id, correction=row.correction.stage if row.correction else None)
+        expected_writes += sop_writes(row.anchor, row.position.cells(), after)
+        expected.append(after)
+    assert sync.release(rows, published, NOW.date()).writes == expected_writes
+    assert [row.position for row in rows] == expected

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from dip_sheets import schema as s
 from dip_sheets.errors import LayoutError
 from dip_sheets.register import Cell, cell_text
+from dip_sheets.stages import Stage
 from dip_sheets.sync import review, run
-from dip_sheets.workflow import Stage
 from tests.conftest import NOW, UNITS, established, good_row
 from tests.memory_register import MemoryRegister, memory_register
 

@@ -20,12 +20,12 @@ from dip_sheets.ledger import (
     read_records,
 )
 from dip_sheets.register import Cell, cell_text
+from dip_sheets.stages import Stage
 from dip_sheets.sync import run
 from dip_sheets.workflow import (
     SINCE,
     Establishment,
     Release,
-    Stage,
     Steps,
     approval_choice,
     changed_columns,
