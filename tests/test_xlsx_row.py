@@ -183,6 +183,17 @@ def intended(value: Any) -> Any:
     return plain(value)
 
 
+def set_cells(sheet: Worksheet, edits: dict[int, dict[int, Any]]) -> None:
+    """Queue ``edits`` (row -> column -> value, or (value, style); ``KEEP``: the style alone)."""
+    for number, row in edits.items():
+        for column, edit in row.items():
+            value, style = edit if isinstance(edit, tuple) else (edit, OWN_OR_COLUMN)
+            if value is KEEP:
+                sheet.set_style(number, column, style)
+            else:
+                sheet.set(number, column, value, style)
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(st.integers(1, ROWS), st.tuples(cells_of_a_row, st.sampled_from(ROW_SPELLINGS))),
        st.dictionaries(st.integers(1, ROWS), edits_of_a_row, max_size=3),
@@ -192,13 +203,7 @@ def test_a_patch_sets_exactly_its_cells_and_keeps_every_other_byte(
 ) -> None:
     before = sheet_xml(p, rows, columns)
     sheet = Worksheet(before)
-    for number, row in edits.items():
-        for column, edit in row.items():
-            value, style = edit if isinstance(edit, tuple) else (edit, OWN_OR_COLUMN)
-            if value is KEEP:
-                sheet.set_style(number, column, style)
-            else:
-                sheet.set(number, column, value, style)
+    set_cells(sheet, edits)
     after = b"".join(bytes(piece) for piece in sheet.chunks())
     assert after == sheet.xml()
 

@@ -23,10 +23,10 @@ from dip_sheets.register.workbook import WorkbookRegister
 from dip_sheets.register.workbook_book import Book
 from dip_sheets.register.workbook_layout import column_cell_styles
 from dip_sheets.register.xlsx import Package
-from dip_sheets.register.xlsx_sheet import KEEP, OWN_OR_COLUMN, Restyle, Worksheet
+from dip_sheets.register.xlsx_sheet import Restyle, Worksheet
 from dip_sheets.register.xlsx_stream import StoredPart
 from tests.conftest import UNITS
-from tests.test_xlsx_row import ROW_SPELLINGS, ROWS, cells_of_a_row, edits_of_a_row, sheet_xml
+from tests.test_xlsx_row import ROW_SPELLINGS, ROWS, cells_of_a_row, edits_of_a_row, set_cells, sheet_xml
 
 NAME = "xl/worksheets/sheet1.xml"
 
@@ -40,13 +40,7 @@ def stored(xml: bytes, piece: int) -> StoredPart:
 
 def queue(sheet: Worksheet, edits: dict[int, dict[int, Any]], added: dict[int, dict[int, Any]],
           restyled: list[int], heights: list[int]) -> None:
-    for number, row in edits.items():
-        for column, edit in row.items():
-            value, style = edit if isinstance(edit, tuple) else (edit, OWN_OR_COLUMN)
-            if value is KEEP:
-                sheet.set_style(number, column, style)
-            else:
-                sheet.set(number, column, value, style)
+    set_cells(sheet, edits)
     for number, cells in added.items():
         sheet.add(number, cells)
     sheet.restyle(restyled, Restyle((1, 2, 5), lambda base: base + 1))
