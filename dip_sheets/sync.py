@@ -32,9 +32,10 @@ def release(rows: Sequence[RowState], published: Release, today: dt.date) -> Cha
         if (released(now.ordered, now.uploaded, published, row.id) == (now.ordered, now.uploaded)
                 and stage(row.steps, row.publishable, bool(now.uploaded), correction) is now.stage):
             continue  # the stamps stay, so does the stage and its day: most rows of a publish
-        after = position(now.cells(), row.steps, row.publishable, today, release=published,
-                         item_id=row.id, correction=correction)
-        changes.writes += sop_writes(row.anchor, row.position.cells(), after)
+        cells = now.cells()
+        after = position(cells, row.steps, row.publishable, today, release=published, item_id=row.id,
+                         correction=correction)
+        changes.writes += sop_writes(row.anchor, cells, after)
         row.position = after
     return changes
 

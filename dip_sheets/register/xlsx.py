@@ -196,7 +196,7 @@ class Package:
         if name in self.changed:
             return self.changed[name]
         info = self.archive.getinfo(name)
-        if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1:  # 0x1: encrypted
+        if not inflatable(info):
             return self.archive.read(name)
         # inflated into one buffer of the size the zip states: zipfile's own read holds a part
         # twice while it inflates it (a sheet of 100,000 rows is ~100 MB)
@@ -379,6 +379,11 @@ def _copy_member(source: BinaryIO, out: zipfile.ZipFile, info: zipfile.ZipInfo) 
     out.NameToInfo[copy.filename] = copy
     out.start_dir = stream.tell()
     setattr(out, "_didModify", True)  # noqa: B010  # so close() writes the central directory
+
+
+def inflatable(info: zipfile.ZipInfo) -> bool:
+    """Deflated and not encrypted (flag bit 0): inflated here; any other member through zipfile."""
+    return info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & 0x1
 
 
 def _payload(source: BinaryIO, info: zipfile.ZipInfo) -> bytes:

@@ -41,10 +41,8 @@ class Parts:
         self.close = close
 
     def element(self, name: str) -> bytes | None:
-        if name in self.elements:
-            return self.elements[name]
-        found = self._find(name)
-        return self.source[found.start:found.end] if found else None
+        """A worksheet-level element as queued (:meth:`put`), else as it is in the part."""
+        return self.elements[name] if name in self.elements else self._original(name)
 
     def _find(self, name: str) -> Element | None:
         return next((e for e in (*self.head, *self.tail) if e.name == name), None)
@@ -75,16 +73,13 @@ class Parts:
         tag = self.element("sheetProtection")
         return tag is not None and attrs(tag).get(b"sheet") in (b"1", b"true")
 
-
     def put(self, name: str, xml: bytes | None) -> None:
         """Replace (or add, in schema order; or with ``None`` remove) a worksheet-level element."""
         self.elements[name] = xml
 
-
     def _original(self, name: str) -> bytes | None:
         found = self._find(name)
         return self.source[found.start:found.end] if found else None
-
 
     def _element_op(self, name: str, new: bytes | None) -> tuple[int, int, int, bytes]:
         found = self._find(name)
@@ -113,4 +108,3 @@ class Parts:
             return []
         new = f"{first.decode()}:{column_letter(max(column, last_column))}{max(row, last_row)}".encode()
         return [(found.start, found.end, 0, re.sub(rb'ref="[^"]*"', b'ref="%s"' % new, tag))]
-

@@ -189,6 +189,10 @@ class Worksheet(Parts):
         if any(current.get(k) != v for k, v in attributes.items()):
             self.row_attrs[number] = attributes
 
+    def _edited(self) -> frozenset[int]:
+        """The rows whose cells or style change (not those whose attributes alone do)."""
+        return frozenset(self.edits.keys() | self.added.keys() | self.restyles.keys())
+
     @property
     def changed(self) -> bool:
         return bool(self.edits or self.added or self.restyles or self.row_attrs) or any(
@@ -205,7 +209,7 @@ class Worksheet(Parts):
         ops: list[tuple[int, int, int, bytes | None, int]] = []
         for name, new in self.elements.items():
             ops.append((*self._element_op(name, new), 0))
-        edited = sorted(self.edits.keys() | self.added.keys() | self.restyles.keys())
+        edited = sorted(self._edited())
         last_row, last_column = 0, 0
         for number in edited:
             change = self.restyles.get(number)
@@ -250,7 +254,7 @@ class Worksheet(Parts):
     def _streamed_rows(self) -> Iterator[bytes | memoryview]:
         """The stored part's rows, each row with edits patched as it passes (its cells looked up in
         the piece it is in), every other byte as it was."""
-        edited = self.edits.keys() | self.added.keys() | self.restyles.keys()
+        edited = self._edited()
         targets = sorted(edited | self.row_attrs.keys())
         for rows, start, end, found in walk(self.pieces(), self.prefix, targets):
             if found is None:

@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from .xlsx import Package, payload_offset, root_prefix
+from .xlsx import Package, inflatable, payload_offset, root_prefix
 
 #: compressed bytes read at a time, and the most inflated bytes one piece holds
 READ, PIECE = 1 << 14, 1 << 18
@@ -65,7 +65,7 @@ class StoredPart:
         """The part inflated piece by piece, from the package's source read at each step's own
         position (another member may be read in between); a wrong size or CRC-32 raises at the end."""
         info = None if self.name in self.package.changed else self.package.archive.getinfo(self.name)
-        if info is None or info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1:
+        if info is None or not inflatable(info):
             yield self.read()
             return
         source, inflater = self.package.source, zlib.decompressobj(-zlib.MAX_WBITS)
