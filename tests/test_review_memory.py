@@ -23,11 +23,13 @@ from hypothesis import strategies as st
 from dip_sheets import schema as s
 from dip_sheets.dates import parse_when
 from dip_sheets.findings import Invalid
+from dip_sheets.ledger import read_records
 from dip_sheets.register import Cell, CellWrite, Changes, Layout, cell_text, row_key, row_keyer
 from dip_sheets.register import workbook_book as book_module
 from dip_sheets.register.workbook import WorkbookRegister, append_rows
 from dip_sheets.register.workbook_book import Book
 from dip_sheets.register.xlsx_sheet import KEEP, OWN_OR_COLUMN, Restyle, Worksheet
+from dip_sheets.review_table import table
 from dip_sheets.staleness import last_updated
 from dip_sheets.sync import review, run
 from tests.conftest import NOW, UNITS, established, good_row
@@ -64,6 +66,27 @@ def test_a_first_sync_peaks_in_proportion_to_the_rows(tmp_path: Path) -> None:
     assert result.applied is not None and result.applied.cells_written > 2 * rows  # a real first sync
     print(f"peak {peak / 1e6:.1f} MB")
     assert peak < PEAK_PER_ROW * rows, f"peak {peak / 1e6:.0f} MB for {rows:,} rows"
+
+
+#: traced bytes ``Riwayat``'s records may hold per row (a dict per row, as before, held about 1,050)
+RECORD_BYTES = 800
+
+
+def test_riwayat_rows_are_kept_as_views_of_the_rows_read_not_copied(tmp_path: Path) -> None:
+    register = register_with(tmp_path, 1_000)
+    run(register, UNITS, NOW)  # a Riwayat row per established item
+    history = table(register.read(), s.HISTORY_TAB)
+    rows = history.grid.rows[1:]
+    tracemalloc.start()
+    try:
+        records = read_records(history.view(row) for row in rows)
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert len(rows) >= 900 and held / len(rows) < RECORD_BYTES
+    latest = {cell_text(history.value(row, s.ID)): row for row in rows}  # the last row of each ID
+    assert records.latest.keys() == latest.keys()
+    assert all(dict(records.latest[i]) == history.values(row) for i, row in latest.items())
 
 
 def test_a_streamed_part_is_the_part_patched_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
