@@ -30,7 +30,6 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -52,6 +51,7 @@ from .decision_text import DraftDecision, context
 from .decisions import Decision, next_number
 from .errors import ConfigError, DraftFailed
 from .messages import Message
+from .scratch import folder
 from .sync import Review
 from .templating import template_folder
 
@@ -306,8 +306,8 @@ def to_pdf(docx: Path, timeout: float = CONVERT_TIMEOUT) -> tuple[Path | None, M
     if command is None:
         return None, Message(f"PDF tidak dibuat: LibreOffice (soffice) tidak ditemukan. {_HOW[0]}",
                              f"No PDF was made: LibreOffice (soffice) was not found. {_HOW[1]}")
-    with tempfile.TemporaryDirectory(prefix="dip-keputusan-") as work:
-        profile, out = Path(work) / "profil", Path(work) / "pdf"
+    with folder("dip-keputusan-") as work:
+        profile, out = work / "profil", work / "pdf"
         args = [command, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
                 "--nolockcheck", "--convert-to", "pdf", "--outdir", str(out), str(docx)]
         with subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

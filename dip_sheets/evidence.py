@@ -24,12 +24,12 @@ import base64
 import os
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import scratch
 from .errors import ConfigError, DipError
 from .monev import MonevReport, site_url_of
 from .templating import environment, render_template
@@ -67,7 +67,7 @@ class Chromium:
         return cls(found)
 
     def _run(self, url: str, *args: str) -> None:
-        with tempfile.TemporaryDirectory(prefix="dip-chromium-") as profile:
+        with scratch.folder("dip-chromium-") as profile:
             try:
                 done = subprocess.run([self.executable, *_FLAGS, f"--user-data-dir={profile}", *args, url],
                                       capture_output=True, timeout=self.timeout, check=False)
@@ -92,8 +92,7 @@ def write_evidence(report: MonevReport, folder: Path, *, chromium: Chromium | No
     chrome = chromium or Chromium.find()
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    with tempfile.TemporaryDirectory(prefix="dip-bukti-") as scratch:
-        work = Path(scratch)
+    with scratch.folder("dip-bukti-") as work:
 
         def page(name: str, title: str, **context: Any) -> None:
             html = work / f"{name}.html"

@@ -18,10 +18,8 @@ a broken one) and the publish says so in one line. ``[publish] pdf = false`` tur
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
 
 from .config import Config
 from .errors import ConfigError, DipError
@@ -29,6 +27,7 @@ from .evidence import Chromium
 from .messages import Message
 from .records import Version
 from .render import PDF_FILE, list_page
+from .scratch import folder
 from .switch import Progress
 from .validate import Item
 
@@ -72,8 +71,8 @@ def list_pdf(chromium: Chromium, config: Config, items: Sequence[Item], version:
     """``dip.pdf`` of ``items`` as ``version``, or None when Chromium could not print it (said)."""
     page = list_page(items, config.office, version, config.publish.templates)
     timeout = SECONDS + SECONDS_PER_ITEM * len(items)
-    with tempfile.TemporaryDirectory(prefix="dip-pdf-") as scratch:
-        source, out = Path(scratch) / "index.html", Path(scratch) / PDF_FILE
+    with folder("dip-pdf-") as scratch:
+        source, out = scratch / "index.html", scratch / PDF_FILE
         source.write_bytes(page)
         try:
             replace(chromium, timeout=timeout).pdf(source.as_uri(), out)

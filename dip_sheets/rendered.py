@@ -7,16 +7,18 @@ upload, switch), with each file written to a private temporary folder as it is r
 piece, and read back only when a step asks for it: one file in memory at a time. The folder goes
 when the mapping does. The first :data:`HELD` bytes of a version stay in memory instead: a list of a
 thousand items never touches the disk (writing, reading back and removing each file cost more than
-rendering some of them), a long list's files still go there.
+rendering some of them), a long list's files still go there. A folder a killed publish left is
+removed by the next one that needs one (:mod:`dip_sheets.scratch`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from typing import TYPE_CHECKING
+
+from .scratch import Folder
 
 if TYPE_CHECKING:
     from .history import VersionChanges
@@ -55,7 +57,7 @@ class Rendered(MutableMapping[str, bytes]):
     """
 
     def __init__(self, files: Mapping[str, bytes] | None = None) -> None:
-        self._folder: tempfile.TemporaryDirectory[str] | None = None
+        self._folder: Folder | None = None
         #: each file's bytes, or the path of the file holding them
         self._files: dict[str, bytes | str] = {}
         self._sums: dict[str, tuple[int, str]] = {}
@@ -70,9 +72,9 @@ class Rendered(MutableMapping[str, bytes]):
 
     def _new_path(self) -> str:
         if self._folder is None:
-            self._folder = tempfile.TemporaryDirectory(prefix="dip-render-")
+            self._folder = Folder("dip-render-")
         self._count += 1
-        return os.path.join(self._folder.name, str(self._count))
+        return os.path.join(self._folder.path, str(self._count))
 
     def write(self, name: str, pieces: Iterable[str | bytes]) -> None:
         """File ``name`` from ``pieces`` (text is written as UTF-8), written as they come, gathered in

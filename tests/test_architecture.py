@@ -22,7 +22,7 @@ CORE = {
     "render", "status", "reports", "redact", "config", "config_values", "higher_dik", "linkreasons",
     "monev", "ringkasan", "link_settings", "register", "gc_pause", "staleness", "__version__", "guide_tab",
     "decisions", "decision_text", "tabs",
-    "editions", "list_split", "json_text", "rendered", "memo_results", "text_sheet",
+    "editions", "list_split", "json_text", "rendered", "scratch", "memo_results", "text_sheet",
 }
 APPLICATION = {"office", "publish", "switch", "site", "render_digest", "archive_history", "check", "demo",
                "restore", "redaction", "offices", "publish_plan",

@@ -18,7 +18,6 @@ file says so.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import re
 import tempfile
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .. import schema as s
+from .. import scratch
 from ..errors import BackendUnavailable, ConfigError
 from ..messages import Message
 from . import ApplyResult, Cell, Changes, Grid, Layout, Row, Snapshot
@@ -125,10 +125,10 @@ class WorkbookRegister:
         """
         folder = self.path.parent
         folder.mkdir(exist_ok=True)
-        self._remove_abandoned_copies()
+        # saves of one register run one at a time (the run lock): no copy is being made meanwhile
+        scratch.sweep(folder.glob(f".{self.path.name}.*.tmp"))
         handle, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=folder)
-        guard = os.open(temp, os.O_RDONLY)
-        fcntl.flock(guard, fcntl.LOCK_EX)
+        guard = scratch.hold(temp)
         try:
             with os.fdopen(handle, "wb") as stream:
                 write(stream)
@@ -149,21 +149,6 @@ class WorkbookRegister:
             os.fsync(directory)
         finally:
             os.close(directory)
-
-    def _remove_abandoned_copies(self) -> None:
-        for leftover in self.path.parent.glob(f".{self.path.name}.*.tmp"):
-            try:
-                handle = os.open(leftover, os.O_RDONLY)
-            except FileNotFoundError:
-                continue
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                continue  # another process is saving right now
-            else:
-                leftover.unlink(missing_ok=True)
-            finally:
-                os.close(handle)
 
     # ---- creating ---------------------------------------------------------------------------
 
