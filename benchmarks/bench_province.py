@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make `tests` (the sample items) importable
     sys.path.insert(0, str(ROOT))
 
-from dip_sheets.config import Office  # noqa: E402
+from dip_sheets.config import PublicBody  # noqa: E402
 from dip_sheets.dates import format_date  # noqa: E402
 from dip_sheets.feed import render_feed  # noqa: E402
 from dip_sheets.history import PastVersion  # noqa: E402
@@ -138,7 +138,7 @@ def office_items(code: int, count: int, generation: int = 0) -> list[Item]:
 def publish(folder: Path, code: int, count: int, at: dt.datetime, previous: PastVersion | None,
             generation: int = 0) -> PastVersion:
     """What a province reads of one office's version: dip.json, the feed (also archived), dik.html."""
-    office = Office(name=f"KPU Kabupaten {code}", short_name=f"KPU Kabupaten {code}")
+    office = PublicBody(name=f"KPU Kabupaten {code}", short_name=f"KPU Kabupaten {code}")
     version = Version(id=at.strftime("%Y%m%d-%H%M%S"), published_at=at.isoformat(),
                       date_text=format_date(at.date()), decision_number=f"{code}/PPID/2026",
                       decision_date="2 Januari 2026", year=at.year)

@@ -41,7 +41,7 @@ DEFAULT_UNITS = (
 )
 
 
-#: the usual abbreviations of a PPID's list, each with what it stands for (see Office.synonyms)
+#: the usual abbreviations of a PPID's list, each with what it stands for (see PublicBody.synonyms)
 DEFAULT_SYNONYMS = (
     "sk, surat keputusan, keputusan; "
     "lhkpn, laporan harta kekayaan penyelenggara negara, harta kekayaan; "
@@ -65,8 +65,9 @@ DEFAULT_LEGAL_BASES = (
 
 
 @dataclass(frozen=True)
-class Office:
-    """The public body, as shown on the published page and the printed list."""
+class PublicBody:
+    """The public body (the ``[office]`` section), as shown on the published page and the printed list;
+    not :class:`dip_sheets.office.Office`, which runs one register."""
 
     name: str = "Komisi Pemilihan Umum Kabupaten Contoh"
     short_name: str = "KPU Kabupaten Contoh"
@@ -126,7 +127,7 @@ class PublishSettings:
 @dataclass(frozen=True)
 class Config:
     name: str = "utama"
-    office: Office = field(default_factory=Office)
+    office: PublicBody = field(default_factory=PublicBody)
     units: tuple[str, ...] = DEFAULT_UNITS
     roles: Mapping[Role, tuple[str, ...]] = field(default_factory=dict)
     register: RegisterSettings = field(default_factory=RegisterSettings)
@@ -255,7 +256,7 @@ def _parse(data: Mapping[str, Any], where: str) -> Config:
     if "name" in data:
         config = replace(config, name=check_name(where, data["name"]))
     if "office" in data:
-        config = replace(config, office=section(Office, data["office"], f"{where} [office]"))
+        config = replace(config, office=section(PublicBody, data["office"], f"{where} [office]"))
     if "units" in data:
         config = replace(config, units=_units(data["units"], where))
     if "roles" in data:

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 from . import schema as s
-from .config import Office
+from .config import PublicBody
 from .feed import ARCHIVE
 from .history import PastVersion, Record, VersionChanges, timeline
 from .json_text import pieces
@@ -60,7 +60,7 @@ _PLAIN_IRI = re.compile(r"[A-Za-z0-9_.~" + re.escape(_IRI_SAFE) + "-]*")
 _PLAIN_FRAGMENT = re.compile(r"[A-Za-z0-9_.~/-]*")
 
 
-def render_dcat(records: Sequence[Record], office: Office, version: Version,
+def render_dcat(records: Sequence[Record], office: PublicBody, version: Version,
                 history: Sequence[PastVersion] = ()) -> bytes:
     """``dcat.jsonld`` for ``records`` (the ``dip.json`` item records of ``version``, in the list's
     order), published by ``office``.
@@ -72,7 +72,7 @@ def render_dcat(records: Sequence[Record], office: Office, version: Version,
     return "".join(dcat_pieces(records, office, version, history)).encode("utf-8")
 
 
-def dcat_pieces(records: Sequence[Record], office: Office, version: Version,
+def dcat_pieces(records: Sequence[Record], office: PublicBody, version: Version,
                 history: Sequence[PastVersion] = (), changes: Sequence[VersionChanges] | None = None
                 ) -> Iterator[str]:
     """:func:`render_dcat` in pieces, a node each: the nodes are made as they are written, never
@@ -82,7 +82,7 @@ def dcat_pieces(records: Sequence[Record], office: Office, version: Version,
     yield "\n"
 
 
-def catalogue_graph(records: Sequence[Record], office: Office, version: Version,
+def catalogue_graph(records: Sequence[Record], office: PublicBody, version: Version,
                     history: Sequence[PastVersion] = (), changes: Sequence[VersionChanges] | None = None
                     ) -> Iterator[dict[str, Any]]:
     """The JSON-LD nodes: catalogue, publisher, contact, themes, the list, and one dataset per item
@@ -155,7 +155,7 @@ def catalogue_graph(records: Sequence[Record], office: Office, version: Version,
                                           concepts))
 
 
-def _list_dataset(iri: str, office: Office, version: Version, first: str,
+def _list_dataset(iri: str, office: PublicBody, version: Version, first: str,
                   publisher: dict[str, str], contact: dict[str, str]) -> dict[str, Any]:
     """The list itself, its distributions being this version's files (archived under ``arsip/``
     when the site's address is known, so each version's catalogue keeps pointing at its own)."""

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .config import Office
+from .config import PublicBody
 from .dates import format_date
 from .ids import id_sort
 from .records import sort_items
@@ -83,7 +83,7 @@ def exclusion_rows(exclusions: Sequence[Exclusion]) -> list[dict[str, str]]:
     } for number, x in enumerate(ordered, start=1)]
 
 
-def _reasons(decision: DraftDecision, office: Office, about: str) -> list[str]:
+def _reasons(decision: DraftDecision, office: PublicBody, about: str) -> list[str]:
     reasons = []
     if decision.dip:
         reasons.append(
@@ -101,7 +101,7 @@ def _reasons(decision: DraftDecision, office: Office, about: str) -> list[str]:
     return reasons
 
 
-def _dictums(decision: DraftDecision, office: Office, site: str, labels: dict[str, str]) -> list[str]:
+def _dictums(decision: DraftDecision, office: PublicBody, site: str, labels: dict[str, str]) -> list[str]:
     year, name = decision.year, office.name
     dictums = []
     if decision.dip:
@@ -125,8 +125,8 @@ def _dictums(decision: DraftDecision, office: Office, site: str, labels: dict[st
     return dictums
 
 
-def context(decision: DraftDecision, office: Office, items: Sequence[Item], exclusions: Sequence[Exclusion],
-            *, site: str) -> dict[str, Any]:
+def context(decision: DraftDecision, office: PublicBody, items: Sequence[Item],
+            exclusions: Sequence[Exclusion], *, site: str) -> dict[str, Any]:
     """Everything the template shows, as plain text (``site``: where the lists are published)."""
     about = f"Penetapan {lists_name(decision)} {office.name} Tahun {decision.year}"
     both = decision.kind == "keduanya"

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from .config import Office
+from .config import PublicBody
 from .records import Version
 from .templating import environment, render_template
 from .validate import Exclusion
@@ -59,7 +59,7 @@ def dik_record(exclusion: Exclusion) -> dict[str, Any]:
     }
 
 
-def render_dik_json(exclusions: Sequence[Exclusion], office: Office, version: Version) -> bytes:
+def render_dik_json(exclusions: Sequence[Exclusion], office: PublicBody, version: Version) -> bytes:
     """``dik.json`` of one version. Pure and deterministic, like the other open-data files."""
     document = {
         "format": FORMAT, "badan_publik": office.name, "versi": version.id,

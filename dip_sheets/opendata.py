@@ -19,7 +19,7 @@ from typing import Any
 from xlsxwriter import Workbook
 from xlsxwriter.format import Format
 
-from .config import Office
+from .config import PublicBody
 from .decisions import FORCED_KEY, RECORD_MEANINGS
 from .history import Record
 from .json_text import pieces
@@ -57,12 +57,12 @@ def csv_pieces(records: Sequence[Record]) -> Iterator[str]:
     yield stream.getvalue()
 
 
-def render_json(records: Sequence[Record], office: Office, version: Version) -> bytes:
+def render_json(records: Sequence[Record], office: PublicBody, version: Version) -> bytes:
     """``dip.json``; its fields are documented by :func:`json_schema` (``dip.schema.json``)."""
     return "".join(json_pieces(records, office, version)).encode("utf-8")
 
 
-def json_pieces(records: Sequence[Record], office: Office, version: Version) -> Iterator[str]:
+def json_pieces(records: Sequence[Record], office: PublicBody, version: Version) -> Iterator[str]:
     """:func:`render_json` in pieces, a record each."""
     document = {
         "badan_publik": office.name,
@@ -134,7 +134,7 @@ def _json(value: object) -> object:
 IN_MEMORY_ROWS = 20_000
 
 
-def render_xlsx(records: Sequence[Record], office: Office, version: Version) -> bytes:
+def render_xlsx(records: Sequence[Record], office: PublicBody, version: Version) -> bytes:
     """``dip.xlsx``: the list for spreadsheet users, with a sheet explaining the columns.
 
     Written by xlsxwriter, which streams rows straight to XML, row by row to a temporary file

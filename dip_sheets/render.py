@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from . import schema as s
-from .config import Office
+from .config import PublicBody
 from .dcat import DCAT_FILE, dcat_pieces
 from .editions import Edition, edition_version, editions, item_of
 from .errors import ConfigError
@@ -175,7 +175,7 @@ def whatsapp_link(number: str) -> str:
     return f"https://wa.me/{digits}" if len(digits) >= 9 else ""
 
 
-def channels(office: Office) -> dict[str, str]:
+def channels(office: PublicBody) -> dict[str, str]:
     """Where a citizen asks for information or objects, each address checked like a cell's link."""
     return {
         "request": safe_link(office.request_url),
@@ -195,7 +195,7 @@ PDF_FILE = "dip.pdf"
 def render_site(
     items: Sequence[Item],
     exclusions: Sequence[Exclusion],
-    office: Office,
+    office: PublicBody,
     version: Version,
     templates: Path | None = None,
     history: Sequence[PastVersion] = (),
@@ -221,7 +221,7 @@ def render_site(
         return _render_site(items, exclusions, office, version, templates, history, inherited, notes, pdf)
 
 
-def _render_site(items: Sequence[Item], exclusions: Sequence[Exclusion], office: Office, version: Version,
+def _render_site(items: Sequence[Item], exclusions: Sequence[Exclusion], office: PublicBody, version: Version,
                  templates: Path | None, history: Sequence[PastVersion], inherited: Inherited | None,
                  notes: Mapping[str, Sequence[str]] | None, pdf: bool) -> Rendered:
     env = environment(template_folder(templates))
@@ -268,7 +268,7 @@ def _render_site(items: Sequence[Item], exclusions: Sequence[Exclusion], office:
     return files
 
 
-def list_page(items: Sequence[Item], office: Office, version: Version,
+def list_page(items: Sequence[Item], office: PublicBody, version: Version,
               templates: Path | None = None) -> bytes:
     """The whole list as one page, never split: what the downloadable PDF is printed from."""
     env = environment(template_folder(templates))
@@ -277,7 +277,7 @@ def list_page(items: Sequence[Item], office: Office, version: Version,
     return render_template(env, "index.html.j2", context, templates).encode("utf-8")
 
 
-def _context(templates: Path | None, office: Office, version: Version, ordered: Sequence[Item]
+def _context(templates: Path | None, office: PublicBody, version: Version, ordered: Sequence[Item]
              ) -> dict[str, Any]:
     """What every page of a version shows: the office, the version, and ``ordered`` (the items in
     legal order) as the list, each row rendered once for all the pages that show it."""

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .config import Office
+from .config import PublicBody
 from .higher_dik import Inherited
 from .records import Version
 from .validate import Exclusion, Item
@@ -45,7 +45,7 @@ class RegisterPart:
         return cls(repr(sorted(map(_fields(Item), items))), repr(sorted(map(_fields(Exclusion), exclusions))))
 
 
-def render_digest(register: RegisterPart, office: Office, version: Version, templates: Path | None,
+def render_digest(register: RegisterPart, office: PublicBody, version: Version, templates: Path | None,
                   older: Iterable[tuple[str, str]], inherited: Inherited | None, *, pdf: bool = False) -> str:
     """SHA-256 (hex) of the render's inputs; ``older`` is ``(id, published_at)`` of each archived
     version published before ``version``; ``pdf``: the version goes with a ``dip.pdf`` (its page links

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from email.utils import formatdate, parsedate_to_datetime
 from zoneinfo import ZoneInfo
 
-from dip_sheets.config import Office
+from dip_sheets.config import PublicBody
 from dip_sheets.dates import format_date
 from dip_sheets.history import PastVersion
 from dip_sheets.records import Version
@@ -45,8 +45,8 @@ class OfficeSite:
             self.server.route(self.prefix + name, self._route(name))
 
     @property
-    def office(self) -> Office:
-        return Office(name=self.name, short_name=self.name, ppid_title=f"PPID {self.name}")
+    def office(self) -> PublicBody:
+        return PublicBody(name=self.name, short_name=self.name, ppid_title=f"PPID {self.name}")
 
     def publish(self, items: Sequence[Item], exclusions: Sequence[Exclusion] = (), *,
                 at: dt.datetime, decision: tuple[str, str] = ("12/PPID/2026", "2 Januari 2026"),

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from dip_sheets.cli import main
-from dip_sheets.config import Office, PublishSettings, RegisterSettings, load_configs
+from dip_sheets.config import PublicBody, PublishSettings, RegisterSettings, load_configs
 from dip_sheets.config_values import SECRET_KEYS
 from dip_sheets.errors import ConfigError
 from dip_sheets.targets.sftp import SftpSettings
@@ -53,7 +53,8 @@ def refused(path: Path) -> ConfigError:
 # ---- every key, every wrong type: generated from the settings dataclasses ------------------------
 
 SECTIONS: dict[str, type[Any]] = {
-    "office": Office, "register": RegisterSettings, "publish": PublishSettings, "publish.sftp": SftpSettings,
+    "office": PublicBody, "register": RegisterSettings, "publish": PublishSettings,
+    "publish.sftp": SftpSettings,
 }
 WRONG: dict[str, list[object]] = {
     "str": [1, True, ["a"], {"a": 1}, 2.5],

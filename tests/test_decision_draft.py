@@ -31,7 +31,7 @@ from docx.document import Document
 from dip_sheets import demo
 from dip_sheets import schema as s
 from dip_sheets.cli import main
-from dip_sheets.config import DEFAULT_LEGAL_BASES, Config, Office, load_configs
+from dip_sheets.config import DEFAULT_LEGAL_BASES, Config, PublicBody, load_configs
 from dip_sheets.decision_draft import TEMPLATE, to_pdf
 from dip_sheets.decision_text import BLANK, DraftDecision, context
 from dip_sheets.errors import DraftFailed
@@ -341,7 +341,7 @@ def test_the_shipped_template_is_what_its_script_builds(tmp_path: Path) -> None:
 def test_cell_text_that_xml_cannot_hold_is_dropped() -> None:
     item = Item("DIP-0001", "Berkala", "", "Judul\x0b berbahaya\x01", "Ringkasan", "Unit", "Sekretaris",
                 "2024", 2024, "Contoh", "Softcopy", "5 tahun", "", "")
-    values = context(DraftDecision("dip", 2026), Office(), [item], [], site="")
+    values = context(DraftDecision("dip", 2026), PublicBody(), [item], [], site="")
     assert values["items"][0]["title"] == "Judul berbahaya"
 
 
@@ -501,7 +501,7 @@ def test_config_office_defaults_cite_the_three_laws() -> None:
     assert [b.split(" tentang")[0] for b in DEFAULT_LEGAL_BASES] == [
         "Undang-Undang Nomor 14 Tahun 2008", "Peraturan Pemerintah Nomor 61 Tahun 2010",
         "Peraturan Komisi Informasi Nomor 1 Tahun 2021"]
-    assert dataclasses.replace(Office(), legal_bases=("X",)).legal_bases == ("X",)
+    assert dataclasses.replace(PublicBody(), legal_bases=("X",)).legal_bases == ("X",)
 
 
 # ---- what the dependency brings ----------------------------------------------------------------------

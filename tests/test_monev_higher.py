@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from dip_sheets import schema as s
-from dip_sheets.config import Config, Office
+from dip_sheets.config import Config, PublicBody
 from dip_sheets.demo import RENDATIN
 from dip_sheets.higher_dik import (
     FORMAT,
@@ -35,7 +35,7 @@ from dip_sheets.validate import Exclusion
 from tests.plugins.webservers import Reply, WebServer
 from tests.test_monev import FAST, NOW, StaticSite, publish_demo, seed_links
 
-KPU_RI = Office(name="Komisi Pemilihan Umum Republik Indonesia", short_name="KPU RI")
+KPU_RI = PublicBody(name="Komisi Pemilihan Umum Republik Indonesia", short_name="KPU RI")
 RI_VERSION = Version("20260301-010000Z", "2026-03-01T08:00:00+07:00", "1 Maret 2026")
 ISSUER = "Keputusan KPU"
 

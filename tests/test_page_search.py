@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from dip_sheets.config import Office
+from dip_sheets.config import PublicBody
 from dip_sheets.errors import ConfigError
 from dip_sheets.render import render_site, synonym_groups, whatsapp_link
 from tests.plugins.chromium import Chromium
@@ -34,7 +34,7 @@ ITEMS = [
 ]
 
 
-def page(office: Office = CHANNELS) -> str:
+def page(office: PublicBody = CHANNELS) -> str:
     return render_site(ITEMS, [], office, version())["index.html"].decode()
 
 

@@ -16,7 +16,7 @@ import pytest
 import dip_sheets.publish as publishing
 import dip_sheets.publish_plan as publish_plan
 from dip_sheets import schema as s
-from dip_sheets.config import Config, Office
+from dip_sheets.config import Config, PublicBody
 from dip_sheets.publish import ARCHIVE, live_manifest, publish, versions
 from dip_sheets.records import Version
 from dip_sheets.register import CellWrite, Changes
@@ -105,7 +105,7 @@ def test_every_field_of_an_item_is_in_the_digest() -> None:
     version = Version("20261125-030000Z", NOW.isoformat(), "25 November 2026")
 
     def digest(changed: Item) -> str:
-        return render_digest(RegisterPart.of([changed], []), Office(), version, None, [], None)
+        return render_digest(RegisterPart.of([changed], []), PublicBody(), version, None, [], None)
 
     seen = {digest(item)}
     for name, value in dataclasses.asdict(item).items():

@@ -21,14 +21,14 @@ import openpyxl
 import pytest
 
 from dip_sheets import schema as s
-from dip_sheets.config import DEFAULT_UNITS, Office
+from dip_sheets.config import DEFAULT_UNITS, PublicBody
 from dip_sheets.errors import ConfigError
 from dip_sheets.history import PastVersion, diff, timeline
 from dip_sheets.records import FIELDS, item_record, neutralize_formula, safe_link
 from dip_sheets.render import Version, colors, render_site
 from dip_sheets.validate import Exclusion, Item
 
-OFFICE = Office(
+OFFICE = PublicBody(
     name="Komisi Pemilihan Umum Kabupaten Serang", short_name="KPU Kabupaten Serang",
     address="Jl. Veteran No. 1, Serang", city="Serang", email="ppid@kpu-serangkab.go.id",
     ppid_title="PPID KPU Kabupaten Serang", ppid_name="Siti Aminah, S.H.",
