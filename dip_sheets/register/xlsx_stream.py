@@ -16,7 +16,7 @@ import functools
 import itertools
 import re
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from .xlsx import Package, root_prefix
@@ -129,12 +129,16 @@ def split(chunks: Iterable[bytes]) -> Iterator[bytes]:
     raise ValueError("worksheet without </sheetData>")
 
 
-def skeleton(chunks: Iterable[bytes]) -> bytes:
-    """A worksheet part without its rows (they pass and are let go)."""
+def skeleton(chunks: Iterable[bytes], see: Callable[[bytes, bytes], object] | None = None) -> bytes:
+    """A worksheet part without its rows: they pass (each piece of whole rows shown to ``see``
+    with the part's namespace prefix) and are let go."""
     pieces = split(chunks)
-    head, tail = next(pieces), b""
-    for tail in pieces:  # noqa: B007  # the last piece is the tail
-        pass
+    head, tail = next(pieces), next(pieces)
+    prefix = root_prefix(head, b"worksheet")[0] if see is not None else b""
+    for after in pieces:  # the last piece is the tail; each one before it is rows
+        if see is not None:
+            see(prefix, tail)
+        tail = after
     return head + tail
 
 
