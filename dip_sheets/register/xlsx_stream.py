@@ -4,10 +4,10 @@ The DIP sheet of 100,000 rows is ~100 MB of XML (~6 MB stored): holding it whole
 writes was the largest single item of the sync's peak memory. A part that large is kept as its
 *skeleton* (every byte but its rows: what comes before ``<sheetData>`` and after it, a few KB), and
 its rows are read by inflating the stored part again, in pieces of whole rows, whenever they are
-needed: to find a column's styles (which rows are locked), to check that a write overwrites no
-formula, and to write the patched part, each row written patched as it passes. Inflating the part
-again costs ~0.04 s at 100,000 rows (zlib-ng, :mod:`.xlsx_zip`); the size and CRC-32 are checked at
-the end of every pass.
+needed: to find a column's styles (which rows are locked; a read notes them as it makes the
+skeleton), to check that a write overwrites no formula, and to write the patched part, each row
+written patched as it passes. Inflating the part again costs ~0.04 s at 100,000 rows (zlib-ng,
+:mod:`.xlsx_zip`); the size and CRC-32 are checked at the end of every pass.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 
 zipfile reads and writes members through the system's zlib and holds a member twice while it
 inflates it. Here the members dip-sheets reads or writes go through zlib-ng (:data:`zlib`), the
-same format several times faster, and a written member is laid out as zipfile lays it out on a
-seekable file: its local header, its deflated bytes, then the header again with the CRC-32 and
-sizes filled in; the central directory is still zipfile's, written when the archive closes.
+same format two to nine times faster (inflate, deflate, CRC-32), and a written member is laid out
+as zipfile lays it out on a seekable file: its local header, its deflated bytes, then the header
+again with the CRC-32 and sizes filled in; the central directory is still zipfile's, written when
+the archive closes.
 """
 
 from __future__ import annotations
