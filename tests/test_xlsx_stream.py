@@ -6,9 +6,13 @@ large sheet must hold a small fraction of the sheet's XML.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import shutil
 import tracemalloc
 import zipfile
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +21,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dip_sheets import schema as s
-from dip_sheets.register import Layout
+from dip_sheets.register import CellWrite, Changes, Layout
 from dip_sheets.register import workbook_book as book_module
-from dip_sheets.register.workbook import WorkbookRegister
+from dip_sheets.register.workbook import WorkbookRegister, append_rows
 from dip_sheets.register.workbook_book import Book
-from dip_sheets.register.workbook_layout import column_cell_styles
 from dip_sheets.register.xlsx import Package
 from dip_sheets.register.xlsx_sheet import Restyle, Worksheet
 from dip_sheets.register.xlsx_stream import StoredPart
-from tests.conftest import UNITS
+from dip_sheets.sync import review
+from tests.conftest import UNITS, established, good_row
 from tests.test_xlsx_row import ROW_SPELLINGS, ROWS, cells_of_a_row, edits_of_a_row, set_cells, sheet_xml
 
 NAME = "xl/worksheets/sheet1.xml"
@@ -65,8 +69,10 @@ def test_a_streamed_part_patches_as_the_part_held_whole(
     assert streamed.part is not None and (len(streamed.source) < len(xml) or not rows)
     for sheet in (whole, streamed):
         queue(sheet, edits, added, restyled, heights)
-    assert [list(column_cell_styles(streamed, c)) for c in (1, 2, 5)] == [
-        list(column_cell_styles(whole, c)) for c in (1, 2, 5)]
+    noted = Worksheet.streamed(stored(xml, piece), (2, 5))  # those two noted as its rows passed
+    assert noted.source == streamed.source
+    assert [list(streamed.cell_styles(c)) for c in (1, 2, 5)] == [
+        list(whole.cell_styles(c)) for c in (1, 2, 5)] == [list(noted.cell_styles(c)) for c in (1, 2, 5)]
     assert streamed.overwrites_formula() == whole.overwrites_formula()
     assert b"".join(bytes(chunk) for chunk in streamed.chunks()) == whole.xml()
     assert streamed.part is not None  # no row was asked for by number: never read whole
@@ -135,3 +141,37 @@ def test_a_write_of_a_few_cells_to_a_large_sheet_holds_a_fraction_of_it(
             assert peak < len(xml) / 4, f"peak {peak / 1e6:.1f} MB for a sheet of {len(xml) / 1e6:.1f} MB"
     streamed, whole = saved.values()
     assert streamed == whole and b'<c r="M40000"' in streamed and b"<t>catatan</t>" in streamed
+
+
+def test_a_read_and_the_write_after_it_inflate_a_large_sheet_once_each(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The read notes the lock probe's cell styles as the rows pass for the skeleton, and keeps the
+    skeleton for a write of the same bytes, which writes just what a write from the file writes."""
+    path = tmp_path / "register.xlsx"
+    WorkbookRegister(path).init(Layout(s.TABS, UNITS))
+    append_rows(path, s.DIP_TAB, [(established if n % 3 else good_row)(f"Judul {n}") for n in range(30)])
+    fresh = tmp_path / "fresh" / "register.xlsx"
+    fresh.parent.mkdir()
+    shutil.copy(path, fresh)
+    monkeypatch.setattr(book_module, "STREAM_FROM", 1)  # every sheet streamed
+    passes: Counter[str] = Counter()
+    chunks = StoredPart.chunks
+
+    def counted(self: StoredPart) -> Iterator[bytes]:
+        passes[self.name] += 1
+        return chunks(self)
+
+    monkeypatch.setattr(StoredPart, "chunks", counted)
+    register = WorkbookRegister(path)
+    dip = review(register.read(), UNITS, dt.datetime.now(dt.UTC)).dip
+    name = Book.open(path).paths[s.DIP_TAB]
+    assert passes[name] == 1
+    changes = Changes([CellWrite(r.anchor, s.SUMMARY, f"Ringkasan {n}") for n, r in enumerate(dip[:4])],
+                      locks={s.DIP_TAB: frozenset(r.anchor for r in dip[::2])})
+    register.apply(changes)
+    assert passes[name] == 2  # the write: its rows streamed into the saved zip, nothing more
+    from_file = WorkbookRegister(fresh)
+    from_file.read()
+    from_file._last = None  # the session reads the file again, as when it changed after the read
+    from_file.apply(changes)
+    assert fresh.read_bytes() == path.read_bytes()

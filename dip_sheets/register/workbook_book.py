@@ -89,8 +89,12 @@ class Book:
     def sheet(self, name: str) -> Worksheet:
         if name not in self.sheets:
             part = StoredPart(self.package, self.paths[name])
-            large = part.size >= STREAM_FROM
-            self.sheets[name] = Worksheet.streamed(part) if large else Worksheet(part.read())
+            if part.size >= STREAM_FROM:  # the lock probe's cell styles noted as its rows pass
+                tab, grid = s.TAB_BY_NAME.get(name), self.grids.get(name)
+                column = _probe_column(tab, grid) if tab is not None and grid is not None else None
+                self.sheets[name] = Worksheet.streamed(part, () if column is None else (column,))
+            else:
+                self.sheets[name] = Worksheet(part.read())
         return self.sheets[name]
 
     def rows(self, name: str) -> list[Row]:
@@ -118,9 +122,11 @@ class Book:
 
     def release(self) -> None:
         """Let go of what reading needed and a write does not: calamine's copy of the values and
-        the worksheet parts parsed so far (a write parses the parts it patches again)."""
+        the worksheet parts held whole (a write reads again those it patches). A large part's
+        skeleton stays (a few KB, and the cell styles noted as it was read): a write of the same
+        bytes (:meth:`.WorkbookRegister.session`) then patches it without reading it once more."""
         self.values = None
-        self.sheets.clear()
+        self.sheets = {name: sheet for name, sheet in self.sheets.items() if sheet.part is not None}
 
     def add_sheet(self, name: str, xml: bytes, hidden: bool = False) -> None:
         self.paths[name] = self.package.add_sheet(name, xml, hidden)
@@ -173,16 +179,12 @@ class Book:
 
     def locked_rows(self, tab: s.Tab, rows: Sequence[Row]) -> frozenset[int]:
         """Rows (0-based) whose first staff cell carries a locked cell format of its own."""
-        probe = layout_.lock_probe(tab)
-        if probe is None or not rows:
-            return frozenset()
-        positions = {s.normalize_header(v): i for i, v in enumerate(rows[0])}
-        column = positions.get(s.normalize_header(probe))
+        column = _probe_column(tab, rows)
         if column is None:
             return frozenset()
         found = set()
         locked = functools.cache(self.styles.locked)  # asked once per format, not once per row
-        for number, style in layout_.column_cell_styles(self.sheet(tab.name), column + 1):
+        for number, style in self.sheet(tab.name).cell_styles(column):
             index = number - 1
             if 0 < index < len(rows) and rows[index] and style and locked(style):
                 found.add(index)
@@ -245,6 +247,15 @@ class Book:
 
     def _changed_styles(self) -> bytes | None:
         return self._styles.xml() if self._styles is not None and self._styles.changed else None
+
+
+def _probe_column(tab: s.Tab, rows: Sequence[Row]) -> int | None:
+    """The (1-based) column of the tab's lock probe (:func:`.workbook_layout.lock_probe`)."""
+    probe = layout_.lock_probe(tab)
+    if probe is None or not rows:
+        return None
+    positions = {s.normalize_header(v): i + 1 for i, v in enumerate(rows[0])}
+    return positions.get(s.normalize_header(probe))
 
 
 def refuse_merged(name: str, sheet: Worksheet, targets: Iterable[tuple[int, int, Cell]]) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
@@ -25,7 +25,6 @@ from ..messages import Message
 from . import Cell, Layout, cell_text, plan
 from . import workbook_guide as guide
 from .xlsx import attrs, children, column_letter, escape, start_tag
-from .xlsx_row import cell_start, letters
 from .xlsx_sheet import Worksheet
 from .xlsx_styles import Format, Styles, normal_form
 
@@ -67,24 +66,6 @@ def lock_probe(tab: s.Tab) -> str | None:
     ``None`` for tabs written only by the sync, which are locked as a whole.
     """
     return next((c.header for c in tab.columns if c.owner is not s.Role.SYSTEM), None)
-
-
-def column_cell_styles(sheet: Worksheet, column: int) -> Iterator[tuple[int, int | None]]:
-    """(row number, style index) of every cell present in one column: each found by its reference
-    (``r="C12"``, one search through the rows), reading only that cell's start tag."""
-    start = cell_start(sheet.prefix)
-    pattern = re.compile(rb'r="%s([0-9]+)"' % letters(column))
-    for source, begin, stop in sheet.pieces():
-        for match in pattern.finditer(source, begin, stop):
-            at = match.start()
-            # an attribute of a <c> tag, not the same characters in a text (which holds no "<")
-            opened = source.rfind(b"<", 0, at)
-            if source[at - 1] in b" \t\r\n" and start.match(source, opened, at):
-                style = _STYLE.search(source, opened, source.index(b">", at))
-                yield int(match[1]), int(style[1]) if style else None
-
-
-_STYLE = re.compile(rb"""\ss\s*=\s*["'](\d+)["']""")
 
 
 def protection_xml(sheet: Worksheet) -> bytes:
@@ -203,7 +184,7 @@ def _format(book: Book, tab: s.Tab) -> None:
         guide.header_notes(book, tab, columns)
     unlocked = styles.derive(0, Format(locked=False))
     for number in editable:  # cells present without a format of their own would be locked
-        for row, style in list(column_cell_styles(sheet, number)):
+        for row, style in list(sheet.cell_styles(number)):
             if row > 1 and not style:
                 sheet.set_style(row, number, unlocked)
     _put_if_changed(sheet, "sheetProtection", protection_xml(sheet))

@@ -17,21 +17,19 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import struct
 import zipfile
-import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from .xlsx_zip import Buffer, copy_member, inflatable, inflate, write_member
+
 Value = str | int | float | bool | dt.date | dt.datetime | dt.time | None
-Buffer = bytes | memoryview
 
 _ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _TAG = re.compile(rb"<(/?)([\w.-]+:)?([\w.-]+)([^>]*?)(/?)>|<!--.*?-->|<\?.*?\?>", re.S)
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
 EPOCH = dt.datetime(1899, 12, 30)
-LOCAL_HEADER_SIZE = 30  # a zip local file header before its name and extra field
 
 #: worksheet child elements in the order the schema requires (ECMA-376 CT_Worksheet).
 WORKSHEET_ORDER = (
@@ -196,14 +194,7 @@ class Package:
         if name in self.changed:
             return self.changed[name]
         info = self.archive.getinfo(name)
-        if not inflatable(info):
-            return self.archive.read(name)
-        # inflated into one buffer of the size the zip states: zipfile's own read holds a part
-        # twice while it inflates it (a sheet of 100,000 rows is ~100 MB)
-        data = zlib.decompress(_payload(self.source, info), -zlib.MAX_WBITS, max(info.file_size, 1))
-        if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
-            raise zipfile.BadZipFile(f"Bad CRC-32 or size for file {name!r}")
-        return data
+        return inflate(self.source, info) if inflatable(info) else self.archive.read(name)
 
     def has(self, name: str) -> bool:
         return name in self.changed or (name not in self.removed and name in self.archive.NameToInfo)
@@ -294,7 +285,7 @@ class Package:
     def save(self, stream: BinaryIO) -> None:
         """Write the workbook: unchanged members copied as stored (not recompressed), then new ones."""
         streamed, last = self.streamed, self.last
-        with zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as out:
+        with zipfile.ZipFile(stream, "w") as out:
             late: list[zipfile.ZipInfo] = []
             for info in self.archive.infolist():
                 if info.filename in self.removed:
@@ -302,26 +293,23 @@ class Package:
                 if info.filename in last:
                     late.append(info)
                 elif info.filename in streamed:
-                    _stream_member(out, info, streamed[info.filename]())
+                    write_member(out, info, streamed[info.filename]())
                 elif info.filename in self.changed:
-                    _write_member(out, info, self.changed[info.filename])
+                    write_member(out, info, (self.changed[info.filename],))
                 else:
-                    _copy_member(self.source, out, info)
+                    copy_member(self.source, out, info)
             for name, data in self.changed.items():
                 if name not in self.archive.NameToInfo and name not in last:
                     new = zipfile.ZipInfo(name, (1980, 1, 1, 0, 0, 0))
-                    if name in streamed:
-                        _stream_member(out, new, streamed[name]())
-                    else:
-                        _write_member(out, new, data)
+                    write_member(out, new, streamed[name]() if name in streamed else (data,))
             for info in late:
                 made = last[info.filename]()
                 if made is not None:
-                    _write_member(out, info, made)
+                    write_member(out, info, (made,))
                 elif info.filename in self.changed:
-                    _write_member(out, info, self.changed[info.filename])
+                    write_member(out, info, (self.changed[info.filename],))
                 else:
-                    _copy_member(self.source, out, info)
+                    copy_member(self.source, out, info)
 
 
 def _insert_before_close(xml: bytes, parent: bytes, child: bytes) -> bytes:
@@ -334,67 +322,3 @@ def _insert_before_close(xml: bytes, parent: bytes, child: bytes) -> bytes:
     prefix = empty[1] or b""
     return (xml[:empty.start()] + b"<%s%s%s>%s</%s%s>" % (prefix, parent, empty[2], child, prefix, parent)
             + xml[empty.end():])
-
-
-#: zlib's level for the parts a write makes: a write compresses every sheet it patches again whole,
-#: and level 3 does that in about 60% of the default's (6) time, for a workbook about 6% larger
-#: (10,000 rows: 0.115 -> 0.068 s CPU, 1.89 -> 2.00 MB); Excel compresses again when staff save
-COMPRESS_LEVEL = 3
-
-
-def _new_member(original: zipfile.ZipInfo) -> zipfile.ZipInfo:
-    info = zipfile.ZipInfo(original.filename, original.date_time)
-    info.compress_type = zipfile.ZIP_DEFLATED
-    info.external_attr = original.external_attr
-    # the level goes on the member: ZipFile.open(info, "w") takes none (3.13 names it compress_level
-    # and keeps this name as its alias)
-    setattr(info, "_compresslevel", COMPRESS_LEVEL)  # noqa: B010
-    return info
-
-
-def _write_member(out: zipfile.ZipFile, original: zipfile.ZipInfo, data: bytes) -> None:
-    out.writestr(_new_member(original), data)
-
-
-def _stream_member(out: zipfile.ZipFile, original: zipfile.ZipInfo, pieces: Iterable[Buffer]) -> None:
-    with out.open(_new_member(original), "w") as member:
-        for piece in pieces:
-            member.write(piece)
-
-
-def _copy_member(source: BinaryIO, out: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-    """Copy a member's stored (compressed) bytes without decompressing them."""
-    payload = _payload(source, info)
-    copy = zipfile.ZipInfo(info.filename, info.date_time)
-    copy.compress_type, copy.CRC = info.compress_type, info.CRC
-    copy.compress_size, copy.file_size = info.compress_size, info.file_size
-    copy.external_attr, copy.flag_bits = info.external_attr, info.flag_bits & ~0x08
-    copy.create_system, copy.extra = info.create_system, b""
-    stream = out.fp
-    assert stream is not None
-    copy.header_offset = stream.tell()
-    stream.write(copy.FileHeader(copy.file_size > zipfile.ZIP64_LIMIT))
-    stream.write(payload)
-    out.filelist.append(copy)
-    out.NameToInfo[copy.filename] = copy
-    out.start_dir = stream.tell()
-    setattr(out, "_didModify", True)  # noqa: B010  # so close() writes the central directory
-
-
-def inflatable(info: zipfile.ZipInfo) -> bool:
-    """Deflated and not encrypted (flag bit 0): inflated here; any other member through zipfile."""
-    return info.compress_type == zipfile.ZIP_DEFLATED and not info.flag_bits & 0x1
-
-
-def _payload(source: BinaryIO, info: zipfile.ZipInfo) -> bytes:
-    """A member's stored (compressed) bytes."""
-    source.seek(payload_offset(source, info))
-    return source.read(info.compress_size)
-
-
-def payload_offset(source: BinaryIO, info: zipfile.ZipInfo) -> int:
-    """Where a member's stored bytes start (after its local header, name and extra field)."""
-    source.seek(info.header_offset)
-    header = source.read(LOCAL_HEADER_SIZE)
-    name_length, extra_length = struct.unpack("<HH", header[26:30])
-    return int(info.header_offset + LOCAL_HEADER_SIZE + name_length + extra_length)

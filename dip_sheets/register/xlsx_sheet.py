@@ -8,12 +8,14 @@ row, cell and element keeps its exact bytes. The cell formats it refers to are :
 from __future__ import annotations
 
 import bisect
+import re
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .xlsx import Value, attrs, start_tag
 from .xlsx_parts import Parts
-from .xlsx_row import KEEP, RowCells, cell_xml, own_style
+from .xlsx_row import KEEP, RowCells, cell_start, cell_xml, letters, own_style
 from .xlsx_stream import Found, RowSpan, StoredPart, row_pieces, row_start, skeleton, walk
 
 __all__ = ["KEEP", "OWN_OR_COLUMN", "Restyle", "RowSpan", "Worksheet"]
@@ -62,12 +64,23 @@ class Worksheet(Parts):
         self.row_attrs: dict[int, dict[bytes, bytes]] = {}
         #: where the rows are while :attr:`source` is the skeleton (``None``: the part is whole)
         self.part: StoredPart | None = None
+        #: column -> its cells' row numbers and style indexes (-1: none), noted as the part was read
+        self.noted: dict[int, tuple[array[int], array[int]]] = {}
 
     @classmethod
-    def streamed(cls, part: StoredPart) -> Worksheet:
-        """The part held as its skeleton (the part without its rows), read in one pass."""
-        sheet = cls(skeleton(part.chunks()))
-        sheet.part = part
+    def streamed(cls, part: StoredPart, columns: Iterable[int] = ()) -> Worksheet:
+        """The part held as its skeleton (the part without its rows), read in one pass; the cell
+        styles of ``columns`` are noted as the rows pass (:meth:`cell_styles` then needs no pass)."""
+        noted = {column: (array("i"), array("i")) for column in columns}
+
+        def note(prefix: bytes, rows: bytes) -> None:
+            for column, (numbers, styles) in noted.items():
+                for number, style in _cell_styles(prefix, column, rows, 0, len(rows)):
+                    numbers.append(number)
+                    styles.append(-1 if style is None else style)
+
+        sheet = cls(skeleton(part.chunks(), note if noted else None))
+        sheet.part, sheet.noted = part, noted
         return sheet
 
     def _parse(self, xml: bytes) -> None:
@@ -86,6 +99,16 @@ class Worksheet(Parts):
             yield self.source, self.data_tag[1], self.data_end
         else:
             yield from row_pieces(self.part.chunks())
+
+    def cell_styles(self, column: int) -> Iterator[tuple[int, int | None]]:
+        """(row number, style index) of every cell present in one column, as the part holds them
+        (queued edits aside): noted when the part was read, else found as its rows pass."""
+        if column in self.noted:
+            numbers, styles = self.noted[column]
+            yield from ((n, None if style < 0 else style) for n, style in zip(numbers, styles, strict=True))
+            return
+        for source, begin, stop in self.pieces():
+            yield from _cell_styles(self.prefix, column, source, begin, stop)
 
     def _whole(self) -> None:
         """Hold the part whole (a row asked for by number: a rare path, e.g. ``dip init``)."""
@@ -358,3 +381,20 @@ class Worksheet(Parts):
             own = old is not None and own_style(old) is not None
             style = None if own else self.column_styles().get(column)
         return cell_xml(self.prefix, column, row, old, value, style)
+
+
+def _cell_styles(prefix: bytes, column: int, source: bytes, begin: int, stop: int
+                 ) -> Iterator[tuple[int, int | None]]:
+    """(row number, style index) of the cells of one column in a span of whole rows: each found
+    by its reference (``r="C12"``, one search through the rows), reading only its start tag."""
+    start, reference = cell_start(prefix), re.compile(rb'r="%s([0-9]+)"' % letters(column))
+    for match in reference.finditer(source, begin, stop):
+        at = match.start()
+        # an attribute of a <c> tag, not the same characters in a text (which holds no "<")
+        opened = source.rfind(b"<", 0, at)
+        if source[at - 1] in b" \t\r\n" and start.match(source, opened, at):
+            style = _STYLE.search(source, opened, source.index(b">", at))
+            yield int(match[1]), int(style[1]) if style else None
+
+
+_STYLE = re.compile(rb"""\ss\s*=\s*["'](\d+)["']""")
