@@ -29,9 +29,12 @@ SETTLED = 60.0
 
 
 def hold(path: str | Path) -> int:
-    """Lock ``path`` (a file or folder) for as long as the returned descriptor stays open."""
+    """Lock ``path`` (a file or folder) for as long as the returned descriptor stays open. Where the
+    file system cannot lock (some network mounts), it stays unlocked: :func:`sweep` cannot lock it
+    either there, so it leaves it alone."""
     guard = os.open(path, os.O_RDONLY)
-    fcntl.flock(guard, fcntl.LOCK_EX)
+    with contextlib.suppress(OSError):
+        fcntl.flock(guard, fcntl.LOCK_EX | fcntl.LOCK_NB)  # made just now: nobody else holds it
     return guard
 
 
@@ -52,8 +55,8 @@ def sweep(candidates: Iterable[Path], settled: float = 0.0) -> None:
             continue
         try:
             fcntl.flock(guard, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            continue  # its run is still going
+        except OSError:
+            continue  # its run is still going (or this file system cannot tell)
         else:
             if stat.S_ISDIR(info.st_mode):
                 shutil.rmtree(path, ignore_errors=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import subprocess
@@ -10,6 +11,8 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+
+import pytest
 
 from dip_sheets import rendered, scratch
 from dip_sheets.rendered import Rendered
@@ -109,3 +112,22 @@ def test_a_version_too_large_for_memory_goes_to_a_held_folder_removed_with_it() 
     path = folder.path
     del files, folder
     assert not path.exists()
+
+
+def test_where_nothing_can_be_locked_scratch_still_works_and_is_never_swept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Some network mounts refuse locks (ENOLCK): a run still makes its scratch, and a sweep, unable
+    to tell whether a run holds it, leaves it alone."""
+    def refuse(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(scratch.fcntl, "flock", refuse)
+    name = prefix()
+    left = Path(tempfile.mkdtemp(prefix=name))
+    try:
+        age(left, scratch.SETTLED + 5)
+        with scratch.folder(name) as fresh:
+            assert fresh.exists() and left.exists()
+    finally:
+        os.rmdir(left)
