@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import fcntl
 import os
 import signal
 import subprocess
@@ -122,7 +123,7 @@ def test_where_nothing_can_be_locked_scratch_still_works_and_is_never_swept(
     def refuse(fd: int, operation: int) -> None:
         raise OSError(errno.ENOLCK, "No locks available")
 
-    monkeypatch.setattr(scratch.fcntl, "flock", refuse)
+    monkeypatch.setattr(fcntl, "flock", refuse)
     name = prefix()
     left = Path(tempfile.mkdtemp(prefix=name))
     try:
