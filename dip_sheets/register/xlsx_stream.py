@@ -15,12 +15,11 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from .xlsx import Package, root_prefix
-from .xlsx_zip import inflatable, payload_offset, zlib
+from .xlsx_zip import inflatable, payload_offset, verify, zlib
 
 #: compressed bytes read at a time, and the most inflated bytes one piece holds
 READ, PIECE = 1 << 14, 1 << 18
@@ -83,8 +82,7 @@ class StoredPart:
                 break  # the stored bytes end before the stream does: the size check says so
             size, crc = size + len(piece), zlib.crc32(piece, crc)
             yield piece
-        if size != info.file_size or crc != info.CRC:
-            raise zipfile.BadZipFile(f"Bad CRC-32 or size for file {self.name!r}")
+        verify(info, size, crc)
 
 
 def split(chunks: Iterable[bytes]) -> Iterator[bytes]:

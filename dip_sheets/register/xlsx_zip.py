@@ -17,8 +17,8 @@ from typing import IO, BinaryIO
 
 from zlib_ng import zlib_ng as zlib
 
-__all__ = ["COMPRESS_LEVEL", "copy_member", "inflatable", "inflate", "payload_offset", "write_member",
-           "zlib"]
+__all__ = ["COMPRESS_LEVEL", "copy_member", "inflatable", "inflate", "payload_offset", "verify",
+           "write_member", "zlib"]
 
 Buffer = bytes | memoryview
 LOCAL_HEADER_SIZE = 30  # a zip local file header before its name and extra field
@@ -41,9 +41,15 @@ def inflate(source: BinaryIO, info: zipfile.ZipInfo) -> bytes:
     while they inflate it (a sheet of 100,000 rows is ~100 MB)."""
     inflater = zlib.decompressobj(-zlib.MAX_WBITS)
     data = inflater.decompress(payload(source, info), max(info.file_size, 1))
-    if not inflater.eof or len(data) != info.file_size or zlib.crc32(data) != info.CRC:
-        raise zipfile.BadZipFile(f"Bad CRC-32 or size for file {info.filename!r}")
+    verify(info, len(data), zlib.crc32(data), inflater.eof)
     return data
+
+
+def verify(info: zipfile.ZipInfo, size: int, crc: int, ended: bool = True) -> None:
+    """zipfile's own error unless a member inflated to the size and CRC-32 the zip states (and its
+    deflate stream ``ended``)."""
+    if not ended or size != info.file_size or crc != info.CRC:
+        raise zipfile.BadZipFile(f"Bad CRC-32 or size for file {info.filename!r}")
 
 
 def payload(source: BinaryIO, info: zipfile.ZipInfo) -> bytes:
