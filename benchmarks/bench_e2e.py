@@ -391,16 +391,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     def log(message: str) -> None:
         print(f"[{time.perf_counter() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
 
-    sizes = []
+    sizes, repeats = [], {}
     for rows in sorted({int(n) for n in args.sizes.split(",") if n.strip()}):
-        figures = measure_size(rows, repeats_for(rows, args.repeats), log)
+        repeats[rows] = repeats_for(rows, args.repeats)
+        figures = measure_size(rows, repeats[rows], log)
         figures["targets"] = targets(figures)
         sizes.append(figures)
-    repeats = {f["rows"]: repeats_for(f["rows"], args.repeats) for f in sizes}
     meta = {"date": dt.datetime.now().isoformat(timespec="seconds"), "python": platform.python_version(),
             "machine": f"{platform.machine()}, {len(os.sched_getaffinity(0))} CPUs",
-            "repeats": repeats,
-            "seconds_total": round(time.perf_counter() - started, 1)}
+            "repeats": repeats, "seconds_total": round(time.perf_counter() - started, 1)}
     repeated = ", ".join(f"{n} at {rows:,} rows" for rows, n in repeats.items())
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "e2e.json").write_text(json.dumps({"meta": meta, "sizes": sizes}, indent=1) + "\n")
