@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import BinaryIO
 
@@ -12,6 +13,7 @@ from dip_sheets import schema as s
 from dip_sheets.errors import BackendUnavailable, ConfigError, LayoutError
 from dip_sheets.register import Layout
 from dip_sheets.register.workbook import WorkbookRegister
+from dip_sheets.register.workbook_book import Book
 from dip_sheets.register.xlsx import Package
 from dip_sheets.sync import run
 from tests.conftest import NOW, UNITS, add_rows, established, good_row
@@ -122,6 +124,27 @@ def test_missing_or_damaged_workbook(tmp_path: Path) -> None:
     damaged.write_bytes(b"not a zip")
     with pytest.raises(ConfigError, match="bukan workbook"):
         WorkbookRegister(damaged).read()
+
+
+def _flip_crc(path: Path, member: str) -> None:
+    """Damage ``member`` as a bad disk or a cut copy would: its CRC-32 no longer matches its bytes."""
+    info = zipfile.ZipFile(path).getinfo(member)
+    data = path.read_bytes()
+    path.write_bytes(data.replace(info.CRC.to_bytes(4, "little"), (info.CRC ^ 1).to_bytes(4, "little")))
+
+
+def test_a_workbook_with_a_damaged_sheet_is_refused_as_unreadable(workbook: WorkbookRegister) -> None:
+    """Found whether calamine reads the sheet (a sync's read) or the register reads the part itself
+    (the formats a write patches): the message that says what to do, exit code 2, not an
+    unexpected error."""
+    add_rows(workbook, [established("A")])
+    run(workbook, UNITS, NOW)
+    _flip_crc(workbook.path, Book.open(workbook.path).paths[s.DIP_TAB])
+    with pytest.raises(ConfigError, match=r"bukan workbook \.xlsx yang dapat dibaca") as caught:
+        WorkbookRegister(workbook.path).read()
+    assert caught.value.exit_code == 2 and "Pulihkan dari cadangan" in caught.value.message("id")
+    with pytest.raises(ConfigError, match=r"bukan workbook \.xlsx yang dapat dibaca"):
+        Book.open(workbook.path).sheet(s.DIP_TAB)
 
 
 def test_init_refuses_a_path_whose_folders_do_not_exist(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,12 +73,7 @@ class Book:
             book.paths = package.sheets()
             book.styles  # noqa: B018  # a workbook without styles.xml is not one Excel wrote
         except Exception as exc:  # zipfile, calamine and the XML parts raise many types
-            raise ConfigError(
-                f"Register '{path}' bukan workbook .xlsx yang dapat dibaca ({type(exc).__name__})."
-                " Pulihkan dari cadangan atau simpan ulang sebagai .xlsx.",
-                f"Register '{path}' is not a readable .xlsx workbook ({type(exc).__name__})."
-                " Restore it from a backup or save it again as .xlsx.",
-            ) from None
+            raise unreadable(path, exc) from None
         return book
 
     @property
@@ -88,14 +84,20 @@ class Book:
 
     def sheet(self, name: str) -> Worksheet:
         if name not in self.sheets:
-            part = StoredPart(self.package, self.paths[name])
-            if part.size >= STREAM_FROM:  # the lock probe's cell styles noted as its rows pass
-                tab, grid = s.TAB_BY_NAME.get(name), self.grids.get(name)
-                column = _probe_column(tab, grid) if tab is not None and grid is not None else None
-                self.sheets[name] = Worksheet.streamed(part, () if column is None else (column,))
-            else:
-                self.sheets[name] = Worksheet(part.read())
+            try:
+                self.sheets[name] = self._parse(name)
+            except (zipfile.BadZipFile, ValueError) as exc:  # a damaged part: size, CRC-32 or XML
+                raise unreadable(self.location, exc) from None
         return self.sheets[name]
+
+    def _parse(self, name: str) -> Worksheet:
+        part = StoredPart(self.package, self.paths[name])
+        if part.size < STREAM_FROM:
+            return Worksheet(part.read())
+        # a large part: the lock probe's cell styles noted as its rows pass
+        tab, grid = s.TAB_BY_NAME.get(name), self.grids.get(name)
+        column = _probe_column(tab, grid) if tab is not None and grid is not None else None
+        return Worksheet.streamed(part, () if column is None else (column,))
 
     def rows(self, name: str) -> list[Row]:
         """The tab's values from A1, trailing empty cells and rows dropped (at least one row)."""
@@ -104,21 +106,27 @@ class Book:
             if self.values is None:
                 self.values = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(self.data))
             if name in self.values.sheet_names:
-                sheet = self.values.get_sheet_by_name(name)
-                # row by row, not the whole tab as a list first (the tab is held once, not twice)
-                raws = sheet.iter_rows() if sheet.start in (None, (0, 0)) else sheet.to_python(
-                    skip_empty_area=False)
-                # each cell converted by a dictionary look-up (in C) but the first of each text
-                cell = _Cells().__getitem__
-                for raw in raws:
-                    values: Row = list(map(cell, raw))
-                    while values and values[-1] is None:
-                        values.pop()
-                    rows.append(values)
+                try:
+                    self._read_rows(self.values.get_sheet_by_name(name), rows)
+                except python_calamine.CalamineError as exc:  # a damaged part (its CRC-32, its XML)
+                    raise unreadable(self.location, exc) from None
             while len(rows) > 1 and not rows[-1]:
                 rows.pop()
             self.grids[name] = rows or [[]]
         return self.grids[name]
+
+    @staticmethod
+    def _read_rows(sheet: python_calamine.CalamineSheet, rows: list[Row]) -> None:
+        """The tab's rows appended to ``rows``, row by row, not the whole tab as a list first (the
+        tab is held once, not twice)."""
+        raws = sheet.iter_rows() if sheet.start in (None, (0, 0)) else sheet.to_python(skip_empty_area=False)
+        # each cell converted by a dictionary look-up (in C) but the first of each text
+        cell = _Cells().__getitem__
+        for raw in raws:
+            values: Row = list(map(cell, raw))
+            while values and values[-1] is None:
+                values.pop()
+            rows.append(values)
 
     def release(self) -> None:
         """Let go of what reading needed and a write does not: calamine's copy of the values and
@@ -256,6 +264,16 @@ def _probe_column(tab: s.Tab, rows: Sequence[Row]) -> int | None:
         return None
     positions = {s.normalize_header(v): i + 1 for i, v in enumerate(rows[0])}
     return positions.get(s.normalize_header(probe))
+
+
+def unreadable(path: Path, exc: Exception) -> ConfigError:
+    """What staff read of a register that is not a readable workbook, or has a damaged part."""
+    return ConfigError(
+        f"Register '{path}' bukan workbook .xlsx yang dapat dibaca ({type(exc).__name__})."
+        " Pulihkan dari cadangan atau simpan ulang sebagai .xlsx.",
+        f"Register '{path}' is not a readable .xlsx workbook ({type(exc).__name__})."
+        " Restore it from a backup or save it again as .xlsx.",
+    )
 
 
 def refuse_merged(name: str, sheet: Worksheet, targets: Iterable[tuple[int, int, Cell]]) -> None:
