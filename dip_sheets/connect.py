@@ -27,8 +27,11 @@ __all__ = ["REGISTERS", "Reconnecting", "RegisterBackend", "open_register", "ope
 
 def _workbook(config: Config, on_retry: Callable[[Wait], None]) -> Register:
     from .register.workbook import WorkbookRegister
+    from .register.workbook_cache import SnapshotCache
+    from .run_memo import memo_path, source_digest
 
-    return WorkbookRegister(config.register.path)
+    cache = SnapshotCache(memo_path(config, "register"), source_digest(config.state_dir))
+    return WorkbookRegister(config.register.path, cache)
 
 
 def _sheets(config: Config, on_retry: Callable[[Wait], None]) -> Register:

@@ -107,13 +107,13 @@ def test_the_session_reuses_the_read_workbook_only_while_the_file_is_unchanged(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     register = register_with(tmp_path, 3)
     opened: list[Path] = []
-    original = Book.open.__func__  # type: ignore[attr-defined]
+    original = Book.from_bytes.__func__  # type: ignore[attr-defined]
 
-    def counting(cls: type[Book], path: Path) -> Book:
+    def counting(cls: type[Book], data: bytes, path: Path, **options: bool) -> Book:
         opened.append(path)
-        return original(cls, path)  # type: ignore[no-any-return]
+        return original(cls, data, path, **options)  # type: ignore[no-any-return]
 
-    monkeypatch.setattr(Book, "open", classmethod(counting))
+    monkeypatch.setattr(Book, "from_bytes", classmethod(counting))
     register.read()
     opened.clear()
     register.session([s.DIP_TAB], False)

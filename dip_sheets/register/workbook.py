@@ -18,6 +18,7 @@ file says so.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
@@ -33,19 +34,23 @@ from ..messages import Message
 from . import ApplyResult, Cell, Changes, Grid, Layout, Row, Snapshot
 from . import workbook_layout as layout_
 from .relocating import apply_changes
-from .workbook_book import Book, refuse_merged
+from .workbook_book import Book, read_bytes, refuse_merged
+from .workbook_cache import SnapshotCache
+from .workbook_forecast import Forecast
 from .workbook_guide import write_dashboard
 
 
 class WorkbookRegister:
     """A :class:`~dip_sheets.register.Register` on a local workbook."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, cache: SnapshotCache | None = None) -> None:
         self.path = path
         self.location = str(path)
+        #: where the run that writes keeps what the next read will find (:mod:`.workbook_cache`)
+        self.cache = cache
         #: the workbook as the last :meth:`read` found it: the next session takes it instead of
         #: reading and parsing the file again, if the file still has the same bytes
-        self._last: Book | None = None
+        self._last: _Read | None = None
 
     # ---- reading ---------------------------------------------------------------------------
 
@@ -58,7 +63,12 @@ class WorkbookRegister:
                 f"Register '{self.path}' does not exist. Create it with: dip init --local"
                 f" {self.path}",
             )
-        book = Book.open(self.path)
+        data = read_bytes(self.path)
+        kept = self.cache.load(hashlib.sha256(data).hexdigest()) if self.cache else None
+        if kept is not None:  # written by the last run that wrote these bytes
+            self._last = _Read(data, kept, None)
+            return kept
+        book = Book.from_bytes(data, self.path)
         tabs: dict[str, Grid] = {}
         for tab in s.TABS:
             if tab.name in book.paths:
@@ -71,8 +81,9 @@ class WorkbookRegister:
             tabs[s.DASHBOARD_TAB] = Grid(book.rows(s.DASHBOARD_TAB), frozenset(),
                                          book.sheet(s.DASHBOARD_TAB).protected())
         book.release()
-        self._last = book
-        return Snapshot(tabs)
+        snapshot = Snapshot(tabs)
+        self._last = _Read(data, snapshot, book)
+        return snapshot
 
     def _refuse_if_open(self) -> None:
         name = self.path.name
@@ -99,10 +110,16 @@ class WorkbookRegister:
     def session(self, tabs: Sequence[str], locks: bool) -> _Session:
         """The workbook as it is now; nothing reaches the file until the session commits."""
         self._refuse_if_open()
-        book, self._last = self._last, None
-        if book is None or self.path.read_bytes() != book.data:
-            book = Book.open(self.path)  # changed since it was read: the session sees it as it is now
-        return _Session(self, book, locks)
+        last, self._last = self._last, None
+        data = read_bytes(self.path)
+        if last is None or data != last.data:  # changed since it was read: seen as it is now
+            return _Session(self, Book.from_bytes(data, self.path), locks)
+        book = last.book
+        if book is None:  # the read was the snapshot kept for these bytes: its rows are the values
+            book = Book.from_bytes(data, self.path, values=False)
+            book.grids.update((name, grid.rows) for name, grid in last.snapshot.tabs.items())
+        forecast = Forecast(last.snapshot, protect=locks) if self.cache else None
+        return _Session(self, book, locks, forecast)
 
     def _refuse_a_mistyped_folder(self) -> None:
         """A new workbook may get its own folder (``dip-kerja/``), but a path whose folder's parent
@@ -117,8 +134,10 @@ class WorkbookRegister:
                 " the path (a typo?), or create the folder first if it is right; nothing was created.",
             )
 
-    def _save(self, write: Callable[[BinaryIO], None]) -> None:
-        """Save atomically: temp file in the same folder, flushed, then renamed over the original.
+    def _save(self, write: Callable[[BinaryIO], None]) -> str:
+        """Save atomically: temp file in the same folder, flushed, then renamed over the original;
+        returns the SHA-256 of the bytes saved (taken from the copy before it is renamed: the file
+        is the staff's as soon as it is in place).
 
         The temporary file is ``flock``-ed while it exists, so a later save can tell the copy a
         killed process left behind (no lock) from one being written right now, and remove it.
@@ -134,6 +153,7 @@ class WorkbookRegister:
                 write(stream)
                 stream.flush()
                 os.fsync(stream.fileno())
+            digest = hashlib.sha256(Path(temp).read_bytes()).hexdigest()
             if self.path.exists():
                 os.chmod(temp, self.path.stat().st_mode & 0o777)
             else:
@@ -149,6 +169,7 @@ class WorkbookRegister:
             os.fsync(directory)
         finally:
             os.close(directory)
+        return digest
 
     # ---- creating ---------------------------------------------------------------------------
 
@@ -169,12 +190,24 @@ class WorkbookRegister:
 
 
 @dataclass
+class _Read:
+    """What :meth:`WorkbookRegister.read` found: the file's bytes, the snapshot it returned, and the
+    book it parsed (``None``: the snapshot was the one kept for these bytes)."""
+
+    data: bytes
+    snapshot: Snapshot
+    book: Book | None
+
+
+@dataclass
 class _Session:
-    """One batch on the workbook (see :mod:`.relocating`): patched in memory, saved at commit."""
+    """One batch on the workbook (see :mod:`.relocating`): patched in memory, saved at commit; with
+    a ``forecast``, what the next read will find is kept too (:mod:`.workbook_cache`)."""
 
     register: WorkbookRegister
     book: Book
     locks: bool
+    forecast: Forecast | None = None
 
     def rows(self, tab: str) -> list[Row]:
         return self.book.rows(tab)
@@ -183,13 +216,19 @@ class _Session:
         refuse_merged(tab, self.book.sheet(tab), ((r + 1, c + 1, v) for (r, c), v in cells.items()))
         for (row, column), value in cells.items():
             self.book.set(tab, row + 1, column + 1, value)
+        if self.forecast:
+            self.forecast.write(tab, cells)
 
     def append(self, tab: str, rows: Sequence[Mapping[int, Cell]]) -> None:
+        if self.forecast:  # before the book's append, which reads the tab's last used row as it was
+            self.forecast.append(tab, rows)
         self.book.append(tab, rows, staff=False)
 
     def lock(self, tab: str, rows: frozenset[int]) -> None:
         definition, grid = s.TAB_BY_NAME[tab], self.book.rows(tab)
         self.book.lock_rows(definition, s.locate_columns(definition, grid[0]), grid, rows)
+        if self.forecast:
+            self.forecast.lock(tab, rows)
 
     def replace(self, tab: str, rows: Sequence[Row]) -> None:
         # the batch replaces whole tabs after its writes by position: the values as read are
@@ -197,13 +236,26 @@ class _Session:
         # tens of MB held while the new tab is made and the workbook saved
         self.book.grids.clear()
         write_dashboard(self.book, rows)
+        if self.forecast:
+            self.forecast.replace(tab, rows)
 
     def commit(self) -> list[Message]:
+        forecast, self.forecast = self.forecast, None
+        snapshot = forecast.snapshot() if forecast else None
+        cache = self.register.cache
+        pending = cache.keep(snapshot) if cache and snapshot else None
+        del forecast, snapshot  # written: the rows as read are let go before the save
         self.book.grids.clear()  # as in replace: every write is queued, saving needs no values
         notices = self.book.protect_all() if self.locks else []
-        self.register._save(self.book.save)
+        try:
+            digest = self.register._save(self.book.save)
+        except BaseException:
+            if pending:
+                pending.abandon()
+            raise
+        if pending:
+            pending.saved(digest)
         return notices
-
 
 
 def lock_holder(lock: Path) -> str:

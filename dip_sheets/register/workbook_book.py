@@ -10,7 +10,7 @@ import datetime as dt
 import functools
 import io
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -55,21 +55,16 @@ class Book:
 
     @classmethod
     def open(cls, path: Path) -> Book:
-        try:
-            data = path.read_bytes()
-        except PermissionError:
-            raise BackendUnavailable(
-                f"Register '{path}' tidak dapat dibuka (izin ditolak).",
-                f"Cannot open register '{path}' (permission denied).",
-            ) from None
-        return cls.from_bytes(data, path)
+        return cls.from_bytes(read_bytes(path), path)
 
     @classmethod
-    def from_bytes(cls, data: bytes, path: Path) -> Book:
+    def from_bytes(cls, data: bytes, path: Path, *, values: bool = True) -> Book:
+        """The workbook in ``data``; without ``values`` calamine opens it only if a tab's values
+        are asked for (a session whose values are known already)."""
         try:
             package = Package(io.BytesIO(data))
-            book = cls(package, python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)), path,
-                       data)
+            reader = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data)) if values else None
+            book = cls(package, reader, path, data)
             book.paths = package.sheets()
             book.styles  # noqa: B018  # a workbook without styles.xml is not one Excel wrote
         except Exception as exc:  # zipfile, calamine and the XML parts raise many types
@@ -120,8 +115,7 @@ class Book:
         """The tab's rows appended to ``rows``, row by row, not the whole tab as a list first (the
         tab is held once, not twice)."""
         raws = sheet.iter_rows() if sheet.start in (None, (0, 0)) else sheet.to_python(skip_empty_area=False)
-        # each cell converted by a dictionary look-up (in C) but the first of each text
-        cell = _Cells().__getitem__
+        cell = cell_reader()
         for raw in raws:
             values: Row = list(map(cell, raw))
             while values and values[-1] is None:
@@ -257,6 +251,17 @@ class Book:
         return self._styles.xml() if self._styles is not None and self._styles.changed else None
 
 
+def read_bytes(path: Path) -> bytes:
+    """The workbook file's bytes; a file the user may not read is refused in plain words."""
+    try:
+        return path.read_bytes()
+    except PermissionError:
+        raise BackendUnavailable(
+            f"Register '{path}' tidak dapat dibuka (izin ditolak).",
+            f"Cannot open register '{path}' (permission denied).",
+        ) from None
+
+
 def _probe_column(tab: s.Tab, rows: Sequence[Row]) -> int | None:
     """The (1-based) column of the tab's lock probe (:func:`.workbook_layout.lock_probe`)."""
     probe = layout_.lock_probe(tab)
@@ -290,6 +295,12 @@ def refuse_merged(name: str, sheet: Worksheet, targets: Iterable[tuple[int, int,
             f"Tab '{name}': merged cells {names} cover a column dip-sheets writes. Select them and"
             " unmerge them, then run again. Nothing was written.",
         )
+
+
+def cell_reader() -> Callable[[object], Cell]:
+    """Read values -> cells (:func:`_value`) for one tab: each by a dictionary look-up (in C) but
+    the first of each text, which is then held once (:class:`_Cells`)."""
+    return _Cells().__getitem__
 
 
 class _Cells(dict[object, Cell]):

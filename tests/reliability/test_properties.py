@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime as dt
+import hashlib
 import re
 import tempfile
 from collections.abc import Iterator
@@ -36,6 +37,7 @@ from dip_sheets.config import Config, PublishSettings, default_config
 from dip_sheets.publish import publish
 from dip_sheets.register import Cell, Layout, Register, cell_text
 from dip_sheets.register.workbook import WorkbookRegister, append_rows
+from dip_sheets.register.workbook_cache import SnapshotCache
 from dip_sheets.sync import review, run
 from dip_sheets.targets.folder import FolderTarget
 from tests.conftest import NOW, UNITS, established, good_row, site_files
@@ -147,6 +149,7 @@ class Staff(Protocol):
     def editing(self) -> AbstractContextManager[Editor]: ...
     def begin(self) -> None: ...
     def written_headers(self) -> list[tuple[str, str]]: ...
+    def check_kept(self) -> None: ...
 
 
 def _sort_key(value: Cell) -> tuple[int, Any]:
@@ -243,6 +246,9 @@ class MemoryStaff:
         return [(w.anchor.tab, w.header) for w in self.memory.written[self.since:]
                 if w.anchor.tab in (s.DIP_TAB, s.DIK_TAB)]
 
+    def check_kept(self) -> None:
+        """No snapshot: nothing to check."""
+
 
 class WorkbookEditor:
     """Edits made with a spreadsheet program on the loaded .xlsx (values and styles move together)."""
@@ -289,12 +295,21 @@ class WorkbookEditor:
 
 
 class WorkbookStaff:
-    """The register as a local workbook, edited the way Excel or LibreOffice would."""
+    """The register as a local workbook, edited the way Excel or LibreOffice would; each write keeps
+    its snapshot for the next run (register/workbook_cache.py), as ``dip`` does."""
 
     def __init__(self, path: Path) -> None:
-        self.register: Register = WorkbookRegister(path)
+        self.cache = SnapshotCache(path.with_name("snapshot.json"), "test")
+        self.register: Register = WorkbookRegister(path, self.cache)
         self.register.init(Layout(s.TABS, UNITS))
         self.path = path
+
+    def check_kept(self) -> None:
+        """The snapshot kept for the file as it is, if any, is what a read of it finds."""
+        snapshot = self.cache.load(hashlib.sha256(self.path.read_bytes()).hexdigest())
+        event("snapshot kept" if snapshot is not None else "no snapshot")
+        if snapshot is not None:
+            assert snapshot == WorkbookRegister(self.path).read()
 
     def grids(self) -> dict[str, list[list[Cell]]]:
         book = load_workbook(self.path, read_only=True)
@@ -369,6 +384,9 @@ class SheetsStaff:
 
     def begin(self) -> None:
         self.emu.reset_log()
+
+    def check_kept(self) -> None:
+        """No snapshot: a Google Sheet is read in full by every run."""
 
     def written_headers(self) -> list[tuple[str, str]]:
         """(tab, header) of every cell a values:batchUpdate since :meth:`begin` wrote."""
@@ -492,6 +510,7 @@ def _check_sync(staff: Staff, tracker: Tracker, when: dt.datetime) -> None:
     staff.begin()
     before = _staff_cells(staff.grids())
     result = run(staff.register, UNITS, when)
+    staff.check_kept()
     grids = _check_no_staff_write(staff, before, "sync")
     assert result.applied is None or result.applied.skipped == ()
     grid = grids[s.DIP_TAB]
@@ -532,6 +551,7 @@ def _check_publish(staff: Staff, tracker: Tracker, config: Config, site: Path, w
             candidates.add(cell_text(values[s.REMARKS]))
     tracker.ever_candidate |= candidates
     publish(config, staff.register, FolderTarget(site), now=when, force=True)
+    staff.check_kept()
     _check_no_staff_write(staff, before, "publish")
     assert_fully_live(site)
     after = review(staff.register.read(), UNITS, when)

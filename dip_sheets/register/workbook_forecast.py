@@ -1,0 +1,160 @@
+"""What a read of the workbook will find once a session's writes are saved, worked out from the read
+the session started from, so that the next run can take it instead of reading the file again
+(:mod:`.workbook_cache`).
+
+A forecast is only made where it is certain. Every written value must read back as itself (plain
+text, whole numbers, the ``Ringkasan``'s numbers); a value whose reading depends on the cell's format
+(a date) or on escaping (``_x0041_``, control characters, a carriage return) gives up, as do rows
+appended after rows a person left holding only spaces, a write into a row that was empty, and
+protection put back on a tab whose locked rows were not read. Giving up costs the next run one read
+of the file, nothing more. ``tests/test_workbook_cache.py`` checks every forecast against a read of
+the saved file.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from .. import schema as s
+from . import Cell, Grid, Row, Snapshot, cell_text
+from .workbook_layout import last_used_row, lock_probe
+
+#: text that reads back exactly as written: no character XML or OOXML escapes or normalizes
+_PLAIN = re.compile("[^\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]*")
+
+
+class _Unknown(Exception):
+    """A write whose effect on the next read is not certain: no forecast."""
+
+
+def read_back(value: object) -> Cell:
+    """The cell a read finds where dip-sheets wrote ``value`` (as :func:`.xlsx.value_xml` writes
+    it, as :meth:`.workbook_book.Book.rows` reads it); :class:`_Unknown` when that is not certain."""
+    if value is None or value == "":
+        return None
+    kind = type(value)
+    if kind is str:
+        text: str = value  # type: ignore[assignment]  # its type was just checked
+        if "_x" in text or not _PLAIN.fullmatch(text):
+            raise _Unknown
+        return text
+    if kind is bool:
+        return value  # type: ignore[return-value]  # a bool, just checked
+    if kind is int and abs(value) < 2**53:  # type: ignore[arg-type]  # an int, just checked
+        return value  # type: ignore[return-value]
+    if kind is float and math.isfinite(value):  # type: ignore[arg-type]  # a float, just checked
+        number: float = value  # type: ignore[assignment]
+        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+    raise _Unknown
+
+
+def _dashboard_cell(value: Cell) -> Cell:
+    """:func:`read_back` of a ``Ringkasan`` cell, written as its text unless it is a number."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return read_back(value)
+    text = "" if value is None else value if isinstance(value, str) else cell_text(value)
+    if text != text.strip():  # written without xml:space="preserve": its spaces may not read back
+        raise _Unknown
+    return read_back(text)
+
+
+@dataclass
+class Forecast:
+    """The writes of one session on a workbook read as ``before``, as the next read will see them."""
+
+    before: Snapshot
+    #: per tab: row index -> 0-based column -> the cell as it will read
+    cells: dict[str, dict[int, dict[int, Cell]]] = field(default_factory=dict)
+    appended: dict[str, list[Row]] = field(default_factory=dict)
+    locks: dict[str, frozenset[int]] = field(default_factory=dict)
+    replaced: dict[str, list[Row]] = field(default_factory=dict)
+    protect: bool = False
+    certain: bool = True
+
+    def write(self, tab: str, cells: Mapping[tuple[int, int], Cell]) -> None:
+        rows = self._rows(tab)
+        into = self.cells.setdefault(tab, {})
+        try:
+            for (row, column), value in cells.items():
+                if not 0 < row < len(rows) or not rows[row]:  # a row that read as empty
+                    raise _Unknown
+                into.setdefault(row, {})[column] = read_back(value)
+        except _Unknown:
+            self.certain = False
+
+    def append(self, tab: str, rows: Sequence[Mapping[int, Cell]]) -> None:
+        grid = self._rows(tab)
+        definition = s.TAB_BY_NAME.get(tab)
+        try:
+            if (tab in self.appended or definition is None or lock_probe(definition) is not None
+                    or len(grid) != last_used_row(grid) + 1):
+                raise _Unknown  # a row's lock, or a row of spaces written over
+            self.appended[tab] = [_row({c: read_back(v) for c, v in row.items()}) for row in rows]
+        except _Unknown:
+            self.certain = False
+
+    def lock(self, tab: str, rows: frozenset[int]) -> None:
+        self.locks[tab] = rows
+
+    def replace(self, tab: str, rows: Sequence[Row]) -> None:
+        try:
+            self.replaced[tab] = [_row(dict(enumerate(map(_dashboard_cell, row)))) for row in rows]
+        except _Unknown:
+            self.certain = False
+
+    def snapshot(self) -> Snapshot | None:
+        """Every tab as the next read will find it; None when that is not certain."""
+        if not self.certain:
+            return None
+        tabs: dict[str, Grid] = {}
+        for name in {*self.before.tabs, *self.replaced}:
+            if name in self.replaced:  # written whole, protected as a whole
+                tabs[name] = Grid(_trimmed(self.replaced[name]), frozenset(), True)
+                continue
+            grid = self.before.tabs[name]
+            if self.protect and not grid.protected and name not in self.locks:
+                return None  # protection put back: which rows read as locked was never read
+            rows = self._after(name, grid.rows)
+            protected = grid.protected or self.protect
+            locked = self.locks.get(name, grid.locked_rows) if protected else frozenset[int]()
+            tabs[name] = Grid(rows, frozenset(i for i in locked if 0 < i < len(rows) and rows[i]),
+                              protected)
+        return Snapshot(tabs)
+
+    def _after(self, name: str, rows: list[Row]) -> list[Row]:
+        edits, added = self.cells.get(name), self.appended.get(name)
+        if not edits and not added:
+            return rows
+        after = list(rows)
+        for index, cells in (edits or {}).items():
+            row = dict(enumerate(after[index]))
+            row.update(cells)
+            after[index] = _row(row)
+        return _trimmed([*after, *(added or [])])
+
+    def _rows(self, tab: str) -> list[Row]:
+        grid = self.before.tabs.get(tab)
+        if grid is None:
+            self.certain = False
+            return [[]]
+        return grid.rows
+
+
+def _row(cells: Mapping[int, Cell]) -> Row:
+    """A row of cells by 0-based column, as read: trailing empty cells dropped."""
+    width = max((c + 1 for c, v in cells.items() if v is not None), default=0)
+    row: Row = [None] * width
+    for column, value in cells.items():
+        if column < width:
+            row[column] = value
+    return row
+
+
+def _trimmed(rows: list[Row]) -> list[Row]:
+    """A tab as read (its rows trimmed already): trailing empty rows dropped, at least one row."""
+    while len(rows) > 1 and not rows[-1]:
+        rows.pop()
+    return rows or [[]]
