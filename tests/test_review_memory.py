@@ -109,7 +109,7 @@ def test_the_session_reuses_the_read_workbook_only_while_the_file_is_unchanged(
     opened: list[Path] = []
     original = Book.from_bytes.__func__  # type: ignore[attr-defined]
 
-    def counting(cls: type[Book], data: bytes, path: Path, **options: bool) -> Book:
+    def counting(cls: type[Book], /, data: bytes, path: Path, **options: bool) -> Book:
         opened.append(path)
         return original(cls, data, path, **options)  # type: ignore[no-any-return]
 
