@@ -115,3 +115,8 @@ class ByColumn(Mapping[int, Cell]):
 
     def __len__(self) -> int:
         return len(self._values)
+
+    def cells(self) -> dict[int, Cell]:
+        """The row as 0-based column -> value, made in one go (not a look-up per column)."""
+        columns = self._columns
+        return {columns[h]: v for h, v in self._values.items()}

@@ -10,7 +10,7 @@ import datetime as dt
 import functools
 import io
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -115,7 +115,8 @@ class Book:
         """The tab's rows appended to ``rows``, row by row, not the whole tab as a list first (the
         tab is held once, not twice)."""
         raws = sheet.iter_rows() if sheet.start in (None, (0, 0)) else sheet.to_python(skip_empty_area=False)
-        cell = cell_reader()
+        # each cell converted by a dictionary look-up (in C) but the first of each text
+        cell = _Cells().__getitem__
         for raw in raws:
             values: Row = list(map(cell, raw))
             while values and values[-1] is None:
@@ -295,12 +296,6 @@ def refuse_merged(name: str, sheet: Worksheet, targets: Iterable[tuple[int, int,
             f"Tab '{name}': merged cells {names} cover a column dip-sheets writes. Select them and"
             " unmerge them, then run again. Nothing was written.",
         )
-
-
-def cell_reader() -> Callable[[object], Cell]:
-    """Read values -> cells (:func:`_value`) for one tab: each by a dictionary look-up (in C) but
-    the first of each text, which is then held once (:class:`_Cells`)."""
-    return _Cells().__getitem__
 
 
 class _Cells(dict[object, Cell]):

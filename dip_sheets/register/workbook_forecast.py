@@ -20,10 +20,12 @@ from dataclasses import dataclass, field
 
 from .. import schema as s
 from . import Cell, Grid, Row, Snapshot, cell_text
+from .relocating import ByColumn
 from .workbook_layout import last_used_row, lock_probe
 
-#: text that reads back exactly as written: no character XML or OOXML escapes or normalizes
-_PLAIN = re.compile("[^\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]*")
+#: what keeps a text from reading back exactly as written: a character XML or OOXML escapes or
+#: normalizes, or what an escape looks like
+_ESCAPED = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]|_x")
 
 
 class _Unknown(Exception):
@@ -38,7 +40,7 @@ def read_back(value: object) -> Cell:
     kind = type(value)
     if kind is str:
         text: str = value  # type: ignore[assignment]  # its type was just checked
-        if "_x" in text or not _PLAIN.fullmatch(text):
+        if _ESCAPED.search(text):
             raise _Unknown
         return text
     if kind is bool:
@@ -92,7 +94,7 @@ class Forecast:
             if (tab in self.appended or definition is None or lock_probe(definition) is not None
                     or len(grid) != last_used_row(grid) + 1):
                 raise _Unknown  # a row's lock, or a row of spaces written over
-            self.appended[tab] = [_row({c: read_back(v) for c, v in row.items()}) for row in rows]
+            self.appended[tab] = [_appended(row) for row in rows]
         except _Unknown:
             self.certain = False
 
@@ -130,9 +132,11 @@ class Forecast:
             return rows
         after = list(rows)
         for index, cells in (edits or {}).items():
-            row = dict(enumerate(after[index]))
-            row.update(cells)
-            after[index] = _row(row)
+            row = list(after[index])
+            row.extend([None] * (max(cells) + 1 - len(row)))
+            for column, value in cells.items():
+                row[column] = value
+            after[index] = _stripped(row)
         return _trimmed([*after, *(added or [])])
 
     def _rows(self, tab: str) -> list[Row]:
@@ -145,12 +149,28 @@ class Forecast:
 
 def _row(cells: Mapping[int, Cell]) -> Row:
     """A row of cells by 0-based column, as read: trailing empty cells dropped."""
-    width = max((c + 1 for c, v in cells.items() if v is not None), default=0)
-    row: Row = [None] * width
+    row: Row = [None] * (max(cells, default=-1) + 1)
     for column, value in cells.items():
-        if column < width:
-            row[column] = value
+        row[column] = value
+    return _stripped(row)
+
+
+def _stripped(row: Row) -> Row:
+    while row and row[-1] is None:
+        row.pop()
     return row
+
+
+def _appended(values: Mapping[int, object]) -> Row:
+    """:func:`_row` of an appended row's :func:`read_back`; a row of text alone (a ``Riwayat`` row)
+    checked in one search rather than cell by cell."""
+    cells = values.cells() if isinstance(values, ByColumn) else dict(values.items())
+    texts = [v for v in cells.values() if type(v) is str]
+    if len(texts) < len(cells):
+        return _row({column: read_back(value) for column, value in cells.items()})
+    if _ESCAPED.search("\n".join(texts)):
+        raise _Unknown
+    return _row({column: value or None for column, value in cells.items()})  # type: ignore[misc]
 
 
 def _trimmed(rows: list[Row]) -> list[Row]:
