@@ -45,8 +45,8 @@ def _register(path: Path, rows: int = 6) -> WorkbookRegister:
     return cached(path)
 
 
-def _anchor(rows: list[list[Cell]], index: int) -> RowAnchor:
-    return RowAnchor(s.DIP_TAB, index, row_key(DIP, s.locate_columns(DIP, rows[0]), rows[index]))
+def _anchor(rows: list[list[Cell]], index: int, tab: s.Tab = DIP) -> RowAnchor:
+    return RowAnchor(tab.name, index, row_key(tab, s.locate_columns(tab, rows[0]), rows[index]))
 
 
 def test_a_write_keeps_what_a_read_of_the_saved_file_finds(tmp_path: Path) -> None:
@@ -189,6 +189,10 @@ VALUE = st.one_of(st.none(), TEXT, TEXT, st.integers(-2**60, 2**60), st.booleans
                   st.datetimes(dt.datetime(1901, 1, 1), dt.datetime(2100, 1, 1)))
 
 
+HISTORY = s.TAB_BY_NAME[s.HISTORY_TAB]
+HISTORY_HEADERS = [c.header for c in HISTORY.columns]
+
+
 @st.composite
 def batches(draw: st.DrawFn) -> dict[str, Any]:
     rows = draw(st.integers(1, 6))
@@ -198,8 +202,10 @@ def batches(draw: st.DrawFn) -> dict[str, Any]:
         "spaces": draw(st.booleans()),
         "writes": draw(st.lists(st.tuples(st.integers(1, rows), st.sampled_from(SYSTEM), VALUE),
                                 max_size=6)),
-        "appends": draw(st.lists(st.dictionaries(st.sampled_from([c.header for c in s.HISTORY_COLUMNS]),
-                                                 VALUE, max_size=4), max_size=3)),
+        "history": draw(st.lists(st.tuples(st.integers(1, 2), st.sampled_from(HISTORY_HEADERS), VALUE),
+                                 max_size=3)),
+        "appends": draw(st.lists(st.dictionaries(st.sampled_from(HISTORY_HEADERS), VALUE, max_size=4),
+                                 max_size=3)),
         "locks": draw(st.none() | st.sets(st.integers(1, rows))),
         "dashboard": draw(st.none() | st.lists(st.lists(VALUE, max_size=3), max_size=4)),
     }
@@ -212,17 +218,22 @@ def test_what_is_kept_is_always_what_a_read_finds(tmp_path_factory: pytest.TempP
                                                   batch: dict[str, Any]) -> None:
     path = tmp_path_factory.mktemp("kept") / "register.xlsx"
     register = _register(path, batch["rows"])
+    history: list[dict[str, Cell]] = [{s.HISTORY_TIME: "2026-12-01", s.ID: "DIP-0001"},
+                                      {s.HISTORY_TIME: "2026-12-02", s.ID: "DIP-0002"}]
     if batch["spaces"]:  # a row staff left holding only a space, where an append goes next
-        append_rows(path, s.HISTORY_TAB, [{s.HISTORY_TIME: "2026-12-01", s.ID: "DIP-0001"}, {s.ID: " "}])
+        history.append({s.ID: " "})
+    append_rows(path, s.HISTORY_TAB, history)
     if batch["unprotected"]:  # unprotected to sort, and forgotten
         book = load_workbook(path)
         book[s.DIP_TAB].protection.sheet = False
         book.save(path)
-    rows = register.read().tabs[s.DIP_TAB].rows
+    read = register.read()
+    rows, written = read.tabs[s.DIP_TAB].rows, read.tabs[s.HISTORY_TAB].rows
     anchors = {i: _anchor(rows, i) for i in range(1, len(rows))}
     locks = batch["locks"]
     register.apply(Changes(
-        [CellWrite(anchors[i], header, value) for i, header, value in batch["writes"]],
+        [CellWrite(anchors[i], header, value) for i, header, value in batch["writes"]]
+        + [CellWrite(_anchor(written, i, HISTORY), header, value) for i, header, value in batch["history"]],
         {s.HISTORY_TAB: batch["appends"]} if batch["appends"] else {},
         None if locks is None else {s.DIP_TAB: frozenset(anchors[i] for i in locks)},
         {} if batch["dashboard"] is None else {s.DASHBOARD_TAB: batch["dashboard"]}))

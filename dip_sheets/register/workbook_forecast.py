@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 
 from .. import schema as s
 from . import Cell, Grid, Row, Snapshot, cell_text
@@ -63,87 +62,103 @@ def _dashboard_cell(value: Cell) -> Cell:
     return read_back(text)
 
 
-@dataclass
 class Forecast:
-    """The writes of one session on a workbook read as ``before``, as the next read will see them."""
+    """The writes of one session on a workbook read as ``before``, as the next read will see them.
 
-    before: Snapshot
-    #: per tab: row index -> 0-based column -> the cell as it will read
-    cells: dict[str, dict[int, dict[int, Cell]]] = field(default_factory=dict)
-    appended: dict[str, list[Row]] = field(default_factory=dict)
-    locks: dict[str, frozenset[int]] = field(default_factory=dict)
-    replaced: dict[str, list[Row]] = field(default_factory=dict)
-    protect: bool = False
-    certain: bool = True
+    Each tab written is held as the list of its rows after the writes: a row written is a copy, every
+    other row the one read (at 100,000 rows the forecast adds the rows a first sync writes, not a
+    second register)."""
+
+    def __init__(self, before: Snapshot, *, protect: bool) -> None:
+        #: every tab as it will read, but for its locks, protection and trailing empty rows
+        self.tabs: dict[str, Grid] = dict(before.tabs)
+        #: the tabs whose rows are already this forecast's own list
+        self.copied: set[str] = set()
+        #: per tab copied: its rows as read, and whether the last of them holds a value
+        self.read_rows: dict[str, tuple[int, bool]] = {}
+        self.written: set[str] = set()
+        self.appended: set[str] = set()
+        self.locks: dict[str, frozenset[int]] = {}
+        self.replaced: set[str] = set()
+        self.protect = protect
+        self.certain = True
 
     def write(self, tab: str, cells: Mapping[tuple[int, int], Cell]) -> None:
-        rows = self._rows(tab)
-        into = self.cells.setdefault(tab, {})
+        if not self.certain or tab in self.appended:  # rows written after rows appended: not forecast
+            self.certain = False
+            return
+        rows, fresh = self._rows(tab), {}
         try:
-            for (row, column), value in cells.items():
-                if not 0 < row < len(rows) or not rows[row]:  # a row that read as empty
-                    raise _Unknown
-                into.setdefault(row, {})[column] = read_back(value)
+            for (index, column), value in cells.items():
+                if index not in fresh:
+                    if not 0 < index < len(rows) or not rows[index] or tab in self.written:
+                        raise _Unknown  # a row that read as empty (or a tab written twice)
+                    fresh[index] = rows[index] = list(rows[index])
+                row = fresh[index]
+                row.extend([None] * (column + 1 - len(row)))
+                row[column] = read_back(value)
         except _Unknown:
             self.certain = False
+            return
+        for row in fresh.values():
+            _stripped(row)
+        self.written.add(tab)
 
     def append(self, tab: str, rows: Sequence[Mapping[int, Cell]]) -> None:
-        grid = self._rows(tab)
         definition = s.TAB_BY_NAME.get(tab)
+        grid = self._rows(tab) if self.certain else []
         try:
-            if (tab in self.appended or definition is None or lock_probe(definition) is not None
-                    or len(grid) != last_used_row(grid) + 1):
+            if (not self.certain or tab in self.appended or definition is None
+                    or lock_probe(definition) is not None or self.read_rows[tab] != (len(grid), True)):
                 raise _Unknown  # a row's lock, or a row of spaces written over
-            self.appended[tab] = [_appended(row) for row in rows]
+            grid += [_appended(row) for row in rows]
         except _Unknown:
             self.certain = False
+            return
+        self.appended.add(tab)
 
     def lock(self, tab: str, rows: frozenset[int]) -> None:
         self.locks[tab] = rows
 
     def replace(self, tab: str, rows: Sequence[Row]) -> None:
         try:
-            self.replaced[tab] = [_row(dict(enumerate(map(_dashboard_cell, row)))) for row in rows]
+            whole = [_row(dict(enumerate(map(_dashboard_cell, row)))) for row in rows]
         except _Unknown:
             self.certain = False
+            return
+        self.tabs[tab] = Grid(whole, frozenset(), True)  # written whole, protected as a whole
+        self.replaced.add(tab)
 
     def snapshot(self) -> Snapshot | None:
         """Every tab as the next read will find it; None when that is not certain."""
         if not self.certain:
             return None
         tabs: dict[str, Grid] = {}
-        for name in {*self.before.tabs, *self.replaced}:
-            if name in self.replaced:  # written whole, protected as a whole
-                tabs[name] = Grid(_trimmed(self.replaced[name]), frozenset(), True)
+        for name, grid in self.tabs.items():
+            if name in self.replaced:
+                tabs[name] = Grid(_trimmed(grid.rows), grid.locked_rows, grid.protected)
                 continue
-            grid = self.before.tabs[name]
             if self.protect and not grid.protected and name not in self.locks:
                 return None  # protection put back: which rows read as locked was never read
-            rows = self._after(name, grid.rows)
+            rows = _trimmed(grid.rows) if name in self.copied else grid.rows
             protected = grid.protected or self.protect
             locked = self.locks.get(name, grid.locked_rows) if protected else frozenset[int]()
             tabs[name] = Grid(rows, frozenset(i for i in locked if 0 < i < len(rows) and rows[i]),
                               protected)
         return Snapshot(tabs)
 
-    def _after(self, name: str, rows: list[Row]) -> list[Row]:
-        edits, added = self.cells.get(name), self.appended.get(name)
-        if not edits and not added:
-            return rows
-        after = list(rows)
-        for index, cells in (edits or {}).items():
-            row = list(after[index])
-            row.extend([None] * (max(cells) + 1 - len(row)))
-            for column, value in cells.items():
-                row[column] = value
-            after[index] = _stripped(row)
-        return _trimmed([*after, *(added or [])])
-
     def _rows(self, tab: str) -> list[Row]:
-        grid = self.before.tabs.get(tab)
+        """The tab's rows as this forecast's own list (the rows themselves shared until written)."""
+        grid = self.tabs.get(tab)
         if grid is None:
             self.certain = False
             return [[]]
+        if tab not in self.copied:
+            # as the book appends: after the last row holding a value as read (this forecast
+            # appends only where that is the last row read)
+            self.read_rows[tab] = (len(grid.rows), last_used_row(grid.rows) + 1 == len(grid.rows))
+            grid = self.tabs[tab] = Grid(list(grid.rows), grid.locked_rows, grid.protected)
+            self.copied.add(tab)
         return grid.rows
 
 
@@ -174,7 +189,8 @@ def _appended(values: Mapping[int, object]) -> Row:
 
 
 def _trimmed(rows: list[Row]) -> list[Row]:
-    """A tab as read (its rows trimmed already): trailing empty rows dropped, at least one row."""
+    """A tab as read (its rows trimmed already): trailing empty rows dropped, at least one row (the
+    forecast's own list, trimmed in place)."""
     while len(rows) > 1 and not rows[-1]:
         rows.pop()
     return rows or [[]]
