@@ -35,7 +35,7 @@ from . import ApplyResult, Cell, Changes, Grid, Layout, Row, Snapshot
 from . import workbook_layout as layout_
 from .relocating import apply_changes
 from .workbook_book import Book, read_bytes, refuse_merged
-from .workbook_cache import SnapshotCache
+from .workbook_cache import Pending, SnapshotCache
 from .workbook_forecast import Forecast
 from .workbook_guide import write_dashboard
 
@@ -208,6 +208,8 @@ class _Session:
     book: Book
     locks: bool
     forecast: Forecast | None = None
+    #: the snapshot written, waiting for the save
+    pending: Pending | None = None
 
     def rows(self, tab: str) -> list[Row]:
         return self.book.rows(tab)
@@ -216,46 +218,59 @@ class _Session:
         refuse_merged(tab, self.book.sheet(tab), ((r + 1, c + 1, v) for (r, c), v in cells.items()))
         for (row, column), value in cells.items():
             self.book.set(tab, row + 1, column + 1, value)
-        if self.forecast:
-            self.forecast.write(tab, cells)
+        if forecast := self._forecasting():
+            forecast.write(tab, cells)
 
     def append(self, tab: str, rows: Sequence[Mapping[int, Cell]]) -> None:
-        if self.forecast:  # before the book's append, which reads the tab's last used row as it was
-            self.forecast.append(tab, rows)
+        if forecast := self._forecasting():  # before the book's append (as the book reads the tab)
+            forecast.append(tab, rows)
         self.book.append(tab, rows, staff=False)
 
     def lock(self, tab: str, rows: frozenset[int]) -> None:
         definition, grid = s.TAB_BY_NAME[tab], self.book.rows(tab)
         self.book.lock_rows(definition, s.locate_columns(definition, grid[0]), grid, rows)
-        if self.forecast:
-            self.forecast.lock(tab, rows)
+        if forecast := self._forecasting():
+            forecast.lock(tab, rows)
 
     def replace(self, tab: str, rows: Sequence[Row]) -> None:
         # the batch replaces whole tabs after its writes by position: the values as read are
         # needed no more (a tab asked for again is read again), and at 100,000 rows they are
-        # tens of MB held while the new tab is made and the workbook saved
+        # tens of MB held while the new tab is made and the workbook saved; so is the forecast,
+        # complete with this tab (replaced tabs come last): kept now, then let go
         self.book.grids.clear()
+        if forecast := self._forecasting():
+            forecast.replace(tab, rows)
+            self._keep()
         write_dashboard(self.book, rows)
-        if self.forecast:
-            self.forecast.replace(tab, rows)
 
     def commit(self) -> list[Message]:
-        forecast, self.forecast = self.forecast, None
-        snapshot = forecast.snapshot() if forecast else None
-        cache = self.register.cache
-        pending = cache.keep(snapshot) if cache and snapshot else None
-        del forecast, snapshot  # written: the rows as read are let go before the save
+        self._keep()
         self.book.grids.clear()  # as in replace: every write is queued, saving needs no values
         notices = self.book.protect_all() if self.locks else []
         try:
             digest = self.register._save(self.book.save)
         except BaseException:
-            if pending:
-                pending.abandon()
+            if self.pending:
+                self.pending.abandon()
             raise
-        if pending:
-            pending.saved(digest)
+        if self.pending:
+            self.pending.saved(digest)
         return notices
+
+    def _forecasting(self) -> Forecast | None:
+        """The forecast while it runs; a change after its snapshot was written drops the snapshot."""
+        if self.forecast is None and self.pending is not None:
+            self.pending.abandon()
+            self.pending = None
+        return self.forecast
+
+    def _keep(self) -> None:
+        """Write the forecast's snapshot beside its place (:mod:`.workbook_cache`) and let go of it."""
+        forecast, self.forecast = self.forecast, None
+        snapshot = forecast.snapshot() if forecast else None
+        cache = self.register.cache
+        if cache and snapshot:
+            self.pending = cache.keep(snapshot)
 
 
 def lock_holder(lock: Path) -> str:
