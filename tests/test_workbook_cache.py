@@ -241,3 +241,17 @@ def test_what_is_kept_is_always_what_a_read_finds(tmp_path_factory: pytest.TempP
     event("forecast" if snapshot is not None else "read again")
     if snapshot is not None:
         assert snapshot == WorkbookRegister(path).read()
+
+
+def test_a_change_after_the_snapshot_was_written_drops_it(tmp_path: Path) -> None:
+    """The snapshot is written when the ``Ringkasan`` is replaced (it comes last in a batch); a
+    session changing the workbook after that keeps none rather than a stale one."""
+    register = _register(tmp_path / "register.xlsx")
+    register.read()
+    session = register.session([s.DIP_TAB, s.DASHBOARD_TAB], False)
+    session.replace(s.DASHBOARD_TAB, [["Ringkasan"]])
+    note = s.locate_columns(DIP, session.rows(s.DIP_TAB)[0])[s.NOTE]
+    session.write(s.DIP_TAB, {(1, note): "ditulis sesudahnya"})
+    session.commit()
+    assert kept(register) is None
+    assert WorkbookRegister(register.path).read().tabs[s.DIP_TAB].rows[1][note] == "ditulis sesudahnya"
