@@ -216,31 +216,28 @@ class _Session:
 
     def write(self, tab: str, cells: Mapping[tuple[int, int], Cell]) -> None:
         refuse_merged(tab, self.book.sheet(tab), ((r + 1, c + 1, v) for (r, c), v in cells.items()))
+        self._changing()
         for (row, column), value in cells.items():
             self.book.set(tab, row + 1, column + 1, value)
-        if forecast := self._forecasting():
-            forecast.write(tab, cells)
 
     def append(self, tab: str, rows: Sequence[Mapping[int, Cell]]) -> None:
-        if forecast := self._forecasting():  # before the book's append (as the book reads the tab)
-            forecast.append(tab, rows)
+        self._changing()
         self.book.append(tab, rows, staff=False)
 
     def lock(self, tab: str, rows: frozenset[int]) -> None:
         definition, grid = s.TAB_BY_NAME[tab], self.book.rows(tab)
         self.book.lock_rows(definition, s.locate_columns(definition, grid[0]), grid, rows)
-        if forecast := self._forecasting():
+        if forecast := self._changing():
             forecast.lock(tab, rows)
 
     def replace(self, tab: str, rows: Sequence[Row]) -> None:
-        # the batch replaces whole tabs after its writes by position: the values as read are
-        # needed no more (a tab asked for again is read again), and at 100,000 rows they are
-        # tens of MB held while the new tab is made and the workbook saved; so is the forecast,
-        # complete with this tab (replaced tabs come last): kept now, then let go
-        self.book.grids.clear()
-        if forecast := self._forecasting():
+        # the forecast is complete with this tab (replaced tabs come last): kept now, while the rows
+        # as read are at hand; then they go (at 100,000 rows tens of MB held while the new tab is
+        # made and the workbook saved; a tab asked for again is read again)
+        if forecast := self._changing():
             forecast.replace(tab, rows)
             self._keep()
+        self.book.grids.clear()
         write_dashboard(self.book, rows)
 
     def commit(self) -> list[Message]:
@@ -257,7 +254,7 @@ class _Session:
             self.pending.saved(digest)
         return notices
 
-    def _forecasting(self) -> Forecast | None:
+    def _changing(self) -> Forecast | None:
         """The forecast while it runs; a change after its snapshot was written drops the snapshot."""
         if self.forecast is None and self.pending is not None:
             self.pending.abandon()
@@ -265,12 +262,13 @@ class _Session:
         return self.forecast
 
     def _keep(self) -> None:
-        """Write the forecast's snapshot beside its place (:mod:`.workbook_cache`) and let go of it."""
+        """Write the snapshot the forecast and the book's queued edits make (:mod:`.workbook_cache`),
+        and let go of the rows as read."""
         forecast, self.forecast = self.forecast, None
-        snapshot = forecast.snapshot() if forecast else None
+        tabs = forecast.tabs(self.book) if forecast else None
         cache = self.register.cache
-        if cache and snapshot:
-            self.pending = cache.keep(snapshot)
+        if cache and tabs is not None:
+            self.pending = cache.keep(tabs)
 
 
 def lock_holder(lock: Path) -> str:

@@ -24,12 +24,13 @@ import importlib.metadata
 import json
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from . import Cell, Grid, Snapshot
+from . import Cell, Grid, Row, Snapshot
+from .workbook_forecast import TabAfter, Uncertain
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +61,19 @@ class SnapshotCache:
         except (OSError, ValueError, KeyError, TypeError, IndexError):
             return None
 
-    def keep(self, snapshot: Snapshot) -> Pending | None:
-        """Start keeping ``snapshot`` (of a register about to be saved): written now, while its
-        rows are at hand, and put in place by :meth:`Pending.saved` with the saved bytes' SHA-256."""
+    def keep(self, tabs: Sequence[TabAfter]) -> Pending | None:
+        """Start keeping the register as ``tabs`` forecast it (it is about to be saved): written now,
+        while the rows it is made from are at hand, and put in place by :meth:`Pending.saved` with
+        the saved bytes' SHA-256. None when a row turns out not to be certain, or it cannot be
+        written."""
         temp = self.path.with_name(f".{self.path.name}.tmp")  # one run of an office at a time
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with temp.open("wb") as file:
-                _write(file, self._header(_UNSAVED), snapshot)
+                _write(file, self._header(_UNSAVED), tabs)
+        except Uncertain:
+            temp.unlink(missing_ok=True)
+            return None
         except (OSError, ValueError) as error:  # without it the next run reads the file, nothing worse
             log.warning("register snapshot not kept (%s): %s", self.path, error)
             temp.unlink(missing_ok=True)
@@ -131,22 +137,27 @@ def _decode(value: dict[str, Any]) -> Cell:
     return dt.datetime.fromisoformat(value["datetime"])
 
 
-def _write(file: IO[bytes], header: dict[str, Any], snapshot: Snapshot) -> None:
+def _write(file: IO[bytes], header: dict[str, Any], tabs: Sequence[TabAfter]) -> None:
+    """The header, then for each tab its name and number of lines, its rows :data:`CHUNK` to a line,
+    and the rows it reads as locked with its protection (known once its rows are made)."""
     file.write(json.dumps(header).encode() + b"\n")
     body = hashlib.sha256()
 
-    def line(data: bytes) -> None:
+    def line(value: object) -> None:
+        data = json.dumps(value, default=_encode, separators=(",", ":")).encode() + b"\n"
         body.update(data)
         file.write(data)
 
-    for name, grid in snapshot.tabs.items():
-        rows = grid.rows
-        chunks = range(0, len(rows), CHUNK)
-        line(json.dumps({"tab": name, "locked": sorted(grid.locked_rows), "protected": grid.protected,
-                         "lines": len(chunks)}).encode() + b"\n")
+    for tab in tabs:
+        chunks = range(0, tab.length, CHUNK)
+        line({"tab": tab.name, "lines": len(chunks)})
+        candidates, locked = tab.locked, []
         for start in chunks:
-            line(json.dumps(rows[start:start + CHUNK], default=_encode,
-                            separators=(",", ":")).encode() + b"\n")
+            rows = [tab.row(i) for i in range(start, min(start + CHUNK, tab.length))]
+            locked += [i for i in range(max(start, 1), start + len(rows))
+                       if i in candidates and rows[i - start]]
+            line(rows)
+        line({"locked": locked, "protected": tab.protected})
     file.write(json.dumps({"sha256": body.hexdigest()}).encode() + b"\n")
 
 
@@ -162,10 +173,13 @@ def _read_tabs(file: IO[bytes]) -> Snapshot | None:
         if "sha256" in head:
             return Snapshot(tabs) if head["sha256"] == seen.hexdigest() else None
         seen.update(line)
-        rows = []
+        rows: list[Row] = []
         for _ in range(head["lines"]):
             chunk = next(lines, b"")  # none: torn, and not JSON
             seen.update(chunk)
             rows += [list(map(cell, row)) for row in decoder.decode(chunk.decode("ascii"))]
-        tabs[str(head["tab"])] = Grid(rows or [[]], frozenset(head["locked"]), bool(head["protected"]))
+        tail = next(lines, b"")
+        seen.update(tail)
+        end = json.loads(tail)
+        tabs[str(head["tab"])] = Grid(rows or [[]], frozenset(end["locked"]), bool(end["protected"]))
     return None  # no last line: torn
