@@ -8,10 +8,12 @@ python-calamine is as long as the review itself; the writer knows what it wrote
 run whose file has other bytes (staff saved it, a backup was restored) reads the file, as always.
 
 The file (``memo-register-<office>.json`` in the state folder) is a header line (format, version,
-the dip-sheets and python-calamine that made it, the register's SHA-256), each tab's line and its
-rows in lines of :data:`CHUNK` rows, and a last line with the SHA-256 of the lines between: a
-torn, edited or foreign file is ignored (the register is read). It is written beside its final
-name and renamed over it, so a reader never sees half of one.
+the dip-sheets and python-calamine that made it, the register's SHA-256), for each tab a line with
+its name, its rows in lines of :data:`CHUNK` rows and a line with its locked rows and protection,
+and a last line with the SHA-256 of the lines between: a torn, edited or foreign file is ignored
+(the register is read). It is written beside its final name before the register is saved, its
+header then given the saved bytes' SHA-256 and the file renamed into place, so a reader never sees
+half of one, nor one of bytes never saved.
 """
 
 from __future__ import annotations
