@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .. import schema as s
 from . import Cell, Row, Snapshot, cell_text
+from .relocating import ByColumn
 from .workbook_book import Book
 from .workbook_layout import lock_probe
 from .xlsx_row import KEEP
@@ -93,11 +94,10 @@ def _row_after(before: Sequence[Row], sheet: Worksheet | None, index: int) -> Ro
     if not added and not edits:
         return base  # the row as read, shared
     row = list(base)
-    for column, value in (added or {}).items():  # 0-based columns, as the book adds them
-        _put(row, column, value)
-    for column, value in (edits or {}).items():  # 1-based; what a write sets over an added row
-        if value is not KEEP:
-            _put(row, column - 1, value)
+    if added:  # 0-based columns, as the book adds them
+        _put(row, added.cells() if isinstance(added, ByColumn) else dict(added.items()))
+    if edits:  # 1-based; what a write sets over an added row
+        _put(row, {column - 1: value for column, value in edits.items() if value is not KEEP})
     return _stripped(row)
 
 
@@ -153,9 +153,21 @@ class Forecast:
         return found
 
 
-def _put(row: Row, column: int, value: object) -> None:
-    row.extend([None] * (column + 1 - len(row)))
-    row[column] = read_back(value)
+def _put(row: Row, cells: Mapping[int, object]) -> None:
+    """Set ``cells`` (0-based column -> value written) in ``row`` as they will read; a row of text
+    alone (most: a ``Riwayat`` row, a sync's notes) checked in one search, not cell by cell."""
+    if not cells:
+        return
+    row.extend([None] * (max(cells) + 1 - len(row)))
+    texts = [v for v in cells.values() if type(v) is str]
+    if len(texts) < len(cells):
+        for column, value in cells.items():
+            row[column] = read_back(value)
+    elif _ESCAPED.search("\n".join(texts)):
+        raise Uncertain
+    else:
+        for column, value in cells.items():
+            row[column] = value or None  # type: ignore[call-overload]  # a text, just checked
 
 
 def _stripped(row: Row) -> Row:
