@@ -42,19 +42,16 @@ def read_back(value: object) -> Cell:
     it, as :meth:`.workbook_book.Book.rows` reads it); :class:`Uncertain` when that is not certain."""
     if value is None or value == "":
         return None
-    kind = type(value)
-    if kind is str:
-        text: str = value  # type: ignore[assignment]  # its type was just checked
-        if _ESCAPED.search(text):
+    if type(value) is str:
+        if _ESCAPED.search(value):
             raise Uncertain
-        return text
-    if kind is bool:
-        return value  # type: ignore[return-value]  # a bool, just checked
-    if kind is int and abs(value) < 2**53:  # type: ignore[arg-type]  # an int, just checked
-        return value  # type: ignore[return-value]
-    if kind is float and math.isfinite(value):  # type: ignore[arg-type]  # a float, just checked
-        number: float = value  # type: ignore[assignment]
-        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+        return value
+    if type(value) is bool:
+        return value
+    if type(value) is int and abs(value) < 2**53:
+        return value
+    if type(value) is float and math.isfinite(value):
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
     raise Uncertain
 
 
@@ -166,8 +163,8 @@ def _put(row: Row, cells: Mapping[int, object]) -> None:
     elif _ESCAPED.search("\n".join(texts)):
         raise Uncertain
     else:
-        for column, value in cells.items():
-            row[column] = value or None  # type: ignore[call-overload]  # a text, just checked
+        for column, text in zip(cells, texts, strict=True):  # every value a text, in the same order
+            row[column] = text or None
 
 
 def _stripped(row: Row) -> Row:
