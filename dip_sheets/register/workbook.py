@@ -10,7 +10,9 @@ Values are read with python-calamine. A formula cell reads as the value the spre
 last calculated and shows (empty if it never calculated one), which is also what the Sheets
 backend reads; it is stable from one sync to the next, so a formula never looks like an edit.
 
-Saves are atomic (a temporary file in the same folder, renamed over the original). While another
+Saves are atomic (a temporary file in the same folder, renamed over the original). A write also
+keeps what the next read will find, so the run after it reviews that instead of reading the file
+again while the file has exactly the bytes saved (:mod:`.workbook_cache`). While another
 program has the workbook open (its lock file is present) nothing is read or written: the other
 program would overwrite our changes when it saves. The refusal names who holds it when the lock
 file says so.
