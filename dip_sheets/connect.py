@@ -6,6 +6,7 @@ so a new backend is one entry here plus its module under ``register/``.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ def _workbook(config: Config, on_retry: Callable[[Wait], None]) -> Register:
     from .register.workbook_cache import SnapshotCache
     from .run_memo import memo_path, source_digest
 
-    cache = SnapshotCache(memo_path(config, "register"), source_digest(config.state_dir))
+    cache = SnapshotCache(memo_path(config, "register"), functools.partial(source_digest, config.state_dir))
     return WorkbookRegister(config.register.path, cache)
 
 

@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 
 from dip_sheets import schema as s
 from dip_sheets.config import default_config
+from dip_sheets.connect import open_register
 from dip_sheets.office import Office
 from dip_sheets.register import Cell, CellWrite, Changes, Layout, RowAnchor, row_key
 from dip_sheets.register.workbook import WorkbookRegister, append_rows
@@ -30,7 +31,7 @@ SYSTEM = [c.header for c in DIP.columns if c.owner is s.Role.SYSTEM]
 
 
 def cached(path: Path) -> WorkbookRegister:
-    return WorkbookRegister(path, SnapshotCache(path.with_name("snapshot.json"), "test"))
+    return WorkbookRegister(path, SnapshotCache(path.with_name("snapshot.json"), lambda: "test"))
 
 
 def kept(register: WorkbookRegister) -> Any:
@@ -113,7 +114,8 @@ def test_a_damaged_or_foreign_snapshot_is_not_taken(tmp_path: Path, damage: str)
         at = data.index(b"catatan")
         file.write_bytes(data[:at] + b"X" + data[at + 1:])
     elif damage == "another version":
-        register = WorkbookRegister(register.path, dataclasses.replace(register.cache, made_by="other"))
+        other = dataclasses.replace(register.cache, made_by=lambda: "other")
+        register = WorkbookRegister(register.path, other)
     elif damage == "other bytes":
         file.write_bytes(data.replace(hashlib.sha256(register.path.read_bytes()).hexdigest().encode(),
                                       b"f" * 64))
@@ -255,3 +257,11 @@ def test_a_change_after_the_snapshot_was_written_drops_it(tmp_path: Path) -> Non
     session.commit()
     assert kept(register) is None
     assert WorkbookRegister(register.path).read().tabs[s.DIP_TAB].rows[1][note] == "ditulis sesudahnya"
+
+
+def test_opening_the_register_writes_nothing_in_the_state_folder(tmp_path: Path) -> None:
+    """What made a snapshot is digested only when one is read or written: ``dip init`` or
+    ``dip check`` on an office whose state folder does not exist yet leaves it so."""
+    config = dataclasses.replace(default_config(tmp_path), state_dir=tmp_path / "state")
+    open_register(config)
+    assert not (tmp_path / "state").exists()

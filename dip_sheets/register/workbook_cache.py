@@ -26,7 +26,7 @@ import importlib.metadata
 import json
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -47,10 +47,11 @@ _UNSAVED = "0" * 64
 @dataclass(frozen=True)
 class SnapshotCache:
     """Where one register's snapshot is kept, and what made it (``made_by``: the installed
-    dip-sheets; a snapshot another version made is never taken)."""
+    dip-sheets; a snapshot another version made is never taken). ``made_by`` is asked only when a
+    snapshot is read or written: opening the register (``dip init``, ``dip check``) digests nothing."""
 
     path: Path
-    made_by: str
+    made_by: Callable[[], str]
 
     def load(self, register_sha256: str) -> Snapshot | None:
         """The snapshot kept for a register of these bytes, or None (read the register)."""
@@ -83,7 +84,7 @@ class SnapshotCache:
         return Pending(self, temp)
 
     def _header(self, register_sha256: str) -> dict[str, Any]:
-        return {"format": FORMAT, "version": VERSION, "made_by": self.made_by,
+        return {"format": FORMAT, "version": VERSION, "made_by": self.made_by(),
                 "calamine": _calamine(), "register_sha256": register_sha256}
 
 

@@ -299,7 +299,7 @@ class WorkbookStaff:
     its snapshot for the next run (register/workbook_cache.py), as ``dip`` does."""
 
     def __init__(self, path: Path) -> None:
-        self.cache = SnapshotCache(path.with_name("snapshot.json"), "test")
+        self.cache = SnapshotCache(path.with_name("snapshot.json"), lambda: "test")
         self.register: Register = WorkbookRegister(path, self.cache)
         self.register.init(Layout(s.TABS, UNITS))
         self.path = path
