@@ -259,9 +259,16 @@ def test_a_change_after_the_snapshot_was_written_drops_it(tmp_path: Path) -> Non
     assert WorkbookRegister(register.path).read().tabs[s.DIP_TAB].rows[1][note] == "ditulis sesudahnya"
 
 
-def test_opening_the_register_writes_nothing_in_the_state_folder(tmp_path: Path) -> None:
+def test_opening_the_register_writes_nothing_in_the_state_folder(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """What made a snapshot is digested only when one is read or written: ``dip init`` or
     ``dip check`` on an office whose state folder does not exist yet leaves it so."""
+    digested: list[Path] = []
+
+    def digest(folder: Path) -> str:
+        digested.append(folder)
+        return "x"
+    monkeypatch.setattr("dip_sheets.run_memo.source_digest", digest)
     config = dataclasses.replace(default_config(tmp_path), state_dir=tmp_path / "state")
     open_register(config)
-    assert not (tmp_path / "state").exists()
+    assert digested == [] and not (tmp_path / "state").exists()
