@@ -10,7 +10,7 @@ import datetime as dt
 import functools
 import io
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -115,8 +115,7 @@ class Book:
         """The tab's rows appended to ``rows``, row by row, not the whole tab as a list first (the
         tab is held once, not twice)."""
         raws = sheet.iter_rows() if sheet.start in (None, (0, 0)) else sheet.to_python(skip_empty_area=False)
-        # each cell converted by a dictionary look-up (in C) but the first of each text
-        cell = _Cells().__getitem__
+        cell = cell_reader()
         for raw in raws:
             values: Row = list(map(cell, raw))
             while values and values[-1] is None:
@@ -298,15 +297,22 @@ def refuse_merged(name: str, sheet: Worksheet, targets: Iterable[tuple[int, int,
         )
 
 
+def cell_reader() -> Callable[[object], Cell]:
+    """A read value -> its cell, by a dictionary look-up (in C) but for the first of each text
+    (:class:`_Cells`); also what a snapshot's cells go through (:mod:`.workbook_cache`), which are
+    cells already, so that its texts are held once as a read holds them."""
+    return _Cells().__getitem__
+
+
 class _Cells(dict[object, Cell]):
     """A calamine value -> its cell (:func:`_value`), each text remembered as it is first seen: an
-    empty text is ``None``, and a text repeated anywhere in the tab is held once: a unit, a
+    empty text (or none) is ``None``, and a text repeated anywhere in the tab is held once: a unit, a
     category, "Sudah", but also a publish's stamp on every row it put live and the warning the
     ``Ringkasan`` tab lists for each item it names (at 100,000 rows tens of MB). Only texts are
     keys: ``True == 1 == 1.0``, yet each reads as its own cell."""
 
     def __init__(self) -> None:
-        super().__init__({"": None})
+        super().__init__({"": None, None: None})
 
     def __missing__(self, value: object) -> Cell:
         if type(value) is not str:

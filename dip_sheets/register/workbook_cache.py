@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import Cell, Grid, Row, Snapshot
+from .workbook_book import cell_reader
 from .workbook_forecast import TabAfter, Uncertain
 
 log = logging.getLogger(__name__)
@@ -110,20 +111,6 @@ class Pending:
             self.temp.unlink(missing_ok=True)
 
 
-class _Texts(dict[Cell, Cell]):
-    """Each cell as itself, but a text repeated anywhere in the register held once, as a read of the
-    file holds it (:class:`.workbook_book._Cells`); found by a dictionary look-up in C, empty cells
-    too. Only texts are kept as keys: ``True == 1 == 1.0``, yet each is its own cell."""
-
-    def __init__(self) -> None:
-        super().__init__({None: None})
-
-    def __missing__(self, value: Cell) -> Cell:
-        if type(value) is str:
-            self[value] = value
-        return value
-
-
 @functools.cache
 def _calamine() -> str:
     """The python-calamine reading the register: another may read the same bytes otherwise."""
@@ -168,7 +155,7 @@ def _read_tabs(file: IO[bytes]) -> Snapshot | None:
     """The tabs after the header, checked against the last line's SHA-256 of the lines between."""
     seen = hashlib.sha256()
     decoder = json.JSONDecoder(object_hook=_decode)
-    cell = _Texts().__getitem__
+    cell = cell_reader()  # a text repeated anywhere held once, as a read of the file holds it
     tabs: dict[str, Grid] = {}
     lines: Iterator[bytes] = iter(file)
     for line in lines:
